@@ -1,0 +1,219 @@
+"""The data model that flows through narrascope: ``Document`` in, ``Analysis`` out.
+
+Plain dataclasses that round-trip through JSON (``to_dict`` / ``from_dict``). Character offsets are Python string
+offsets into ``Document.text`` with ``end`` exclusive; the SemEval writers convert to the official convention.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def _from_dict(cls: type[T], data: dict[str, Any]) -> T:
+    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass
+class Document:
+    """One article. ``id`` is unique within a corpus; ``published`` is an ISO-8601 date or datetime."""
+
+    id: str
+    text: str
+    title: str | None = None
+    url: str | None = None
+    outlet: str | None = None
+    published: str | None = None
+    language: str | None = None
+    source: str | None = None
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 of the text, the identity of a document's content."""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Document:
+        return _from_dict(cls, data)
+
+
+@dataclass
+class FailedInput:
+    """An input that could not become a ``Document``; the batch goes on without it."""
+
+    source: str
+    reason: str
+    line: int | None = None
+    id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FailedInput:
+        return _from_dict(cls, data)
+
+
+@dataclass
+class Evidence:
+    """A span of the article that supports a label: ``text == document.text[start:end]``."""
+
+    start: int
+    end: int
+    text: str
+    score: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Evidence:
+        return _from_dict(cls, data)
+
+
+@dataclass
+class LabelScore:
+    """A predicted narrative or subnarrative label with its confidence and evidence sentences."""
+
+    label: str
+    score: float
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "score": self.score, "evidence": [e.to_dict() for e in self.evidence]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LabelScore:
+        return cls(
+            label=data["label"],
+            score=float(data.get("score", 0.0)),
+            evidence=[Evidence.from_dict(e) for e in data.get("evidence", [])],
+        )
+
+
+@dataclass
+class EntityMention:
+    """A named-entity mention and how the article frames it.
+
+    ``entity`` is the normalised name shared by all mentions of one entity in the document.
+    """
+
+    text: str
+    start: int
+    end: int
+    entity: str | None = None
+    main_role: str | None = None
+    fine_roles: list[str] = field(default_factory=list)
+    score: float = 0.0
+    evidence: Evidence | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["evidence"] = self.evidence.to_dict() if self.evidence else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EntityMention:
+        mention = _from_dict(cls, {k: v for k, v in data.items() if k != "evidence"})
+        if data.get("evidence"):
+            mention.evidence = Evidence.from_dict(data["evidence"])
+        mention.fine_roles = list(mention.fine_roles)
+        return mention
+
+
+@dataclass
+class Explanation:
+    """A short (≤ 80 words) explanation of the dominant narrative, grounded in ``sources``."""
+
+    text: str
+    narrative: str
+    subnarrative: str | None = None
+    sources: list[Evidence] = field(default_factory=list)
+    explainer: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["sources"] = [s.to_dict() for s in self.sources]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Explanation:
+        explanation = _from_dict(cls, {k: v for k, v in data.items() if k != "sources"})
+        explanation.sources = [Evidence.from_dict(s) for s in data.get("sources", [])]
+        return explanation
+
+
+@dataclass
+class Analysis:
+    """Everything narrascope says about one document.
+
+    ``narratives`` hold coarse labels (``URW: <Narrative>``), ``subnarratives`` fine labels
+    (``URW: <Narrative>: <Sub>``); the bare ``Other`` when no narrative applies. ``error`` is set (and the rest left
+    empty) when the document could not be analysed.
+    """
+
+    document_id: str
+    language: str | None = None
+    title: str | None = None
+    source: str | None = None
+    narratives: list[LabelScore] = field(default_factory=list)
+    subnarratives: list[LabelScore] = field(default_factory=list)
+    entities: list[EntityMention] = field(default_factory=list)
+    explanation: Explanation | None = None
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    model: str | None = None
+    taxonomy: str | None = None
+
+    @property
+    def narrative_labels(self) -> list[str]:
+        return [label.label for label in self.narratives]
+
+    @property
+    def subnarrative_labels(self) -> list[str]:
+        return [label.label for label in self.subnarratives]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "document_id": self.document_id,
+            "language": self.language,
+            "title": self.title,
+            "source": self.source,
+            "narratives": [n.to_dict() for n in self.narratives],
+            "subnarratives": [s.to_dict() for s in self.subnarratives],
+            "entities": [e.to_dict() for e in self.entities],
+            "explanation": self.explanation.to_dict() if self.explanation else None,
+            "warnings": list(self.warnings),
+            "error": self.error,
+            "model": self.model,
+            "taxonomy": self.taxonomy,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Analysis:
+        return cls(
+            document_id=data["document_id"],
+            language=data.get("language"),
+            title=data.get("title"),
+            source=data.get("source"),
+            narratives=[LabelScore.from_dict(n) for n in data.get("narratives", [])],
+            subnarratives=[LabelScore.from_dict(s) for s in data.get("subnarratives", [])],
+            entities=[EntityMention.from_dict(e) for e in data.get("entities", [])],
+            explanation=Explanation.from_dict(data["explanation"]) if data.get("explanation") else None,
+            warnings=list(data.get("warnings", [])),
+            error=data.get("error"),
+            model=data.get("model"),
+            taxonomy=data.get("taxonomy"),
+        )
+
+    @classmethod
+    def failed(cls, failure: FailedInput) -> Analysis:
+        """The analysis of an input that could not be read: only the error is set."""
+        return cls(document_id=failure.id or failure.source, source=failure.source, error=failure.reason)

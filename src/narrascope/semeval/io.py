@@ -1,0 +1,245 @@
+"""Readers and writers for the official SemEval-2025 Task 10 file layout.
+
+Layout of one language folder::
+
+    <LANG>/raw-documents/<id>.txt      the article, read byte-faithfully (newline='')
+    <LANG>/subtask-1-annotations.txt   id  mention  start  end  main_role  fine_role [fine_role ...]
+    <LANG>/subtask-2-annotations.txt   id  narratives  subnarratives      (labels joined by ';')
+    <LANG>/subtask-3-annotations.txt   id  dominant_narrative  dominant_subnarrative  explanation
+
+Subtask-1 offsets count CRLF as two characters and ``end`` is inclusive: ``text[start:end + 1]`` is the mention.
+Malformed lines raise ``InputError`` naming the file and the 1-based line number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from narrascope.documents import Document
+from narrascope.errors import InputError
+
+LANGUAGES = ("BG", "EN", "HI", "PT", "RU")
+LANGUAGE_CODES = {"BG": "bg", "EN": "en", "HI": "hi", "PT": "pt", "RU": "ru"}
+
+
+@dataclass
+class NarrativeAnnotation:
+    """Subtask 2 gold or prediction for one document."""
+
+    id: str
+    narratives: list[str]
+    subnarratives: list[str]
+
+
+@dataclass
+class MentionAnnotation:
+    """Subtask 1 gold or prediction for one mention; ``end`` inclusive as in the official files."""
+
+    id: str
+    mention: str
+    start: int
+    end: int
+    main_role: str | None = None
+    fine_roles: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ExplanationAnnotation:
+    """Subtask 3 gold for one document (``explanation`` empty in the input file of dominant narratives)."""
+
+    id: str
+    narrative: str
+    subnarrative: str | None
+    explanation: str = ""
+
+
+@dataclass
+class SemevalCorpus:
+    """One or more language folders: documents and whatever annotations exist, keyed by document id."""
+
+    documents: dict[str, Document] = field(default_factory=dict)
+    narratives: dict[str, NarrativeAnnotation] = field(default_factory=dict)
+    mentions: dict[str, list[MentionAnnotation]] = field(default_factory=dict)
+    explanations: dict[str, ExplanationAnnotation] = field(default_factory=dict)
+
+    def language_of(self, doc_id: str) -> str | None:
+        return self.documents[doc_id].language if doc_id in self.documents else None
+
+    def extend(self, other: SemevalCorpus) -> None:
+        self.documents.update(other.documents)
+        self.narratives.update(other.narratives)
+        self.mentions.update(other.mentions)
+        self.explanations.update(other.explanations)
+
+
+def _lines(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """Tab-split non-blank lines with their 1-based numbers; undecodable files fail with the path."""
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            for number, raw in enumerate(handle, 1):
+                line = raw.rstrip("\r\n")
+                if line.strip():
+                    yield number, line.split("\t")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 at byte {exc.start}; save the file as UTF-8", str(path)) from exc
+    except OSError as exc:
+        raise InputError(f"cannot read ({exc.strerror})", str(path)) from exc
+
+
+def split_labels(field_value: str) -> list[str]:
+    """Labels of one annotation column (``;``-joined), stripped, order kept, duplicates dropped."""
+    labels: list[str] = []
+    for label in field_value.split(";"):
+        label = label.strip()
+        if label and label not in labels:
+            labels.append(label)
+    return labels
+
+
+def read_subtask2(path: Path | str) -> dict[str, NarrativeAnnotation]:
+    """Read a subtask-2 annotation or prediction file."""
+    path = Path(path)
+    result: dict[str, NarrativeAnnotation] = {}
+    for number, cols in _lines(path):
+        if len(cols) != 3:
+            raise InputError(f"expected 3 tab-separated fields (id, narratives, subnarratives), found {len(cols)}", str(path), number)
+        doc_id = cols[0].strip()
+        if not doc_id:
+            raise InputError("empty document id", str(path), number)
+        if doc_id in result:
+            raise InputError(f"document {doc_id!r} appears twice", str(path), number)
+        result[doc_id] = NarrativeAnnotation(doc_id, split_labels(cols[1]), split_labels(cols[2]))
+    return result
+
+
+def read_subtask1(path: Path | str, with_roles: bool = True) -> dict[str, list[MentionAnnotation]]:
+    """Read a subtask-1 annotation/prediction file, or (``with_roles=False``) an entity-mentions input file."""
+    path = Path(path)
+    result: dict[str, list[MentionAnnotation]] = {}
+    minimum = 6 if with_roles else 4
+    for number, cols in _lines(path):
+        if len(cols) < minimum:
+            what = "id, mention, start, end, main_role, fine_role..." if with_roles else "id, mention, start, end"
+            raise InputError(f"expected at least {minimum} tab-separated fields ({what}), found {len(cols)}", str(path), number)
+        try:
+            start, end = int(cols[2]), int(cols[3])
+        except ValueError:
+            raise InputError(f"start and end must be integers, found {cols[2]!r} and {cols[3]!r}", str(path), number) from None
+        if start < 0 or end < start:
+            raise InputError(f"invalid span {start}-{end}", str(path), number)
+        mention = MentionAnnotation(cols[0].strip(), cols[1], start, end)
+        if with_roles:
+            mention.main_role = cols[4].strip()
+            mention.fine_roles = [r.strip() for r in cols[5:] if r.strip()]
+            if not mention.fine_roles:
+                raise InputError("no fine role given", str(path), number)
+        result.setdefault(mention.id, []).append(mention)
+    return result
+
+
+def read_subtask3(path: Path | str, with_explanations: bool = True) -> dict[str, ExplanationAnnotation]:
+    """Read a subtask-3 annotation file, or (``with_explanations=False``) a dominant-narratives input file."""
+    path = Path(path)
+    result: dict[str, ExplanationAnnotation] = {}
+    minimum = 4 if with_explanations else 3
+    for number, cols in _lines(path):
+        if len(cols) < minimum:
+            raise InputError(f"expected {minimum} tab-separated fields, found {len(cols)}", str(path), number)
+        sub = cols[2].strip()
+        explanation = "\t".join(cols[3:]).strip() if with_explanations else ""
+        result[cols[0].strip()] = ExplanationAnnotation(
+            cols[0].strip(), cols[1].strip(), None if sub.lower() in ("", "none") else sub, explanation
+        )
+    return result
+
+
+def read_raw_document(path: Path | str, language: str | None = None) -> Document:
+    """Read one raw article byte-faithfully; the first non-empty line is taken as the title."""
+    path = Path(path)
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            text = handle.read()
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 at byte {exc.start}", str(path)) from exc
+    except OSError as exc:
+        raise InputError(f"cannot read ({exc.strerror})", str(path)) from exc
+    title = next((line.strip() for line in text.splitlines() if line.strip()), None)
+    return Document(id=path.name, text=text, title=title, language=language, source=str(path))
+
+
+def is_semeval_folder(path: Path | str) -> bool:
+    """True for a language folder (has ``raw-documents/``) or a release folder containing language folders."""
+    path = Path(path)
+    return (path / "raw-documents").is_dir() or any((path / lang / "raw-documents").is_dir() for lang in LANGUAGES)
+
+
+def language_folders(path: Path | str) -> list[Path]:
+    """The language folders under ``path`` (or ``path`` itself when it is one)."""
+    path = Path(path)
+    if (path / "raw-documents").is_dir():
+        return [path]
+    folders = [path / lang for lang in LANGUAGES if (path / lang / "raw-documents").is_dir()]
+    if not folders:
+        raise InputError("not a SemEval folder: no raw-documents/ here or in BG/EN/HI/PT/RU subfolders", str(path))
+    return folders
+
+
+def read_semeval_folder(path: Path | str, strict: bool = True) -> SemevalCorpus:
+    """Read every language folder under ``path`` with its annotation files.
+
+    An annotated document id with no raw file raises ``InputError`` (``strict``) naming it.
+    """
+    corpus = SemevalCorpus()
+    for folder in language_folders(path):
+        lang = LANGUAGE_CODES.get(folder.name.upper(), folder.name.lower())
+        for doc_path in sorted((folder / "raw-documents").glob("*.txt")):
+            doc = read_raw_document(doc_path, language=lang)
+            corpus.documents[doc.id] = doc
+        part = SemevalCorpus()
+        if (folder / "subtask-2-annotations.txt").exists():
+            part.narratives = read_subtask2(folder / "subtask-2-annotations.txt")
+        if (folder / "subtask-1-annotations.txt").exists():
+            part.mentions = read_subtask1(folder / "subtask-1-annotations.txt")
+        if (folder / "subtask-3-annotations.txt").exists():
+            part.explanations = read_subtask3(folder / "subtask-3-annotations.txt")
+        if strict:
+            for name, ids in (
+                ("subtask-2-annotations.txt", part.narratives),
+                ("subtask-1-annotations.txt", part.mentions),
+                ("subtask-3-annotations.txt", part.explanations),
+            ):
+                missing = sorted(set(ids) - set(corpus.documents))
+                if missing:
+                    raise InputError(
+                        f"{len(missing)} annotated document id(s) have no file in raw-documents/: {', '.join(missing[:5])}",
+                        str(folder / name),
+                    )
+        corpus.narratives.update(part.narratives)
+        corpus.mentions.update(part.mentions)
+        corpus.explanations.update(part.explanations)
+    return corpus
+
+
+def write_subtask2(path: Path | str, annotations: Iterable[NarrativeAnnotation]) -> None:
+    """Write subtask-2 predictions in the official format."""
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        for ann in annotations:
+            handle.write(f"{ann.id}\t{';'.join(ann.narratives) or 'Other'}\t{';'.join(ann.subnarratives) or 'Other'}\n")
+
+
+def write_subtask1(path: Path | str, mentions: Iterable[MentionAnnotation]) -> None:
+    """Write subtask-1 predictions in the official format, in the given (input) order."""
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        for m in mentions:
+            roles = "\t".join(m.fine_roles)
+            handle.write(f"{m.id}\t{m.mention}\t{m.start}\t{m.end}\t{m.main_role or ''}\t{roles}\n")
+
+
+def write_subtask3(path: Path | str, explanations: Iterable[tuple[str, str]]) -> None:
+    """Write subtask-3 predictions: ``id  explanation`` (newlines and tabs in the text become spaces)."""
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        for doc_id, text in explanations:
+            clean = " ".join(text.split())
+            handle.write(f"{doc_id}\t{clean}\n")
