@@ -1,0 +1,51 @@
+"""Sentence segmentation with character offsets, for evidence, entity context and explanations.
+
+A light rule-based splitter that works for Latin, Cyrillic and Devanagari scripts: it breaks after ``.``, ``!``,
+``?``, ``…`` and the Devanagari danda ``।`` followed by whitespace, and at blank lines and line breaks. Offsets are
+Python string offsets with ``end`` exclusive, so ``text[s.start:s.end] == s.text`` always holds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_BOUNDARY = re.compile(r"(?<=[.!?…।])([\"'»”’)\]]*)\s+|\r?\n\s*")
+_ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "gen", "col", "lt", "sgt", "vs", "etc", "e.g", "i.e", "u.s", "u.k", "г", "т.е", "им", "ул", "sr", "jr", "no"}
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    text: str
+
+
+def split_sentences(text: str, min_chars: int = 1) -> list[Sentence]:
+    """Split ``text`` into sentences; whitespace around sentences is excluded from the spans."""
+    sentences: list[Sentence] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        candidate_end = match.start() + len(match.group(1) or "")
+        if "\n" not in match.group(0) and _ends_with_abbreviation(text, start, candidate_end):
+            continue
+        _append(text, start, candidate_end, sentences, min_chars)
+        start = match.end()
+    _append(text, start, len(text), sentences, min_chars)
+    return sentences
+
+
+def _ends_with_abbreviation(text: str, start: int, end: int) -> bool:
+    if end == 0 or text[end - 1] != ".":
+        return False
+    word = text[start:end - 1].rsplit(None, 1)[-1].lower() if text[start:end - 1].split() else ""
+    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+def _append(text: str, start: int, end: int, out: list[Sentence], min_chars: int) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end - start >= min_chars:
+        out.append(Sentence(start, end, text[start:end]))
