@@ -98,6 +98,31 @@ def taxonomy_show(
         typer.echo(f"  - {n.other_label.split(': ')[-1]} (narrative applies, no listed subnarrative fits)")
 
 
+@app.command()
+@cli_errors
+def score(
+    gold: Path = typer.Argument(..., help="Gold annotation file, or a SemEval language/release folder (adds per-language scores)."),
+    pred: Path = typer.Argument(..., help="Predictions in the official submission format of the subtask."),
+    subtask: int = typer.Option(2, "--subtask", min=1, max=3, help="1: entity framing, 2: narratives, 3: explanations."),
+    similarity: str = typer.Option("token-f1", help="Subtask 3 explanation similarity (a registered name)."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Score predictions with the official SemEval-2025 Task 10 metrics.
+
+    Subtask 2: F1 samples, coarse and fine. Subtask 1: EMR, micro P/R/F1 over fine roles, main-role accuracy.
+
+    Subtask 3: mean explanation similarity (default: token F1, a lexical proxy for BERTScore) and lengths.
+
+    Gold documents without a prediction count as empty predictions and are reported on stderr.
+    """
+    from narrascope.semeval.metrics import score_files
+
+    scores = score_files(subtask, gold, pred, similarity=similarity)
+    typer.echo(json.dumps(scores.to_dict(), ensure_ascii=False, indent=2) if as_json else scores.summary())
+    for note in scores.warnings():
+        err.print(f"warning: {note}", highlight=False, markup=False, soft_wrap=True)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

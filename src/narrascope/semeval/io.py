@@ -13,9 +13,10 @@ Malformed lines raise ``InputError`` naming the file and the 1-based line number
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from narrascope.documents import Document
 from narrascope.errors import InputError
@@ -129,6 +130,8 @@ def read_subtask1(path: Path | str, with_roles: bool = True) -> dict[str, list[M
             raise InputError(f"start and end must be integers, found {cols[2]!r} and {cols[3]!r}", str(path), number) from None
         if start < 0 or end < start:
             raise InputError(f"invalid span {start}-{end}", str(path), number)
+        if not cols[0].strip():
+            raise InputError("empty document id", str(path), number)
         mention = MentionAnnotation(cols[0].strip(), cols[1], start, end)
         if with_roles:
             mention.main_role = cols[4].strip()
@@ -147,11 +150,31 @@ def read_subtask3(path: Path | str, with_explanations: bool = True) -> dict[str,
     for number, cols in _lines(path):
         if len(cols) < minimum:
             raise InputError(f"expected {minimum} tab-separated fields, found {len(cols)}", str(path), number)
-        sub = cols[2].strip()
+        doc_id, sub = cols[0].strip(), cols[2].strip()
+        if not doc_id:
+            raise InputError("empty document id", str(path), number)
+        if doc_id in result:
+            raise InputError(f"document {doc_id!r} appears twice", str(path), number)
         explanation = "\t".join(cols[3:]).strip() if with_explanations else ""
-        result[cols[0].strip()] = ExplanationAnnotation(
-            cols[0].strip(), cols[1].strip(), None if sub.lower() in ("", "none") else sub, explanation
-        )
+        result[doc_id] = ExplanationAnnotation(doc_id, cols[1].strip(), None if sub.lower() in ("", "none") else sub, explanation)
+    return result
+
+
+def read_subtask3_predictions(path: Path | str) -> dict[str, str]:
+    """Read subtask-3 predictions: ``id  explanation`` lines, or the 4-column annotation format (gold as prediction)."""
+    path = Path(path)
+    result: dict[str, str] = {}
+    for number, cols in _lines(path):
+        if len(cols) != 2 and len(cols) < 4:
+            raise InputError(
+                f"expected 2 tab-separated fields (id, explanation) or 4 (annotation format), found {len(cols)}", str(path), number
+            )
+        doc_id = cols[0].strip()
+        if not doc_id:
+            raise InputError("empty document id", str(path), number)
+        if doc_id in result:
+            raise InputError(f"document {doc_id!r} appears twice", str(path), number)
+        result[doc_id] = (cols[1] if len(cols) == 2 else "\t".join(cols[3:])).strip()
     return result
 
 
@@ -222,8 +245,35 @@ def read_semeval_folder(path: Path | str, strict: bool = True) -> SemevalCorpus:
     return corpus
 
 
+ANNOTATION_FILES = {1: "subtask-1-annotations.txt", 2: "subtask-2-annotations.txt", 3: "subtask-3-annotations.txt"}
+
+
+def read_gold(path: Path | str, subtask: int) -> tuple[dict[str, Any], dict[str, str]]:
+    """Gold annotations of ``subtask`` (1, 2 or 3) from a file or a SemEval folder, with an id → language map.
+
+    A folder (one language or a release with language folders) yields per-language labels from the folder names;
+    a single file maps each id to the language of its parent folder when that is a known language folder.
+    """
+    if subtask not in ANNOTATION_FILES:
+        raise InputError(f"unknown subtask {subtask}; expected 1, 2 or 3")
+    readers: dict[int, Callable[[Path], dict[str, Any]]] = {1: read_subtask1, 2: read_subtask2, 3: read_subtask3}
+    path = Path(path)
+    files = [path] if path.is_file() else [folder / ANNOTATION_FILES[subtask] for folder in language_folders(path)]
+    gold: dict[str, Any] = {}
+    languages: dict[str, str] = {}
+    for file in files:
+        if not file.is_file():
+            raise InputError(f"no {ANNOTATION_FILES[subtask]} here", str(file.parent))
+        part = readers[subtask](file)
+        gold.update(part)
+        lang = LANGUAGE_CODES.get(file.parent.name.upper())
+        if lang:
+            languages.update(dict.fromkeys(part, lang))
+    return gold, languages
+
+
 def write_subtask2(path: Path | str, annotations: Iterable[NarrativeAnnotation]) -> None:
-    """Write subtask-2 predictions in the official format."""
+    """Write subtask-2 predictions in the official format; an empty label list is written as ``Other``."""
     with open(path, "w", encoding="utf-8", newline="\n") as handle:
         for ann in annotations:
             handle.write(f"{ann.id}\t{';'.join(ann.narratives) or 'Other'}\t{';'.join(ann.subnarratives) or 'Other'}\n")
