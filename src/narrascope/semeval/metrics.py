@@ -42,8 +42,8 @@ DEFAULT_SIMILARITY_NAME = "token-f1 (lexical proxy for BERTScore F1)"
 Similarity = Callable[[Sequence[str], Sequence[str]], list[float]]
 """``similarity(predictions, golds) -> scores``: one score in [0, 1] per (prediction, gold) pair."""
 
-similarities: Registry = Registry("similarities")
-"""Explanation-similarity functions for subtask 3, by name (entry-point group ``narrascope.similarities``)."""
+similarities: Registry = Registry("similarity")
+"""Explanation-similarity functions for subtask 3, by name (entry-point group ``narrascope.similarity``)."""
 
 
 @lru_cache(maxsize=1)
