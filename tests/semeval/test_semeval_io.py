@@ -12,6 +12,10 @@ from hypothesis import strategies as st
 from narrascope.errors import InputError
 from narrascope.semeval.io import (
     MentionAnnotation,
+    index_to_utf16,
+    mention_span,
+    official_span,
+    utf16_to_index,
     NarrativeAnnotation,
     read_gold,
     read_raw_document,
@@ -51,13 +55,39 @@ def test_crlf_document_is_read_byte_faithfully_and_offsets_pick_the_mention(seme
     assert mentions
     for m in mentions:
         assert doc.text[m.start : m.end + 1] == m.mention
+        assert mention_span(doc.text, m) == (m.start, m.end + 1)
+
+
+def test_offsets_count_astral_characters_as_two(semeval_tiny: Path) -> None:
+    doc = read_raw_document(semeval_tiny / "PT" / "raw-documents" / "PT_CC_900101.txt")
+    assert any(ord(c) > 0xFFFF for c in doc.text)
+    for m in read_subtask1(semeval_tiny / "PT" / "subtask-1-annotations.txt")["PT_CC_900101.txt"]:
+        assert doc.text[m.start : m.end + 1] != m.mention  # raw offsets are UTF-16 code units, not Python indices
+        start, end = mention_span(doc.text, m)
+        assert doc.text[start:end] == m.mention
+        assert official_span(doc.text, start, end) == (m.start, m.end)
 
 
 def test_all_fixture_offsets_pick_their_mentions(semeval_tiny: Path) -> None:
     corpus = read_semeval_folder(semeval_tiny)
     pairs = [(corpus.documents[i].text, m) for i, ms in corpus.mentions.items() for m in ms]
     assert len(pairs) >= 4
-    assert all(text[m.start : m.end + 1] == m.mention for text, m in pairs)
+    for text, m in pairs:
+        start, end = mention_span(text, m)
+        assert text[start:end] == m.mention
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=30), st.data())
+def test_utf16_offsets_round_trip(text: str, data: st.DataObject) -> None:
+    index = data.draw(st.integers(0, len(text)))
+    offset = index_to_utf16(text, index)
+    assert offset == len(text[:index].encode("utf-16-le")) // 2
+    assert utf16_to_index(text, offset) == index
+    if text:
+        end = data.draw(st.integers(index, len(text)))
+        start_u, end_u = official_span(text, index, end)
+        assert mention_span(text, MentionAnnotation("d", text[index:end], start_u, end_u)) == (index, end)
 
 
 @pytest.mark.parametrize(

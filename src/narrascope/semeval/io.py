@@ -7,8 +7,11 @@ Layout of one language folder::
     <LANG>/subtask-2-annotations.txt   id  narratives  subnarratives      (labels joined by ';')
     <LANG>/subtask-3-annotations.txt   id  dominant_narrative  dominant_subnarrative  explanation
 
-Subtask-1 offsets count CRLF as two characters and ``end`` is inclusive: ``text[start:end + 1]`` is the mention.
-Malformed lines raise ``InputError`` naming the file and the 1-based line number.
+Subtask-1 offsets are UTF-16 code units into the byte-faithful text (CRLF counts as two characters, and so does an
+emoji or any other character outside the Basic Multilingual Plane) and ``end`` is inclusive. ``MentionAnnotation``
+keeps the official offsets; ``mention_span`` converts them to Python string offsets (``text[start:end]`` is the
+mention) and ``official_span`` converts back. Malformed lines raise ``InputError`` naming the file and the 1-based line
+number.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ class NarrativeAnnotation:
 
 @dataclass
 class MentionAnnotation:
-    """Subtask 1 gold or prediction for one mention; ``end`` inclusive as in the official files."""
+    """Subtask 1 gold or prediction for one mention; official offsets (UTF-16 code units, ``end`` inclusive)."""
 
     id: str
     mention: str
@@ -44,6 +47,29 @@ class MentionAnnotation:
     end: int
     main_role: str | None = None
     fine_roles: list[str] = field(default_factory=list)
+
+
+def index_to_utf16(text: str, index: int) -> int:
+    """The UTF-16 code-unit offset of Python string index ``index`` in ``text``."""
+    prefix = text[:index]
+    return index if prefix.isascii() else len(prefix.encode("utf-16-le")) // 2
+
+
+def utf16_to_index(text: str, offset: int) -> int:
+    """The Python string index of UTF-16 code-unit ``offset`` in ``text`` (inside a surrogate pair: the character)."""
+    if text.isascii():
+        return offset
+    return len(text.encode("utf-16-le")[: 2 * offset].decode("utf-16-le", errors="ignore"))
+
+
+def mention_span(text: str, mention: MentionAnnotation) -> tuple[int, int]:
+    """Python ``(start, end)`` offsets, ``end`` exclusive, of an official mention: ``text[start:end]`` is the mention."""
+    return utf16_to_index(text, mention.start), utf16_to_index(text, mention.end + 1)
+
+
+def official_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Official ``(start, end)`` (UTF-16 code units, ``end`` inclusive) of the Python span ``text[start:end]``."""
+    return index_to_utf16(text, start), index_to_utf16(text, end) - 1
 
 
 @dataclass
