@@ -30,9 +30,7 @@ from narrascope.semeval.io import (
 )
 
 # A word: no whitespace of any kind, no control characters, no ';' (the label separator).
-WORD = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Z"), blacklist_characters=";"), min_size=1, max_size=8).filter(
-    lambda w: not any(c.isspace() for c in w)
-)
+WORD = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Z"), blacklist_characters=";"), min_size=1, max_size=8)
 PHRASE = st.lists(WORD, min_size=1, max_size=4).map(" ".join)
 DOC_ID = st.from_regex(r"[A-Z]{2}_[A-Z]{2}_[0-9]{1,6}", fullmatch=True).map(lambda s: s + ".txt")
 
