@@ -1,0 +1,20 @@
+"""Engines run the same ``Pipeline`` over many documents: ``local`` (default, a process pool) or ``ray``.
+
+Both register themselves in ``narrascope.registry.engines``; ``create_engine("ray", address="auto")`` builds one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from narrascope.engines import local as _local  # noqa: F401 - registers "local"
+from narrascope.engines import ray as _ray  # noqa: F401 - registers "ray" (Ray itself is imported lazily)
+from narrascope.engines.base import Engine, PipelineSpec, chunk_items
+from narrascope.registry import engines
+
+__all__ = ["Engine", "PipelineSpec", "chunk_items", "create_engine"]
+
+
+def create_engine(name: str = "local", **options: Any) -> Engine:
+    """The engine registered as ``name``, built with ``options`` (``workers``, ``address`` for ray, ...)."""
+    return engines.create(name, **options)

@@ -1,0 +1,110 @@
+"""What every engine shares: the ``Engine`` protocol, the picklable ``PipelineSpec`` and the chunking rule.
+
+An engine runs the same ``Pipeline`` over many documents, somewhere: in this process, in a process pool, or on a Ray
+cluster. Workers never receive a live pipeline; they receive a ``PipelineSpec`` (step names and options) and build
+the pipeline once per worker. Engines cut the input into the same chunks (``chunk_items``) and analyse each chunk
+with ``analyze_chunk``, so every engine returns byte-identical analyses for the same documents, in input order.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from narrascope.documents import Analysis, Document, FailedInput
+from narrascope.pipeline import DEFAULT_STEPS, Pipeline
+
+log = logging.getLogger(__name__)
+
+Item = Document | FailedInput
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    """How to build a pipeline in a worker: step names, per-step options, batch size, plugin modules.
+
+    ``imports`` are modules imported before the steps are looked up, for steps registered by a plugin module that
+    is not declared as an entry point.
+    """
+
+    steps: tuple[str, ...] = tuple(DEFAULT_STEPS)
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    batch_size: int = 32
+    imports: tuple[str, ...] = ()
+
+    def build(self) -> Pipeline:
+        """Import the plugin modules and build the pipeline (once per worker)."""
+        for module in self.imports:
+            importlib.import_module(module)
+        pipeline = Pipeline.from_names(self.steps, **self.options)
+        pipeline.batch_size = self.batch_size
+        return pipeline
+
+
+class Engine(Protocol):
+    """Runs a pipeline over a stream of documents and yields one ``Analysis`` per input, in input order.
+
+    Failed inputs come back as failed analyses; a document that breaks a step, or the worker, comes back with
+    ``error`` set. An engine never stops the run because of one document.
+    """
+
+    name: str
+
+    def run(self, items: Iterable[Item], spec: PipelineSpec) -> Iterator[Analysis]: ...
+
+
+def chunk_items(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    """Cut the stream where ``Pipeline.analyze`` would flush a batch: after ``size`` documents or at a failed input.
+
+    Analysing chunk by chunk therefore gives the same batches, and so the same results, as one ``Pipeline.analyze``
+    over the whole stream.
+    """
+    chunk: list[Item] = []
+    documents = 0
+    for item in items:
+        chunk.append(item)
+        if isinstance(item, FailedInput):
+            documents = 0
+            continue
+        documents += 1
+        if documents >= size:
+            yield chunk
+            chunk, documents = [], 0
+    if chunk:
+        yield chunk
+
+
+def analyze_chunk(pipeline: Pipeline, chunk: Sequence[Item]) -> list[Analysis]:
+    """Analyse one chunk; an exception that escapes the pipeline becomes error analyses instead of a lost chunk."""
+    try:
+        return list(pipeline.analyze(chunk))
+    except Exception as exc:  # noqa: BLE001 - an engine never fails a run because of one chunk
+        log.warning("chunk of %d failed (%s); analysing one by one", len(chunk), exc)
+    results: list[Analysis] = []
+    for item in chunk:
+        try:
+            results.extend(pipeline.analyze([item]))
+        except Exception as exc:  # noqa: BLE001
+            results.append(error_analysis(item, f"engine: {type(exc).__name__}: {exc}"))
+    return results
+
+
+def error_analysis(item: Item, reason: str) -> Analysis:
+    """An analysis that records only why ``item`` could not be analysed."""
+    if isinstance(item, FailedInput):
+        return Analysis.failed(item)
+    return Analysis(document_id=item.id, language=item.language, title=item.title, source=item.source, error=reason)
+
+
+def encode_item(item: Item) -> dict[str, Any]:
+    """A JSON-able record of a document or failed input, for shipping to workers."""
+    return {"failed": isinstance(item, FailedInput), **item.to_dict()}
+
+
+def decode_item(record: dict[str, Any]) -> Item:
+    """The inverse of ``encode_item``."""
+    data = {k: v for k, v in record.items() if k != "failed"}
+    return FailedInput.from_dict(data) if record.get("failed") else Document.from_dict(data)

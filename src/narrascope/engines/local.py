@@ -1,0 +1,134 @@
+"""The default engine: this machine, in-process for one worker or a process pool sized to the cores.
+
+Each pool process builds the pipeline once (in the pool initializer) and then analyses chunks of ``batch_size``
+documents. Chunks are submitted a few at a time, so memory stays bounded on long streams, and results come back in
+input order.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Generator, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+
+from narrascope.documents import Analysis
+from narrascope.engines.base import Item, PipelineSpec, analyze_chunk, chunk_items, error_analysis
+from narrascope.errors import ConfigError
+from narrascope.pipeline import Pipeline
+from narrascope.registry import engines
+
+log = logging.getLogger(__name__)
+
+_worker_pipeline: Pipeline | None = None
+
+
+def _init_worker(spec: PipelineSpec) -> None:
+    """Pool initializer: build the pipeline once for this process."""
+    global _worker_pipeline
+    _worker_pipeline = spec.build()
+
+
+def _analyze_in_worker(chunk: list[Item]) -> list[Analysis]:
+    assert _worker_pipeline is not None, "worker pipeline not initialised"
+    return analyze_chunk(_worker_pipeline, chunk)
+
+
+def default_workers() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@engines.register("local")
+class LocalEngine:
+    """Runs the pipeline on this machine; ``workers=None`` uses every core, ``workers=1`` stays in-process.
+
+    ``prefetch`` chunks per worker are in flight at once. A chunk whose worker died (killed, out of memory) is
+    retried in a fresh pool up to ``max_retries`` times, then recorded as error analyses.
+    """
+
+    name = "local"
+
+    def __init__(self, workers: int | None = None, prefetch: int = 2, max_retries: int = 2) -> None:
+        if workers is not None and workers < 1:
+            raise ConfigError(f"local engine: workers must be >= 1, got {workers}")
+        self.workers = workers or default_workers()
+        self.prefetch = max(1, prefetch)
+        self.max_retries = max_retries
+
+    def run(self, items: Iterable[Item], spec: PipelineSpec) -> Iterator[Analysis]:
+        """Analyse ``items`` in input order."""
+        if self.workers == 1:
+            pipeline = spec.build()
+            for chunk in chunk_items(items, spec.batch_size):
+                yield from analyze_chunk(pipeline, chunk)
+            return
+        yield from self._run_pool(items, spec)
+
+    def _run_pool(self, items: Iterable[Item], spec: PipelineSpec) -> Iterator[Analysis]:
+        pending: deque[_Pending] = deque()
+        limit = self.workers * self.prefetch
+        pool = self._start_pool(spec)
+        try:
+            for chunk in chunk_items(items, spec.batch_size):
+                pending.append(_Pending(chunk, _submit(pool, chunk)))
+                while len(pending) >= limit:
+                    pool = yield from self._next_results(pending, pool, spec)
+            while pending:
+                pool = yield from self._next_results(pending, pool, spec)
+        finally:
+            pool.shutdown(cancel_futures=True)
+
+    def _start_pool(self, spec: PipelineSpec) -> ProcessPoolExecutor:
+        # spawn: workers start clean (no inherited threads or locks) and behave the same on every OS.
+        context = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_init_worker, initargs=(spec,))
+
+    def _next_results(
+        self, pending: deque[_Pending], pool: ProcessPoolExecutor, spec: PipelineSpec
+    ) -> Generator[Analysis, None, ProcessPoolExecutor]:
+        """Yield the oldest chunk's analyses; if a worker died, restart the pool and resubmit what was lost."""
+        head = pending[0]
+        try:
+            results = head.future.result()
+        except BrokenProcessPool as exc:
+            log.warning("a local worker died (%s); restarting the pool", exc)
+            pool.shutdown(wait=True, cancel_futures=True)
+            pool = self._start_pool(spec)
+            for entry in pending:
+                entry.attempts += 1
+            if head.attempts > self.max_retries:
+                pending.popleft()
+                for item in head.chunk:
+                    yield error_analysis(item, f"engine: worker died {head.attempts} times on this chunk")
+            for entry in pending:
+                entry.future = _submit(pool, entry.chunk)
+            return pool
+        pending.popleft()
+        yield from results
+        return pool
+
+
+@dataclass
+class _Pending:
+    """A chunk submitted to the pool, with how many times its worker died."""
+
+    chunk: list[Item]
+    future: Future[list[Analysis]]
+    attempts: int = 0
+
+
+def _submit(pool: ProcessPoolExecutor, chunk: list[Item]) -> Future[list[Analysis]]:
+    try:
+        return pool.submit(_analyze_in_worker, chunk)
+    except BrokenProcessPool as exc:  # noticed at submit time: fail this future, the caller restarts the pool
+        future: Future[list[Analysis]] = Future()
+        future.set_exception(exc)
+        return future

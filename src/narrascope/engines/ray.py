@@ -1,0 +1,254 @@
+"""The Ray engine: the same pipeline on a Ray cluster, through Ray Data (``pip install narrascope[ray]``).
+
+Two ways in:
+
+* ``RayEngine.run(items, spec)`` takes documents already in memory (what ``narrascope analyze`` reads). They are cut
+  into the same chunks as the local engine (``chunk_items``), one chunk per row, so both engines return
+  byte-identical analyses in input order.
+* ``RayEngine.analyze_files(paths, spec, output)`` lets the cluster read JSONL, Parquet or ``.txt`` files itself
+  and write Parquet, for corpora too big to pass through one driver.
+
+Either way ``map_batches`` runs a callable class in an actor pool of ``workers`` actors: each actor builds the
+pipeline once. A killed actor is restarted and its batch retried by Ray (``max_restarts``/``max_task_retries``);
+an exception inside a batch becomes error rows; chunks lost for good (a document that kills its worker every time)
+come back as error analyses. Importing this module does not import Ray.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from narrascope.documents import Analysis, Document
+from narrascope.engines.base import Item, PipelineSpec, analyze_chunk, chunk_items, decode_item, encode_item, error_analysis
+from narrascope.errors import ConfigError, InputError
+from narrascope.registry import engines
+
+log = logging.getLogger(__name__)
+
+DOCUMENT_FIELDS = ("id", "text", "title", "url", "outlet", "published", "language", "source")
+OUTPUT_COLUMNS = ("document_id", "error", "analysis")
+LOST = "engine: Ray gave up on this chunk (its worker died repeatedly)"
+
+
+def import_ray() -> Any:
+    """The ``ray`` module, or a ``ConfigError`` telling how to install it."""
+    try:
+        import ray
+        import ray.data  # noqa: F401
+    except ImportError as exc:
+        raise ConfigError(f"the ray engine needs Ray Data: install narrascope[ray] ({exc})") from None
+    return ray
+
+
+class ChunkAnalyzer:
+    """Ray Data UDF for in-memory input: each row is one chunk (``seq``, JSON ``items``); out comes one row per item."""
+
+    def __init__(self, spec: PipelineSpec) -> None:
+        self.pipeline = spec.build()
+
+    def __call__(self, batch: Any) -> dict[str, list[Any]]:
+        out: dict[str, list[Any]] = {"seq": [], "position": [], **{c: [] for c in OUTPUT_COLUMNS}}
+        for row in batch.to_pylist():
+            try:
+                chunk = [decode_item(record) for record in json.loads(row["items"])]
+                analyses = analyze_chunk(self.pipeline, chunk)
+            except Exception as exc:  # noqa: BLE001 - a bad row never fails the job: position -1 marks it
+                out["seq"].append(row["seq"])
+                out["position"].append(-1)
+                out["document_id"].append("")
+                out["error"].append(f"engine: {type(exc).__name__}: {exc}")
+                out["analysis"].append("")
+                continue
+            for position, analysis in enumerate(analyses):
+                out["seq"].append(row["seq"])
+                out["position"].append(position)
+                _append_analysis(out, analysis)
+        return out
+
+
+class DocumentAnalyzer:
+    """Ray Data UDF for file input: each row is one document (JSONL/Parquet columns or a ``.txt`` file)."""
+
+    def __init__(self, spec: PipelineSpec) -> None:
+        self.pipeline = spec.build()
+
+    def __call__(self, batch: Any) -> dict[str, list[Any]]:
+        out: dict[str, list[Any]] = {c: [] for c in OUTPUT_COLUMNS}
+        rows = batch.to_pylist()
+        try:
+            analyses = analyze_chunk(self.pipeline, [row_to_item(row) for row in rows])
+        except Exception as exc:  # noqa: BLE001 - a bad batch never fails the job
+            reason = f"engine: {type(exc).__name__}: {exc}"
+            analyses = [Analysis(document_id=str(row.get("id") or row.get("path") or "?"), error=reason) for row in rows]
+        for analysis in analyses:
+            _append_analysis(out, analysis)
+        return out
+
+
+def _append_analysis(out: dict[str, list[Any]], analysis: Analysis) -> None:
+    out["document_id"].append(analysis.document_id)
+    out["error"].append(analysis.error)
+    out["analysis"].append(json.dumps(analysis.to_dict(), ensure_ascii=False, sort_keys=True))
+
+
+def row_to_item(row: dict[str, Any]) -> Item:
+    """A Ray Data row as a ``Document``: a ``.txt`` file (``bytes``, ``path``) or JSONL/Parquet document fields."""
+    from narrascope.documents import FailedInput
+
+    if "bytes" in row:
+        path = str(row.get("path") or "?")
+        try:
+            text = row["bytes"].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return FailedInput(source=path, reason=f"not UTF-8 text: {exc}", id=Path(path).stem)
+        return Document(id=Path(path).stem, text=text, source=path)
+    fields = {k: (None if row.get(k) is None else str(row[k])) for k in DOCUMENT_FIELDS}
+    source = fields["source"] or row.get("path") or "?"
+    if not fields["id"] or fields["text"] is None:
+        return FailedInput(source=str(source), reason="row has no 'id' or no 'text'", id=fields["id"])
+    return Document(**fields)
+
+
+@engines.register("ray")
+class RayEngine:
+    """Runs the pipeline with Ray Data.
+
+    ``address``: ``None`` starts (or reuses) a Ray instance on this machine, ``"auto"`` joins the running cluster,
+    ``"ray://host:10001"`` connects a Ray client. ``workers``: actors in the pool (default: the cluster's CPUs).
+    ``chunks_per_window``: in-memory input is sent to Ray this many chunks at a time, bounding driver memory.
+    """
+
+    name = "ray"
+
+    def __init__(
+        self,
+        address: str | None = None,
+        workers: int | None = None,
+        max_retries: int = 3,
+        chunks_per_window: int = 2000,
+        progress: bool = False,
+        init_options: dict[str, Any] | None = None,
+    ) -> None:
+        if workers is not None and workers < 1:
+            raise ConfigError(f"ray engine: workers must be >= 1, got {workers}")
+        self.address = address
+        self.workers = workers
+        self.max_retries = max_retries
+        self.chunks_per_window = chunks_per_window
+        self.progress = progress
+        self.init_options = init_options or {}
+
+    def connect(self) -> Any:
+        """Initialise Ray (unless already initialised) and set the Data context; returns the ``ray`` module."""
+        ray = import_ray()
+        if not ray.is_initialized():
+            options = {"include_dashboard": False, "log_to_driver": self.progress, **self.init_options}
+            if self.address:
+                options["address"] = self.address
+            try:
+                ray.init(**options)
+            except (ConnectionError, ValueError, RuntimeError) as exc:
+                raise ConfigError(f"ray engine: cannot connect to Ray at {self.address or 'local'}: {exc}") from None
+        context = ray.data.DataContext.get_current()
+        context.execution_options.preserve_order = True
+        context.enable_progress_bars = self.progress
+        return ray
+
+    def _pool_size(self, ray: Any) -> int:
+        return self.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+    def _map(self, ray: Any, dataset: Any, udf: type, spec: PipelineSpec, batch_size: int) -> Any:
+        return dataset.map_batches(
+            udf,
+            fn_constructor_args=(spec,),
+            batch_size=batch_size,
+            batch_format="pyarrow",
+            compute=ray.data.ActorPoolStrategy(size=self._pool_size(ray)),
+            num_cpus=1,
+            max_restarts=-1,
+            max_task_retries=self.max_retries,
+        )
+
+    def run(self, items: Iterable[Item], spec: PipelineSpec) -> Iterator[Analysis]:
+        """Analyse ``items`` on Ray; yields one analysis per item in input order."""
+        ray = self.connect()
+        chunks = chunk_items(items, spec.batch_size)
+        seq = 0
+        while window := list(islice(chunks, self.chunks_per_window)):
+            yield from self._run_window(ray, window, seq, spec)
+            seq += len(window)
+
+    def _run_window(self, ray: Any, window: Sequence[list[Item]], first: int, spec: PipelineSpec) -> Iterator[Analysis]:
+        rows = [
+            {"seq": first + i, "items": json.dumps([encode_item(item) for item in chunk], ensure_ascii=False)}
+            for i, chunk in enumerate(window)
+        ]
+        blocks = min(len(rows), self._pool_size(ray) * 4)
+        dataset = self._map(ray, ray.data.from_items(rows, override_num_blocks=blocks), ChunkAnalyzer, spec, 1)
+        started = first - 1  # rows arrive in order, grouped by chunk; a skipped seq is a chunk Ray gave up on
+        for row in dataset.iter_rows():
+            seq = row["seq"]
+            for lost in range(started + 1, seq):
+                yield from _errors(window[lost - first], LOST)
+            started = max(started, seq)
+            if row["position"] < 0:
+                yield from _errors(window[seq - first], row["error"])
+            else:
+                yield Analysis.from_dict(json.loads(row["analysis"]))
+        for lost in range(started + 1, first + len(window)):
+            yield from _errors(window[lost - first], LOST)
+
+    def analyze_files(self, paths: Sequence[str | Path], spec: PipelineSpec, output: str | Path) -> int:
+        """Read documents with Ray Data, analyse them and write Parquet files (``document_id``, ``error``,
+        ``analysis`` as JSON) into the folder ``output``; returns the number of rows written.
+
+        Input by extension: ``.jsonl``/``.json`` (one document object per line, fields as ``Document``),
+        ``.parquet`` (columns as ``Document`` fields) or ``.txt`` (one document per file, id = file name stem);
+        a folder is read as the files of one kind inside it.
+        """
+        ray = self.connect()
+        dataset = self.read(ray, paths)
+        analysed = self._map(ray, dataset, DocumentAnalyzer, spec, spec.batch_size)
+        analysed.write_parquet(str(output))
+        return int(ray.data.read_parquet(str(output)).count())
+
+    def read(self, ray: Any, paths: Sequence[str | Path]) -> Any:
+        """A Ray dataset of document rows from JSONL, Parquet or ``.txt`` files (one kind per call)."""
+        kinds = {_input_kind(Path(p)) for p in paths}
+        if len(kinds) != 1:
+            raise InputError(f"ray engine: give files of one kind (jsonl, parquet or txt), got {sorted(kinds)}")
+        kind, names = kinds.pop(), [str(p) for p in paths]
+        if kind == "jsonl":
+            import pyarrow as pa
+            import pyarrow.json as pj
+
+            schema = pa.schema([(name, pa.string()) for name in DOCUMENT_FIELDS])
+            options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+            return ray.data.read_json(names, parse_options=options, file_extensions=["jsonl", "json"])
+        if kind == "parquet":
+            return ray.data.read_parquet(names)
+        return ray.data.read_binary_files(names, include_paths=True, file_extensions=["txt"])
+
+
+def _errors(chunk: list[Item], reason: str) -> Iterator[Analysis]:
+    for item in chunk:
+        yield error_analysis(item, reason)
+
+
+def _input_kind(path: Path) -> str:
+    if path.is_dir():
+        suffixes = {p.suffix for p in path.iterdir() if p.is_file()}
+        for kind, suffix in (("jsonl", ".jsonl"), ("parquet", ".parquet"), ("txt", ".txt")):
+            if suffix in suffixes:
+                return kind
+        raise InputError("no .jsonl, .parquet or .txt files in this folder", path=str(path))
+    kinds = {".jsonl": "jsonl", ".json": "jsonl", ".parquet": "parquet", ".txt": "txt"}
+    if path.suffix not in kinds:
+        raise InputError("unsupported input for the ray engine (use .jsonl, .parquet or .txt)", path=str(path))
+    return kinds[path.suffix]
+
