@@ -1,0 +1,358 @@
+"""Read user inputs into ``Document``s: text, HTML, JSONL and CSV files, folders, and SemEval release folders.
+
+``read_inputs`` never aborts a batch: a file or row that cannot be read becomes a ``FailedInput`` that says why
+(and on which line), and the other inputs still come out.
+
+Decisions a user should know about:
+
+* Text must be UTF-8 (a BOM is fine). Nothing is guessed: other bytes fail with ``not UTF-8 at byte N; re-encode as
+  UTF-8``. HTML is the exception, since it declares its own charset; trafilatura decodes it.
+* ``max_bytes`` (5 MB) limits a single-document file (``.txt``, ``.html``), checked by size before reading; in
+  ``.jsonl`` and ``.csv`` files it limits each row's text instead, so large corpora stream through.
+* Ids: the file stem for a file (the file name inside a SemEval folder, as the official formats use), the ``id``
+  column for a row, else ``<file name>:<line>``. A repeated id gets a ``#2``, ``#3``… suffix so ids stay unique.
+* Inside folders, hidden files and folders (``.name``) are skipped; any other file with an unsupported extension is
+  reported as a ``FailedInput``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import logging
+import sys
+import warnings
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from narrascope.documents import Document, FailedInput
+from narrascope.errors import InputError
+from narrascope.semeval.io import LANGUAGE_CODES, is_semeval_folder, language_folders, read_raw_document
+
+log = logging.getLogger(__name__)
+
+MAX_BYTES = 5 * 1024 * 1024
+TEXT_SUFFIXES = (".txt",)
+HTML_SUFFIXES = (".html", ".htm")
+ROW_SUFFIXES = (".jsonl", ".csv")
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + ROW_SUFFIXES
+METADATA_FIELDS = ("title", "url", "outlet", "published", "language")
+
+# Leading bytes of common binary formats that end up renamed as text.
+_MAGIC = {
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"%PDF": "a PDF document",
+    b"PK\x03\x04": "a ZIP archive (or a .docx/.xlsx file)",
+    b"\x1f\x8b": "a gzip archive",
+    b"\x7fELF": "an executable",
+}
+
+Item = Document | FailedInput
+
+
+def read_inputs(paths: Iterable[str | Path], max_bytes: int = MAX_BYTES) -> Iterator[Item]:
+    """Documents from files and folders (recursively), in a stable order; unreadable inputs as ``FailedInput``."""
+    seen: dict[str, int] = {}
+    for path in paths:
+        for item in _read_path(Path(path), max_bytes):
+            if isinstance(item, Document):
+                item.id = _unique(item.id, seen)
+            yield item
+
+
+def _unique(doc_id: str, seen: dict[str, int]) -> str:
+    count = seen.get(doc_id, 0) + 1
+    seen[doc_id] = count
+    if count == 1:
+        return doc_id
+    candidate = f"{doc_id}#{count}"
+    while candidate in seen:
+        count += 1
+        candidate = f"{doc_id}#{count}"
+    seen[doc_id] = count
+    seen[candidate] = 1
+    return candidate
+
+
+def _read_path(path: Path, max_bytes: int, visited: set[Path] | None = None) -> Iterator[Item]:
+    if path.is_dir():
+        visited = set() if visited is None else visited
+        real = path.resolve()
+        if real in visited:
+            return
+        visited.add(real)
+        if is_semeval_folder(path):
+            yield from read_semeval_documents(path, max_bytes)
+            return
+        try:
+            children = sorted(path.iterdir())
+        except OSError as exc:
+            yield FailedInput(str(path), f"cannot list folder ({exc.strerror})")
+            return
+        for child in children:
+            if child.name.startswith("."):
+                continue
+            yield from _read_path(child, max_bytes, visited)
+        return
+    if not path.exists():
+        yield FailedInput(str(path), "no such file or folder")
+        return
+    yield from read_file(path, max_bytes)
+
+
+def read_file(path: Path | str, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
+    """The document(s) of one file, by extension; failures as ``FailedInput``."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        kind = f"'{path.suffix}'" if path.suffix else "without an extension"
+        yield FailedInput(
+            str(path), f"unsupported file type {kind}; supported: {', '.join(SUPPORTED_SUFFIXES)}"
+        )
+        return
+    try:
+        if suffix in ROW_SUFFIXES:
+            _check_not_binary(path)
+            rows = read_jsonl(path, max_bytes) if suffix == ".jsonl" else read_csv(path, max_bytes)
+            yield from rows
+        elif suffix in HTML_SUFFIXES:
+            yield read_html(path, max_bytes)
+        else:
+            yield read_text(path, max_bytes)
+    except InputError as exc:
+        yield FailedInput(str(path), exc.reason, line=exc.line)
+    except OSError as exc:
+        yield FailedInput(str(path), f"cannot read ({exc.strerror or exc})")
+
+
+def _check_size(path: Path, max_bytes: int) -> int:
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise InputError(
+            f"file is {size / 1_048_576:.1f} MB, over the {max_bytes / 1_048_576:.1f} MB limit; split it or raise max_bytes",
+            str(path),
+        )
+    if size == 0:
+        raise InputError("empty file", str(path))
+    return size
+
+
+def _binary_kind(head: bytes) -> str | None:
+    for magic, kind in _MAGIC.items():
+        if head.startswith(magic):
+            return kind
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None  # UTF-16 text: reported by the decoder check
+    if b"\x00" in head:
+        return "binary data (NUL bytes)"
+    return None
+
+
+def _check_not_binary(path: Path, head: bytes | None = None) -> None:
+    if head is None:
+        with open(path, "rb") as handle:
+            head = handle.read(8192)
+    kind = _binary_kind(head[:8192])
+    if kind:
+        raise InputError(f"not a text file: looks like {kind}", str(path))
+
+
+def decode_utf8(data: bytes, path: Path | str, line: int | None = None) -> str:
+    """UTF-8 text of ``data`` without a BOM; an ``InputError`` says where decoding fails (no guessing)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError("UTF-16 text; re-encode as UTF-8", str(path), line)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        offset = exc.start + (3 if data.startswith(codecs.BOM_UTF8) else 0)
+        where = f"byte {offset} of the line" if line is not None else f"byte {offset}"
+        raise InputError(f"not UTF-8 at {where}; re-encode as UTF-8", str(path), line) from None
+
+
+def _title_of(text: str, max_chars: int = 200) -> str | None:
+    """The first non-empty line, cut at a word boundary when it runs long (a first paragraph, not a headline)."""
+    line = next((line.strip() for line in text.splitlines() if line.strip()), None)
+    if line is None or len(line) <= max_chars:
+        return line
+    return line[:max_chars].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+
+
+def read_text(path: Path | str, max_bytes: int = MAX_BYTES) -> Document:
+    """One ``.txt`` article; the first non-empty line is the title. Line endings are kept byte for byte."""
+    path = Path(path)
+    _check_size(path, max_bytes)
+    data = path.read_bytes()
+    _check_not_binary(path, data[:8192])
+    text = decode_utf8(data, path)
+    if not text.strip():
+        raise InputError("empty file (only whitespace)", str(path))
+    return Document(id=path.stem, text=text, title=_title_of(text), source=str(path))
+
+
+def read_html(path: Path | str, max_bytes: int = MAX_BYTES) -> Document:
+    """The main text of an HTML page with its title, canonical URL, site name and publication date (trafilatura)."""
+    import trafilatura
+
+    path = Path(path)
+    _check_size(path, max_bytes)
+    data = path.read_bytes()
+    _check_not_binary(path, data[:8192])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        extracted = trafilatura.bare_extraction(data, with_metadata=True, favor_recall=True)
+    meta: dict[str, Any] = {}
+    if extracted is not None:
+        meta = extracted.as_dict() if hasattr(extracted, "as_dict") else dict(extracted)
+    text = (meta.get("text") or "").strip()
+    if not text:
+        raise InputError("no main text found in the HTML page", str(path))
+    return Document(
+        id=path.stem,
+        text=text,
+        title=meta.get("title") or _title_of(text),
+        url=meta.get("url") or None,
+        outlet=meta.get("sitename") or meta.get("hostname") or None,
+        published=meta.get("date") or None,
+        language=None,
+        source=str(path),
+    )
+
+
+def _row_document(path: Path, line: int, row: dict[str, Any], max_bytes: int) -> Document:
+    """A document from one JSONL object or CSV row, validated; ``InputError`` names the line otherwise."""
+    text = row.get("text")
+    if text is None:
+        raise InputError("no 'text' field", str(path), line)
+    if not isinstance(text, str):
+        raise InputError(f"'text' must be a string, not {type(text).__name__}", str(path), line)
+    if not text.strip():
+        raise InputError("empty 'text'", str(path), line)
+    size = len(text.encode("utf-8"))
+    if size > max_bytes:
+        raise InputError(f"text is {size / 1_048_576:.1f} MB, over the {max_bytes / 1_048_576:.1f} MB limit", str(path), line)
+    values: dict[str, str | None] = {}
+    for name in ("id",) + METADATA_FIELDS:
+        value = row.get(name)
+        if isinstance(value, (dict, list)):
+            raise InputError(f"'{name}' must be a string, not {type(value).__name__}", str(path), line)
+        values[name] = (str(value).strip() or None) if value is not None else None
+    language = values["language"].lower() if values["language"] else None
+    return Document(
+        id=values["id"] or f"{path.name}:{line}",
+        text=text,
+        title=values["title"] or _title_of(text),
+        url=values["url"],
+        outlet=values["outlet"],
+        published=values["published"],
+        language=language,
+        source=f"{path}:{line}",
+    )
+
+
+def _row_failure(path: Path, exc: InputError, line: int) -> FailedInput:
+    return FailedInput(str(path), exc.reason, line=exc.line or line, id=f"{path.name}:{line}")
+
+
+def read_jsonl(path: Path | str, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
+    """One document per JSON object line (``text`` required; ``id`` and metadata optional); blank lines skipped."""
+    path = Path(path)
+    found = False
+    with open(path, "rb") as handle:
+        for line, raw in enumerate(handle, 1):
+            if not raw.strip():
+                continue
+            found = True
+            try:
+                data = json.loads(decode_utf8(raw, path, line))
+                if not isinstance(data, dict):
+                    raise InputError(f"expected a JSON object, got {type(data).__name__}", str(path), line)
+                yield _row_document(path, line, data, max_bytes)
+            except json.JSONDecodeError as exc:
+                yield _row_failure(path, InputError(f"invalid JSON ({exc.msg} at column {exc.colno})", str(path), line), line)
+            except InputError as exc:
+                yield _row_failure(path, exc, line)
+    if not found:
+        yield FailedInput(str(path), "empty file")
+
+
+def read_csv(path: Path | str, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
+    """One document per CSV row; the header must name a ``text`` column (``id`` and metadata columns optional).
+
+    Line numbers are those of the row's first physical line (the header is line 1). A row with bytes that are not
+    UTF-8 fails alone; the other rows are still read.
+    """
+    path = Path(path)
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, min(sys.maxsize, 2 * max_bytes + 1)))
+    bad: dict[int, str] = {}
+
+    def lines(handle: Iterable[bytes]) -> Iterator[str]:
+        for number, raw in enumerate(handle, 1):
+            try:
+                yield decode_utf8(raw, path, number)
+            except InputError as exc:
+                bad[number] = exc.reason
+                yield raw.decode("utf-8", errors="replace")
+
+    try:
+        with open(path, "rb") as handle:
+            reader = csv.reader(lines(handle))
+            start = 1
+            try:
+                header = next(reader, None)
+                if header is None:
+                    yield FailedInput(str(path), "empty file")
+                    return
+                columns = [name.strip().lower() for name in header]
+                if bad:
+                    yield FailedInput(str(path), f"header {bad[min(bad)]}", line=min(bad))
+                    return
+                if "text" not in columns:
+                    shown = ", ".join(repr(c) for c in columns[:10])
+                    yield FailedInput(str(path), f"no 'text' column in the header (columns: {shown})", line=1)
+                    return
+                start = reader.line_num + 1
+                for fields in reader:
+                    line, start = start, reader.line_num + 1
+                    if not any(field.strip() for field in fields):
+                        continue
+                    undecodable = [n for n in range(line, start) if n in bad]
+                    if undecodable:
+                        reason = bad[undecodable[0]]
+                        if undecodable[0] != line:
+                            reason += f" (line {undecodable[0]})"
+                        yield _row_failure(path, InputError(reason, str(path), line), line)
+                    elif len(fields) != len(columns):
+                        exc = InputError(f"row has {len(fields)} fields, the header has {len(columns)}", str(path), line)
+                        yield _row_failure(path, exc, line)
+                    else:
+                        try:
+                            yield _row_document(path, line, dict(zip(columns, fields)), max_bytes)
+                        except InputError as exc:
+                            yield _row_failure(path, exc, line)
+            except csv.Error as exc:
+                yield FailedInput(str(path), f"malformed CSV ({exc}); rows after it skipped", line=start)
+    finally:
+        csv.field_size_limit(limit)
+
+
+def read_semeval_documents(path: Path | str, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
+    """The raw documents of a SemEval language or release folder, with the folder's language (annotations ignored).
+
+    Ids are the file names (``EN_UA_001.txt``), as in the official annotation and submission files.
+    """
+    for folder in language_folders(path):
+        language = LANGUAGE_CODES.get(folder.name.upper(), folder.name.lower())
+        for doc_path in sorted((folder / "raw-documents").glob("*.txt")):
+            try:
+                _check_size(doc_path, max_bytes)
+                _check_not_binary(doc_path)
+                yield read_raw_document(doc_path, language=language)
+            except InputError as exc:
+                yield FailedInput(str(doc_path), exc.reason)
+            except OSError as exc:
+                yield FailedInput(str(doc_path), f"cannot read ({exc.strerror or exc})")
