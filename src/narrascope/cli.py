@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Any, Optional
@@ -96,6 +98,86 @@ def taxonomy_show(
         for s in n.subnarratives:
             typer.echo(f"  - {s.name}: {s.definition[:100]}")
         typer.echo(f"  - {n.other_label.split(': ')[-1]} (narrative applies, no listed subnarrative fits)")
+
+
+@contextmanager
+def _progress(label: str, delay: float = 2.0) -> Iterator[Callable[[int], None] | None]:
+    """A transient progress bar on stderr, shown only on a terminal and only once the run takes over ``delay`` s."""
+    if not err.is_terminal:
+        yield None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    bar = Progress(SpinnerColumn(), TextColumn(label), TextColumn("{task.completed} documents"), TimeElapsedColumn(), console=err, transient=True)
+    start, done, task = time.monotonic(), 0, None
+
+    def advance(count: int) -> None:
+        nonlocal done, task
+        done += count
+        if task is None and time.monotonic() - start >= delay:
+            bar.start()
+            task = bar.add_task(label, total=None)
+        if task is not None:
+            bar.update(task, completed=done)
+
+    try:
+        yield advance
+    finally:
+        if task is not None:
+            bar.stop()
+
+
+@app.command()
+@cli_errors
+def analyze(
+    paths: list[Path] = typer.Argument(..., help="Files (.txt, .html, .jsonl, .csv) and folders (read recursively; SemEval folders too)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write here instead of stdout."),
+    fmt: str = typer.Option("jsonl", "--format", "-f", help="jsonl (one analysis per line), csv (flat columns) or semeval (subtask-2 submission)."),
+    steps: Optional[str] = typer.Option(None, "--steps", help="Comma-separated pipeline steps (default: the standard pipeline)."),
+    batch_size: int = typer.Option(32, "--batch-size", min=1, help="Documents per pipeline batch."),
+) -> None:
+    """Analyse articles: language, narratives, entity framing and explanations, one record per document.
+
+    Reads every PATH (folders recursively), runs the pipeline and writes JSONL to stdout (or --out). Unreadable
+    inputs and documents a step fails on are reported, not fatal: a summary on stderr lists them. Exit status 0
+    when at least one document was analysed, 1 when all failed, 2 on usage errors.
+    """
+    from narrascope.errors import ConfigError
+    from narrascope.ingest import read_inputs
+    from narrascope.output import RunSummary, WRITERS, analyze_items, open_writer
+    from narrascope.pipeline import DEFAULT_STEPS, Pipeline
+    from narrascope.registry import steps as step_registry
+
+    if fmt not in WRITERS:
+        raise ConfigError(f"unknown --format {fmt!r}; choose one of: {', '.join(WRITERS)}")
+    names = [n.strip() for n in steps.split(",") if n.strip()] if steps is not None else list(DEFAULT_STEPS)
+    if not names:
+        raise ConfigError("--steps is empty; name at least one step")
+    for name in names:
+        if name not in step_registry:
+            raise ConfigError(f"unknown step {name!r}; available: {', '.join(step_registry.names())}")
+    if fmt == "semeval" and "narratives" not in names:
+        raise ConfigError(f"--format semeval needs the 'narratives' step (steps: {', '.join(names)})")
+    try:
+        pipeline = Pipeline.from_names(names)
+    except ImportError as exc:
+        raise ConfigError(f"a step is unavailable: {exc}; install its optional dependencies") from exc
+    pipeline.batch_size = batch_size
+    summary = RunSummary()
+    writer = open_writer(fmt, out)
+    try:
+        with _progress("analysing") as advance:
+            for analysis, info in analyze_items(pipeline, read_inputs(paths), progress=advance):
+                writer.write(analysis, info)
+                summary.add(analysis, info)
+    finally:
+        writer.close()
+    if summary.analysed + summary.failed == 0:
+        raise ConfigError(f"no input documents found in {', '.join(map(str, paths))}")
+    for line in summary.report():
+        err.print(line, highlight=False, markup=False, soft_wrap=True)
+    if summary.analysed == 0:
+        raise typer.Exit(1)
 
 
 @app.command()
