@@ -8,6 +8,7 @@ and the batch goes on.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -70,11 +71,13 @@ class Pipeline:
             pending = [(d, a) for d, a in zip(documents, analyses) if a.error is None]
             if not pending:
                 break
+            before = [copy.deepcopy(a) for _, a in pending]
             try:
                 step([d for d, _ in pending], [a for _, a in pending])
             except Exception as exc:  # noqa: BLE001 - isolate the failing document
                 log.debug("step %s failed on a batch (%s); retrying one by one", step.name, exc)
-                for doc, analysis in pending:
+                for (doc, analysis), saved in zip(pending, before):
+                    analysis.__dict__.update(saved.__dict__)  # undo what the failed batch call half-did
                     try:
                         step([doc], [analysis])
                     except Exception as single:  # noqa: BLE001
