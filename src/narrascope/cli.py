@@ -135,6 +135,9 @@ def analyze(
     fmt: str = typer.Option("jsonl", "--format", "-f", help="jsonl (one analysis per line), csv (flat columns) or semeval (subtask-2 submission)."),
     steps: Optional[str] = typer.Option(None, "--steps", help="Comma-separated pipeline steps (default: the standard pipeline)."),
     batch_size: int = typer.Option(32, "--batch-size", min=1, help="Documents per pipeline batch."),
+    engine: str = typer.Option("local", "--engine", help="local (this machine) or ray (a Ray cluster; pip install narrascope[ray])."),
+    workers: int = typer.Option(1, "--workers", min=0, help="Parallel workers: 1 runs in-process, 0 uses every core (local) or every cluster CPU (ray)."),
+    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster: auto (the running cluster) or ray://host:10001; default starts a local Ray."),
 ) -> None:
     """Analyse articles: language, narratives, entity framing and explanations, one record per document.
 
@@ -163,11 +166,17 @@ def analyze(
     except ImportError as exc:
         raise ConfigError(f"a step is unavailable: {exc}; install its optional dependencies") from exc
     pipeline.batch_size = batch_size
+    runner: Any = pipeline
+    if engine != "local" or workers != 1:
+        from narrascope.engines import EngineRun, PipelineSpec, create_engine
+
+        options: dict[str, Any] = {"workers": workers or None, **({"address": address} if engine == "ray" else {})}
+        runner = EngineRun(create_engine(engine, **options), PipelineSpec(tuple(names), batch_size=batch_size))
     summary = RunSummary()
     writer = open_writer(fmt, out)
     try:
         with _progress("analysing") as advance:
-            for analysis, info in analyze_items(pipeline, read_inputs(paths), progress=advance):
+            for analysis, info in analyze_items(runner, read_inputs(paths), progress=advance):
                 writer.write(analysis, info)
                 summary.add(analysis, info)
     finally:

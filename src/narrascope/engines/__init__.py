@@ -9,10 +9,10 @@ from typing import Any
 
 from narrascope.engines import local as _local  # noqa: F401 - registers "local"
 from narrascope.engines import ray as _ray  # noqa: F401 - registers "ray" (Ray itself is imported lazily)
-from narrascope.engines.base import Engine, PipelineSpec, chunk_items
+from narrascope.engines.base import Engine, EngineRun, PipelineSpec, chunk_items
 from narrascope.registry import engines
 
-__all__ = ["Engine", "PipelineSpec", "chunk_items", "create_engine"]
+__all__ = ["Engine", "EngineRun", "PipelineSpec", "chunk_items", "create_engine"]
 
 
 def create_engine(name: str = "local", **options: Any) -> Engine:

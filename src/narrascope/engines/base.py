@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -108,3 +108,18 @@ def decode_item(record: dict[str, Any]) -> Item:
     """The inverse of ``encode_item``."""
     data = {k: v for k, v in record.items() if k != "failed"}
     return FailedInput.from_dict(data) if record.get("failed") else Document.from_dict(data)
+
+
+@dataclass
+class EngineRun:
+    """An engine bound to a pipeline spec, usable wherever a ``Pipeline`` is only asked to ``analyze``."""
+
+    engine: Engine
+    spec: PipelineSpec
+
+    def analyze(self, items: Iterable[Item], progress: Callable[[int], None] | None = None) -> Iterator[Analysis]:
+        """``engine.run`` with ``Pipeline.analyze``'s signature: analyses in input order, progress per document."""
+        for analysis in self.engine.run(items, self.spec):
+            if progress:
+                progress(1)
+            yield analysis

@@ -11,7 +11,7 @@ import logging
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -73,47 +73,75 @@ class LocalEngine:
         yield from self._run_pool(items, spec)
 
     def _run_pool(self, items: Iterable[Item], spec: PipelineSpec) -> Iterator[Analysis]:
-        pending: deque[_Pending] = deque()
+        queue = _Queue(self, spec)
         limit = self.workers * self.prefetch
-        pool = self._start_pool(spec)
         try:
             for chunk in chunk_items(items, spec.batch_size):
-                pending.append(_Pending(chunk, _submit(pool, chunk)))
-                while len(pending) >= limit:
-                    pool = yield from self._next_results(pending, pool, spec)
-            while pending:
-                pool = yield from self._next_results(pending, pool, spec)
+                queue.add(chunk)
+                while len(queue.pending) >= limit:
+                    yield from queue.next_results()
+            while queue.pending:
+                yield from queue.next_results()
         finally:
-            pool.shutdown(cancel_futures=True)
+            queue.pool.shutdown(cancel_futures=True)
 
-    def _start_pool(self, spec: PipelineSpec) -> ProcessPoolExecutor:
+    def start_pool(self, spec: PipelineSpec) -> ProcessPoolExecutor:
+        """A fresh pool whose processes each build the pipeline once."""
         # spawn: workers start clean (no inherited threads or locks) and behave the same on every OS.
         context = multiprocessing.get_context("spawn")
         return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_init_worker, initargs=(spec,))
 
-    def _next_results(
-        self, pending: deque[_Pending], pool: ProcessPoolExecutor, spec: PipelineSpec
-    ) -> Generator[Analysis, None, ProcessPoolExecutor]:
-        """Yield the oldest chunk's analyses; if a worker died, restart the pool and resubmit what was lost."""
-        head = pending[0]
+
+class _Queue:
+    """Chunks in flight, oldest first. When a worker dies the pool is restarted and the chunks that were in flight
+    run one at a time, so the chunk that kills its worker is known; it is retried, then recorded as errors."""
+
+    def __init__(self, engine: LocalEngine, spec: PipelineSpec) -> None:
+        self.engine = engine
+        self.spec = spec
+        self.pool = engine.start_pool(spec)
+        self.pending: deque[_Pending] = deque()
+        self.suspects = 0  # the first ``suspects`` pending chunks run one at a time
+
+    def add(self, chunk: list[Item]) -> None:
+        self.pending.append(_Pending(chunk))
+        self._submit()
+
+    def _submit(self) -> None:
+        for entry in list(self.pending)[:1] if self.suspects else self.pending:
+            if entry.future is None:
+                entry.future = _submit(self.pool, entry.chunk)
+
+    def next_results(self) -> Iterator[Analysis]:
+        """Yield the oldest chunk's analyses, or handle the death of a worker and yield what it costs."""
+        head = self.pending[0]
+        assert head.future is not None
         try:
             results = head.future.result()
         except BrokenProcessPool as exc:
             log.warning("a local worker died (%s); restarting the pool", exc)
-            pool.shutdown(wait=True, cancel_futures=True)
-            pool = self._start_pool(spec)
-            for entry in pending:
-                entry.attempts += 1
-            if head.attempts > self.max_retries:
-                pending.popleft()
-                for item in head.chunk:
-                    yield error_analysis(item, f"engine: worker died {head.attempts} times on this chunk")
-            for entry in pending:
-                entry.future = _submit(pool, entry.chunk)
-            return pool
-        pending.popleft()
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = self.engine.start_pool(self.spec)
+            for entry in self.pending:
+                entry.future = None
+            if not self.suspects:  # parallel: the culprit is unknown, rerun everything in flight one at a time
+                self.suspects = len(self.pending)
+            else:
+                head.attempts += 1
+                if head.attempts > self.engine.max_retries:
+                    self._pop()
+                    yield from (error_analysis(i, f"engine: worker died {head.attempts} times on this chunk") for i in head.chunk)
+            if self.pending:
+                self._submit()
+            return
+        self._pop()
         yield from results
-        return pool
+
+    def _pop(self) -> None:
+        self.pending.popleft()
+        self.suspects = max(0, self.suspects - 1)
+        if self.pending:
+            self._submit()
 
 
 @dataclass
@@ -121,7 +149,7 @@ class _Pending:
     """A chunk submitted to the pool, with how many times its worker died."""
 
     chunk: list[Item]
-    future: Future[list[Analysis]]
+    future: Future[list[Analysis]] | None = None
     attempts: int = 0
 
 

@@ -136,6 +136,7 @@ class RayEngine:
     ) -> None:
         if workers is not None and workers < 1:
             raise ConfigError(f"ray engine: workers must be >= 1, got {workers}")
+        import_ray()  # fail now, with the install hint, rather than mid-run
         self.address = address
         self.workers = workers
         self.max_retries = max_retries

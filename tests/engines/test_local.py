@@ -1,0 +1,51 @@
+"""The local engine: in-process and process-pool runs agree byte for byte; dead workers cost only their chunk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from narrascope.documents import Document
+from narrascope.engines import PipelineSpec, create_engine
+from narrascope.engines.local import default_workers
+
+from .conftest import dumps
+
+
+def test_in_process_run_equals_one_pipeline_run(fresh_items, steps_module):
+    spec = PipelineSpec(steps=("test_words",), batch_size=4, imports=(steps_module,))
+    result = list(create_engine("local", workers=1).run(fresh_items(), spec))
+    assert dumps(result) == dumps(list(spec.build().analyze(fresh_items())))
+    by_id = {a.document_id: a for a in result}
+    assert by_id["boom"].error and "cannot analyse boom" in by_id["boom"].error
+    assert by_id["x18"].error == "line 18: no text"
+    assert sum(a.error is None for a in result) == 40
+
+
+def test_pool_matches_in_process_and_survives_a_killed_worker(fresh_items, steps_module, tmp_path: Path):
+    marker = tmp_path / "crash-once"
+    marker.touch()
+    spec = PipelineSpec(
+        steps=("test_words", "test_crash"),
+        options={"test_crash": {"marker": str(marker)}},
+        batch_size=3,
+        imports=(steps_module,),
+    )
+    expected = dumps(list(create_engine("local", workers=1).run(fresh_items(), PipelineSpec(("test_words",), batch_size=3, imports=(steps_module,)))))
+    result = dumps(list(create_engine("local", workers=2).run(fresh_items(), spec)))
+    assert not marker.exists(), "the crash step never ran in a worker"
+    assert result == expected
+
+
+def test_a_document_that_always_kills_its_worker_becomes_error_rows(steps_module):
+    docs = [Document(id=f"d{i}", text=f"text {i}" + (" KILL" if i == 4 else ""), language="en") for i in range(8)]
+    spec = PipelineSpec(steps=("test_words", "test_crash"), batch_size=2, imports=(steps_module,))
+    result = list(create_engine("local", workers=2, max_retries=1).run(docs, spec))
+    assert [a.document_id for a in result] == [d.id for d in docs]
+    failed = {a.document_id for a in result if a.error}
+    assert failed == {"d4", "d5"}  # the chunk holding the killer document, nothing else
+    assert "worker died" in result[4].error
+
+
+def test_default_workers_is_the_usable_cores():
+    assert default_workers() >= 1
+    assert create_engine("local").workers == default_workers()
