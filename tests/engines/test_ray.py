@@ -1,0 +1,65 @@
+"""The Ray engine on a local Ray with 2 CPUs: same bytes as the local engine, killed workers retried, file I/O.
+
+Skipped when Ray is not installed (``pip install -e '.[ray,test]'`` to run them); Ray start-up is slow, so the
+tests share one Ray instance and stay few.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from narrascope.engines import PipelineSpec, create_engine
+
+from .conftest import dumps
+
+ray = pytest.importorskip("ray", reason="Ray is not installed: pip install narrascope[ray]")
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    """A Ray instance on this machine with 2 CPUs whose workers can import the test-only steps."""
+    tests_dir = str(Path(__file__).resolve().parents[1])
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, runtime_env={"env_vars": {"PYTHONPATH": tests_dir}})
+    yield ray
+    ray.shutdown()
+
+
+def test_ray_gives_the_same_bytes_as_local_and_retries_a_killed_worker(local_ray, fresh_items, steps_module, tmp_path):
+    plain = PipelineSpec(steps=("test_words",), batch_size=4, imports=(steps_module,))
+    expected = dumps(list(create_engine("local", workers=1).run(fresh_items(), plain)))
+    assert dumps(list(create_engine("ray", workers=2).run(fresh_items(), plain))) == expected
+
+    marker = tmp_path / "crash-once"
+    marker.touch()
+    crashing = PipelineSpec(
+        steps=("test_words", "test_crash"), options={"test_crash": {"marker": str(marker)}}, batch_size=4, imports=(steps_module,)
+    )
+    result = dumps(list(create_engine("ray", workers=2, chunks_per_window=3).run(fresh_items(), crashing)))
+    assert not marker.exists(), "the crash step never ran in a Ray worker"
+    assert result == expected
+
+
+def test_ray_reads_jsonl_and_txt_and_writes_parquet(local_ray, steps_module, tmp_path):
+    lines = [json.dumps({"id": f"j{i}", "text": f"word {'x ' * i}", "published": "2025-03-01", "extra": 1}) for i in range(6)]
+    lines.append(json.dumps({"id": "no-text"}))
+    (tmp_path / "docs.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    texts = tmp_path / "txt"
+    texts.mkdir()
+    (texts / "a1.txt").write_text("один два три", encoding="utf-8")
+    (texts / "bad.txt").write_bytes(b"\xff\xfe not utf-8 \xff")
+    spec = PipelineSpec(steps=("test_words",), batch_size=2, imports=(steps_module,))
+    engine = create_engine("ray", workers=2)
+
+    assert engine.analyze_files([tmp_path / "docs.jsonl"], spec, tmp_path / "out-jsonl") == 7
+    rows = ray.data.read_parquet(str(tmp_path / "out-jsonl")).take_all()
+    by_id = {r["document_id"]: r for r in rows}
+    assert by_id["no-text"]["error"] and by_id["j3"]["error"] is None
+    assert json.loads(by_id["j3"]["analysis"])["warnings"] == ["words=4"]
+
+    assert engine.analyze_files([texts], spec, tmp_path / "out-txt") == 2
+    rows = {r["document_id"]: r for r in ray.data.read_parquet(str(tmp_path / "out-txt")).take_all()}
+    assert rows["a1"]["error"] is None and "not UTF-8" in rows["bad"]["error"]
