@@ -81,6 +81,11 @@ def first_words(text: str, n: int = MAX_EXPLANATION_WORDS) -> str:
     return " ".join(text.split()[:n])
 
 
+def content_tokens(text: str) -> list[str]:
+    """Word tokens of at least three characters: a language-independent stand-in for dropping stop words."""
+    return [t for t in word_tokens(text) if len(t) >= 3]
+
+
 def _cosine(a: Counter[str], b: Counter[str]) -> float:
     dot = sum(v * b.get(k, 0) for k, v in a.items())
     if not dot:
@@ -156,16 +161,16 @@ class ExtractiveExplainer:
         sentences = sentences or split_sentences(document.text)
         if not sentences:
             return []
-        bags = [Counter(word_tokens(s.text)) for s in sentences]
+        bags = [Counter(content_tokens(s.text)) for s in sentences]
         df = Counter(token for bag in bags for token in bag)
-        idf = {t: math.log((1 + len(bags)) / (1 + n)) + 1 for t, n in df.items()}
+        idf = {t: math.log((1 + len(bags)) / (1 + n)) + 0.1 for t, n in df.items()}
         weighted = [Counter({t: c * idf[t] for t, c in bag.items()}) for bag in bags]
         centroid: Counter[str] = Counter()
         for bag in weighted:
             centroid.update(bag)
         description = self._describe(narrative, subnarrative)
-        label_sim = self._label_similarity(description, [s.text for s in sentences], bags)
-        evidence_bags = [Counter(word_tokens(e.text)) for e in evidence]
+        label_sim = self._label_similarity(description, [s.text for s in sentences], weighted)
+        evidence_bags = [Counter(content_tokens(e.text)) for e in evidence]
         evidence_sim = []
         for s, bag in zip(sentences, bags):
             overlaps = any(e.start < s.end and s.start < e.end for e in evidence)
@@ -179,7 +184,7 @@ class ExtractiveExplainer:
 
     def _label_similarity(self, description: str, texts: list[str], bags: list[Counter[str]]) -> list[float]:
         if self.embedder is None:
-            label_bag = Counter(word_tokens(description))
+            label_bag = Counter(content_tokens(description))
             return [_cosine(bag, label_bag) for bag in bags]
         if description not in self._label_vectors:
             self._label_vectors[description] = self.embedder.embed([description], kind="query")[0]
