@@ -47,6 +47,14 @@ class LanguageStep:
                 analysis.warnings.append("language could not be identified")
 
 
+@step_registry.register("explain")
+def _explain_step(**options: Any) -> Step:
+    """The ``explain`` step (``narrascope.models.explainers.ExplainStep``), imported only when used."""
+    from narrascope.models.explainers import ExplainStep
+
+    return ExplainStep(**options)
+
+
 @dataclass
 class Pipeline:
     """Runs ``steps`` in order over batches of documents."""

@@ -171,7 +171,10 @@ def test_step_explains_the_predicted_dominant_narrative_and_warns_without_one():
     analyses = [Analysis(document_id="a", narratives=[_label(NARRATIVE, 0.8)]), Analysis(document_id="b")]
     step(docs, analyses)
     assert analyses[0].explanation is not None and analyses[0].explanation.narrative == NARRATIVE
-    assert analyses[1].explanation is None and any("no narrative" in w for w in analyses[1].warnings)
+    assert analyses[1].explanation is None and any("no narrative labels" in w for w in analyses[1].warnings)
+    only_other = Analysis(document_id="c", narratives=[_label("Other", 0.9)])
+    step([_doc(doc_id="c")], [only_other])
+    assert only_other.explanation is None and only_other.warnings == []
 
 
 def test_step_reads_the_official_dominant_narratives_file(tmp_path):
@@ -214,3 +217,10 @@ def test_real_articles_get_grounded_explanations(semeval_data):
         explanation = explainer.explain(doc, gold.narrative, gold.subnarrative)
         assert explanation.text, doc_id
         assert_grounded(doc, explanation)
+
+
+def test_explain_step_is_registered_by_name():
+    pipeline = Pipeline.from_names(["explain"], explain={"embedder": None, "n_sentences": 1})
+    analysis = Analysis(document_id="d1", narratives=[_label(NARRATIVE, 0.8)])
+    pipeline.steps[0]([_doc()], [analysis])
+    assert pipeline.names == ["explain"] and len(analysis.explanation.sources) == 1

@@ -26,7 +26,6 @@ from typing import Any, Protocol
 
 from narrascope.documents import Analysis, Document, Evidence, Explanation
 from narrascope.registry import explainers as explainer_registry
-from narrascope.registry import steps as step_registry
 from narrascope.semeval.metrics import MAX_EXPLANATION_WORDS, word_tokens
 from narrascope.sentences import split_sentences
 from narrascope.taxonomy import OTHER, Taxonomy, load_default_taxonomy
@@ -284,9 +283,8 @@ def dominant_narrative(analysis: Analysis, taxonomy: Taxonomy | None = None) -> 
     return narrative, sub_label, evidence
 
 
-@step_registry.register("explain")
 class ExplainStep:
-    """Pipeline step: explain each document's dominant narrative into ``Analysis.explanation``.
+    """Pipeline step (registered as ``explain``): explain each document's dominant narrative into ``Analysis.explanation``.
 
     ``dominant`` maps document ids to ``(narrative, subnarrative)`` or is the path of an official
     ``subtask-3-dominant-narratives.txt`` file; other documents use the classifier's labels.
@@ -316,7 +314,8 @@ class ExplainStep:
             else:
                 chosen = dominant_narrative(analysis)
                 if chosen is None:
-                    analysis.warnings.append("explain: no narrative predicted, nothing to explain")
+                    if not analysis.narratives and not analysis.subnarratives:
+                        analysis.warnings.append("explain: no narrative labels; run the narratives step before explain")
                     continue
                 narrative, sub, evidence = chosen
             analysis.explanation = self.explainer.explain(doc, narrative, sub, evidence, analysis.warnings)
