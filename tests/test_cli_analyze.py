@@ -79,7 +79,7 @@ def test_csv_output_to_file(test_data: Path, tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert tuple(rows[0]) == CSV_COLUMNS
     assert [(r["id"], r["language"], r["error"]) for r in rows] == [
-        ("csv-1", "en", ""), ("table.csv:3", "", "empty 'text'"), ("table.csv:4", "en", ""),
+        ("csv-1", "en", ""), ("csv-2", "", "empty 'text'"), ("table.csv:4", "en", ""),
         ("table.csv:6", "", "row has 2 fields, the header has 7"),
     ]  # fmt: skip
     assert rows[0]["title"] == "Bridge reopens" and rows[0]["outlet"] == "City Paper"

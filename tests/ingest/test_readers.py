@@ -41,9 +41,12 @@ def test_mixed_folder_reads_good_files_and_reports_each_bad_one(inputs: Path) ->
     no_text = failure_for(failures, "no_text_column.csv")
     assert "no 'text' column" in no_text.reason and "'headline'" in no_text.reason
     assert "invalid JSON" in failure_for(failures, "feed.jsonl", line=2).reason
-    assert failure_for(failures, "feed.jsonl", line=5).reason == "no 'text' field"
+    no_field = failure_for(failures, "feed.jsonl", line=5)
+    assert no_field.reason == "no 'text' field" and no_field.id == "wire-4"
     assert "JSON object" in failure_for(failures, "feed.jsonl", line=6).reason
-    assert failure_for(failures, "table.csv", line=3).reason == "empty 'text'"
+    empty_row = failure_for(failures, "table.csv", line=3)
+    assert empty_row.reason == "empty 'text'" and empty_row.id == "csv-2"
+    assert failure_for(failures, "feed.jsonl", line=2).id == "feed.jsonl:2"
     assert "2 fields" in failure_for(failures, "table.csv", line=6).reason
     assert len(failures) == 9
 

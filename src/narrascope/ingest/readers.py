@@ -253,8 +253,9 @@ def _row_document(path: Path, line: int, row: dict[str, Any], max_bytes: int) ->
     )
 
 
-def _row_failure(path: Path, exc: InputError, line: int) -> FailedInput:
-    return FailedInput(str(path), exc.reason, line=exc.line or line, id=f"{path.name}:{line}")
+def _row_failure(path: Path, exc: InputError, line: int, row_id: Any = None) -> FailedInput:
+    doc_id = str(row_id).strip() if isinstance(row_id, (str, int)) and str(row_id).strip() else f"{path.name}:{line}"
+    return FailedInput(str(path), exc.reason, line=exc.line or line, id=doc_id)
 
 
 def read_jsonl(path: Path | str, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
@@ -266,6 +267,7 @@ def read_jsonl(path: Path | str, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
             if not raw.strip():
                 continue
             found = True
+            data = None
             try:
                 data = json.loads(decode_utf8(raw, path, line))
                 if not isinstance(data, dict):
@@ -274,7 +276,7 @@ def read_jsonl(path: Path | str, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
             except json.JSONDecodeError as exc:
                 yield _row_failure(path, InputError(f"invalid JSON ({exc.msg} at column {exc.colno})", str(path), line), line)
             except InputError as exc:
-                yield _row_failure(path, exc, line)
+                yield _row_failure(path, exc, line, data.get("id") if isinstance(data, dict) else None)
     if not found:
         yield FailedInput(str(path), "empty file")
 
@@ -330,10 +332,11 @@ def read_csv(path: Path | str, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
                         exc = InputError(f"row has {len(fields)} fields, the header has {len(columns)}", str(path), line)
                         yield _row_failure(path, exc, line)
                     else:
+                        row = dict(zip(columns, fields))
                         try:
-                            yield _row_document(path, line, dict(zip(columns, fields)), max_bytes)
+                            yield _row_document(path, line, row, max_bytes)
                         except InputError as exc:
-                            yield _row_failure(path, exc, line)
+                            yield _row_failure(path, exc, line, row.get("id"))
             except csv.Error as exc:
                 yield FailedInput(str(path), f"malformed CSV ({exc}); rows after it skipped", line=start)
     finally:
