@@ -1,0 +1,188 @@
+"""The ``Store`` protocol: where documents, analyses, duplicates, storylines and runs persist.
+
+Two implementations share one schema (``narrascope.store.schema``): ``SQLiteStore`` (default, one file, WAL) and
+``PostgresStore``. Open one with ``narrascope.store.open_store("corpus.db")`` or
+``open_store("postgresql://user@host/db")``.
+
+    store = open_store("corpus.db")
+    with store.transaction():
+        store.add_documents(docs)
+        store.add_analyses(analyses)
+    page = store.query_documents(DocumentQuery(narrative="URW: Blaming the war on others", limit=20))
+
+Dates are ISO-8601 strings; a document's ``day`` is the first ten characters of ``published``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import asdict, dataclass, field
+from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
+
+from narrascope.documents import Analysis, Document
+
+T = TypeVar("T")
+TrendKey = Literal["narrative", "subnarrative", "outlet", "language"]
+
+
+@dataclass
+class DocumentQuery:
+    """Filters for ``Store.query_documents``; every set field must match (AND).
+
+    ``text`` is a full-text query (SQLite FTS5 syntax on SQLite; words on PostgreSQL). ``since``/``until`` are
+    inclusive ISO dates. Syndicated copies are left out unless ``include_duplicates``.
+    """
+
+    narrative: str | None = None
+    subnarrative: str | None = None
+    entity: str | None = None
+    outlet: str | None = None
+    language: str | None = None
+    since: str | None = None
+    until: str | None = None
+    text: str | None = None
+    storyline: str | None = None
+    include_duplicates: bool = False
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass
+class Page(Generic[T]):
+    """One page of results and the total number of matches."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+    def to_dict(self) -> dict[str, Any]:
+        items = [i.to_dict() if hasattr(i, "to_dict") else i for i in self.items]
+        return {"items": items, "total": self.total, "limit": self.limit, "offset": self.offset}
+
+
+@dataclass
+class Duplicate:
+    """``document_id`` is a syndicated copy (or near-duplicate) of ``origin_id``, the group's earliest document."""
+
+    document_id: str
+    origin_id: str
+    similarity: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Storyline:
+    """Documents on the same story across outlets and languages.
+
+    ``centroid`` is the mean embedding of its documents (used to assign new ones); the summary fields
+    (``narratives``, ``outlets``, ``languages``, ``timeline``) are filled by ``Store.get_storyline``.
+    """
+
+    id: str
+    title: str
+    size: int = 0
+    first_seen: str | None = None
+    last_seen: str | None = None
+    centroid: list[float] = field(default_factory=list)
+    narratives: dict[str, int] = field(default_factory=dict)
+    outlets: dict[str, int] = field(default_factory=dict)
+    languages: dict[str, int] = field(default_factory=dict)
+    timeline: list[tuple[str, int]] = field(default_factory=list)
+
+    def to_dict(self, centroid: bool = False) -> dict[str, Any]:
+        data = asdict(self)
+        if not centroid:
+            data.pop("centroid")
+        data["timeline"] = [list(t) for t in self.timeline]
+        return data
+
+
+@dataclass
+class Run:
+    """One ingest run: what was read and what it added."""
+
+    id: int
+    command: str
+    started_at: str
+    finished_at: str | None = None
+    status: str = "running"
+    sources: list[str] = field(default_factory=list)
+    added: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class TrendRow:
+    """``count`` documents (syndicated copies counted once) on ``day`` for ``key`` (a narrative, outlet, …)."""
+
+    day: str
+    key: str
+    count: int
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Persistence for a corpus. Writes inside ``with store.transaction():`` commit together or not at all."""
+
+    schema_version: int
+
+    def transaction(self) -> AbstractContextManager[None]: ...
+    def close(self) -> None: ...
+
+    # documents and analyses
+    def add_documents(self, documents: Sequence[Document], run_id: int | None = None) -> list[str]:
+        """Insert documents whose id, url and content hash are all new; returns the inserted ids."""
+        ...
+    def get_document(self, document_id: str) -> Document | None: ...
+    def known(self, urls: Iterable[str] = (), hashes: Iterable[str] = ()) -> tuple[set[str], set[str]]:
+        """The subsets of ``urls`` and content ``hashes`` already stored."""
+        ...
+    def add_analyses(self, analyses: Sequence[Analysis], run_id: int | None = None) -> None:
+        """Insert or replace analyses (and their labels, entities and explanation)."""
+        ...
+    def get_analysis(self, document_id: str) -> Analysis | None: ...
+    def query_documents(self, query: DocumentQuery) -> Page[Document]: ...
+    def count_documents(self, include_duplicates: bool = True) -> int: ...
+    def iter_documents(self, batch_size: int = 500) -> Iterator[Document]: ...
+
+    # duplicates
+    def add_duplicates(self, duplicates: Sequence[Duplicate]) -> None:
+        """Insert or replace duplicate links (a document has at most one origin)."""
+        ...
+    def duplicates(self, origin_id: str | None = None) -> list[Duplicate]: ...
+    def save_signatures(self, signatures: dict[str, bytes]) -> None: ...
+    def iter_signatures(self) -> Iterator[tuple[str, str | None, bytes]]:
+        """``(document_id, published, signature)`` of every stored MinHash signature."""
+        ...
+
+    # storylines
+    def save_storyline(self, storyline: Storyline) -> None: ...
+    def assign_storyline(self, document_ids: Sequence[str], storyline_id: str) -> None: ...
+    def storylines(self, limit: int = 50, offset: int = 0) -> Page[Storyline]:
+        """Storylines by size (largest first), without summaries; centroids included."""
+        ...
+    def get_storyline(self, storyline_id: str) -> Storyline | None:
+        """A storyline with its narratives, outlets, languages and daily timeline."""
+        ...
+
+    # statistics
+    def trend_rows(self, by: TrendKey = "narrative", since: str | None = None, until: str | None = None) -> list[TrendRow]:
+        """Daily counts per key; syndicated copies are counted once (only their origin counts)."""
+        ...
+    def daily_totals(self, since: str | None = None, until: str | None = None) -> dict[str, int]: ...
+    def entity_roles(self, limit: int = 20) -> list[tuple[str, str, int]]:
+        """``(entity, main_role, documents)`` for the most-mentioned entities."""
+        ...
+
+    # runs
+    def start_run(self, command: str, sources: Sequence[str]) -> int: ...
+    def finish_run(self, run_id: int, status: str, added: int, skipped: int, failed: int) -> None: ...
+    def runs(self, limit: int = 20) -> list[Run]: ...

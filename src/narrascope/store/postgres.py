@@ -1,0 +1,46 @@
+"""The team store: PostgreSQL through psycopg 3, same schema and semantics as the SQLite store.
+
+Full-text search uses ``to_tsvector('simple', title || text)`` with a GIN index (language-neutral, as the corpus is
+multilingual). Install the driver with ``pip install 'narrascope[postgres]'``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from narrascope.errors import ConfigError
+from narrascope.registry import stores
+from narrascope.store.schema import Migration
+from narrascope.store.sql import SQLStore
+
+_TSV = "to_tsvector('simple', COALESCE(d.title, '') || ' ' || d.text)"
+
+
+@stores.register("postgres")
+class PostgresStore(SQLStore):
+    """A corpus in a PostgreSQL database given by a libpq ``dsn`` (``postgresql://user@host:port/db``)."""
+
+    dialect = "postgres"
+    placeholder = "%s"
+    migrations: list[Migration] = [
+        (2, "full-text index (GIN) over titles and texts",
+         [f"CREATE INDEX documents_fts ON documents USING GIN ({_TSV.replace('d.', '')})"]),
+    ]
+
+    def __init__(self, dsn: str) -> None:
+        try:
+            import psycopg
+        except ImportError:
+            raise ConfigError("the PostgreSQL store needs psycopg: pip install 'narrascope[postgres]'") from None
+        self.dsn = dsn
+        try:
+            conn = psycopg.connect(dsn, autocommit=True)
+        except psycopg.Error as exc:
+            raise ConfigError(f"cannot connect to PostgreSQL at {dsn}: {exc}".strip()) from None
+        super().__init__(conn)
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("%", "%%").replace("?", "%s") if "?" in sql or "%" in sql else sql
+
+    def _text_filter(self, text: str) -> tuple[str, list[Any]]:
+        return f"{_TSV} @@ plainto_tsquery('simple', ?)", [text]

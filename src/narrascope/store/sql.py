@@ -1,0 +1,371 @@
+"""``SQLStore``: the ``Store`` implementation shared by SQLite and PostgreSQL over a DB-API connection.
+
+Subclasses open the connection (in autocommit mode: transactions are explicit), name their ``dialect`` and add
+their full-text search (``_text_filter``) and extra ``migrations``. SQL here is written with ``?`` placeholders;
+``_sql`` turns them into the driver's style.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+
+from narrascope.documents import Analysis, Document
+from narrascope.store.base import DocumentQuery, Duplicate, Page, Run, Storyline, TrendKey, TrendRow
+from narrascope.store.schema import MIGRATIONS, MIGRATIONS_TABLE, Migration, render
+
+DOC_COLUMNS = "d.id, d.text, d.title, d.url, d.outlet, d.published, d.language, d.source"
+NOT_COPY = "NOT EXISTS (SELECT 1 FROM duplicates x WHERE x.document_id = d.id)"
+_CHUNK = 500
+
+
+def now() -> str:
+    """The current UTC time, ISO-8601."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _day(published: str | None) -> str | None:
+    return published[:10] if published and len(published) >= 10 else None
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class SQLStore:
+    """Shared SQL behaviour; see ``narrascope.store.base.Store`` for the API."""
+
+    dialect = "sqlite"
+    placeholder = "?"
+    migrations: list[Migration] = []  # dialect-specific, applied after the shared ones of the same version
+
+    def __init__(self, connection: Any) -> None:
+        self._conn = connection
+        self._depth = 0
+        self._migrate()
+
+    # -- plumbing ---------------------------------------------------------------------------------------------
+    def _sql(self, sql: str) -> str:
+        return sql if self.placeholder == "?" else sql.replace("?", self.placeholder)
+
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self._conn.execute(self._sql(sql), tuple(params))
+
+    def _executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = [tuple(r) for r in rows]
+        if rows:
+            self._conn.cursor().executemany(self._sql(sql), rows)
+
+    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        return [tuple(r) for r in self._execute(sql, params).fetchall()]
+
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
+        row = self._execute(sql, params).fetchone()
+        return tuple(row) if row is not None else None
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything inside commits together; an exception rolls it all back. Nested blocks join the outer one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._execute("BEGIN")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self._execute("ROLLBACK")
+            raise
+        self._depth = 0
+        self._execute("COMMIT")
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def _migrate(self) -> None:
+        self._execute(MIGRATIONS_TABLE)
+        applied = {row[0] for row in self._all("SELECT version FROM schema_migrations")}
+        for version, description, statements in sorted(MIGRATIONS + self.migrations, key=lambda m: m[0]):
+            if version in applied:
+                continue
+            with self.transaction():
+                for statement in statements:
+                    self._execute(render(statement, self.dialect))
+                self._execute(
+                    "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)",
+                    (version, description, now()),
+                )
+            applied.add(version)
+
+    @property
+    def schema_version(self) -> int:
+        row = self._one("SELECT MAX(version) FROM schema_migrations")
+        return int(row[0]) if row and row[0] is not None else 0
+
+    # -- documents --------------------------------------------------------------------------------------------
+    def _index_text(self, documents: Sequence[Document]) -> None:
+        """Hook for stores that keep a separate full-text index."""
+
+    def known(self, urls: Iterable[str] = (), hashes: Iterable[str] = ()) -> tuple[set[str], set[str]]:
+        found_urls: set[str] = set()
+        found_hashes: set[str] = set()
+        for column, values, found in (("url", list(set(urls)), found_urls), ("content_hash", list(set(hashes)), found_hashes)):
+            for chunk in _chunks(values):
+                marks = ",".join("?" * len(chunk))
+                found.update(r[0] for r in self._all(f"SELECT {column} FROM documents WHERE {column} IN ({marks})", chunk))
+        return found_urls, found_hashes
+
+    def taken_ids(self, ids: Iterable[str]) -> set[str]:
+        """The subset of ``ids`` already used by stored documents."""
+        taken: set[str] = set()
+        for chunk in _chunks(list(set(ids))):
+            marks = ",".join("?" * len(chunk))
+            taken.update(r[0] for r in self._all(f"SELECT id FROM documents WHERE id IN ({marks})", chunk))
+        return taken
+
+    def add_documents(self, documents: Sequence[Document], run_id: int | None = None) -> list[str]:
+        inserted: list[Document] = []
+        stamp = now()
+        with self.transaction():
+            for doc in documents:
+                cursor = self._execute(
+                    "INSERT INTO documents (id, text, title, url, outlet, published, day, language, source, content_hash,"
+                    " ingested_at, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    (doc.id, doc.text, doc.title, doc.url, doc.outlet, doc.published, _day(doc.published), doc.language,
+                     doc.source, doc.content_hash, stamp, run_id),
+                )
+                if cursor.rowcount == 1:
+                    inserted.append(doc)
+            self._index_text(inserted)
+        return [d.id for d in inserted]
+
+    def _document(self, row: tuple) -> Document:
+        return Document(id=row[0], text=row[1], title=row[2], url=row[3], outlet=row[4], published=row[5],
+                        language=row[6], source=row[7])
+
+    def get_document(self, document_id: str) -> Document | None:
+        row = self._one(f"SELECT {DOC_COLUMNS} FROM documents d WHERE d.id = ?", (document_id,))
+        return self._document(row) if row else None
+
+    def count_documents(self, include_duplicates: bool = True) -> int:
+        where = "" if include_duplicates else f" WHERE {NOT_COPY}"
+        return int(self._one(f"SELECT COUNT(*) FROM documents d{where}")[0])  # type: ignore[index]
+
+    def iter_documents(self, batch_size: int = 500) -> Iterator[Document]:
+        last = ""
+        while True:
+            rows = self._all(f"SELECT {DOC_COLUMNS} FROM documents d WHERE d.id > ? ORDER BY d.id LIMIT ?", (last, batch_size))
+            if not rows:
+                return
+            yield from (self._document(r) for r in rows)
+            last = rows[-1][0]
+
+    def _text_filter(self, text: str) -> tuple[str, list[Any]]:
+        raise NotImplementedError
+
+    def query_documents(self, query: DocumentQuery) -> Page[Document]:
+        where: list[str] = []
+        params: list[Any] = []
+        for level, label in (("narrative", query.narrative), ("subnarrative", query.subnarrative)):
+            if label:
+                where.append("EXISTS (SELECT 1 FROM labels l WHERE l.document_id = d.id AND l.level = ? AND l.label = ?)")
+                params += [level, label]
+        if query.entity:
+            where.append("EXISTS (SELECT 1 FROM entities e WHERE e.document_id = d.id AND (LOWER(e.entity) = LOWER(?)"
+                         " OR LOWER(e.mention) = LOWER(?)))")
+            params += [query.entity, query.entity]
+        for column, value in (("outlet", query.outlet), ("language", query.language), ("storyline_id", query.storyline)):
+            if value:
+                where.append(f"d.{column} = ?")
+                params.append(value)
+        if query.since:
+            where.append("d.day >= ?")
+            params.append(query.since[:10])
+        if query.until:
+            where.append("d.day <= ?")
+            params.append(query.until[:10])
+        if query.text:
+            clause, extra = self._text_filter(query.text)
+            where.append(clause)
+            params += extra
+        if not query.include_duplicates:
+            where.append(NOT_COPY)
+        condition = f" WHERE {' AND '.join(where)}" if where else ""
+        total = int(self._one(f"SELECT COUNT(*) FROM documents d{condition}", params)[0])  # type: ignore[index]
+        rows = self._all(
+            f"SELECT {DOC_COLUMNS} FROM documents d{condition} ORDER BY d.published DESC NULLS LAST, d.id LIMIT ? OFFSET ?",
+            params + [query.limit, query.offset],
+        )
+        return Page([self._document(r) for r in rows], total, query.limit, query.offset)
+
+    # -- analyses ---------------------------------------------------------------------------------------------
+    def add_analyses(self, analyses: Sequence[Analysis], run_id: int | None = None) -> None:
+        stamp = now()
+        with self.transaction():
+            for a in analyses:
+                for table in ("labels", "entities", "explanations"):
+                    self._execute(f"DELETE FROM {table} WHERE document_id = ?", (a.document_id,))
+                self._execute(
+                    "INSERT INTO analyses (document_id, run_id, model, taxonomy, error, data, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (document_id) DO UPDATE SET run_id = excluded.run_id,"
+                    " model = excluded.model, taxonomy = excluded.taxonomy, error = excluded.error,"
+                    " data = excluded.data, created_at = excluded.created_at",
+                    (a.document_id, run_id, a.model, a.taxonomy, a.error, json.dumps(a.to_dict(), ensure_ascii=False), stamp),
+                )
+                labels = {(lvl, s.label): s.score for lvl, scores in (("narrative", a.narratives), ("subnarrative", a.subnarratives)) for s in scores}
+                self._executemany(
+                    "INSERT INTO labels (document_id, level, label, score) VALUES (?, ?, ?, ?)",
+                    [(a.document_id, lvl, label, float(score)) for (lvl, label), score in labels.items()],
+                )
+                self._executemany(
+                    "INSERT INTO entities (document_id, entity, mention, start_char, end_char, main_role, fine_roles, score)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(a.document_id, m.entity or m.text, m.text, m.start, m.end, m.main_role, json.dumps(m.fine_roles), float(m.score))
+                     for m in a.entities],
+                )
+                if a.explanation:
+                    e = a.explanation
+                    self._execute(
+                        "INSERT INTO explanations (document_id, narrative, subnarrative, text, explainer) VALUES (?, ?, ?, ?, ?)",
+                        (a.document_id, e.narrative, e.subnarrative, e.text, e.explainer),
+                    )
+
+    def get_analysis(self, document_id: str) -> Analysis | None:
+        row = self._one("SELECT data FROM analyses WHERE document_id = ?", (document_id,))
+        return Analysis.from_dict(json.loads(row[0])) if row else None
+
+    def unanalysed(self, limit: int = 1000) -> list[Document]:
+        """Stored documents without an analysis (e.g. ingested with ``--no-analyze``)."""
+        rows = self._all(
+            f"SELECT {DOC_COLUMNS} FROM documents d WHERE NOT EXISTS (SELECT 1 FROM analyses a WHERE a.document_id = d.id)"
+            " ORDER BY d.id LIMIT ?", (limit,))
+        return [self._document(r) for r in rows]
+
+    # -- duplicates -------------------------------------------------------------------------------------------
+    def add_duplicates(self, duplicates: Sequence[Duplicate]) -> None:
+        with self.transaction():
+            self._executemany(
+                "INSERT INTO duplicates (document_id, origin_id, similarity) VALUES (?, ?, ?) ON CONFLICT (document_id)"
+                " DO UPDATE SET origin_id = excluded.origin_id, similarity = excluded.similarity",
+                [(d.document_id, d.origin_id, float(d.similarity)) for d in duplicates],
+            )
+
+    def duplicates(self, origin_id: str | None = None) -> list[Duplicate]:
+        if origin_id is None:
+            rows = self._all("SELECT document_id, origin_id, similarity FROM duplicates ORDER BY origin_id, document_id")
+        else:
+            rows = self._all("SELECT document_id, origin_id, similarity FROM duplicates WHERE origin_id = ? ORDER BY document_id", (origin_id,))
+        return [Duplicate(r[0], r[1], float(r[2])) for r in rows]
+
+    def save_signatures(self, signatures: dict[str, bytes]) -> None:
+        with self.transaction():
+            self._executemany(
+                "INSERT INTO signatures (document_id, signature) VALUES (?, ?) ON CONFLICT (document_id)"
+                " DO UPDATE SET signature = excluded.signature",
+                list(signatures.items()),
+            )
+
+    def iter_signatures(self) -> Iterator[tuple[str, str | None, bytes]]:
+        for row in self._all("SELECT s.document_id, d.published, s.signature FROM signatures s JOIN documents d ON d.id = s.document_id"):
+            yield row[0], row[1], bytes(row[2])
+
+    # -- storylines -------------------------------------------------------------------------------------------
+    def save_storyline(self, storyline: Storyline) -> None:
+        centroid = np.asarray(storyline.centroid, dtype=np.float32).tobytes()
+        stamp = now()
+        self._execute(
+            "INSERT INTO storylines (id, title, size, first_seen, last_seen, centroid, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET title = excluded.title, size = excluded.size,"
+            " first_seen = excluded.first_seen, last_seen = excluded.last_seen, centroid = excluded.centroid,"
+            " updated_at = excluded.updated_at",
+            (storyline.id, storyline.title, storyline.size, storyline.first_seen, storyline.last_seen, centroid, stamp, stamp),
+        )
+
+    def assign_storyline(self, document_ids: Sequence[str], storyline_id: str) -> None:
+        self._executemany("UPDATE documents SET storyline_id = ? WHERE id = ?", [(storyline_id, i) for i in document_ids])
+
+    def _storyline(self, row: tuple) -> Storyline:
+        centroid = np.frombuffer(bytes(row[5]), dtype=np.float32).tolist() if row[5] is not None else []
+        return Storyline(id=row[0], title=row[1], size=int(row[2]), first_seen=row[3], last_seen=row[4], centroid=centroid)
+
+    def storylines(self, limit: int = 50, offset: int = 0) -> Page[Storyline]:
+        total = int(self._one("SELECT COUNT(*) FROM storylines")[0])  # type: ignore[index]
+        rows = self._all("SELECT id, title, size, first_seen, last_seen, centroid FROM storylines"
+                         " ORDER BY size DESC, last_seen DESC, id LIMIT ? OFFSET ?", (limit, offset))
+        return Page([self._storyline(r) for r in rows], total, limit, offset)
+
+    def get_storyline(self, storyline_id: str) -> Storyline | None:
+        row = self._one("SELECT id, title, size, first_seen, last_seen, centroid FROM storylines WHERE id = ?", (storyline_id,))
+        if row is None:
+            return None
+        story = self._storyline(row)
+        base = "FROM documents d WHERE d.storyline_id = ?"
+        story.outlets = {r[0]: int(r[1]) for r in self._all(f"SELECT d.outlet, COUNT(*) {base} AND d.outlet IS NOT NULL GROUP BY d.outlet ORDER BY 2 DESC", (storyline_id,))}
+        story.languages = {r[0]: int(r[1]) for r in self._all(f"SELECT d.language, COUNT(*) {base} AND d.language IS NOT NULL GROUP BY d.language ORDER BY 2 DESC", (storyline_id,))}
+        story.timeline = [(r[0], int(r[1])) for r in self._all(f"SELECT d.day, COUNT(*) {base} AND d.day IS NOT NULL GROUP BY d.day ORDER BY d.day", (storyline_id,))]
+        story.narratives = {r[0]: int(r[1]) for r in self._all(
+            "SELECT l.label, COUNT(*) FROM labels l JOIN documents d ON d.id = l.document_id WHERE d.storyline_id = ?"
+            " AND l.level = 'narrative' GROUP BY l.label ORDER BY 2 DESC, 1", (storyline_id,))}
+        return story
+
+    # -- statistics -------------------------------------------------------------------------------------------
+    def _period(self, since: str | None, until: str | None) -> tuple[str, list[Any]]:
+        clause, params = f" AND d.day IS NOT NULL AND {NOT_COPY}", []
+        if since:
+            clause += " AND d.day >= ?"
+            params.append(since[:10])
+        if until:
+            clause += " AND d.day <= ?"
+            params.append(until[:10])
+        return clause, params
+
+    def trend_rows(self, by: TrendKey = "narrative", since: str | None = None, until: str | None = None) -> list[TrendRow]:
+        period, params = self._period(since, until)
+        if by in ("narrative", "subnarrative"):
+            sql = ("SELECT d.day, l.label, COUNT(*) FROM documents d JOIN labels l ON l.document_id = d.id"
+                   f" WHERE l.level = ?{period} GROUP BY d.day, l.label ORDER BY d.day, l.label")
+            params = [by] + params
+        elif by in ("outlet", "language"):
+            sql = (f"SELECT d.day, d.{by}, COUNT(*) FROM documents d WHERE d.{by} IS NOT NULL{period}"
+                   f" GROUP BY d.day, d.{by} ORDER BY d.day, d.{by}")
+        else:
+            raise ValueError(f"trends: unknown grouping {by!r}; use narrative, subnarrative, outlet or language")
+        return [TrendRow(r[0], r[1], int(r[2])) for r in self._all(sql, params)]
+
+    def daily_totals(self, since: str | None = None, until: str | None = None) -> dict[str, int]:
+        period, params = self._period(since, until)
+        rows = self._all(f"SELECT d.day, COUNT(*) FROM documents d WHERE 1 = 1{period} GROUP BY d.day ORDER BY d.day", params)
+        return {r[0]: int(r[1]) for r in rows}
+
+    def entity_roles(self, limit: int = 20) -> list[tuple[str, str, int]]:
+        rows = self._all(
+            "SELECT e.entity, COALESCE(e.main_role, 'Unknown'), COUNT(DISTINCT e.document_id) FROM entities e"
+            f" JOIN documents d ON d.id = e.document_id WHERE {NOT_COPY}"
+            " GROUP BY e.entity, COALESCE(e.main_role, 'Unknown') ORDER BY 3 DESC, 1, 2 LIMIT ?", (limit,))
+        return [(r[0], r[1], int(r[2])) for r in rows]
+
+    # -- runs -------------------------------------------------------------------------------------------------
+    def start_run(self, command: str, sources: Sequence[str]) -> int:
+        row = self._one("INSERT INTO runs (command, sources, started_at, status) VALUES (?, ?, ?, 'running') RETURNING id",
+                        (command, json.dumps(list(sources), ensure_ascii=False), now()))
+        return int(row[0])  # type: ignore[index]
+
+    def finish_run(self, run_id: int, status: str, added: int, skipped: int, failed: int) -> None:
+        self._execute("UPDATE runs SET finished_at = ?, status = ?, added = ?, skipped = ?, failed = ? WHERE id = ?",
+                      (now(), status, added, skipped, failed, run_id))
+
+    def runs(self, limit: int = 20) -> list[Run]:
+        rows = self._all("SELECT id, command, started_at, finished_at, status, sources, added, skipped, failed FROM runs"
+                         " ORDER BY id DESC LIMIT ?", (limit,))
+        return [Run(int(r[0]), r[1], r[2], r[3], r[4], json.loads(r[5]), int(r[6]), int(r[7]), int(r[8])) for r in rows]

@@ -1,0 +1,49 @@
+"""The default store: one SQLite file in WAL mode, full-text search with FTS5."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from narrascope.documents import Document
+from narrascope.errors import ConfigError
+from narrascope.registry import stores
+from narrascope.store.schema import Migration
+from narrascope.store.sql import SQLStore
+
+
+@stores.register("sqlite")
+class SQLiteStore(SQLStore):
+    """A corpus in one SQLite file (``":memory:"`` for a throw-away one). Readers never block the writer (WAL)."""
+
+    dialect = "sqlite"
+    placeholder = "?"
+    migrations: list[Migration] = [
+        (2, "full-text index (FTS5) over titles and texts",
+         ["CREATE VIRTUAL TABLE documents_fts USING fts5 (document_id UNINDEXED, title, text, tokenize = 'unicode61')"]),
+    ]
+
+    def __init__(self, path: str | Path = "narrascope.db") -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(f"{self.path}: not a narrascope SQLite database ({exc})") from None
+        super().__init__(conn)
+
+    def _index_text(self, documents: Sequence[Document]) -> None:
+        self._executemany("INSERT INTO documents_fts (document_id, title, text) VALUES (?, ?, ?)",
+                          [(d.id, d.title or "", d.text) for d in documents])
+
+    def _text_filter(self, text: str) -> tuple[str, list[Any]]:
+        # plain words are quoted so that user input is never parsed as FTS5 syntax errors
+        words = [w.replace('"', '""') for w in text.split()]
+        match = " ".join(f'"{w}"' for w in words) if words else '""'
+        return "d.id IN (SELECT document_id FROM documents_fts WHERE documents_fts MATCH ?)", [match]
