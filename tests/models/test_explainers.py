@@ -148,7 +148,7 @@ def test_dominant_narrative_is_the_best_label_with_evidence():
     analysis = Analysis(
         document_id="d1",
         narratives=[_label(other, 0.9, evidence=False), _label(NARRATIVE, 0.6), _label("Other", 0.99)],
-        subnarratives=[_label(f"{NARRATIVE}: Other", 0.7), _label(SUB, 0.5), _label(f"{other}: Discrediting Ukrainian military", 0.9)],
+        subnarratives=[_label(f"{NARRATIVE}: Other", 0.4), _label(SUB, 0.5), _label(f"{other}: Discrediting Ukrainian military", 0.9)],
     )
     narrative, sub, evidence = dominant_narrative(analysis)
     assert (narrative, sub) == (NARRATIVE, SUB)
