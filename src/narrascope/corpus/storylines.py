@@ -1,0 +1,113 @@
+"""Storylines: documents on the same story, across outlets and languages, within a time window.
+
+Each new document joins the storyline whose centroid (mean multilingual embedding) is most similar, if the cosine
+similarity reaches ``threshold`` and the storyline was active within ``window_days``; otherwise it starts a new
+storyline whose id derives from the founding document, so ids are stable across incremental runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from datetime import date
+
+import numpy as np
+
+from narrascope.documents import Document
+from narrascope.store.base import Store, Storyline
+
+log = logging.getLogger(__name__)
+
+
+class HashingEmbedder:
+    """Fallback embedder (no model): L2-normalised hashed word and character n-gram counts; not cross-lingual."""
+
+    name = "hashing"
+    dim = 2**14
+
+    def embed(self, texts: list[str], kind: str = "passage") -> np.ndarray:
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        vectorizer = HashingVectorizer(n_features=self.dim, analyzer="char_wb", ngram_range=(3, 5), norm="l2")
+        return vectorizer.transform(texts).toarray().astype(np.float32)
+
+
+def default_embedder():  # type: ignore[no-untyped-def]
+    """The multilingual "static" embedder, or the hashing fallback when it is not available."""
+    try:
+        from narrascope.models.embedders import get_embedder
+
+        return get_embedder("static")
+    except Exception as exc:  # noqa: BLE001 - any model problem falls back to hashing
+        log.warning("storylines: static embedder unavailable (%s); using hashed n-grams", exc)
+        return HashingEmbedder()
+
+
+def _day(published: str | None) -> date | None:
+    try:
+        return date.fromisoformat(published[:10]) if published else None
+    except ValueError:
+        return None
+
+
+class StorylineBuilder:
+    """Assigns documents to storylines; ``load(store)`` continues from the stored ones."""
+
+    def __init__(self, embedder=None, threshold: float = 0.75, window_days: int = 14) -> None:  # type: ignore[no-untyped-def]
+        self.embedder = embedder
+        self.threshold = threshold
+        self.window_days = window_days
+        self.storylines: dict[str, Storyline] = {}
+
+    def load(self, store: Store) -> StorylineBuilder:
+        offset = 0
+        while True:
+            page = store.storylines(limit=1000, offset=offset)
+            self.storylines.update((s.id, s) for s in page.items)
+            offset += len(page.items)
+            if not page.items or offset >= page.total:
+                return self
+
+    def _embed(self, documents: Sequence[Document]) -> np.ndarray:
+        if self.embedder is None:
+            self.embedder = default_embedder()
+        texts = [f"{d.title or ''}\n{d.text[:1500]}" for d in documents]
+        return np.asarray(self.embedder.embed(texts), dtype=np.float32)
+
+    def assign(self, documents: Sequence[Document]) -> tuple[dict[str, list[str]], list[Storyline]]:
+        """``({storyline_id: [document ids]}, changed storylines)`` for ``documents`` (in publication order)."""
+        if not documents:
+            return {}, []
+        vectors = self._embed(documents)
+        order = sorted(range(len(documents)), key=lambda i: documents[i].published or "")
+        assigned: dict[str, list[str]] = {}
+        changed: dict[str, Storyline] = {}
+        for i in order:
+            doc, vec = documents[i], vectors[i]
+            when = _day(doc.published)
+            best, best_sim = None, self.threshold
+            for story in self.storylines.values():
+                if len(story.centroid) != len(vec):
+                    continue
+                last = _day(story.last_seen)
+                if when and last and abs((when - last).days) > self.window_days:
+                    continue
+                centroid = np.asarray(story.centroid, dtype=np.float32)
+                sim = float(centroid @ vec / (np.linalg.norm(centroid) * np.linalg.norm(vec) + 1e-9))
+                if sim >= best_sim:
+                    best, best_sim = story, sim
+            if best is None:
+                sid = "s-" + hashlib.sha1(doc.id.encode("utf-8")).hexdigest()[:12]
+                best = Storyline(sid, (doc.title or doc.text[:80]).strip(), size=0, centroid=[0.0] * len(vec))
+                self.storylines[sid] = best
+            centroid = np.asarray(best.centroid, dtype=np.float32)
+            best.centroid = ((centroid * best.size + vec) / (best.size + 1)).tolist()
+            best.size += 1
+            day = doc.published[:10] if doc.published else None
+            if day:
+                best.first_seen = min(filter(None, [best.first_seen, day]))
+                best.last_seen = max(filter(None, [best.last_seen, day]))
+            assigned.setdefault(best.id, []).append(doc.id)
+            changed[best.id] = best
+        return assigned, list(changed.values())
