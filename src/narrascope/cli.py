@@ -214,6 +214,87 @@ def score(
         err.print(f"warning: {note}", highlight=False, markup=False, soft_wrap=True)
 
 
+@app.command()
+@cli_errors
+def ingest(
+    sources: list[str] = typer.Argument(..., help="Files, folders (.txt/.html/.jsonl/.csv), web pages or RSS/Atom feed URLs."),
+    db: str = typer.Option("narrascope.db", "--db", help="SQLite file or postgresql:// URL."),
+    analyze: bool = typer.Option(True, "--analyze/--no-analyze", help="Run the analysis pipeline on new documents."),
+    batch_size: int = typer.Option(64, min=1, help="Documents per committed batch."),
+    storylines: bool = typer.Option(True, "--storylines/--no-storylines", help="Group new documents into storylines."),
+    rate: float = typer.Option(1.0, help="Seconds between two requests to the same host."),
+) -> None:
+    """Add new documents to a corpus store, incrementally.
+
+    Documents already stored (same URL or same text) are skipped, and stored URLs are not fetched again. Each batch
+    commits on its own, so an interrupted run loses nothing when restarted. Syndicated copies are linked to their
+    earliest origin. Prints a JSON summary.
+    """
+    from narrascope.corpus.ingestion import ingest as run_ingest
+    from narrascope.ingest.sources import Fetcher, iter_sources
+    from narrascope.pipeline import DEFAULT_STEPS, Pipeline
+    from narrascope.store import open_store
+
+    store = open_store(db)
+    pipeline = Pipeline.from_names(DEFAULT_STEPS) if analyze else None
+    fetcher = Fetcher(min_interval=rate)
+    try:
+        known = lambda url: bool(store.known(urls=[url])[0])  # noqa: E731
+        summary = run_ingest(iter_sources(sources, fetcher, skip_url=known), store, pipeline, sources=sources,
+                             batch_size=batch_size, storylines=storylines)
+    finally:
+        fetcher.close()
+        store.close()
+    typer.echo(json.dumps(summary.to_dict()))
+
+
+@app.command()
+@cli_errors
+def trends(
+    db: str = typer.Option("narrascope.db", "--db", help="SQLite file or postgresql:// URL."),
+    by: str = typer.Option("narrative", "--by", help="narrative, subnarrative, outlet or language."),
+    since: Optional[str] = typer.Option(None, help="First day (YYYY-MM-DD)."),
+    until: Optional[str] = typer.Option(None, help="Last day (YYYY-MM-DD)."),
+    z: float = typer.Option(3.0, help="Surge z-score threshold."),
+    min_docs: int = typer.Option(5, help="Surge needs at least this many documents that day."),
+) -> None:
+    """Daily counts (syndicated copies counted once) as JSONL, then surge alerts on stderr.
+
+    Surge: a key's daily share of all documents vs. the mean of its share over the trailing 28 days;
+    z = (share - mean) / max(std, 0.02), alert when z >= --z and count >= --min-docs.
+    """
+    from narrascope.corpus.trends import trends as compute
+    from narrascope.store import open_store
+
+    store = open_store(db)
+    rows, surges = compute(store, by, since, until, z_threshold=z, min_docs=min_docs)  # type: ignore[arg-type]
+    store.close()
+    for r in rows:
+        typer.echo(json.dumps({"day": r.day, by: r.key, "count": r.count}, ensure_ascii=False))
+    for s in surges:
+        err.print(f"surge {s.day} {s.key}: {s.count} docs, share {s.share:.2f} vs {s.baseline:.2f} (z={s.z:.1f})",
+                  highlight=False, markup=False)
+
+
+@app.command()
+@cli_errors
+def report(
+    db: str = typer.Option("narrascope.db", "--db", help="SQLite file or postgresql:// URL."),
+    out: Path = typer.Option(Path("report.html"), "--out", help="HTML file to write."),
+    since: Optional[str] = typer.Option(None, help="First day (YYYY-MM-DD)."),
+    until: Optional[str] = typer.Option(None, help="Last day (YYYY-MM-DD)."),
+) -> None:
+    """Write a self-contained HTML report (inline SVG charts): narratives over time, outlets, languages,
+    surges, top storylines and entity roles."""
+    from narrascope.corpus.report import render_report
+    from narrascope.store import open_store
+
+    store = open_store(db)
+    out.write_text(render_report(store, since, until), encoding="utf-8")
+    store.close()
+    typer.echo(str(out))
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
