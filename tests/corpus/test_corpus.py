@@ -1,0 +1,128 @@
+"""Dedup, storylines, surge statistic, report and incremental / interrupted ingest on SQLite."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from narrascope.corpus.dedup import DuplicateDetector
+from narrascope.corpus.ingestion import ingest
+from narrascope.corpus.report import render_report
+from narrascope.corpus.storylines import HashingEmbedder, StorylineBuilder
+from narrascope.corpus.trends import detect_surges
+from narrascope.documents import Analysis, Document, LabelScore
+from narrascope.store import open_store
+from narrascope.store.base import TrendRow
+
+STORY = ("The parliament approved a new budget for military aid on Tuesday after a long debate. Opposition members "
+         "said the money would be better spent on hospitals and schools. The minister of finance promised that taxes "
+         "would not rise next year despite the additional spending on weapons.")
+OTHER = ("Heavy rain flooded the valley villages overnight and rescue teams evacuated three hundred residents. "
+         "Meteorologists warned that more storms are expected along the coast during the weekend.")
+
+
+def _builder() -> StorylineBuilder:
+    return StorylineBuilder(HashingEmbedder(), threshold=0.5)
+
+
+def test_syndicated_copies_grouped_under_earliest() -> None:
+    detector = DuplicateDetector()
+    docs = [
+        Document("late", STORY + " Reported by Outlet B.", outlet="b", published="2024-05-03"),
+        Document("other", OTHER, outlet="c", published="2024-05-01"),
+        Document("early", STORY.replace("Tuesday", "Monday"), outlet="a", published="2024-05-02"),
+    ]
+    links, signatures = detector.process(docs)
+    assert set(signatures) == {"late", "other", "early"}
+    final = {d.document_id: d.origin_id for d in links}
+    assert final == {"late": "early"}  # the earlier copy became the origin
+    assert detector.origin_of("other") == "other"
+
+
+def test_storyline_ids_stable_across_runs(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    first = [Document("a1", STORY, title="Budget approved", published="2024-05-01"),
+             Document("b1", OTHER, title="Floods", published="2024-05-01")]
+    store = open_store(db)
+    ingest(first, store, storylines=_builder())
+    stories = {s.id: s.title for s in store.storylines().items}
+    assert len(stories) == 2
+    store.close()
+    store = open_store(db)  # a later run continues from the stored centroids
+    ingest([Document("a2", STORY.replace("budget", "spending plan"), title="Spending plan", published="2024-05-03")],
+           store, storylines=_builder())
+    after = {s.id: (s.title, s.size) for s in store.storylines().items}
+    assert set(after) == set(stories)
+    budget = next(sid for sid, (title, _) in after.items() if title == "Budget approved")
+    assert after[budget][1] == 2 and store.get_storyline(budget).timeline == [("2024-05-01", 1), ("2024-05-03", 1)]
+    store.close()
+
+
+def test_surge_statistic_on_synthetic_counts() -> None:
+    days = [f"2024-01-{d:02d}" for d in range(1, 32)] + [f"2024-02-{d:02d}" for d in range(1, 11)]
+    totals = {d: 100 for d in days}
+    rows = [TrendRow(d, "N", 10 + (i % 3)) for i, d in enumerate(days)]
+    rows[-1] = TrendRow(days[-1], "N", 40)  # share 0.40 against a ~0.11 baseline
+    rows += [TrendRow(d, "quiet", 2) for d in days]
+    surges = detect_surges(rows, totals, window=28, z_threshold=3.0, min_docs=5)
+    assert [(s.day, s.key, s.count) for s in surges] == [("2024-02-10", "N", 40)]
+    s = surges[0]
+    assert abs(s.share - 0.40) < 1e-9 and abs(s.baseline - 0.11) < 0.01
+    assert abs(s.z - (s.share - s.baseline) / max(s.std, 0.02)) < 1e-9
+    assert detect_surges(rows, totals, min_docs=50) == []
+
+
+def test_reingest_adds_nothing_and_report_is_self_contained(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "c.db")
+    docs = [Document(f"d{i}", f"{STORY} Item {i} " + "word " * i, outlet=f"o{i % 3}", published=f"2024-05-{i + 1:02d}",
+                     language="en") for i in range(6)]
+    first = ingest(docs, store, storylines=_builder(), batch_size=4)
+    assert first.added == 6
+    again = ingest([Document(d.id, d.text, outlet=d.outlet, published=d.published) for d in docs], store, storylines=_builder())
+    assert (again.added, again.skipped) == (0, 6)
+    store.add_analyses([Analysis("d0", narratives=[LabelScore("URW: Praise of Russia", 0.9)])])
+    html = render_report(store)
+    assert "<svg" in html and "URW: Praise of Russia" in html
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html, re.I)
+    assert "<script" not in html.lower()
+    store.close()
+
+
+def test_kill_9_then_resume_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    n = 400
+    for i in range(n):
+        (folder / f"a{i:04d}.txt").write_text(f"Article number {i}.\n{OTHER} Unique token q{i}z{i * 7}.", encoding="utf-8")
+    db = tmp_path / "c.db"
+    cmd = [sys.executable, "-m", "narrascope.cli", "ingest", str(folder), "--db", str(db), "--no-analyze",
+           "--no-storylines", "--batch-size", "5"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    stored = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with sqlite3.connect(db) as conn:
+                stored = conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+        except sqlite3.Error:
+            stored = 0
+        if stored >= 20:
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+        time.sleep(0.05)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, "ingest finished before it could be killed"
+    assert 0 < stored < n
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(db) as conn:
+        count, distinct = conn.execute("SELECT COUNT(*), COUNT(DISTINCT content_hash) FROM documents").fetchone()
+        sources = {Path(r[0]).name for r in conn.execute("SELECT source FROM documents")}
+    assert count == distinct == n
+    assert sources == {f"a{i:04d}.txt" for i in range(n)}
