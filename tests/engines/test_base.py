@@ -98,3 +98,10 @@ def test_ray_engine_without_ray_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
     with pytest.raises(ConfigError, match=r"install narrascope\[ray\]"):
         create_engine("ray")
+
+
+def test_spec_carries_the_modules_that_registered_its_steps(steps_module):
+    spec = PipelineSpec(steps=("language", "test_words")).with_step_modules()
+    assert spec.imports == ("narrascope.pipeline", steps_module)
+    with pytest.raises(ConfigError, match="unknown step 'nope'"):
+        PipelineSpec(steps=("nope",)).with_step_modules()

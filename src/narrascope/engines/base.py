@@ -35,6 +35,17 @@ class PipelineSpec:
     batch_size: int = 32
     imports: tuple[str, ...] = ()
 
+    def with_step_modules(self) -> PipelineSpec:
+        """This spec, also importing the modules that registered its steps here, so that steps a plugin registered
+        at import time exist in the workers too (a ``ConfigError`` now if a step is unknown)."""
+        from dataclasses import replace
+
+        from narrascope.registry import steps as step_registry
+
+        modules = [getattr(step_registry.get(name), "__module__", None) for name in self.steps]
+        extra = tuple(m for m in dict.fromkeys(modules) if m and m != "__main__" and m not in self.imports)
+        return replace(self, imports=self.imports + extra)
+
     def build(self) -> Pipeline:
         """Import the plugin modules and build the pipeline (once per worker)."""
         for module in self.imports:

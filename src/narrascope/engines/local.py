@@ -73,7 +73,7 @@ class LocalEngine:
         yield from self._run_pool(items, spec)
 
     def _run_pool(self, items: Iterable[Item], spec: PipelineSpec) -> Iterator[Analysis]:
-        queue = _Queue(self, spec)
+        queue = _Queue(self, spec.with_step_modules())
         limit = self.workers * self.prefetch
         try:
             for chunk in chunk_items(items, spec.batch_size):

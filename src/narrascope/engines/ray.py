@@ -178,6 +178,7 @@ class RayEngine:
     def run(self, items: Iterable[Item], spec: PipelineSpec) -> Iterator[Analysis]:
         """Analyse ``items`` on Ray; yields one analysis per item in input order."""
         ray = self.connect()
+        spec = spec.with_step_modules()
         chunks = chunk_items(items, spec.batch_size)
         seq = 0
         while window := list(islice(chunks, self.chunks_per_window)):
@@ -213,6 +214,7 @@ class RayEngine:
         a folder is read as the files of one kind inside it.
         """
         ray = self.connect()
+        spec = spec.with_step_modules()
         dataset = self.read(ray, paths)
         analysed = self._map(ray, dataset, DocumentAnalyzer, spec, spec.batch_size)
         analysed.write_parquet(str(output))
