@@ -189,6 +189,52 @@ def analyze(
         raise typer.Exit(1)
 
 
+def _read_training(data_dirs: list[Path]):  # type: ignore[no-untyped-def]
+    from narrascope.semeval.io import SemevalCorpus, read_semeval_folder
+
+    corpus = SemevalCorpus()
+    for folder in data_dirs:
+        corpus.extend(read_semeval_folder(folder))
+    return corpus
+
+
+@app.command()
+@cli_errors
+def train(
+    data_dirs: list[Path] = typer.Argument(..., help="SemEval folders (a release folder or language folders)."),
+    out: Path = typer.Option(..., "--out", help="Directory to write the trained narrative model to."),
+    folds: int = typer.Option(5, help="Folds used to tune the decision thresholds on out-of-fold predictions."),
+) -> None:
+    """Train the narrative classifier on SemEval-format data and save it to --out.
+
+    Thresholds are tuned on out-of-fold predictions (K-fold by document), then the model is refit on all documents.
+    """
+    from narrascope.evaluation import train_narratives
+
+    corpus = _read_training(data_dirs)
+    model, thresholds = train_narratives(corpus, folds=folds, progress=lambda m: err.print(m))
+    model.save(out)
+    err.print(f"trained on {len(corpus.narratives)} documents; thresholds {thresholds}; saved to {out}")
+
+
+@app.command()
+@cli_errors
+def evaluate(
+    data_dirs: list[Path] = typer.Argument(..., help="SemEval folders (a release folder or language folders)."),
+    folds: int = typer.Option(5, help="Number of cross-validation folds (split by document id, stratified by language)."),
+    subtask: int = typer.Option(2, "--subtask", min=1, max=3, help="Subtask to evaluate (2: narratives)."),
+) -> None:
+    """Cross-validate on SemEval data and print official scores per language (mean ± std over folds)."""
+    if subtask != 2:
+        raise typer.BadParameter("only --subtask 2 is evaluated here; see benchmarks/ for subtasks 1 and 3")
+    from narrascope.evaluation import cross_validate_narratives
+
+    corpus = _read_training(data_dirs)
+    result = cross_validate_narratives(corpus, folds=folds, progress=lambda m: err.print(m))
+    typer.echo(f"Subtask 2, {folds}-fold CV, official F1 samples (mean ± std over folds)")
+    typer.echo(result.table())
+
+
 @app.command()
 @cli_errors
 def score(

@@ -47,6 +47,14 @@ class LanguageStep:
                 analysis.warnings.append("language could not be identified")
 
 
+@step_registry.register("narratives")
+def _narratives_step(**options: Any) -> Step:
+    """The ``narratives`` step (``narrascope.models.narratives.NarrativeStep``), imported only when used."""
+    from narrascope.models.narratives import NarrativeStep
+
+    return NarrativeStep(**options)
+
+
 @step_registry.register("explain")
 def _explain_step(**options: Any) -> Step:
     """The ``explain`` step (``narrascope.models.explainers.ExplainStep``), imported only when used."""

@@ -1,0 +1,183 @@
+"""Cross-validation for the narrative classifier: folds by document id, thresholds tuned without test leakage.
+
+For each outer fold k a model is trained on the other folds and predicts fold k (out-of-fold probabilities). The
+decision thresholds applied to fold k are chosen on the out-of-fold predictions of the *other* folds only, so no
+document influences a decision made on itself. Scores use the official subtask-2 metric, per language and overall,
+as mean ± std over folds.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from narrascope.documents import Document
+from narrascope.models.narratives import NarrativeClassifier
+from narrascope.semeval.io import NarrativeAnnotation, SemevalCorpus
+from narrascope.semeval.metrics import score_subtask2
+
+log = logging.getLogger(__name__)
+
+THRESHOLD_GRID = {
+    "coarse_threshold": (0.2, 0.3, 0.4, 0.5),
+    "fine_threshold": (0.15, 0.25, 0.35, 0.45),
+    "min_top_prob": (0.0, 0.1, 0.25),
+}
+
+
+def document_folds(ids: Sequence[str], languages: Sequence[str], k: int = 5, seed: int = 0) -> list[np.ndarray]:
+    """Fold number of each document, stratified by language, deterministic for a seed."""
+    rng = np.random.default_rng(seed)
+    folds = np.zeros(len(ids), dtype=int)
+    for lang in sorted(set(languages)):
+        idx = np.array([i for i, l in enumerate(languages) if l == lang])
+        idx = idx[np.argsort([ids[i] for i in idx])]
+        rng.shuffle(idx)
+        folds[idx] = np.arange(len(idx)) % k
+    return [np.flatnonzero(folds == f) for f in range(k)]
+
+
+@dataclass
+class CVResult:
+    """Per-fold official scores, overall and by language; ``table()`` renders mean ± std."""
+
+    folds: list[dict[str, dict[str, float]]] = field(default_factory=list)
+    thresholds: list[dict[str, float]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, dict[str, tuple[float, float]]]:
+        groups = sorted({g for fold in self.folds for g in fold}, key=lambda g: (g == "ALL", g))
+        out: dict[str, dict[str, tuple[float, float]]] = {}
+        for group in groups:
+            out[group] = {}
+            for metric in ("coarse", "fine"):
+                values = [fold[group][metric] for fold in self.folds if group in fold]
+                out[group][metric] = (float(np.mean(values)), float(np.std(values)))
+        return out
+
+    def table(self) -> str:
+        lines = [f"{'language':<10}{'F1 coarse':>18}{'F1 fine':>18}"]
+        for group, metrics in self.summary().items():
+            c, f = metrics["coarse"], metrics["fine"]
+            lines.append(f"{group:<10}{c[0]:>10.3f} ± {c[1]:.3f}{f[0]:>11.3f} ± {f[1]:.3f}")
+        return "\n".join(lines)
+
+
+def _score(model: NarrativeClassifier, probs: tuple[np.ndarray, np.ndarray], ids: list[str],
+           gold: dict[str, NarrativeAnnotation], languages: dict[str, str]) -> dict[str, dict[str, float]]:
+    pred = {i: model.decode(c, f).annotation(i) for i, c, f in zip(ids, probs[0], probs[1])}
+    scores = score_subtask2({i: gold[i] for i in ids}, pred, languages={i: languages[i] for i in ids})
+    result = {"ALL": {"coarse": scores.coarse, "fine": scores.fine}}
+    for lang, s in scores.by_language.items():
+        result[lang.upper()] = {"coarse": s.coarse, "fine": s.fine}
+    return result
+
+
+def tune_thresholds(model: NarrativeClassifier, probs: tuple[np.ndarray, np.ndarray], ids: list[str],
+                    gold: dict[str, NarrativeAnnotation]) -> dict[str, float]:
+    """The grid point of ``THRESHOLD_GRID`` maximising official fine F1 (ties: coarse) on the given predictions."""
+    best: tuple[float, float] = (-1.0, -1.0)
+    best_params: dict[str, float] = {}
+    for values in itertools.product(*THRESHOLD_GRID.values()):
+        params = dict(zip(THRESHOLD_GRID, values))
+        for key, value in params.items():
+            setattr(model, key, value)
+        pred = {i: model.decode(c, f).annotation(i) for i, c, f in zip(ids, probs[0], probs[1])}
+        s = score_subtask2({i: gold[i] for i in ids}, pred)
+        if (s.fine, s.coarse) > best:
+            best, best_params = (s.fine, s.coarse), params
+    for key, value in best_params.items():
+        setattr(model, key, value)
+    return best_params
+
+
+def cross_validate_narratives(
+    corpus: SemevalCorpus,
+    folds: int = 5,
+    make_model: Callable[[], NarrativeClassifier] = NarrativeClassifier,
+    seed: int = 0,
+    progress: Callable[[str], Any] | None = None,
+) -> CVResult:
+    """K-fold CV (split by document id, stratified by language) of the narrative classifier on ``corpus``."""
+    ids = sorted(i for i in corpus.narratives if i in corpus.documents)
+    docs: list[Document] = [corpus.documents[i] for i in ids]
+    languages = {i: (corpus.documents[i].language or "unknown") for i in ids}
+    fold_index = document_folds(ids, [languages[i] for i in ids], folds, seed)
+    coarse_labels, fine_labels = _all_labels(corpus)
+    oof: list[tuple[np.ndarray, np.ndarray]] = []
+    model = make_model()
+    for k, test in enumerate(fold_index):
+        train = np.setdiff1d(np.arange(len(ids)), test)
+        model = make_model().fit([docs[i] for i in train], [corpus.narratives[ids[i]] for i in train])
+        coarse, fine = model.predict_proba([docs[i] for i in test])
+        oof.append((_expand(coarse, model.coarse_labels_, coarse_labels), _expand(fine, model.fine_labels_, fine_labels)))
+        if progress:
+            progress(f"fold {k + 1}/{folds} trained")
+    model.coarse_labels_, model.fine_labels_ = coarse_labels, fine_labels  # decoding only: label names of oof columns
+    result = CVResult()
+    for k, test in enumerate(fold_index):
+        others = [j for j in range(folds) if j != k]
+        other_ids = [ids[i] for j in others for i in fold_index[j]]
+        other_probs = (np.vstack([oof[j][0] for j in others]), np.vstack([oof[j][1] for j in others]))
+        result.thresholds.append(tune_thresholds(model, other_probs, other_ids, corpus.narratives))
+        result.folds.append(_score(model, oof[k], [ids[i] for i in test], corpus.narratives, languages))
+    return result
+
+
+def _all_labels(corpus: SemevalCorpus) -> tuple[list[str], list[str]]:
+    probe = NarrativeClassifier()
+    known = set(probe.taxonomy.coarse_labels) | set(probe.taxonomy.fine_labels)
+    coarse = sorted({l for a in corpus.narratives.values() for l in a.narratives if l in known})
+    fine = sorted({l for a in corpus.narratives.values() for l in a.subnarratives if l in known and l != "Other"})
+    return coarse, fine
+
+
+def _expand(probs: np.ndarray, labels: list[str], all_labels: list[str]) -> np.ndarray:
+    """Columns of ``probs`` (one per ``labels``) placed under ``all_labels``; labels unseen in training get 0."""
+    out = np.zeros((probs.shape[0], len(all_labels)), dtype=np.float32)
+    position = {label: j for j, label in enumerate(all_labels)}
+    for i, label in enumerate(labels):
+        out[:, position[label]] = probs[:, i]
+    return out
+
+
+def train_narratives(
+    corpus: SemevalCorpus,
+    folds: int = 5,
+    make_model: Callable[[], NarrativeClassifier] = NarrativeClassifier,
+    seed: int = 0,
+    progress: Callable[[str], Any] | None = None,
+) -> tuple[NarrativeClassifier, dict[str, float]]:
+    """Tune thresholds on K-fold out-of-fold predictions, then fit the final model on every document.
+
+    ``folds < 2`` skips the tuning and keeps the model's default thresholds.
+    """
+    if folds < 2:
+        ids = sorted(i for i in corpus.narratives if i in corpus.documents)
+        model = make_model().fit([corpus.documents[i] for i in ids], [corpus.narratives[i] for i in ids])
+        return model, {k: getattr(model, k) for k in THRESHOLD_GRID}
+    ids = sorted(i for i in corpus.narratives if i in corpus.documents)
+    docs = [corpus.documents[i] for i in ids]
+    languages = [corpus.documents[i].language or "unknown" for i in ids]
+    coarse_labels, fine_labels = _all_labels(corpus)
+    coarse_oof = np.zeros((len(ids), len(coarse_labels)), dtype=np.float32)
+    fine_oof = np.zeros((len(ids), len(fine_labels)), dtype=np.float32)
+    for k, test in enumerate(document_folds(ids, languages, folds, seed)):
+        train = np.setdiff1d(np.arange(len(ids)), test)
+        model = make_model().fit([docs[i] for i in train], [corpus.narratives[ids[i]] for i in train])
+        coarse, fine = model.predict_proba([docs[i] for i in test])
+        coarse_oof[test] = _expand(coarse, model.coarse_labels_, coarse_labels)
+        fine_oof[test] = _expand(fine, model.fine_labels_, fine_labels)
+        if progress:
+            progress(f"fold {k + 1}/{folds} trained")
+    final = make_model().fit(docs, [corpus.narratives[i] for i in ids])
+    decoder = make_model()
+    decoder.coarse_labels_, decoder.fine_labels_ = coarse_labels, fine_labels
+    thresholds = tune_thresholds(decoder, (coarse_oof, fine_oof), ids, corpus.narratives)
+    for key, value in thresholds.items():
+        setattr(final, key, value)
+    return final, thresholds

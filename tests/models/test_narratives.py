@@ -1,0 +1,130 @@
+"""NarrativeClassifier: taxonomy-consistent decoding, evidence offsets, persistence, the shipped model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from narrascope.documents import Document
+from narrascope.models.narratives import DEFAULT_MODEL_DIR, NarrativeClassifier
+from narrascope.semeval.io import NarrativeAnnotation
+from narrascope.taxonomy import OTHER, load_default_taxonomy
+
+ROOT = Path(__file__).resolve().parents[2]
+TAX = load_default_taxonomy()
+WEST = "URW: Blaming the war on others rather than the invader"
+WEST_SUB = f"{WEST}: The West are the aggressors"
+HOAX = "CC: Criticism of climate movement"
+HOAX_SUB = f"{HOAX}: Ad hominem attacks on key activists"
+
+WAR = [
+    "NATO soldiers are fighting in Ukraine. The West provoked this war and sends troops.",
+    "Western mercenaries and NATO instructors operate the missile systems. The West is at war with Russia.",
+    "The United States pushed NATO to the east and started the conflict. Washington wants war.",
+    "British and American troops are already on the ground, the Kremlin says. NATO is a party to the war.",
+]
+CLIMATE = [
+    "The climate activist flies in a private jet while lecturing us. Hypocrites of the green movement.",
+    "Greta and her friends are hypocrites who never lived a day of work. The activists are frauds.",
+    "Climate campaigners own three mansions and fly around the world. Their movement is a scam.",
+    "Eco activists glued themselves to roads again. These hypocrites fly on holidays every month.",
+]
+NEUTRAL = [
+    "The city council approved a new budget for schools and parks this Tuesday.",
+    "A local bakery won a prize for its bread at the regional fair on Sunday.",
+    "The football team trained in the rain ahead of the weekend match.",
+    "Farmers expect a good harvest of apples after a mild spring this year.",
+]
+
+
+def tiny_corpus() -> tuple[list[Document], list[NarrativeAnnotation]]:
+    docs, anns = [], []
+    for i, text in enumerate(WAR * 2):
+        docs.append(Document(id=f"w{i}", text=text))
+        anns.append(NarrativeAnnotation(f"w{i}", [WEST], [WEST_SUB]))
+    for i, text in enumerate(CLIMATE * 2):
+        docs.append(Document(id=f"c{i}", text=text))
+        anns.append(NarrativeAnnotation(f"c{i}", [HOAX], [HOAX_SUB]))
+    for i, text in enumerate(NEUTRAL * 2):
+        docs.append(Document(id=f"n{i}", text=text))
+        anns.append(NarrativeAnnotation(f"n{i}", [OTHER], [OTHER]))
+    return docs, anns
+
+
+@pytest.fixture(scope="module")
+def fitted() -> NarrativeClassifier:
+    docs, anns = tiny_corpus()
+    return NarrativeClassifier(word_features=2000, char_features=2000).fit(docs, anns)
+
+
+def test_predictions_respect_the_taxonomy(fitted: NarrativeClassifier) -> None:
+    docs = [
+        Document("a", "NATO troops fight in Ukraine and the West provoked the war with Russia."),
+        Document("b", "The activists are hypocrites who fly private jets."),
+        Document("c", "The bakery and the football team had a quiet Sunday at the fair."),
+    ]
+    predictions = fitted.predict(docs)
+    assert predictions[0].annotation("a").narratives == [WEST]
+    assert WEST_SUB in predictions[0].annotation("a").subnarratives
+    assert HOAX in predictions[1].annotation("b").narratives
+    assert predictions[2].annotation("c").narratives == [OTHER]
+    for p in predictions:
+        ann = p.annotation("x")
+        domains = {TAX.domain_of(label) for label in ann.narratives + ann.subnarratives}
+        assert len(domains) == 1  # never URW and CC mixed, never Other beside a narrative
+        for sub in ann.subnarratives:
+            assert TAX.parent(sub) in ann.narratives
+
+
+def test_narrative_without_subnarrative_gets_its_other_label(fitted: NarrativeClassifier) -> None:
+    coarse = np.zeros(len(fitted.coarse_labels_))
+    fine = np.zeros(len(fitted.fine_labels_))
+    coarse[fitted.coarse_labels_.index(WEST)] = 0.9
+    prediction = fitted.decode(coarse, fine).annotation("x")
+    assert prediction.narratives == [WEST]
+    assert prediction.subnarratives == [f"{WEST}: Other"]
+
+
+def test_evidence_offsets_point_into_the_text(fitted: NarrativeClassifier) -> None:
+    doc = Document("a", "Weather report: sunny.\r\nNATO soldiers are fighting in Ukraine. The West provoked this war.")
+    (narratives, subnarratives), = fitted.predict_with_evidence([doc])
+    assert narratives and narratives[0].evidence
+    for label in narratives + subnarratives:
+        for ev in label.evidence:
+            assert doc.text[ev.start:ev.end] == ev.text
+    assert "NATO" in narratives[0].evidence[0].text or "West" in narratives[0].evidence[0].text
+
+
+def test_save_load_round_trip_gives_identical_predictions(fitted: NarrativeClassifier, tmp_path: Path) -> None:
+    fitted.save(tmp_path / "m")
+    loaded = NarrativeClassifier.load(tmp_path / "m")
+    docs = [Document(str(i), t) for i, t in enumerate(WAR + CLIMATE + NEUTRAL)]
+    a, b = fitted.predict(docs), loaded.predict(docs)
+    assert [p.annotation("x") for p in a] == [p.annotation("x") for p in b]
+
+
+def test_unfitted_model_and_missing_directory_fail_clearly(tmp_path: Path) -> None:
+    from narrascope.errors import ModelError
+
+    with pytest.raises(ModelError, match="not fitted"):
+        NarrativeClassifier().predict([Document("a", "text")])
+    with pytest.raises(ModelError, match="narrative model"):
+        NarrativeClassifier.load(tmp_path / "nothing")
+
+
+@pytest.mark.skipif(not (DEFAULT_MODEL_DIR / "weights.npz").exists(), reason="no shipped model")
+def test_shipped_model_labels_the_sample_articles_as_urw() -> None:
+    from narrascope.ingest import read_inputs
+
+    docs = [d for d in read_inputs([ROOT / "examples"]) if isinstance(d, Document)]
+    assert len(docs) == 5
+    model = NarrativeClassifier.load()
+    results = model.predict_with_evidence(docs)
+    urw = sum(any(n.label.startswith("URW:") for n in narratives) for narratives, _ in results)
+    assert urw >= 4
+    for doc, (narratives, _) in zip(docs, results):
+        for label in narratives:
+            for ev in label.evidence:
+                assert doc.text[ev.start:ev.end] == ev.text
