@@ -45,7 +45,7 @@ def cli_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except (NarrascopeError, OSError, ValueError) as exc:
             if _state["debug"]:
                 raise
-            err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+            err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper
