@@ -56,7 +56,7 @@ def test_partial_predictions_are_reported(semeval_tiny: Path, tmp_path: Path) ->
 
 def test_malformed_prediction_fails_with_one_line(semeval_tiny: Path, tmp_path: Path) -> None:
     pred = tmp_path / "pred.txt"
-    pred.write_text("EN_CC_900001.txt\tOther\n", encoding="utf-8")
+    pred.write_text("tiny_en_cc_1.txt\tOther\n", encoding="utf-8")
     result = runner.invoke(app, ["score", str(semeval_tiny), str(pred)])
     assert result.exit_code == 2
     assert f"{pred}:1:" in result.stderr and "expected 3" in result.stderr

@@ -40,16 +40,16 @@ def test_reads_both_language_folders(semeval_tiny: Path) -> None:
     assert len(corpus.documents) == len(list(semeval_tiny.glob("*/raw-documents/*.txt")))
     assert {d.language for d in corpus.documents.values()} == {"en", "pt"}
     assert set(corpus.narratives) == set(corpus.documents)
-    assert corpus.narratives["EN_UA_900003.txt"].narratives == ["Other"]
-    assert len(corpus.narratives["PT_CC_900101.txt"].subnarratives) == 2
+    assert corpus.narratives["tiny_en_ua_3.txt"].narratives == ["Other"]
+    assert len(corpus.narratives["tiny_pt_cc_1.txt"].subnarratives) == 2
 
 
 def test_crlf_document_is_read_byte_faithfully_and_offsets_pick_the_mention(semeval_tiny: Path) -> None:
-    path = semeval_tiny / "EN" / "raw-documents" / "EN_CC_900001.txt"
+    path = semeval_tiny / "EN" / "raw-documents" / "tiny_en_cc_1.txt"
     assert b"\r\n" in path.read_bytes()
     doc = read_raw_document(path)
     assert doc.text.encode("utf-8") == path.read_bytes()
-    mentions = read_subtask1(semeval_tiny / "EN" / "subtask-1-annotations.txt")["EN_CC_900001.txt"]
+    mentions = read_subtask1(semeval_tiny / "EN" / "subtask-1-annotations.txt")["tiny_en_cc_1.txt"]
     assert mentions
     for m in mentions:
         assert doc.text[m.start : m.end + 1] == m.mention
@@ -57,9 +57,9 @@ def test_crlf_document_is_read_byte_faithfully_and_offsets_pick_the_mention(seme
 
 
 def test_offsets_count_astral_characters_as_two(semeval_tiny: Path) -> None:
-    doc = read_raw_document(semeval_tiny / "PT" / "raw-documents" / "PT_CC_900101.txt")
+    doc = read_raw_document(semeval_tiny / "PT" / "raw-documents" / "tiny_pt_cc_1.txt")
     assert any(ord(c) > 0xFFFF for c in doc.text)
-    for m in read_subtask1(semeval_tiny / "PT" / "subtask-1-annotations.txt")["PT_CC_900101.txt"]:
+    for m in read_subtask1(semeval_tiny / "PT" / "subtask-1-annotations.txt")["tiny_pt_cc_1.txt"]:
         assert doc.text[m.start : m.end + 1] != m.mention  # raw offsets are UTF-16 code units, not Python indices
         start, end = mention_span(doc.text, m)
         assert doc.text[start:end] == m.mention
@@ -126,18 +126,18 @@ def test_annotated_id_without_raw_file_is_reported(semeval_tiny: Path, tmp_path:
     copy = tmp_path / "release"
     shutil.copytree(semeval_tiny, copy)
     with open(copy / "PT" / "subtask-2-annotations.txt", "a", encoding="utf-8") as handle:
-        handle.write("PT_UA_999999.txt\tOther\tOther\n")
+        handle.write("tiny_pt_ua_9.txt\tOther\tOther\n")
     with pytest.raises(InputError) as info:
         read_semeval_folder(copy)
-    assert "PT_UA_999999.txt" in str(info.value)
+    assert "tiny_pt_ua_9.txt" in str(info.value)
     assert "subtask-2-annotations.txt" in str(info.value)
-    assert read_semeval_folder(copy, strict=False).narratives["PT_UA_999999.txt"].narratives == ["Other"]
+    assert read_semeval_folder(copy, strict=False).narratives["tiny_pt_ua_9.txt"].narratives == ["Other"]
 
 
 def test_read_gold_from_folder_maps_languages(semeval_tiny: Path) -> None:
     gold, languages = read_gold(semeval_tiny, 2)
     assert set(gold) == set(languages)
-    assert languages["PT_CC_900101.txt"] == "pt" and languages["EN_UA_900002.txt"] == "en"
+    assert languages["tiny_pt_cc_1.txt"] == "pt" and languages["tiny_en_ua_2.txt"] == "en"
     gold_file, languages_file = read_gold(semeval_tiny / "EN" / "subtask-1-annotations.txt", 1)
     assert set(languages_file.values()) == {"en"}
     assert set(gold_file) <= set(gold)
