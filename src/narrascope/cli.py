@@ -341,6 +341,37 @@ def report(
     typer.echo(str(out))
 
 
+@app.command()
+@cli_errors
+def serve(
+    db: str = typer.Option("narrascope.db", "--db", help="SQLite file or postgresql:// URL."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on (0.0.0.0 for every interface)."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port."),
+    token: Optional[str] = typer.Option(None, "--token", envvar="NARRASCOPE_API_TOKEN", show_envvar=True,
+                                        help="Bearer token for the write endpoints; without one they are disabled."),
+) -> None:
+    """Serve the dashboard and the JSON API (OpenAPI spec at /openapi.json) over a corpus store.
+
+    Pages: overview, articles with highlighted evidence, narratives, storylines, and a form to analyse a pasted article.
+
+    POST /api/analyze and /api/analyze/batch need 'Authorization: Bearer TOKEN'.
+    """
+    import uvicorn
+
+    from narrascope.pipeline import DEFAULT_STEPS, Pipeline
+    from narrascope.store import open_store
+    from narrascope.web import create_app
+
+    pipeline = Pipeline.from_names(DEFAULT_STEPS)
+    store = open_store(db)
+    if not token:
+        err.print("write endpoints disabled (no --token / NARRASCOPE_API_TOKEN)", highlight=False, markup=False)
+    try:
+        uvicorn.run(create_app(store, pipeline, token=token), host=host, port=port, log_level="warning")
+    finally:
+        store.close()
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

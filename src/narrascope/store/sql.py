@@ -174,7 +174,7 @@ class SQLStore:
     def _text_filter(self, text: str) -> tuple[str, list[Any]]:
         raise NotImplementedError
 
-    def query_documents(self, query: DocumentQuery) -> Page[Document]:
+    def _where(self, query: DocumentQuery) -> tuple[str, list[Any]]:
         where: list[str] = []
         params: list[Any] = []
         for level, label in (("narrative", query.narrative), ("subnarrative", query.subnarrative)):
@@ -201,13 +201,25 @@ class SQLStore:
             params += extra
         if not query.include_duplicates:
             where.append(NOT_COPY)
-        condition = f" WHERE {' AND '.join(where)}" if where else ""
+        return (f" WHERE {' AND '.join(where)}" if where else ""), params
+
+    def query_documents(self, query: DocumentQuery) -> Page[Document]:
+        condition, params = self._where(query)
         total = int(self._one(f"SELECT COUNT(*) FROM documents d{condition}", params)[0])  # type: ignore[index]
         rows = self._all(
             f"SELECT {DOC_COLUMNS} FROM documents d{condition} ORDER BY d.published DESC NULLS LAST, d.id LIMIT ? OFFSET ?",
             params + [query.limit, query.offset],
         )
         return Page([self._document(r) for r in rows], total, query.limit, query.offset)
+
+    def count_by(self, by: str, query: DocumentQuery) -> dict[str, int]:
+        """Documents matching ``query`` (paging ignored) per ``outlet`` or ``language``, largest first."""
+        if by not in ("outlet", "language"):
+            raise ValueError(f"count_by: unknown grouping {by!r}; use outlet or language")
+        condition, params = self._where(query)
+        condition += (" AND" if condition else " WHERE") + f" d.{by} IS NOT NULL"
+        rows = self._all(f"SELECT d.{by}, COUNT(*) FROM documents d{condition} GROUP BY d.{by} ORDER BY 2 DESC, 1", params)
+        return {r[0]: int(r[1]) for r in rows}
 
     # -- analyses ---------------------------------------------------------------------------------------------
     def add_analyses(self, analyses: Sequence[Analysis], run_id: int | None = None) -> None:

@@ -1,0 +1,201 @@
+"""The JSON API (``/api``): analyse documents, search the corpus, storylines and trends.
+
+Read endpoints are open; ``POST`` endpoints need the bearer token (see ``narrascope.web.app.require_token``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+
+from narrascope.documents import Document
+from narrascope.errors import NarrascopeError
+from narrascope.store.base import DocumentQuery, Storyline
+from narrascope.web.app import WebState, require_token
+from narrascope.web.schemas import (
+    AnalysisOut, AnalyzeResult, BatchIn, BatchResult, DocumentIn, DocumentOut, DocumentPage, DocumentSummary,
+    DocumentWithAnalysis, ErrorOut, HealthOut, StorylineDetail, StorylineOut, StorylinePage, SurgeOut, TrendRowOut,
+    TrendsOut,
+)
+
+ERRORS = {code: {"model": ErrorOut} for code in (400, 401, 403, 404, 413, 422, 503)}
+router = APIRouter(prefix="/api", responses={400: ERRORS[400], 422: ERRORS[422], 413: ERRORS[413]})
+Text = Annotated[str | None, Query(max_length=500)]
+
+
+def _state(request: Request) -> WebState:
+    return request.app.state.web
+
+
+def _check_text(**params: str | None) -> None:
+    for name, value in params.items():
+        if value is not None and "\x00" in value:
+            raise HTTPException(400, f"query parameter {name!r} contains a NUL character")
+
+
+def check_period(since: date | None, until: date | None) -> None:
+    """400 unless ``since`` ≤ ``until`` and both lie in 1900–2199."""
+    for name, day in (("since", since), ("until", until)):
+        if day is not None and not 1900 <= day.year < 2200:
+            raise HTTPException(400, f"{name} ({day}) is outside 1900-2199")
+    if since and until and since > until:
+        raise HTTPException(400, f"since ({since}) is after until ({until})")
+
+
+def build_query(narrative: str | None = None, subnarrative: str | None = None, entity: str | None = None,
+                outlet: str | None = None, language: str | None = None, since: date | None = None,
+                until: date | None = None, q: str | None = None, storyline: str | None = None,
+                include_duplicates: bool = False, limit: int = 20, offset: int = 0) -> DocumentQuery:
+    """A ``DocumentQuery`` from request parameters (blank strings mean "no filter")."""
+    _check_text(narrative=narrative, subnarrative=subnarrative, entity=entity, outlet=outlet, language=language, q=q)
+    check_period(since, until)
+    return DocumentQuery(narrative=narrative or None, subnarrative=subnarrative or None, entity=entity or None,
+                         outlet=outlet or None, language=language or None, since=since.isoformat() if since else None,
+                         until=until.isoformat() if until else None, text=(q or "").strip() or None,
+                         storyline=storyline, include_duplicates=include_duplicates, limit=limit, offset=offset)
+
+
+def run_query(state: WebState, query: DocumentQuery):  # type: ignore[no-untyped-def]
+    """``store.query_documents`` under the store lock; a full-text query the store rejects is a 400."""
+    try:
+        with state.lock:
+            return state.store.query_documents(query)
+    except Exception as exc:  # noqa: BLE001 - the store's driver errors differ (sqlite3, psycopg)
+        if query.text:
+            raise HTTPException(400, f"cannot search for q={query.text!r}: {exc}") from None
+        raise
+
+
+@router.get("/health", response_model=HealthOut, summary="Liveness and corpus size")
+def health(request: Request) -> HealthOut:
+    state = _state(request)
+    with state.lock:
+        count = state.store.count_documents()
+    return HealthOut(status="ok", documents=count, writes_enabled=bool(state.token))
+
+
+@router.get("/documents", response_model=DocumentPage, summary="Search and filter documents")
+def list_documents(
+    request: Request,
+    narrative: Text = None, subnarrative: Text = None, entity: Text = None,
+    outlet: Text = None, language: Annotated[str | None, Query(max_length=10)] = None,
+    since: Annotated[date | None, Query(description="First day, YYYY-MM-DD (inclusive).")] = None,
+    until: Annotated[date | None, Query(description="Last day, YYYY-MM-DD (inclusive).")] = None,
+    q: Annotated[str | None, Query(max_length=500, description="Full-text search: all words must occur.")] = None,
+    include_duplicates: bool = False,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> DocumentPage:
+    """Documents matching every given filter, newest first. Labels are exact taxonomy labels
+    (e.g. ``URW: Blaming the war on others``); syndicated copies are left out unless ``include_duplicates``."""
+    query = build_query(narrative, subnarrative, entity, outlet, language, since, until, q, None, include_duplicates,
+                        limit, offset)
+    page = run_query(_state(request), query)
+    return DocumentPage(items=[DocumentSummary.of(d) for d in page.items], total=page.total, limit=page.limit,
+                        offset=page.offset)
+
+
+@router.get("/documents/{document_id:path}", response_model=DocumentWithAnalysis,
+            responses={404: ERRORS[404]}, summary="A document and its analysis")
+def get_document(request: Request, document_id: str) -> DocumentWithAnalysis:
+    state = _state(request)
+    with state.lock:
+        doc = state.store.get_document(document_id)
+        analysis = state.store.get_analysis(document_id) if doc else None
+    if doc is None:
+        raise HTTPException(404, f"no document with id {document_id!r}")
+    return DocumentWithAnalysis(document=DocumentOut.of(doc), analysis=AnalysisOut.of(analysis) if analysis else None)
+
+
+def _analyze(state: WebState, items: list[DocumentIn], store: bool) -> list[AnalyzeResult]:
+    docs = [item.to_document() for item in items]
+    seen: dict[str, str] = {}
+    for i, doc in enumerate(docs):
+        if seen.setdefault(doc.id, doc.content_hash) != doc.content_hash:
+            raise HTTPException(422, f"documents.{i}.id: id {doc.id!r} is used twice in the batch with different texts")
+    try:
+        analyses = state.analyze(docs)
+    except (NarrascopeError, ImportError, OSError) as exc:
+        raise HTTPException(503, f"analysis unavailable: {exc}") from None
+    stored: set[int] = state.save(list(zip(docs, analyses))) if store else set()
+    results = []
+    for doc, analysis in zip(docs, analyses):
+        note = None
+        if store and id(doc) not in stored:
+            note = "not stored: a document with the same URL or text is already in the corpus"
+        results.append(AnalyzeResult(document=DocumentOut.of(doc), analysis=AnalysisOut.of(analysis),
+                                     stored=id(doc) in stored, note=note))
+    return results
+
+
+@router.post("/analyze", response_model=AnalyzeResult, dependencies=[Depends(require_token)],
+             responses={401: ERRORS[401], 403: ERRORS[403], 503: ERRORS[503]}, summary="Analyse one article")
+def analyze_one(request: Request, document: DocumentIn,
+                store: Annotated[bool, Query(description="Add the article to the corpus.")] = True) -> AnalyzeResult:
+    """Run the analysis pipeline (language, narratives with evidence, entity roles, explanation) on one article;
+    with ``store`` (default) it is added to the corpus unless the same URL or text is already there."""
+    return _analyze(_state(request), [document], store)[0]
+
+
+@router.post("/analyze/batch", response_model=BatchResult, dependencies=[Depends(require_token)],
+             responses={401: ERRORS[401], 403: ERRORS[403], 503: ERRORS[503]}, summary="Analyse up to 100 articles")
+def analyze_batch(request: Request, batch: BatchIn,
+                  store: Annotated[bool, Query(description="Add the articles to the corpus.")] = True) -> BatchResult:
+    results = _analyze(_state(request), batch.documents, store)
+    stored = sum(r.stored for r in results)
+    return BatchResult(results=results, stored=stored, skipped=len(results) - stored if store else 0)
+
+
+def storyline_out(story: Storyline) -> StorylineOut:
+    return StorylineOut.model_validate(story.to_dict())
+
+
+@router.get("/storylines", response_model=StorylinePage, summary="Storylines, largest first")
+def list_storylines(request: Request, limit: Annotated[int, Query(ge=1, le=100)] = 20,
+                    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> StorylinePage:
+    state = _state(request)
+    with state.lock:
+        page = state.store.storylines(limit=limit, offset=offset)
+        full = [state.store.get_storyline(s.id) or s for s in page.items]
+    return StorylinePage(items=[storyline_out(s) for s in full], total=page.total, limit=limit, offset=offset)
+
+
+def storyline_documents(state: WebState, storyline_id: str, limit: int = 500) -> list[Document]:
+    """The storyline's documents (copies included), earliest first."""
+    page = run_query(state, DocumentQuery(storyline=storyline_id, include_duplicates=True, limit=limit))
+    return sorted(page.items, key=lambda d: (d.published or "9999", d.id))
+
+
+@router.get("/storylines/{storyline_id}", response_model=StorylineDetail, responses={404: ERRORS[404]},
+            summary="A storyline with its timeline and documents")
+def get_storyline(request: Request, storyline_id: str) -> StorylineDetail:
+    state = _state(request)
+    with state.lock:
+        story = state.store.get_storyline(storyline_id)
+    if story is None:
+        raise HTTPException(404, f"no storyline with id {storyline_id!r}")
+    docs = storyline_documents(state, storyline_id)
+    return StorylineDetail(**storyline_out(story).model_dump(), documents=[DocumentSummary.of(d) for d in docs])
+
+
+@router.get("/trends", response_model=TrendsOut, summary="Daily counts and surge alerts")
+def get_trends(
+    request: Request,
+    by: Literal["narrative", "subnarrative", "outlet", "language"] = "narrative",
+    since: date | None = None, until: date | None = None,
+    z: Annotated[float, Query(gt=0, le=100, description="Surge z-score threshold.")] = 3.0,
+    min_docs: Annotated[int, Query(ge=1, le=100_000, description="A surge needs this many documents that day.")] = 5,
+) -> TrendsOut:
+    """Documents per day and key (syndicated copies counted once) and surges: days on which a key's share of
+    the corpus is ``z`` standard deviations above its trailing 28-day mean."""
+    from narrascope.corpus.trends import trends
+
+    check_period(since, until)
+    state = _state(request)
+    with state.lock:
+        rows, surges = trends(state.store, by, since.isoformat() if since else None,
+                              until.isoformat() if until else None, z_threshold=z, min_docs=min_docs)
+    return TrendsOut(by=by, rows=[TrendRowOut(day=r.day, key=r.key, count=r.count) for r in rows],
+                     surges=[SurgeOut(**s.to_dict()) for s in surges])

@@ -1,0 +1,221 @@
+"""The FastAPI application: the JSON API under ``/api`` and the server-rendered dashboard, over one ``Store``.
+
+    app = create_app(open_store("corpus.db"), token="s3cret")   # then: uvicorn.run(app)
+
+Write endpoints (``POST /api/...``) need ``Authorization: Bearer <token>``; with no token configured they are
+disabled (403). Requests over ``max_body_bytes`` are refused with 413 before they are parsed. Every API error is a
+JSON ``{"error", "status", "details"}``; dashboard errors are HTML pages. Store access is serialised with a lock
+(one SQLite connection is shared by the worker threads); analyses run one at a time outside that lock.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from narrascope import __version__
+from narrascope.documents import Analysis, Document
+from narrascope.store.base import Store
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+MAX_BODY_BYTES = 16 * 1024 * 1024
+SECURITY_HEADERS = {
+    "content-security-policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                               "object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+}
+
+
+class _Precomputed:
+    """Stands in for the pipeline inside ``ingest``: hands back analyses already computed, and notes which
+    documents were new (``ingest`` passes only those, possibly renamed when their id was taken)."""
+
+    def __init__(self, pairs: Sequence[tuple[Document, Analysis]]) -> None:
+        self._by_doc = {id(doc): analysis for doc, analysis in pairs}
+        self.stored: set[int] = set()
+
+    def analyze(self, documents: Sequence[Document]) -> list[Analysis]:
+        out = []
+        for doc in documents:
+            analysis = self._by_doc[id(doc)]
+            analysis.document_id = doc.id
+            self.stored.add(id(doc))
+            out.append(analysis)
+        return out
+
+
+@dataclass
+class WebState:
+    """What the routes share: the store (behind ``lock``), the pipeline (built on first use) and the token."""
+
+    store: Store
+    pipeline: Any = None
+    token: str | None = None
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    pipeline_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get_pipeline(self) -> Any:
+        if self.pipeline is None:
+            from narrascope.pipeline import DEFAULT_STEPS, Pipeline
+
+            self.pipeline = Pipeline.from_names(DEFAULT_STEPS)
+        return self.pipeline
+
+    def analyze(self, documents: list[Document]) -> list[Analysis]:
+        """Analyse ``documents`` (one request at a time: the models are shared and CPU-bound)."""
+        with self.pipeline_lock:
+            return list(self.get_pipeline().analyze(documents))
+
+    def save(self, pairs: Sequence[tuple[Document, Analysis]]) -> set[int]:
+        """Add new documents and their analyses to the corpus (dedup and storylines as ``narrascope ingest``);
+        returns ``id()`` of the documents stored (the others were already known by URL or text)."""
+        from narrascope.corpus.ingestion import ingest
+
+        feeder = _Precomputed(pairs)
+        with self.lock:
+            ingest([doc for doc, _ in pairs], self.store, feeder, sources=["web api"])
+        return feeder.stored
+
+    def token_ok(self, presented: str | None) -> bool:
+        return bool(self.token) and presented is not None and hmac.compare_digest(presented.encode(), self.token.encode())
+
+
+def require_token(request: Request) -> None:
+    """Dependency of write endpoints: 403 when writes are disabled, 401 without the right bearer token."""
+    state: WebState = request.app.state.web
+    if not state.token:
+        raise HTTPException(403, "write endpoints are disabled: start the server with --token or set "
+                                 "NARRASCOPE_API_TOKEN to enable them")
+    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not state.token_ok(presented.strip()):
+        raise HTTPException(401, "missing or wrong API token: send 'Authorization: Bearer <token>'",
+                            headers={"WWW-Authenticate": "Bearer"})
+
+
+class BodyLimit:
+    """ASGI middleware: refuse request bodies over ``limit`` bytes with 413 (declared or streamed)."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await self._refuse(scope, receive, send)
+            return
+        body, more = b"", True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.limit:
+                await self._refuse(scope, receive, send)
+                return
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        message = f"request body over {self.limit:,} bytes; send at most {self.limit // 1_000_000} MB per request"
+        response = JSONResponse({"error": message, "status": 413, "details": []}, status_code=413)
+        await response(scope, receive, send)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api") or request.url.path == "/openapi.json"
+
+
+def _error(request: Request, status: int, message: str, details: list[str] | None = None,
+           headers: dict[str, str] | None = None) -> Any:
+    if _wants_json(request):
+        return JSONResponse({"error": message, "status": status, "details": details or []}, status_code=status,
+                            headers=headers)
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(request, "error.html", {"status": status, "message": message,
+                                                               "details": details or []}, status_code=status)
+
+
+def _location(loc: Sequence[Any]) -> str:
+    return ".".join(str(part) for part in loc if part not in ("body",)) or "body"
+
+
+def create_app(store: Store, pipeline: Any = None, token: str | None = None,
+               max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
+    """The narrascope web app over ``store``; ``pipeline`` defaults to the standard one (built on first use)."""
+    from narrascope.web import api, pages
+
+    app = FastAPI(
+        title="narrascope",
+        version=__version__,
+        description="Propaganda narratives in multilingual news (SemEval-2025 Task 10 taxonomy): analyse articles, "
+                    "search the corpus, storylines and trends. Write endpoints need `Authorization: Bearer <token>`.",
+        docs_url=None,  # the Swagger page needs assets from a CDN; the spec itself is at /openapi.json
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.web = WebState(store=store, pipeline=pipeline, token=token or None)
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.globals["version"] = __version__
+    pages.register_filters(templates)
+    app.state.templates = templates
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Any:
+        return _error(request, exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Any:
+        details = [f"{_location(e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in exc.errors()[:20]]
+        return _error(request, 422, "invalid request: " + "; ".join(details[:3]), details)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Any:
+        log.exception("unexpected error on %s", request.url.path)
+        return _error(request, 500, f"internal error ({type(exc).__name__}); see the server log")
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next: Any) -> Any:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    app.add_middleware(BodyLimit, limit=max_body_bytes)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    return app
+
+
+def html_error(request: Request, status: int, message: str) -> HTMLResponse:
+    """An HTML error page (for page routes that detect a problem themselves)."""
+    return _error(request, status, message)

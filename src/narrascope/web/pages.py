@@ -1,0 +1,253 @@
+"""The dashboard: server-rendered pages (Jinja2 templates in ``templates/``) over the same store as the API.
+
+Overview (narratives over time, surge alerts), search, narrative, article (evidence highlighted per label),
+storylines, and a paste-an-article form. The form analyses without storing and needs no token; ticking "save to
+the corpus" needs the API token in the form (so the open form can never write).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+from pydantic import ValidationError
+
+from narrascope.documents import Analysis, Document
+from narrascope.store.base import DocumentQuery
+from narrascope.taxonomy import OTHER, load_default_taxonomy
+from narrascope.web.api import build_query, check_period, run_query, storyline_documents
+from narrascope.web.app import WebState
+from narrascope.web.charts import bars, swimlane, time_series
+from narrascope.web.highlight import entity_table, highlight
+from narrascope.web.schemas import DocumentIn
+
+router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+PAGE_SIZE = 20
+
+
+def article_url(document_id: str) -> str:
+    return "/articles/" + quote(document_id, safe="")
+
+
+def narrative_url(label: str) -> str:
+    return "/narratives/" + quote(label, safe="")
+
+
+def register_filters(templates: Jinja2Templates) -> None:
+    """Template helpers: ``article_url``, ``narrative_url``, ``short`` (last label level), ``tojson_attr``."""
+    env = templates.env
+    env.filters["article_url"] = article_url
+    env.filters["narrative_url"] = narrative_url
+    env.filters["short"] = lambda label: str(label).rsplit(": ", 1)[-1]
+    env.filters["domain"] = lambda label: str(label).split(": ", 1)[0] if ": " in str(label) else ""
+    env.filters["pct"] = lambda value: f"{100 * float(value):.0f}%"
+
+
+def _render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(request, template, context, status_code=status)
+
+
+def _state(request: Request) -> WebState:
+    return request.app.state.web
+
+
+def _chart(data: dict) -> Markup:
+    """Chart data as JSON safe to embed in ``<script type="application/json">``."""
+    return Markup(json.dumps(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def _labels_of(state: WebState, documents: list[Document]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    with state.lock:
+        for doc in documents:
+            analysis = state.store.get_analysis(doc.id)
+            out[doc.id] = [n for n in (analysis.narrative_labels if analysis else []) if n != OTHER]
+    return out
+
+
+@router.get("/")
+def overview(request: Request, since: date | None = None, until: date | None = None) -> HTMLResponse:
+    from narrascope.corpus.trends import trends
+
+    check_period(since, until)
+    state = _state(request)
+    s, u = (since.isoformat() if since else None), (until.isoformat() if until else None)
+    with state.lock:
+        rows, surges = trends(state.store, "narrative", s, u)
+        total = state.store.count_documents()
+        unique = state.store.count_documents(include_duplicates=False)
+        languages: Counter = Counter()
+        for r in state.store.trend_rows("language", s, u):
+            languages[r.key] += r.count
+        outlets: Counter = Counter()
+        for r in state.store.trend_rows("outlet", s, u):
+            outlets[r.key] += r.count
+        stories = state.store.storylines(limit=6)
+        recent = state.store.query_documents(DocumentQuery(since=s, until=u, limit=8)).items
+    totals: Counter = Counter()
+    for r in rows:
+        totals[r.key] += r.count
+    leaders = [k for k, _ in totals.most_common() if k != OTHER][:6]
+    days = sorted({r.day for r in rows})
+    series = time_series(rows, leaders)
+    return _render(
+        request, "overview.html", since=s, until=u, total=total, unique=unique, days=days,
+        chart=_chart(series), unit=series["unit"], leaders=leaders, surges=list(reversed(surges))[:15],
+        narratives=[(k, v) for k, v in totals.most_common(20)], languages=bars(dict(languages)),
+        outlets=bars(dict(outlets)), stories=stories, recent=recent, recent_labels=_labels_of(state, recent),
+    )
+
+
+@router.get("/documents")
+def documents(
+    request: Request,
+    narrative: Annotated[str | None, Query(max_length=500)] = None,
+    subnarrative: Annotated[str | None, Query(max_length=500)] = None,
+    entity: Annotated[str | None, Query(max_length=500)] = None,
+    outlet: Annotated[str | None, Query(max_length=500)] = None,
+    language: Annotated[str | None, Query(max_length=10)] = None,
+    since: date | None = None, until: date | None = None,
+    q: Annotated[str | None, Query(max_length=500)] = None,
+    page: Annotated[int, Query(ge=1, le=50_000)] = 1,
+) -> HTMLResponse:
+    state = _state(request)
+    filters = {"narrative": narrative, "subnarrative": subnarrative, "entity": entity, "outlet": outlet,
+               "language": language, "since": since, "until": until, "q": q}
+    query = build_query(narrative, subnarrative, entity, outlet, language, since, until, q,
+                        limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    result = run_query(state, query)
+    kept = {k: v for k, v in filters.items() if v}
+    link = lambda p: "/documents?" + urlencode({**kept, "page": p})  # noqa: E731
+    tax = load_default_taxonomy()
+    return _render(request, "documents.html", filters=filters, result=result, page=page,
+                   pages=max(1, -(-result.total // PAGE_SIZE)), link=link, labels=_labels_of(state, result.items),
+                   coarse=[n.label for n in tax.narratives])
+
+
+@router.get("/articles/{document_id:path}")
+def article(request: Request, document_id: str) -> HTMLResponse:
+    state = _state(request)
+    with state.lock:
+        doc = state.store.get_document(document_id)
+        analysis = state.store.get_analysis(document_id) if doc else None
+        copies = state.store.duplicates(origin_id=document_id) if doc else []
+    if doc is None:
+        raise HTTPException(404, f"No article with id {document_id!r} in this corpus.")
+    return _render(request, "article.html", **_article_context(doc, analysis), copies=copies)
+
+
+def _article_context(doc: Document, analysis: Analysis | None) -> dict[str, Any]:
+    tax = load_default_taxonomy()
+    shown = analysis or Analysis(document_id=doc.id)
+    marked = highlight(doc.text, shown, tax)
+    return {"doc": doc, "analysis": analysis, "text": marked.html, "legend": marked.legend,
+            "misplaced": marked.misplaced, "entities": entity_table(shown),
+            "other": any(n.label == OTHER for n in shown.narratives)}
+
+
+@router.get("/narratives/{label:path}")
+def narrative(request: Request, label: str) -> HTMLResponse:
+    from narrascope.corpus.trends import trends
+
+    tax = load_default_taxonomy()
+    level = "subnarrative" if label.count(": ") >= 2 else "narrative"
+    known = tax.is_known(label) and label != OTHER
+    state = _state(request)
+    query = DocumentQuery(**{level: label}, limit=10)
+    with state.lock:
+        examples = state.store.query_documents(query)
+        rows, surges = trends(state.store, level, None, None)  # type: ignore[arg-type]
+        outlets = state.store.count_by("outlet", query)
+        languages = state.store.count_by("language", query)
+        analyses = {d.id: state.store.get_analysis(d.id) for d in examples.items}
+        sub_rows = state.store.trend_rows("subnarrative") if level == "narrative" else []
+    if not known and examples.total == 0:
+        raise HTTPException(404, f"{label!r} is not a narrative of the taxonomy and no article carries it.")
+    own = [r for r in rows if r.key == label]
+    evidence = {}
+    for doc_id, a in analyses.items():
+        scores = (a.narratives if level == "narrative" else a.subnarratives) if a else []
+        hit = next((s for s in scores if s.label == label), None)
+        evidence[doc_id] = (hit.evidence[0].text if hit and hit.evidence else None, hit.score if hit else None)
+    info = tax.narrative(label) if known else None
+    sub = tax.subnarrative(label) if known and level == "subnarrative" else None
+    sub_counts: Counter = Counter()
+    for r in sub_rows:
+        if r.key.startswith(label + ": "):
+            sub_counts[r.key] += r.count
+    subnarratives = [(s.label, s.name, s.definition, sub_counts.get(s.label, 0)) for s in info.subnarratives] \
+        if info and level == "narrative" else []
+    return _render(request, "narrative.html", label=label, level=level, info=info, sub=sub, examples=examples,
+                   evidence=evidence, chart=_chart(time_series(own, [label])), total=sum(r.count for r in own),
+                   surges=[s for s in reversed(surges) if s.key == label][:10], outlets=bars(outlets),
+                   languages=bars(languages), subnarratives=subnarratives)
+
+
+@router.get("/storylines")
+def storylines(request: Request, page: Annotated[int, Query(ge=1, le=50_000)] = 1) -> HTMLResponse:
+    state = _state(request)
+    with state.lock:
+        result = state.store.storylines(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        full = [state.store.get_storyline(s.id) or s for s in result.items]
+    return _render(request, "storylines.html", stories=full, total=result.total, page=page,
+                   pages=max(1, -(-result.total // PAGE_SIZE)))
+
+
+@router.get("/storylines/{storyline_id}")
+def storyline(request: Request, storyline_id: str) -> HTMLResponse:
+    state = _state(request)
+    with state.lock:
+        story = state.store.get_storyline(storyline_id)
+    if story is None:
+        raise HTTPException(404, f"No storyline with id {storyline_id!r}.")
+    docs = storyline_documents(state, storyline_id)
+    return _render(request, "storyline.html", story=story, docs=docs, lanes=swimlane(docs),
+                   labels=_labels_of(state, docs[:200]))
+
+
+@router.get("/analyze")
+def analyze_form(request: Request) -> HTMLResponse:
+    return _render(request, "analyze.html", form={}, errors=[], writes=bool(_state(request).token))
+
+
+@router.post("/analyze")
+def analyze_submit(
+    request: Request,
+    text: Annotated[str, Form()] = "",
+    title: Annotated[str, Form()] = "",
+    outlet: Annotated[str, Form()] = "",
+    published: Annotated[str, Form()] = "",
+    language: Annotated[str, Form()] = "",
+    save: Annotated[str, Form()] = "",
+    token: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    state = _state(request)
+    form = {"text": text, "title": title, "outlet": outlet, "published": published, "language": language,
+            "save": bool(save)}
+    fields = {k: v.strip() or None for k, v in form.items() if k not in ("text", "save")}
+    try:
+        item = DocumentIn(text=text, **fields)
+    except ValidationError as exc:
+        errors = [f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
+        return _render(request, "analyze.html", status=422, form=form, errors=errors, writes=bool(state.token))
+    if save and not state.token_ok(token):
+        reason = "saving is disabled on this server (no API token configured)" if not state.token else \
+            "the API token is missing or wrong, so the article was not analysed or saved"
+        return _render(request, "analyze.html", status=403, form=form, errors=[reason], writes=bool(state.token))
+    doc = item.to_document()
+    doc.source = "web form"
+    analysis = state.analyze([doc])[0]
+    note = "Not saved: analysed for this page only."
+    if save:
+        stored = state.save([(doc, analysis)])
+        note = "Saved to the corpus." if stored else "Not saved: the same text or URL is already in the corpus."
+    return _render(request, "analyzed.html", **_article_context(doc, analysis), copies=[], note=note,
+                   saved=bool(save) and "Saved" in note)

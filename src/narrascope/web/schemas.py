@@ -1,0 +1,259 @@
+"""Pydantic models of the REST API's requests and responses (the boundary only: dataclasses inside).
+
+Inputs are validated strictly so that malformed requests are answered with a 4xx JSON error, never a 500: texts
+must be non-blank valid Unicode without NUL characters, at most ``MAX_DOCUMENT_BYTES`` of UTF-8, dates ISO-8601.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from narrascope.documents import Analysis, Document
+
+MAX_DOCUMENT_BYTES = 1_000_000
+MAX_BATCH = 100
+
+
+def _clean(value: str | None, field: str) -> str | None:
+    if value is None:
+        return None
+    if "\x00" in value:
+        raise ValueError(f"{field} contains a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{field} is not valid Unicode (lone surrogate)") from None
+    return value
+
+
+class DocumentIn(BaseModel):
+    """An article to analyse. Only ``text`` is required; ``id`` defaults to a hash of the text."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "text": "NATO instructors are already fighting on the front line, a source claims.",
+        "title": "Who is really fighting", "outlet": "example.org", "published": "2024-03-01", "language": "en"}]})
+
+    text: str = Field(min_length=1, description=f"Article text (UTF-8, at most {MAX_DOCUMENT_BYTES:,} bytes).")
+    id: str | None = Field(None, min_length=1, max_length=200, description="Your id for the document.")
+    title: str | None = Field(None, max_length=1000)
+    url: str | None = Field(None, max_length=2000)
+    outlet: str | None = Field(None, max_length=200)
+    published: str | None = Field(None, max_length=40, description="ISO-8601 date or datetime, e.g. 2024-03-01.")
+    language: str | None = Field(None, pattern=r"^[a-z]{2,3}$", description="ISO 639-1 code; detected when absent.")
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        _clean(value, "text")
+        if not value.strip():
+            raise ValueError("text is blank")
+        if len(value.encode("utf-8")) > MAX_DOCUMENT_BYTES:
+            raise ValueError(f"text is over {MAX_DOCUMENT_BYTES:,} bytes; split the article or shorten it")
+        return value
+
+    @field_validator("id", "title", "url", "outlet")
+    @classmethod
+    def _fields(cls, value: str | None, info: Any) -> str | None:
+        return _clean(value, info.field_name)
+
+    @field_validator("published")
+    @classmethod
+    def _published(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            day = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value).date()
+        except ValueError:
+            raise ValueError(f"published {value!r} is not an ISO-8601 date (YYYY-MM-DD) or datetime") from None
+        if not 1900 <= day.year < 2200:
+            raise ValueError(f"published {value!r} is outside 1900-2199")
+        return value
+
+    def to_document(self) -> Document:
+        doc = Document(id=self.id or "", text=self.text, title=self.title, url=self.url, outlet=self.outlet,
+                       published=self.published, language=self.language, source="api")
+        if not doc.id:
+            doc.id = "api-" + doc.content_hash[:16]
+        return doc
+
+
+class BatchIn(BaseModel):
+    """Up to ``MAX_BATCH`` articles analysed together."""
+
+    model_config = ConfigDict(extra="forbid")
+    documents: list[DocumentIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class EvidenceOut(BaseModel):
+    start: int
+    end: int
+    text: str
+    score: float = 0.0
+
+
+class LabelScoreOut(BaseModel):
+    label: str
+    score: float
+    evidence: list[EvidenceOut] = []
+
+
+class EntityMentionOut(BaseModel):
+    text: str
+    start: int
+    end: int
+    entity: str | None = None
+    main_role: str | None = None
+    fine_roles: list[str] = []
+    score: float = 0.0
+    evidence: EvidenceOut | None = None
+
+
+class ExplanationOut(BaseModel):
+    text: str
+    narrative: str
+    subnarrative: str | None = None
+    sources: list[EvidenceOut] = []
+    explainer: str | None = None
+
+
+class AnalysisOut(BaseModel):
+    """What narrascope says about one document; offsets are character offsets into the document's text."""
+
+    document_id: str
+    language: str | None = None
+    title: str | None = None
+    source: str | None = None
+    narratives: list[LabelScoreOut] = []
+    subnarratives: list[LabelScoreOut] = []
+    entities: list[EntityMentionOut] = []
+    explanation: ExplanationOut | None = None
+    warnings: list[str] = []
+    error: str | None = None
+    model: str | None = None
+    taxonomy: str | None = None
+
+    @classmethod
+    def of(cls, analysis: Analysis) -> AnalysisOut:
+        return cls.model_validate(analysis.to_dict())
+
+
+class DocumentOut(BaseModel):
+    id: str
+    text: str
+    title: str | None = None
+    url: str | None = None
+    outlet: str | None = None
+    published: str | None = None
+    language: str | None = None
+    source: str | None = None
+
+    @classmethod
+    def of(cls, document: Document) -> DocumentOut:
+        return cls.model_validate(document.to_dict())
+
+
+class DocumentSummary(BaseModel):
+    """A search hit: the document without its text, plus a snippet."""
+
+    id: str
+    title: str | None = None
+    url: str | None = None
+    outlet: str | None = None
+    published: str | None = None
+    language: str | None = None
+    snippet: str
+
+    @classmethod
+    def of(cls, document: Document) -> DocumentSummary:
+        data = document.to_dict()
+        data["snippet"] = " ".join(document.text[:300].split())
+        return cls.model_validate(data)
+
+
+class DocumentPage(BaseModel):
+    items: list[DocumentSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class DocumentWithAnalysis(BaseModel):
+    document: DocumentOut
+    analysis: AnalysisOut | None = Field(description="null when the document has not been analysed yet")
+
+
+class AnalyzeResult(BaseModel):
+    """The analysis of one submitted document; ``stored`` says whether it was added to the corpus."""
+
+    document: DocumentOut
+    analysis: AnalysisOut
+    stored: bool
+    note: str | None = None
+
+
+class BatchResult(BaseModel):
+    results: list[AnalyzeResult]
+    stored: int
+    skipped: int
+
+
+class StorylineOut(BaseModel):
+    id: str
+    title: str
+    size: int
+    first_seen: str | None = None
+    last_seen: str | None = None
+    narratives: dict[str, int] = {}
+    outlets: dict[str, int] = {}
+    languages: dict[str, int] = {}
+    timeline: list[tuple[str, int]] = []
+
+
+class StorylinePage(BaseModel):
+    items: list[StorylineOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class StorylineDetail(StorylineOut):
+    documents: list[DocumentSummary] = Field(description="the storyline's documents, earliest first (at most 500)")
+
+
+class TrendRowOut(BaseModel):
+    day: str
+    key: str
+    count: int
+
+
+class SurgeOut(BaseModel):
+    day: str
+    key: str
+    count: int
+    share: float
+    baseline: float
+    std: float
+    z: float
+
+
+class TrendsOut(BaseModel):
+    by: str
+    rows: list[TrendRowOut]
+    surges: list[SurgeOut]
+
+
+class HealthOut(BaseModel):
+    status: str
+    documents: int
+    writes_enabled: bool
+
+
+class ErrorOut(BaseModel):
+    """Every error response: ``status`` repeats the HTTP status; ``details`` lists validation problems."""
+
+    error: str
+    status: int
+    details: list[str] = []

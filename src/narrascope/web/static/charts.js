@@ -1,0 +1,59 @@
+/* narrascope dashboard: draws the time-series charts (uPlot) and makes the evidence legend interactive.
+   Chart data sits in <script type="application/json"> next to each .chart element (no inline scripts: the
+   pages are served with a strict Content-Security-Policy). */
+(function () {
+  "use strict";
+
+  function drawChart(el) {
+    var data = JSON.parse(document.getElementById(el.dataset.chart).textContent);
+    if (!data.x.length) { el.textContent = "No dated articles."; return; }
+    var weekly = data.unit === "week";
+    var series = [{ label: weekly ? "Week of" : "Day", value: "{YYYY}-{MM}-{DD}" }];
+    var columns = [data.x];
+    data.series.forEach(function (s) {
+      series.push({ label: s.label, stroke: s.color, width: 2, points: { show: data.x.length < 60 },
+                    value: function (u, v) { return v == null ? "–" : v + " articles"; } });
+      columns.push(s.values);
+    });
+    var height = parseInt(el.dataset.height || "300", 10);
+    var opts = {
+      width: Math.max(el.clientWidth, 300), height: height, series: series,
+      scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(1, max * 1.1)]; } } },
+      axes: [{}, { label: weekly ? "articles / week" : "articles / day", size: 60 }],
+      legend: { live: true },
+      cursor: { points: { size: 7 } }
+    };
+    el.textContent = "";
+    var plot = new uPlot(opts, columns, el);
+    el.setAttribute("data-drawn", "true");
+    var resize = function () { plot.setSize({ width: Math.max(el.clientWidth, 300), height: height }); };
+    window.addEventListener("resize", resize);
+  }
+
+  function legend() {
+    var text = document.getElementById("article-text");
+    if (!text) { return; }
+    var buttons = document.querySelectorAll(".legend-item[data-label]");
+    buttons.forEach(function (button) {
+      button.addEventListener("click", function () {
+        var on = button.getAttribute("aria-pressed") !== "true";
+        buttons.forEach(function (b) { b.setAttribute("aria-pressed", "false"); });
+        text.querySelectorAll("mark.ev.on").forEach(function (m) { m.classList.remove("on"); });
+        text.classList.toggle("focused", on);
+        if (!on) { return; }
+        button.setAttribute("aria-pressed", "true");
+        var first = null;
+        text.querySelectorAll('mark.ev[data-labels~="' + button.dataset.label + '"]').forEach(function (m) {
+          m.classList.add("on");
+          first = first || m;
+        });
+        if (first) { first.scrollIntoView({ block: "center", behavior: "smooth" }); }
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.uPlot) { document.querySelectorAll(".chart[data-chart]").forEach(drawChart); }
+    legend();
+  });
+})();
