@@ -17,16 +17,16 @@ from typing import Any
 import numpy as np
 
 from narrascope.documents import Document
-from narrascope.models.narratives import NarrativeClassifier
+from narrascope.models.narratives import NarrativeClassifier, TermCounts, count_terms
 from narrascope.semeval.io import NarrativeAnnotation, SemevalCorpus
 from narrascope.semeval.metrics import score_subtask2
 
 log = logging.getLogger(__name__)
 
 THRESHOLD_GRID = {
-    "coarse_threshold": (0.2, 0.3, 0.4, 0.5),
-    "fine_threshold": (0.15, 0.25, 0.35, 0.45),
-    "min_top_prob": (0.0, 0.1, 0.25),
+    "coarse_threshold": (0.3, 0.4, 0.5, 0.6),
+    "fine_threshold": (0.1, 0.15, 0.2, 0.25, 0.3, 0.4),
+    "min_top_prob": (0.0, 0.15, 0.25, 0.35),
 }
 
 
@@ -103,29 +103,56 @@ def cross_validate_narratives(
     progress: Callable[[str], Any] | None = None,
 ) -> CVResult:
     """K-fold CV (split by document id, stratified by language) of the narrative classifier on ``corpus``."""
-    ids = sorted(i for i in corpus.narratives if i in corpus.documents)
-    docs: list[Document] = [corpus.documents[i] for i in ids]
-    languages = {i: (corpus.documents[i].language or "unknown") for i in ids}
-    fold_index = document_folds(ids, [languages[i] for i in ids], folds, seed)
-    coarse_labels, fine_labels = _all_labels(corpus)
-    oof: list[tuple[np.ndarray, np.ndarray]] = []
-    model = make_model()
-    for k, test in enumerate(fold_index):
-        train = np.setdiff1d(np.arange(len(ids)), test)
-        model = make_model().fit([docs[i] for i in train], [corpus.narratives[ids[i]] for i in train])
-        coarse, fine = model.predict_proba([docs[i] for i in test])
-        oof.append((_expand(coarse, model.coarse_labels_, coarse_labels), _expand(fine, model.fine_labels_, fine_labels)))
-        if progress:
-            progress(f"fold {k + 1}/{folds} trained")
-    model.coarse_labels_, model.fine_labels_ = coarse_labels, fine_labels  # decoding only: label names of oof columns
+    ids, docs, languages, fold_index = _split(corpus, folds, seed)
+    oof = _out_of_fold(corpus, ids, docs, fold_index, make_model, progress)
+    decoder = _decoder(corpus, make_model)
     result = CVResult()
     for k, test in enumerate(fold_index):
-        others = [j for j in range(folds) if j != k]
-        other_ids = [ids[i] for j in others for i in fold_index[j]]
-        other_probs = (np.vstack([oof[j][0] for j in others]), np.vstack([oof[j][1] for j in others]))
-        result.thresholds.append(tune_thresholds(model, other_probs, other_ids, corpus.narratives))
-        result.folds.append(_score(model, oof[k], [ids[i] for i in test], corpus.narratives, languages))
+        others = np.concatenate([fold_index[j] for j in range(folds) if j != k])
+        other_probs = (oof[0][others], oof[1][others])
+        result.thresholds.append(tune_thresholds(decoder, other_probs, [ids[i] for i in others], corpus.narratives))
+        result.folds.append(_score(decoder, (oof[0][test], oof[1][test]), [ids[i] for i in test], corpus.narratives,
+                                   languages))
     return result
+
+
+def _split(corpus: SemevalCorpus, folds: int, seed: int) -> tuple[list[str], list[Document], dict[str, str], list[np.ndarray]]:
+    ids = sorted(i for i in corpus.narratives if i in corpus.documents)
+    docs = [corpus.documents[i] for i in ids]
+    languages = {i: (corpus.documents[i].language or "unknown") for i in ids}
+    return ids, docs, languages, document_folds(ids, [languages[i] for i in ids], folds, seed)
+
+
+def _count(docs: list[Document], make_model: Callable[[], NarrativeClassifier]) -> TermCounts:
+    probe = make_model()
+    return count_terms([probe._text(d) for d in docs], blocks=probe.blocks)
+
+
+def _out_of_fold(corpus: SemevalCorpus, ids: list[str], docs: list[Document] | TermCounts, fold_index: list[np.ndarray],
+                 make_model: Callable[[], NarrativeClassifier],
+                 progress: Callable[[str], Any] | None) -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-fold probabilities over all labels of the corpus. The corpus is counted once; each fold's model picks
+    its vocabulary and IDF from its own training rows (``fit_counts``), so no test document leaks into training."""
+    counts = docs if isinstance(docs, TermCounts) else _count(docs, make_model)
+    coarse_labels, fine_labels = _all_labels(corpus)
+    coarse_oof = np.zeros((len(ids), len(coarse_labels)), dtype=np.float32)
+    fine_oof = np.zeros((len(ids), len(fine_labels)), dtype=np.float32)
+    for k, test in enumerate(fold_index):
+        train = np.setdiff1d(np.arange(len(ids)), test)
+        model = make_model().fit_counts(counts.rows(train), [corpus.narratives[ids[i]] for i in train])
+        coarse, fine = model.predict_proba_counts(counts.rows(test))
+        coarse_oof[test] = _expand(coarse, model.coarse_labels_, coarse_labels)
+        fine_oof[test] = _expand(fine, model.fine_labels_, fine_labels)
+        if progress:
+            progress(f"fold {k + 1}/{len(fold_index)} trained")
+    return coarse_oof, fine_oof
+
+
+def _decoder(corpus: SemevalCorpus, make_model: Callable[[], NarrativeClassifier]) -> NarrativeClassifier:
+    """A model used only to decode out-of-fold probabilities (its label lists are the corpus's)."""
+    decoder = make_model()
+    decoder.coarse_labels_, decoder.fine_labels_ = _all_labels(corpus)
+    return decoder
 
 
 def _all_labels(corpus: SemevalCorpus) -> tuple[list[str], list[str]]:
@@ -156,28 +183,14 @@ def train_narratives(
 
     ``folds < 2`` skips the tuning and keeps the model's default thresholds.
     """
+    ids, docs, _, fold_index = _split(corpus, max(folds, 2), seed)
     if folds < 2:
-        ids = sorted(i for i in corpus.narratives if i in corpus.documents)
-        model = make_model().fit([corpus.documents[i] for i in ids], [corpus.narratives[i] for i in ids])
+        model = make_model().fit(docs, [corpus.narratives[i] for i in ids])
         return model, {k: getattr(model, k) for k in THRESHOLD_GRID}
-    ids = sorted(i for i in corpus.narratives if i in corpus.documents)
-    docs = [corpus.documents[i] for i in ids]
-    languages = [corpus.documents[i].language or "unknown" for i in ids]
-    coarse_labels, fine_labels = _all_labels(corpus)
-    coarse_oof = np.zeros((len(ids), len(coarse_labels)), dtype=np.float32)
-    fine_oof = np.zeros((len(ids), len(fine_labels)), dtype=np.float32)
-    for k, test in enumerate(document_folds(ids, languages, folds, seed)):
-        train = np.setdiff1d(np.arange(len(ids)), test)
-        model = make_model().fit([docs[i] for i in train], [corpus.narratives[ids[i]] for i in train])
-        coarse, fine = model.predict_proba([docs[i] for i in test])
-        coarse_oof[test] = _expand(coarse, model.coarse_labels_, coarse_labels)
-        fine_oof[test] = _expand(fine, model.fine_labels_, fine_labels)
-        if progress:
-            progress(f"fold {k + 1}/{folds} trained")
-    final = make_model().fit(docs, [corpus.narratives[i] for i in ids])
-    decoder = make_model()
-    decoder.coarse_labels_, decoder.fine_labels_ = coarse_labels, fine_labels
-    thresholds = tune_thresholds(decoder, (coarse_oof, fine_oof), ids, corpus.narratives)
+    counts = _count(docs, make_model)
+    oof = _out_of_fold(corpus, ids, counts, fold_index, make_model, progress)
+    thresholds = tune_thresholds(_decoder(corpus, make_model), oof, ids, corpus.narratives)
+    final = make_model().fit_counts(counts, [corpus.narratives[i] for i in ids])
     for key, value in thresholds.items():
         setattr(final, key, value)
     return final, thresholds

@@ -209,8 +209,6 @@ def test_evaluation_scores_explainer_and_baseline_per_language(semeval_tiny):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="known bug (issue 5): on a few non-English real articles a trimmed quote yields a number "
-                   "token (e.g. '1,48') that is not in the article; to be fixed in ExtractiveExplainer trimming", strict=False)
 def test_real_articles_get_grounded_explanations(semeval_data):
     corpus = read_semeval_folder(semeval_data)
     explainer = ExtractiveExplainer()
@@ -226,3 +224,12 @@ def test_explain_step_is_registered_by_name():
     analysis = Analysis(document_id="d1", narratives=[_label(NARRATIVE, 0.8)])
     pipeline.steps[0]([_doc()], [analysis])
     assert pipeline.names == ["explain"] and len(analysis.explanation.sources) == 1
+
+
+def test_trim_span_never_cuts_inside_a_number_or_a_hyphenated_word():
+    text = "सरकार ने कहा कि सीमा पर अब 1,48,000 सैनिक तैनात हैं और जल्द ही और आएंगे"
+    start, end = trim_span(text, 0, len(text), 9)
+    assert set(word_tokens(text[start:end])) <= set(word_tokens(text))  # whole words only: no "1,48" out of "1,48,000"
+    text = "The anti-war rally—so the mayor says—was large, loud, and peaceful all day long in the city"
+    start, end = trim_span(text, 0, len(text), 12)
+    assert set(word_tokens(text[start:end])) <= set(word_tokens(text))

@@ -128,3 +128,47 @@ def test_shipped_model_labels_the_sample_articles_as_urw() -> None:
         for label in narratives:
             for ev in label.evidence:
                 assert doc.text[ev.start:ev.end] == ev.text
+
+
+def test_fit_counts_on_a_shared_count_matrix_equals_fit_on_the_rows() -> None:
+    """CV counts the corpus once; a fold model must be the model that ``fit`` on its rows alone would give."""
+    from narrascope.models.narratives import count_terms
+
+    docs, anns = tiny_corpus()
+    rows = list(range(0, len(docs), 2))
+    direct = NarrativeClassifier(word_features=500, char_features=500).fit([docs[i] for i in rows], [anns[i] for i in rows])
+    counts = count_terms([d.text for d in docs])
+    shared = NarrativeClassifier(word_features=500, char_features=500).fit_counts(counts.rows(rows), [anns[i] for i in rows])
+    assert shared.terms_ == direct.terms_
+    held_out = [d for i, d in enumerate(docs) if i not in rows]
+    a = direct.predict_proba(held_out)
+    b = shared.predict_proba_counts(counts.rows([i for i in range(len(docs)) if i not in rows]))
+    np.testing.assert_allclose(a[0], b[0], atol=1e-5)
+    np.testing.assert_allclose(a[1], b[1], atol=1e-5)
+
+
+def test_vocabulary_comes_from_the_training_rows_only() -> None:
+    from narrascope.models.narratives import count_terms
+
+    docs, anns = tiny_corpus()
+    rows = [i for i, d in enumerate(docs) if d.id.startswith(("w", "n"))]  # no climate article in training
+    counts = count_terms([d.text for d in docs])
+    model = NarrativeClassifier(word_features=500, char_features=500).fit_counts(counts.rows(rows), [anns[i] for i in rows])
+    assert "hypocrites" in counts.terms["word"] and "hypocrites" not in model.terms_["word"]
+    assert HOAX not in model.coarse_labels_
+
+
+def test_cross_validation_reports_official_scores_per_language() -> None:
+    from narrascope.evaluation import cross_validate_narratives
+    from narrascope.semeval.io import SemevalCorpus
+
+    docs, anns = tiny_corpus()
+    for i, doc in enumerate(docs):
+        doc.language = "en" if i % 2 else "pt"
+    corpus = SemevalCorpus(documents={d.id: d for d in docs}, narratives={a.id: a for a in anns})
+    result = cross_validate_narratives(corpus, folds=3, make_model=lambda: NarrativeClassifier(word_features=500, char_features=500))
+    summary = result.summary()
+    assert set(summary) == {"EN", "PT", "ALL"} and len(result.folds) == 3 and len(result.thresholds) == 3
+    # Each test fold holds copies of training texts, so a working model separates the three kinds of article.
+    assert summary["ALL"]["coarse"][0] > 0.8
+    assert "F1 coarse" in result.table()

@@ -66,7 +66,7 @@ TEMPLATES: dict[str, Template] = {
 }
 """Templates in the article's language: the SemEval gold explanations are written in the article's language."""
 
-_CLAUSE_END = re.compile(r"[,;:—–]")
+_CLAUSE_END = re.compile(r"[,;:](?=\s)|(?<=\s)[—–]")  # a clause break, never inside "1,48,000"
 _TRAILING = ".!?…।;:,"
 
 

@@ -1,19 +1,23 @@
 """The multilingual NarrativeClassifier (SemEval-2025 Task 10 subtask 2) with evidence sentences.
 
-Signals: TF-IDF of word uni/bi-grams and character 2–5-grams over all languages jointly (cross-lingual transfer comes
-from shared names, numbers and cognates, and from the character n-grams), optionally concatenated with a document
-embedding from any registered ``Embedder``. One-vs-rest logistic-regression heads for narratives (coarse, incl. the
-bare ``Other``) and subnarratives (fine). Decoding respects the taxonomy:
+Signals: TF-IDF of word uni/bi-grams and character 2–5-grams (``char_wb``) over all languages jointly; cross-lingual
+transfer comes from shared names, numbers and cognates and from the character n-grams. One multi-output ridge
+regression (solved in closed form in its kernel form, so all ~110 label heads cost one linear solve) scores the
+narratives (coarse, incl. the bare ``Other``) and subnarratives (fine); scores are clipped to [0, 1] and read as
+probabilities. Decoding respects the taxonomy:
 
 1. the domain (URW or CC) is the one with the larger summed narrative probability, labels of the other domain are
    dropped;
 2. a subnarrative is predicted when its probability passes ``fine_threshold`` and its narrative's passes
    ``coarse_threshold * parent_factor``; a predicted subnarrative implies its narrative;
-3. a narrative predicted without a subnarrative gets ``<Narrative>: Other``;
-4. nothing predicted → the bare ``Other``; if ``Other`` is weaker than the best narrative by ``min_top_prob``, that
-   narrative (and its best subnarrative) is predicted instead, because F1-samples rewards a plausible label.
+3. a narrative predicted without a subnarrative gets its best subnarrative if that is close to the threshold, else
+   ``<Narrative>: Other``;
+4. nothing predicted → the bare ``Other``, unless the best narrative beats ``Other`` and ``min_top_prob``: F1-samples
+   rewards a plausible label.
 
-Evidence: each sentence is scored with the same linear head as the document; the top sentences per label are kept.
+Training works on raw term counts (``TermCounts``) so that cross-validation counts the corpus once and each fold picks
+its vocabulary and IDF from its own training rows only. Evidence: each sentence is scored with the same linear heads
+as the document; the top sentences per label are kept.
 """
 
 from __future__ import annotations
@@ -37,6 +41,52 @@ from narrascope.taxonomy import OTHER, Taxonomy, load_default_taxonomy
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL_DIR = Path(__file__).parent / "default"
+BLOCKS: dict[str, dict[str, Any]] = {
+    "word": {"ngram_range": (1, 2)},
+    "char": {"analyzer": "char_wb", "ngram_range": (2, 5)},
+}
+MIN_DF = {"word": 2, "char": 3}
+
+
+@dataclass
+class TermCounts:
+    """Raw term counts of some texts, one sparse matrix and vocabulary per feature block ("word", "char")."""
+
+    matrices: dict[str, sparse.csr_matrix]
+    terms: dict[str, list[str]]
+
+    @property
+    def n(self) -> int:
+        return next(iter(self.matrices.values())).shape[0]
+
+    def rows(self, index: Sequence[int] | np.ndarray) -> TermCounts:
+        return TermCounts({b: m[np.asarray(index)] for b, m in self.matrices.items()}, self.terms)
+
+    def project(self, terms: dict[str, list[str]]) -> TermCounts:
+        """The same counts restricted to (and ordered as) ``terms``; every term must be in this vocabulary."""
+        matrices = {}
+        for block, wanted in terms.items():
+            position = {t: j for j, t in enumerate(self.terms[block])}
+            matrices[block] = self.matrices[block][:, [position[t] for t in wanted]].tocsr()
+        return TermCounts(matrices, terms)
+
+
+def count_terms(texts: Sequence[str], vocabularies: dict[str, list[str]] | None = None,
+                blocks: Sequence[str] = ("word", "char")) -> TermCounts:
+    """Count the n-grams of ``texts``: over ``vocabularies`` when given, else over every term in ≥ ``MIN_DF`` texts."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    matrices, terms = {}, {}
+    for block in (vocabularies or {b: None for b in blocks}):
+        vocabulary = vocabularies[block] if vocabularies else None
+        if vocabulary is not None and not vocabulary:
+            matrices[block], terms[block] = sparse.csr_matrix((len(texts), 0), dtype=np.float32), []
+            continue
+        vectorizer = CountVectorizer(**BLOCKS[block], vocabulary=vocabulary, dtype=np.float32,
+                                     min_df=1 if vocabulary else min(MIN_DF[block], max(1, len(texts))))
+        matrices[block] = vectorizer.fit_transform(texts).tocsr()
+        terms[block] = list(vocabulary) if vocabulary else list(vectorizer.get_feature_names_out())
+    return TermCounts(matrices, terms)
 
 
 @dataclass
@@ -56,13 +106,13 @@ class NarrativeClassifier:
 
     word_features: int = 60000
     char_features: int = 60000
-    C: float = 8.0
-    coarse_threshold: float = 0.3
+    alpha: float = 0.5
+    max_df: float = 0.7
+    coarse_threshold: float = 0.4
     fine_threshold: float = 0.25
     parent_factor: float = 0.5
-    min_top_prob: float = 0.15
+    min_top_prob: float = 0.25
     max_chars: int = 20000
-    embedder: str | None = None
     evidence_sentences: int = 2
     taxonomy: Taxonomy = field(default_factory=load_default_taxonomy, repr=False)
 
@@ -71,75 +121,95 @@ class NarrativeClassifier:
     def _text(self, doc: Document) -> str:
         return doc.text[: self.max_chars]
 
-    def _fit_vectorizers(self, texts: list[str]) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
+    @property
+    def blocks(self) -> tuple[str, ...]:
+        return tuple(b for b in BLOCKS if getattr(self, f"{b}_features") > 0)
 
-        self.word_vectorizer_ = TfidfVectorizer(
-            ngram_range=(1, 2), min_df=2, max_df=0.6, sublinear_tf=True, max_features=self.word_features, dtype=np.float32
-        )
-        self.char_vectorizer_ = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(2, 5), min_df=3, max_df=0.8, sublinear_tf=True,
-            max_features=self.char_features, dtype=np.float32,
-        )
-        self.word_vectorizer_.fit(texts)
-        self.char_vectorizer_.fit(texts)
+    def count(self, texts: Sequence[str]) -> TermCounts:
+        """Counts of ``texts`` over the fitted vocabulary (vectorisers built once per model)."""
+        from sklearn.feature_extraction.text import CountVectorizer
 
-    def _features(self, texts: list[str]) -> sparse.csr_matrix:
-        blocks = [self.word_vectorizer_.transform(texts), self.char_vectorizer_.transform(texts)]
-        if self.embedder:
-            from narrascope.models.embedders import get_embedder
+        if getattr(self, "_vectorizers", None) is None:
+            self._vectorizers = {
+                b: CountVectorizer(**BLOCKS[b], vocabulary=terms, dtype=np.float32).fit([]) if terms else None
+                for b, terms in self.terms_.items()
+            }
+        matrices = {
+            b: v.transform(texts).tocsr() if v is not None else sparse.csr_matrix((len(texts), 0), dtype=np.float32)
+            for b, v in self._vectorizers.items()
+        }
+        return TermCounts(matrices, self.terms_)
 
-            blocks.append(sparse.csr_matrix(get_embedder(self.embedder).embed(texts)))
-        return sparse.hstack(blocks, format="csr", dtype=np.float32)
+    def _tfidf(self, counts: TermCounts) -> sparse.csr_matrix:
+        """Sublinear TF × IDF, each block L2-normalised (as scikit-learn's TfidfVectorizer), blocks side by side."""
+        from sklearn.preprocessing import normalize
+
+        parts = []
+        for block in self.terms_:
+            X = counts.matrices[block].astype(np.float32, copy=True)
+            X.data = 1.0 + np.log(X.data)
+            parts.append(normalize(X.multiply(self.idf_[block]).tocsr()))
+        return sparse.hstack(parts, format="csr", dtype=np.float32)
+
+    def _select(self, counts: TermCounts) -> TermCounts:
+        """Pick each block's vocabulary (document frequency within [min_df, max_df], most frequent first) and IDF."""
+        n = counts.n
+        self.terms_, self.idf_ = {}, {}
+        self._vectorizers = None
+        for block in self.blocks:
+            df = np.asarray((counts.matrices[block] > 0).sum(axis=0)).ravel()
+            keep = np.flatnonzero((df >= MIN_DF[block]) & (df <= max(self.max_df * n, MIN_DF[block])))
+            keep = keep[np.argsort(-df[keep], kind="stable")][: getattr(self, f"{block}_features")]
+            keep.sort()
+            self.terms_[block] = [counts.terms[block][j] for j in keep]
+            self.idf_[block] = (np.log((1.0 + n) / (1.0 + df[keep])) + 1.0).astype(np.float32)
+        return counts.project(self.terms_)
 
     # ---- estimator contract ---------------------------------------------------------------------------------------
 
     def fit(self, documents: Sequence[Document], annotations: Sequence[NarrativeAnnotation]) -> NarrativeClassifier:
-        """Learn the vectorisers and one head per label seen in ``annotations`` (aligned with ``documents``)."""
-        from sklearn.linear_model import LogisticRegression
-
+        """Learn vocabularies, IDF and one head per label seen in ``annotations`` (aligned with ``documents``)."""
         if len(documents) != len(annotations) or not documents:
             raise ModelError("fit needs as many annotations as documents, and at least one document")
-        texts = [self._text(d) for d in documents]
-        self._fit_vectorizers(texts)
-        X = self._features(texts)
+        return self.fit_counts(count_terms([self._text(d) for d in documents], blocks=self.blocks), annotations)
+
+    def fit_counts(self, counts: TermCounts, annotations: Sequence[NarrativeAnnotation]) -> NarrativeClassifier:
+        """``fit`` on pre-computed term counts (rows aligned with ``annotations``); vocabulary chosen from these rows."""
+        if counts.n != len(annotations) or not annotations:
+            raise ModelError("fit needs as many annotations as documents, and at least one document")
+        X = self._tfidf(self._select(counts))
         known = set(self.taxonomy.coarse_labels) | set(self.taxonomy.fine_labels)
-        coarse = sorted({label for a in annotations for label in a.narratives if label in known})
-        fine = sorted({label for a in annotations for label in a.subnarratives if label in known and label != OTHER})
-        self.coarse_labels_ = coarse
-        self.fine_labels_ = fine
-        heads: dict[str, list[np.ndarray]] = {"coarse": [], "fine": []}
-        for kind, labels, column in (("coarse", coarse, "narratives"), ("fine", fine, "subnarratives")):
-            W = np.zeros((len(labels), X.shape[1]), dtype=np.float32)
-            b = np.full(len(labels), -10.0, dtype=np.float32)
-            for i, label in enumerate(labels):
-                y = np.array([label in getattr(a, column) for a in annotations])
-                if y.all() or not y.any():
-                    b[i] = 10.0 if y.all() else -10.0
-                    continue
-                head = LogisticRegression(C=self.C, max_iter=300, class_weight="balanced", solver="liblinear")
-                head.fit(X, y)
-                W[i] = head.coef_[0]
-                b[i] = head.intercept_[0]
-            heads[kind] = [W, b]
-        self.coarse_W_, self.coarse_b_ = heads["coarse"]
-        self.fine_W_, self.fine_b_ = heads["fine"]
+        self.coarse_labels_ = sorted({label for a in annotations for label in a.narratives if label in known})
+        self.fine_labels_ = sorted({label for a in annotations for label in a.subnarratives
+                                    if label in known and label != OTHER})
+        Y = np.array([[label in a.narratives for label in self.coarse_labels_]
+                      + [label in a.subnarratives for label in self.fine_labels_] for a in annotations], dtype=np.float64)
+        W, b = _ridge(X, Y, self.alpha)
+        split = len(self.coarse_labels_)
+        self.coarse_W_, self.coarse_b_ = W[:split], b[:split]
+        self.fine_W_, self.fine_b_ = W[split:], b[split:]
         return self
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "coarse_W_"):
             raise ModelError("NarrativeClassifier is not fitted: call fit() or load() first")
 
+    def _raw_scores(self, X: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+        return np.asarray(X @ self.coarse_W_.T + self.coarse_b_), np.asarray(X @ self.fine_W_.T + self.fine_b_)
+
     def _scores(self, X: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
-        coarse = X @ self.coarse_W_.T + self.coarse_b_
-        fine = X @ self.fine_W_.T + self.fine_b_
-        return np.asarray(coarse), np.asarray(fine)
+        coarse, fine = self._raw_scores(X)
+        return np.clip(coarse, 0.0, 1.0), np.clip(fine, 0.0, 1.0)
+
+    def predict_proba_counts(self, counts: TermCounts) -> tuple[np.ndarray, np.ndarray]:
+        """``predict_proba`` on counts over (a superset of) the fitted vocabulary."""
+        self._check_fitted()
+        return self._scores(self._tfidf(counts.project(self.terms_)))
 
     def predict_proba(self, documents: Sequence[Document]) -> tuple[np.ndarray, np.ndarray]:
-        """Probabilities ``(n, len(coarse_labels_))`` and ``(n, len(fine_labels_))``."""
+        """Scores in [0, 1], ``(n, len(coarse_labels_))`` and ``(n, len(fine_labels_))``."""
         self._check_fitted()
-        coarse, fine = self._scores(self._features([self._text(d) for d in documents]))
-        return _sigmoid(coarse), _sigmoid(fine)
+        return self._scores(self._tfidf(self.count([self._text(d) for d in documents])))
 
     def decode(self, coarse_p: np.ndarray, fine_p: np.ndarray) -> Prediction:
         """Turn one document's probabilities into taxonomy-consistent labels (rules in the module docstring)."""
@@ -189,12 +259,18 @@ class NarrativeClassifier:
     def predict_with_evidence(self, documents: Sequence[Document]) -> list[tuple[list[LabelScore], list[LabelScore]]]:
         """Labels with the top evidence sentences (offsets into each document's text) per label."""
         results = []
-        for doc, prediction in zip(documents, self.predict(documents)):
-            sentences = [s for s in split_sentences(doc.text[: self.max_chars]) if len(s.text) >= 20]
+        coarse_index = {label: i for i, label in enumerate(self.coarse_labels_)}
+        fine_index = {label: i for i, label in enumerate(self.fine_labels_)}
+        all_sentences = [[s for s in split_sentences(self._text(doc)) if len(s.text) >= 20] for doc in documents]
+        flat = [s.text for sentences in all_sentences for s in sentences]
+        if flat:
+            flat_coarse, flat_fine = self._raw_scores(self._tfidf(self.count(flat)))
+        offset = 0
+        for doc, prediction, sentences in zip(documents, self.predict(documents), all_sentences):
             if sentences:
-                s_coarse, s_fine = self._scores(self._features([s.text for s in sentences]))
-            coarse_index = {label: i for i, label in enumerate(self.coarse_labels_)}
-            fine_index = {label: i for i, label in enumerate(self.fine_labels_)}
+                s_coarse = flat_coarse[offset : offset + len(sentences)]
+                s_fine = flat_fine[offset : offset + len(sentences)]
+                offset += len(sentences)
 
             def evidence(label: str, index: dict[str, int], scores: np.ndarray) -> list[Evidence]:
                 if not sentences or label == OTHER:
@@ -203,9 +279,10 @@ class NarrativeClassifier:
                     label, index, scores = self.taxonomy.parent(label), coarse_index, s_coarse
                     if label not in index:
                         return []
-                column = _sigmoid(scores[:, index[label]])
+                column = scores[:, index[label]]
                 top = np.argsort(-column)[: self.evidence_sentences]
-                return [Evidence(sentences[i].start, sentences[i].end, sentences[i].text, round(float(column[i]), 4)) for i in top]
+                return [Evidence(sentences[i].start, sentences[i].end, sentences[i].text,
+                                 round(float(np.clip(column[i], 0.0, 1.0)), 4)) for i in top]
 
             narratives = [LabelScore(lbl, round(p, 4), evidence(lbl, coarse_index, s_coarse if sentences else None)) for lbl, p in prediction.narratives]
             subnarratives = [LabelScore(lbl, round(p, 4), evidence(lbl, fine_index, s_fine if sentences else None)) for lbl, p in prediction.subnarratives]
@@ -215,59 +292,70 @@ class NarrativeClassifier:
     # ---- persistence ----------------------------------------------------------------------------------------------
 
     def config(self) -> dict[str, Any]:
-        keys = ("word_features", "char_features", "C", "coarse_threshold", "fine_threshold", "parent_factor",
-                "min_top_prob", "max_chars", "embedder", "evidence_sentences")
+        keys = ("word_features", "char_features", "alpha", "max_df", "coarse_threshold", "fine_threshold",
+                "parent_factor", "min_top_prob", "max_chars", "evidence_sentences")
         return {k: getattr(self, k) for k in keys}
 
     def save(self, path: Path | str) -> None:
-        """Write ``config.json`` and ``weights.npz`` (vocabularies, idf, heads as float16) to the directory ``path``."""
+        """Write ``config.json`` and ``weights.npz`` (vocabularies, IDF, int8 heads with a scale per label)."""
         self._check_fitted()
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        config = self.config() | {"coarse_labels": self.coarse_labels_, "fine_labels": self.fine_labels_, "format": 1}
+        config = self.config() | {"coarse_labels": self.coarse_labels_, "fine_labels": self.fine_labels_,
+                                  "blocks": list(self.terms_), "format": 2}
         (path / "config.json").write_text(json.dumps(config, ensure_ascii=False, indent=2), encoding="utf-8")
         arrays: dict[str, np.ndarray] = {}
-        for name, vec in (("word", self.word_vectorizer_), ("char", self.char_vectorizer_)):
-            terms = sorted(vec.vocabulary_, key=vec.vocabulary_.__getitem__)
-            arrays[f"{name}_terms"] = np.array(terms, dtype=object).astype(str)
-            arrays[f"{name}_idf"] = vec.idf_.astype(np.float32)
-        # Heads are sparse-ish after L2 logistic regression on TF-IDF: store float16, exact enough for ranking.
-        for name in ("coarse_W_", "coarse_b_", "fine_W_", "fine_b_"):
-            arrays[name.rstrip("_")] = getattr(self, name).astype(np.float16 if name.endswith("W_") else np.float32)
+        for block in self.terms_:
+            arrays[f"{block}_terms"] = np.array(self.terms_[block], dtype=str)
+            arrays[f"{block}_idf"] = self.idf_[block]
+        for name in ("coarse", "fine"):
+            W = getattr(self, f"{name}_W_")
+            scale = np.maximum(np.abs(W).max(axis=1, initial=0.0), 1e-12) / 127.0
+            arrays[f"{name}_W"] = np.round(W / scale[:, None]).astype(np.int8)
+            arrays[f"{name}_scale"] = scale.astype(np.float32)
+            arrays[f"{name}_b"] = getattr(self, f"{name}_b_").astype(np.float32)
         np.savez_compressed(path / "weights.npz", **arrays)
 
     @classmethod
     def load(cls, path: Path | str = DEFAULT_MODEL_DIR) -> NarrativeClassifier:
         """Load a model saved with ``save``."""
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
         path = Path(path)
         try:
             config = json.loads((path / "config.json").read_text(encoding="utf-8"))
             arrays = np.load(path / "weights.npz", allow_pickle=False)
-        except (OSError, ValueError) as exc:
+            if config.get("format") != 2:
+                raise ValueError(f"model format {config.get('format')!r}, expected 2")
+            model = cls(**{k: config[k] for k in cls().config() if k in config})
+            model.coarse_labels_ = list(config["coarse_labels"])
+            model.fine_labels_ = list(config["fine_labels"])
+            model.terms_ = {b: arrays[f"{b}_terms"].tolist() for b in config["blocks"]}
+            model.idf_ = {b: arrays[f"{b}_idf"].astype(np.float32) for b in config["blocks"]}
+            for name in ("coarse", "fine"):
+                W = arrays[f"{name}_W"].astype(np.float32) * arrays[f"{name}_scale"][:, None]
+                setattr(model, f"{name}_W_", W)
+                setattr(model, f"{name}_b_", arrays[f"{name}_b"].astype(np.float32))
+        except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"{path}: not a narrascope narrative model ({exc}); train one with `narrascope train`") from exc
-        params = {k: config[k] for k in cls().config() if k in config}
-        model = cls(**params)
-        model.coarse_labels_ = list(config["coarse_labels"])
-        model.fine_labels_ = list(config["fine_labels"])
-        for name, kwargs in (
-            ("word", dict(ngram_range=(1, 2), sublinear_tf=True, dtype=np.float32)),
-            ("char", dict(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, dtype=np.float32)),
-        ):
-            vec = TfidfVectorizer(**kwargs)
-            vec.vocabulary_ = {str(t): i for i, t in enumerate(arrays[f"{name}_terms"])}
-            vec.idf_ = arrays[f"{name}_idf"].astype(np.float32)
-            setattr(model, f"{name}_vectorizer_", vec)
-        model.coarse_W_ = arrays["coarse_W"].astype(np.float32)
-        model.coarse_b_ = arrays["coarse_b"].astype(np.float32)
-        model.fine_W_ = arrays["fine_W"].astype(np.float32)
-        model.fine_b_ = arrays["fine_b"].astype(np.float32)
         return model
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(x, -30, 30)))
+def _ridge(X: sparse.csr_matrix, Y: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """Multi-output ridge regression with intercept: weights ``(labels, features)`` and biases ``(labels,)``.
+
+    Solved in the kernel (dual) form ``(X Xᵀ + αI) A = Y - ȳ``, ``W = Xᵀ A``: one dense n×n solve serves every label,
+    which is fast while the training set has up to some ten thousand documents.
+    """
+    mean = Y.mean(axis=0)
+    if X.shape[0] > 20000:
+        from sklearn.linear_model import Ridge
+
+        ridge = Ridge(alpha=alpha, solver="sparse_cg").fit(X, Y)
+        return ridge.coef_.astype(np.float32), ridge.intercept_.astype(np.float32)
+    K = (X @ X.T).toarray().astype(np.float64)
+    K[np.diag_indices_from(K)] += alpha
+    A = np.linalg.solve(K, Y - mean)
+    W = np.asarray((X.T @ A).T, dtype=np.float32)
+    return W, mean.astype(np.float32)
 
 
 class NarrativeStep:

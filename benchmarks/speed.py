@@ -1,0 +1,76 @@
+"""End-to-end analysis speed: documents/s and peak RSS of the default pipeline over the training corpus texts.
+
+Usage: python benchmarks/speed.py [DATA_DIR] [--limit 500] [--steps language,narratives,...]
+DATA_DIR defaults to ../shared/data/semeval2025-task10. Runs the pipeline in this process twice over the same texts:
+"cold" includes loading the models (and filling the embedding cache, if a step uses one, in a fresh temporary cache
+directory), "warm" reuses the loaded models and the filled cache. Prints documents/s for each pass, per-step time of
+the warm pass and the peak resident memory of the process. Languages are taken from the folders, as the
+``language`` step would find them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from narrascope.documents import Document
+from narrascope.pipeline import DEFAULT_STEPS, Pipeline
+from narrascope.semeval.io import LANGUAGE_CODES, read_raw_document
+
+
+def main() -> None:
+    root = Path(__file__).resolve().parents[1]
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", nargs="?", type=Path, default=root.parent / "shared" / "data" / "semeval2025-task10")
+    parser.add_argument("--limit", type=int, default=500, help="Articles (round-robin over languages; 0: all).")
+    parser.add_argument("--steps", default=",".join(DEFAULT_STEPS))
+    args = parser.parse_args()
+    per_language = [sorted((args.data / folder / "raw-documents").glob("*.txt")) for folder in LANGUAGE_CODES]
+    paths = [p for group in zip(*per_language) for p in group] + [p for g in per_language for p in g[min(map(len, per_language)):]]
+    paths = paths[: args.limit] if args.limit else paths
+    if not paths:
+        raise SystemExit(f"no SemEval articles under {args.data}")
+    folders = {folder: code for folder, code in LANGUAGE_CODES.items()}
+    texts = [(p.stem, read_raw_document(p).text, folders[p.parent.parent.name]) for p in paths]
+    chars = sum(len(t) for _, t, _ in texts)
+    print(f"{len(texts)} articles, {chars / len(texts):.0f} characters on average; steps: {args.steps}")
+    os.environ.setdefault("NARRASCOPE_CACHE_DIR", tempfile.mkdtemp(prefix="narrascope-speed-"))
+    start = time.perf_counter()
+    pipeline = Pipeline.from_names(args.steps.split(","))
+    for label in ("cold", "warm"):
+        docs = [Document(id=i, text=t, language=lang) for i, t, lang in texts]
+        timings: dict[str, float] = defaultdict(float)
+        for step in pipeline.steps:
+            step.__class__.__call__ = _timed(step.__class__.__call__, step.name, timings)
+        if label == "warm":
+            start = time.perf_counter()
+        analyses = list(pipeline.analyze(docs))
+        elapsed = time.perf_counter() - start
+        failed = sum(a.error is not None for a in analyses)
+        print(f"{label}: {len(analyses) / elapsed:.1f} docs/s ({elapsed:.1f} s, {failed} failed)"
+              + ("" if label == "cold" else "; per step: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())))
+        for step in pipeline.steps:
+            step.__class__.__call__ = step.__class__.__call__.__wrapped__  # type: ignore[attr-defined]
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS {peak:.0f} MiB")
+
+
+def _timed(function, name, timings):  # type: ignore[no-untyped-def]
+    def wrapper(self, documents, analyses):  # type: ignore[no-untyped-def]
+        begin = time.perf_counter()
+        try:
+            return function(self, documents, analyses)
+        finally:
+            timings[name] += time.perf_counter() - begin
+
+    wrapper.__wrapped__ = function  # type: ignore[attr-defined]
+    return wrapper
+
+
+if __name__ == "__main__":
+    main()
