@@ -55,6 +55,14 @@ def _narratives_step(**options: Any) -> Step:
     return NarrativeStep(**options)
 
 
+@step_registry.register("entities")
+def _entities_step(**options: Any) -> Step:
+    """The ``entities`` step (``narrascope.models.framing.EntitiesStep``), imported only when used."""
+    from narrascope.models.framing import EntitiesStep
+
+    return EntitiesStep(**options)
+
+
 @step_registry.register("explain")
 def _explain_step(**options: Any) -> Step:
     """The ``explain`` step (``narrascope.models.explainers.ExplainStep``), imported only when used."""

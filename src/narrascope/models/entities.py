@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import pickle
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -70,31 +69,92 @@ def _role_map() -> dict[str, str]:
     return {role: taxonomy.role_main(role) for role in taxonomy.fine_roles}
 
 
+class NamePriors:
+    """Entity-name priors: smoothed main- and fine-role frequencies of each name in the training mentions.
+
+    While fitting, each example's own label is left out of its name's counts (leave-one-out), so the classifier
+    learns how far a prior from *other* mentions can be trusted. Features per mention: main-role frequencies (3),
+    fine-role frequencies (22) and ``log(1 + n)`` for a name seen ``n`` times.
+    """
+
+    def __init__(self, mains: Sequence[str], fines: Sequence[str], alpha: float = 2.0) -> None:
+        self.mains, self.fines, self.alpha = list(mains), list(fines), alpha
+        self.counts: dict[str, np.ndarray] = {}
+
+    def _vector(self, main: str, fine: Sequence[str]) -> np.ndarray:
+        v = np.zeros(1 + len(self.mains) + len(self.fines))
+        v[0] = 1.0
+        if main in self.mains:
+            v[1 + self.mains.index(main)] = 1.0
+        for role in fine:
+            if role in self.fines:
+                v[1 + len(self.mains) + self.fines.index(role)] = 1.0 / max(1, len(fine))
+        return v
+
+    def fit(self, names: Sequence[str], labels: Sequence[tuple[str, Sequence[str]]]) -> NamePriors:
+        from narrascope.ingest.gazetteer import folded_key
+
+        for name, (main, fine) in zip(names, labels):
+            key = folded_key(name)
+            self.counts[key] = self.counts.get(key, 0) + self._vector(main, fine)
+        total = sum(self.counts.values()) if self.counts else self._vector("", [])
+        self.base = total[1:] / max(total[0], 1.0)
+        return self
+
+    def features(self, names: Sequence[str], labels: Sequence[tuple[str, Sequence[str]]] | None = None) -> np.ndarray:
+        from narrascope.ingest.gazetteer import folded_key
+
+        rows = []
+        for i, name in enumerate(names):
+            c = self.counts.get(folded_key(name), np.zeros(1 + len(self.mains) + len(self.fines)))
+            if labels is not None:
+                c = c - self._vector(*labels[i])
+            n = max(c[0], 0.0)
+            rows.append(np.concatenate([(c[1:] + self.alpha * self.base) / (n + self.alpha), [np.log1p(n)]]))
+        return np.asarray(rows, dtype=np.float64)
+
+
 @framers.register("tfidf")
 class EntityFramer:
-    """Classify mentions in context into a main role and fine roles (TF-IDF + logistic regression)."""
+    """Classify mentions in context into a main role and fine roles (TF-IDF + name priors + logistic regression).
 
-    def __init__(self, window: int = 200, C: float = 4.0, fine_threshold: float = 0.35, max_features: int = 30000) -> None:
+    The main role comes from a multinomial logistic regression; for each main role, a second one ranks its fine
+    roles (trained on the mentions with that main role). The prediction keeps the best fine role of the predicted
+    main role and any other whose probability reaches ``fine_threshold``.
+    """
+
+    def __init__(
+        self, window: int = 200, C: float = 4.0, fine_C: float = 4.0, fine_threshold: float = 0.45,
+        max_features: int = 20000, prior_weight: float = 1.0,
+    ) -> None:
         self.window = window
         self.C = C
+        self.fine_C = fine_C
         self.fine_threshold = fine_threshold
         self.max_features = max_features
+        self.prior_weight = prior_weight
+
+    def _config(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in ("window", "C", "fine_C", "fine_threshold", "max_features", "prior_weight")}
 
     # --- features -------------------------------------------------------------------------------------------------
-    def _features(self, contexts: Sequence[MentionContext], fit: bool = False) -> Any:
-        from scipy.sparse import hstack
+    def _features(self, contexts: Sequence[MentionContext], labels: Sequence[tuple[str, Sequence[str]]] | None = None) -> Any:
+        from scipy.sparse import csr_matrix, hstack
 
         windows = [_context_window(c, self.window) + " " + _narrative_tokens(c.narratives) for c in contexts]
         names = [c.mention.lower() for c in contexts]
-        if fit:
+        fitting = labels is not None
+        if fitting:
             from sklearn.feature_extraction.text import TfidfVectorizer
 
-            self.context_vectorizer_ = TfidfVectorizer(
-                ngram_range=(1, 2), min_df=2, max_features=self.max_features, sublinear_tf=True, lowercase=True
-            )
-            self.name_vectorizer_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=2, max_features=8000)
-            return hstack([self.context_vectorizer_.fit_transform(windows), self.name_vectorizer_.fit_transform(names)]).tocsr()
-        return hstack([self.context_vectorizer_.transform(windows), self.name_vectorizer_.transform(names)]).tocsr()
+            self.context_vectorizer_ = TfidfVectorizer(**_CONTEXT_TFIDF, max_features=self.max_features)
+            self.name_vectorizer_ = TfidfVectorizer(**_NAME_TFIDF)
+            self.context_vectorizer_.fit(windows)
+            self.name_vectorizer_.fit(names)
+            self.priors_ = NamePriors(MAIN_ROLES, self.fine_roles_).fit([c.mention for c in contexts], labels)
+        priors = self.priors_.features([c.mention for c in contexts], labels) * self.prior_weight
+        blocks = [self.context_vectorizer_.transform(windows), self.name_vectorizer_.transform(names), csr_matrix(priors)]
+        return hstack(blocks).tocsr()
 
     # --- estimator contract ---------------------------------------------------------------------------------------
     def fit(self, contexts: Sequence[MentionContext], labels: Sequence[tuple[str, Sequence[str]]]) -> EntityFramer:
@@ -105,32 +165,53 @@ class EntityFramer:
             raise ModelError(f"EntityFramer.fit needs as many labels as mentions (got {len(contexts)} and {len(labels)})")
         self.role_main_ = _role_map()
         self.fine_roles_ = sorted(self.role_main_)
-        X = self._features(contexts, fit=True)
-        mains = [main for main, _ in labels]
-        self.main_model_ = LogisticRegression(C=self.C, max_iter=2000, class_weight="balanced").fit(X, mains)
-        self.fine_models_: dict[str, Any] = {}
-        self.fine_priors_: dict[str, float] = {}
-        for role in self.fine_roles_:
-            y = np.array([role in fine for _, fine in labels], dtype=int)
-            self.fine_priors_[role] = float(y.mean())
-            if 0 < y.sum() < len(y):
-                self.fine_models_[role] = LogisticRegression(C=self.C, max_iter=2000).fit(X, y)
+        unknown = {r for _, fine in labels for r in fine} - set(self.fine_roles_) | {m for m, _ in labels} - set(MAIN_ROLES)
+        if unknown:
+            raise ModelError(f"EntityFramer.fit: roles not in the taxonomy: {', '.join(sorted(unknown))}")
+        X = self._features(contexts, labels)
+        mains = np.array([main for main, _ in labels])
+        model = LogisticRegression(C=self.C, max_iter=1000, class_weight="balanced").fit(X, mains)
+        self.main_classes_ = [str(c) for c in model.classes_]
+        self.main_coef_, self.main_intercept_ = model.coef_.astype(np.float32), model.intercept_.astype(np.float32)
+        # fine heads: one multinomial model per main role, over its fine roles; a multi-label mention counts once per
+        # role with weight 1/k. A main role with a single seen fine role gets a constant head.
+        self.fine_coef_ = np.zeros((len(self.fine_roles_), X.shape[1]), dtype=np.float32)
+        self.fine_intercept_ = np.full(len(self.fine_roles_), -30.0, dtype=np.float32)
+        for main in MAIN_ROLES:
+            rows, ys, weights = [], [], []
+            for i, (m, fine) in enumerate(labels):
+                if m == main:
+                    for role in fine:
+                        rows.append(i), ys.append(role), weights.append(1.0 / len(fine))
+            seen = sorted(set(ys))
+            if len(seen) == 1:
+                self.fine_intercept_[self.fine_roles_.index(seen[0])] = 0.0
+            elif seen:
+                head = LogisticRegression(C=self.fine_C, max_iter=1000).fit(X[rows], ys, sample_weight=weights)
+                coef, intercept = head.coef_, head.intercept_
+                if len(head.classes_) == 2:  # binary: one row for classes_[1]; softmax([0, z]) is its sigmoid
+                    coef, intercept = np.vstack([np.zeros_like(coef), coef]), np.concatenate([[0.0], intercept])
+                for k, role in enumerate(head.classes_):
+                    self.fine_coef_[self.fine_roles_.index(role)] = coef[k]
+                    self.fine_intercept_[self.fine_roles_.index(role)] = intercept[k]
         return self
 
     def predict_proba(self, contexts: Sequence[MentionContext]) -> tuple[np.ndarray, np.ndarray]:
-        """``(main, fine)`` probabilities: ``(n, len(classes_))`` over main roles and ``(n, len(fine_roles_))``."""
+        """``(main, fine)``: ``(n, 3)`` main-role probabilities (order ``classes_``) and ``(n, 22)`` fine-role
+        probabilities (order ``fine_roles_``), each fine role's probability given its own main role."""
         self._check_fitted()
         X = self._features(contexts)
-        main = self.main_model_.predict_proba(X)
-        fine = np.zeros((len(contexts), len(self.fine_roles_)), dtype=float)
-        for j, role in enumerate(self.fine_roles_):
-            model = self.fine_models_.get(role)
-            fine[:, j] = model.predict_proba(X)[:, 1] if model is not None else self.fine_priors_[role]
+        main = _softmax(np.asarray(X @ self.main_coef_.T) + self.main_intercept_)
+        logits = np.asarray(X @ self.fine_coef_.T) + self.fine_intercept_
+        fine = np.zeros_like(logits)
+        for m in MAIN_ROLES:
+            cols = [j for j, r in enumerate(self.fine_roles_) if self.role_main_[r] == m]
+            fine[:, cols] = _softmax(logits[:, cols])
         return main, fine
 
     @property
     def classes_(self) -> list[str]:
-        return list(self.main_model_.classes_)
+        return list(self.main_classes_)
 
     def predict(self, contexts: Sequence[MentionContext]) -> list[RolePrediction]:
         """Main role, the fine roles of that main role (at least one) and the main-role probability per mention."""
@@ -143,43 +224,93 @@ class EntityFramer:
             role = self.classes_[k]
             allowed = [j for j, r in enumerate(self.fine_roles_) if self.role_main_[r] == role]
             best = max(allowed, key=lambda j: fine[i, j])
-            # relative threshold: keep roles close to the best one, so a label set is predicted, not just one role
             keep = [j for j in allowed if fine[i, j] >= self.fine_threshold or j == best]
             keep.sort(key=lambda j: -fine[i, j])
             out.append(RolePrediction(role, [self.fine_roles_[j] for j in keep], float(main[i, k])))
         return out
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "main_model_"):
+        if not hasattr(self, "main_coef_"):
             raise ModelError("EntityFramer is not fitted: call fit() or EntityFramer.load(path)")
 
     # --- persistence ----------------------------------------------------------------------------------------------
     def save(self, path: Path | str, model_card: str | None = None) -> None:
-        """Write ``config.json``, ``model.pkl`` (learned state) and ``MODEL_CARD.md`` to directory ``path``."""
+        """Write ``config.json`` (settings, vocabularies, name priors), ``weights.npz`` and ``MODEL_CARD.md`` to ``path``."""
         self._check_fitted()
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        config = {"window": self.window, "C": self.C, "fine_threshold": self.fine_threshold, "max_features": self.max_features}
-        (path / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-        state = {k: v for k, v in self.__dict__.items() if k.endswith("_")}
-        with open(path / "model.pkl", "wb") as fh:
-            pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        state = {
+            "format": "narrascope-entity-framer/1",
+            "config": self._config(),
+            "fine_roles": self.fine_roles_,
+            "role_main": self.role_main_,
+            "main_classes": self.main_classes_,
+            "context_vocabulary": _vocabulary(self.context_vectorizer_),
+            "name_vocabulary": _vocabulary(self.name_vectorizer_),
+            "prior_names": sorted(self.priors_.counts),
+            "prior_alpha": self.priors_.alpha,
+        }
+        (path / "config.json").write_text(json.dumps(state, ensure_ascii=False) + "\n", encoding="utf-8")
+        np.savez_compressed(
+            path / "weights.npz",
+            main_coef=self.main_coef_.astype(np.float16), main_intercept=self.main_intercept_,
+            fine_coef=self.fine_coef_.astype(np.float16), fine_intercept=self.fine_intercept_,
+            context_idf=self.context_vectorizer_.idf_.astype(np.float32), name_idf=self.name_vectorizer_.idf_.astype(np.float32),
+            prior_counts=np.array([self.priors_.counts[k] for k in state["prior_names"]], dtype=np.float32).reshape(len(state["prior_names"]), -1),
+            prior_base=self.priors_.base.astype(np.float32),
+        )
         if model_card is not None:
             (path / "MODEL_CARD.md").write_text(model_card, encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path | str = SHIPPED_FRAMER) -> EntityFramer:
-        """Load a framer written by ``save`` (default: the one shipped with narrascope)."""
+        """Load a framer written by ``save`` (default: the one shipped with narrascope); no pickle involved."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         path = Path(path)
         try:
-            config = json.loads((path / "config.json").read_text(encoding="utf-8"))
-            with open(path / "model.pkl", "rb") as fh:
-                state = pickle.load(fh)
+            state = json.loads((path / "config.json").read_text(encoding="utf-8"))
+            weights = np.load(path / "weights.npz", allow_pickle=False)
         except FileNotFoundError as exc:
             raise ModelError(f"no entity framer at {path}: {exc.filename} is missing") from None
-        framer = cls(**config)
-        framer.__dict__.update(state)
+        except (ValueError, OSError) as exc:
+            raise ModelError(f"{path}: unreadable entity framer ({exc})") from None
+        if state.get("format") != "narrascope-entity-framer/1":
+            raise ModelError(f"{path / 'config.json'}: not an entity framer written by this narrascope version")
+        framer = cls(**state["config"])
+        framer.fine_roles_, framer.role_main_, framer.main_classes_ = state["fine_roles"], state["role_main"], state["main_classes"]
+        framer.main_coef_, framer.main_intercept_ = weights["main_coef"].astype(np.float32), weights["main_intercept"]
+        framer.fine_coef_, framer.fine_intercept_ = weights["fine_coef"].astype(np.float32), weights["fine_intercept"]
+        for attr, params, vocab, idf in (
+            ("context_vectorizer_", _CONTEXT_TFIDF, state["context_vocabulary"], weights["context_idf"]),
+            ("name_vectorizer_", _NAME_TFIDF, state["name_vocabulary"], weights["name_idf"]),
+        ):
+            vectorizer = TfidfVectorizer(**params, vocabulary={term: i for i, term in enumerate(vocab)})
+            vectorizer.idf_ = idf.astype(np.float64)
+            setattr(framer, attr, vectorizer)
+        priors = NamePriors(MAIN_ROLES, framer.fine_roles_, alpha=state["prior_alpha"])
+        priors.counts = {k: row.astype(np.float64) for k, row in zip(state["prior_names"], weights["prior_counts"])}
+        priors.base = weights["prior_base"].astype(np.float64)
+        framer.priors_ = priors
         return framer
+
+
+_CONTEXT_TFIDF: dict[str, Any] = {"ngram_range": (1, 2), "min_df": 2, "sublinear_tf": True, "lowercase": True}
+_NAME_TFIDF: dict[str, Any] = {"analyzer": "char_wb", "ngram_range": (2, 4), "min_df": 2, "max_features": 8000}
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _vocabulary(vectorizer: Any) -> list[str]:
+    vocab = vectorizer.vocabulary_
+    terms = [""] * len(vocab)
+    for term, i in vocab.items():
+        terms[i] = term
+    return terms
 
 
 _SHIPPED: EntityFramer | None = None
