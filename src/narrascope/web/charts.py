@@ -58,7 +58,7 @@ def swimlane(documents: list[Document], width: int = 960, row: int = 26, max_row
     first = date.fromisoformat(min(d.published[:10] for d in dated))  # type: ignore[index]
     last = date.fromisoformat(max(d.published[:10] for d in dated))  # type: ignore[index]
     span = max((last - first).days, 1)
-    left, right, top = 190, 20, 24
+    left, right, top = 190, 60, 24
     height = top + row * len(outlets) + 30
     plot = width - left - right
     parts = [f'<svg class="swimlane" viewBox="0 0 {width} {height + 24}" width="100%" role="img" '
@@ -67,9 +67,10 @@ def swimlane(documents: list[Document], width: int = 960, row: int = 26, max_row
         y = top + row * i + row / 2
         parts.append(f'<line x1="{left}" y1="{y:.0f}" x2="{width - right}" y2="{y:.0f}" stroke="#e3e6ea"/>'
                      f'<text x="{left - 8}" y="{y + 4:.0f}" text-anchor="end" font-size="12">{escape(outlet[:28])}</text>')
-    for k in range(5):
-        x = left + plot * k / 4
-        day = date.fromordinal(first.toordinal() + round(span * k / 4)).isoformat()
+    ticks = sorted({round(span * k / 4) for k in range(5)}) if (last - first).days else [0]
+    for offset in ticks:
+        x = left + plot * (offset / span if (last - first).days else 0.5)
+        day = date.fromordinal(first.toordinal() + offset).isoformat()
         parts.append(f'<text x="{x:.0f}" y="{top + row * len(outlets) + 18}" font-size="11" text-anchor="middle" '
                      f'fill="#555">{day}</text>')
     stacked: Counter = Counter()

@@ -82,8 +82,8 @@ def overview(request: Request, since: date | None = None, until: date | None = N
     s, u = (since.isoformat() if since else None), (until.isoformat() if until else None)
     with state.lock:
         rows, surges = trends(state.store, "narrative", s, u)
-        total = state.store.count_documents()
-        unique = state.store.count_documents(include_duplicates=False)
+        total = state.store.query_documents(DocumentQuery(since=s, until=u, include_duplicates=True, limit=1)).total
+        unique = state.store.query_documents(DocumentQuery(since=s, until=u, limit=1)).total
         languages: Counter = Counter()
         for r in state.store.trend_rows("language", s, u):
             languages[r.key] += r.count
@@ -100,7 +100,7 @@ def overview(request: Request, since: date | None = None, until: date | None = N
     series = time_series(rows, leaders)
     return _render(
         request, "overview.html", since=s, until=u, total=total, unique=unique, days=days,
-        chart=_chart(series), unit=series["unit"], leaders=leaders, surges=list(reversed(surges))[:15],
+        chart_data=_chart(series), unit=series["unit"], leaders=leaders, surges=list(reversed(surges))[:15],
         narratives=[(k, v) for k, v in totals.most_common(20)], languages=bars(dict(languages)),
         outlets=bars(dict(outlets)), stories=stories, recent=recent, recent_labels=_labels_of(state, recent),
     )
@@ -186,7 +186,7 @@ def narrative(request: Request, label: str) -> HTMLResponse:
     subnarratives = [(s.label, s.name, s.definition, sub_counts.get(s.label, 0)) for s in info.subnarratives] \
         if info and level == "narrative" else []
     return _render(request, "narrative.html", label=label, level=level, info=info, sub=sub, examples=examples,
-                   evidence=evidence, chart=_chart(time_series(own, [label])), total=sum(r.count for r in own),
+                   evidence=evidence, chart_data=_chart(time_series(own, [label])), total=sum(r.count for r in own),
                    surges=[s for s in reversed(surges) if s.key == label][:10], outlets=bars(outlets),
                    languages=bars(languages), subnarratives=subnarratives)
 

@@ -1,0 +1,111 @@
+"""Dashboard pages rendered by the server (no browser): content, links, forms, errors and security headers."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from fastapi.testclient import TestClient
+
+from narrascope.store import open_store
+from narrascope.web import create_app
+
+from .corpus import BLAME, PRAISE, PUPPET, TOKEN, make_pipeline
+
+
+def test_overview(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "87</strong> articles (86 once syndicated copies" in page.text
+    surges = page.text[page.text.index('class="surges"'):]
+    assert f'href="/narratives/{quote(PRAISE, safe="")}"' in surges.split("</table>")[0]
+    chart = re.search(r'<script type="application/json" id="trend-chart-data">(.*?)</script>', page.text)
+    assert chart and BLAME in chart.group(1) and "<" not in chart.group(1)
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert "cdn" not in page.text.lower()  # every asset is served locally
+    assert client.get("/static/uPlot.iife.min.js").status_code == 200
+
+
+def test_period_filter_and_bad_dates(client: TestClient) -> None:
+    page = client.get("/", params={"since": "2024-04-09", "until": "2024-04-09"})
+    assert "8</strong> articles (7 once" in page.text and "2024-04-09 – 2024-04-09" in page.text
+    bad = client.get("/", params={"since": "2024-04-10", "until": "2024-04-01"})
+    assert bad.status_code == 400 and "text/html" in bad.headers["content-type"] and "after until" in bad.text
+
+
+def test_article_highlights_evidence_with_legend(client: TestClient) -> None:
+    page = client.get("/articles/" + quote("star/article 1", safe=""))
+    assert page.status_code == 200
+    marks = re.findall(r'<mark class="ev c\d[^"]*" data-labels="([\d ]+)"[^>]*>(.*?)</mark>', page.text, re.S)
+    assert any("Western officers command the brigades" in text for _, text in marks)
+    buttons = re.findall(r'data-label="(\d+)"', page.text)
+    assert len(buttons) == 4 and {i for ids, _ in marks for i in ids.split()} <= set(buttons)
+    assert "Instigator" in page.text and "casting the West as a" in page.text
+    assert "star-copy" in page.text  # its syndicated copy is listed
+
+
+def test_article_404_is_a_page(client: TestClient) -> None:
+    page = client.get("/articles/missing")
+    assert page.status_code == 404 and "<html" in page.text and "missing" in page.text
+
+
+def test_narrative_page(client: TestClient) -> None:
+    page = client.get("/narratives/" + quote("URW: Discrediting Ukraine", safe=""))
+    assert page.status_code == 200
+    assert "Statements that undermine the legitimacy" in page.text  # the taxonomy definition
+    assert "Ukraine is a puppet of the West" in page.text and "<blockquote>" in page.text
+    assert "nachrichten.example" in page.text  # top outlets
+    sub = client.get("/narratives/" + quote(PUPPET, safe=""))
+    assert sub.status_code == 200 and "Discrediting Ukraine</a>" in sub.text
+    assert client.get("/narratives/" + quote("URW: Made up", safe="")).status_code == 404
+
+
+def test_documents_search_page(client: TestClient) -> None:
+    page = client.get("/documents", params={"q": "embassies", "outlet": "daily-courier.example"})
+    assert "13 articles." in page.text and "page 1 of" not in page.text
+    page = client.get("/documents", params={"q": "embassies"})
+    assert page.status_code == 200
+    ids = re.findall(r'href="/articles/([^"]+)"', page.text)
+    assert len(ids) == 20 and "39 articles, page 1 of 2" in page.text
+    older = client.get("/documents", params={"q": "embassies", "page": 2})
+    assert set(re.findall(r'href="/articles/([^"]+)"', older.text)).isdisjoint(ids)
+
+
+def test_storyline_pages(client: TestClient) -> None:
+    listing = client.get("/storylines")
+    assert "Officers near the front" in listing.text
+    page = client.get("/storylines/s-front")
+    assert page.status_code == 200 and page.text.count("<circle") >= 3 and "morning-post.example" in page.text
+    assert client.get("/storylines/none").status_code == 404
+
+
+def test_paste_form_analyses_without_storing(client: TestClient) -> None:
+    assert 'name="token"' in client.get("/analyze").text
+    result = client.post("/analyze", data={"text": "Experts said NATO is at war. Then it rained.", "title": "Pasted"})
+    assert result.status_code == 200 and "Not saved" in result.text
+    assert re.search(r"<mark[^>]*>Experts said NATO is at war\.</mark>", result.text)
+    assert client.get("/api/documents", params={"q": "Experts"}).json()["total"] == 0
+
+
+def test_paste_form_saving_needs_the_token(client: TestClient, web_db) -> None:  # type: ignore[no-untyped-def]
+    form = {"text": "Experts said NATO is at war.", "save": "1"}
+    refused = client.post("/analyze", data={**form, "token": "wrong"})
+    assert refused.status_code == 403 and "token" in refused.text
+    assert client.get("/api/documents", params={"q": "Experts"}).json()["total"] == 0
+    saved = client.post("/analyze", data={**form, "token": TOKEN})
+    assert "Saved to the corpus" in saved.text
+    assert client.get("/api/documents", params={"q": "Experts"}).json()["total"] == 1
+    with TestClient(create_app(open_store(web_db), pipeline=make_pipeline())) as closed:
+        assert 'name="token"' not in closed.get("/analyze").text
+        assert closed.post("/analyze", data={**form, "token": TOKEN}).status_code == 403
+
+
+def test_paste_form_errors_are_shown(client: TestClient) -> None:
+    page = client.post("/analyze", data={"text": "  ", "published": "soon"})
+    assert page.status_code == 422 and "Please fix" in page.text and "blank" in page.text and "soon" in page.text
+
+
+def test_empty_store(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with TestClient(create_app(open_store(tmp_path / "empty.db"), pipeline=make_pipeline())) as c:
+        assert "No articles yet" in c.get("/").text
+        assert c.get("/storylines").status_code == 200 and c.get("/documents").status_code == 200
