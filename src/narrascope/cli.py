@@ -212,8 +212,11 @@ def train(
     from narrascope.evaluation import train_narratives
 
     corpus = _read_training(data_dirs)
-    model, thresholds = train_narratives(corpus, folds=folds, progress=lambda m: err.print(m))
+    model, thresholds, cv = train_narratives(corpus, folds=folds, progress=lambda m: err.print(m))
     model.save(out)
+    if cv is not None:
+        typer.echo(f"Subtask 2, {folds}-fold CV of this configuration, official F1 samples (mean ± std over folds)")
+        typer.echo(cv.table())
     err.print(f"trained on {len(corpus.narratives)} documents; thresholds {thresholds}; saved to {out}")
 
 
@@ -222,17 +225,51 @@ def train(
 def evaluate(
     data_dirs: list[Path] = typer.Argument(..., help="SemEval folders (a release folder or language folders)."),
     folds: int = typer.Option(5, help="Number of cross-validation folds (split by document id, stratified by language)."),
-    subtask: int = typer.Option(2, "--subtask", min=1, max=3, help="Subtask to evaluate (2: narratives)."),
+    subtask: int = typer.Option(2, "--subtask", min=1, max=3, help="Subtask to evaluate (1: entity framing, 2: narratives)."),
 ) -> None:
-    """Cross-validate on SemEval data and print official scores per language (mean ± std over folds)."""
+    """Cross-validate on SemEval data and print official scores per language (mean ± std over folds).
+
+    Subtask 1 frames the gold mentions (EMR, micro P/R/F1 over fine roles, main-role accuracy; pooled over folds).
+    """
+    if subtask == 1:
+        from narrascope.models.entities import cross_validate_framer
+
+        scores = cross_validate_framer(_read_training(data_dirs), n_folds=folds)
+        typer.echo(f"Subtask 1, {folds}-fold CV by document on gold mentions (pooled over folds)")
+        typer.echo(scores.summary())
+        return
     if subtask != 2:
-        raise typer.BadParameter("only --subtask 2 is evaluated here; see benchmarks/ for subtasks 1 and 3")
+        raise typer.BadParameter("only --subtask 1 and 2 are evaluated here; see benchmarks/ for subtask 3")
     from narrascope.evaluation import cross_validate_narratives
 
     corpus = _read_training(data_dirs)
     result = cross_validate_narratives(corpus, folds=folds, progress=lambda m: err.print(m))
     typer.echo(f"Subtask 2, {folds}-fold CV, official F1 samples (mean ± std over folds)")
     typer.echo(result.table())
+
+
+@app.command()
+@cli_errors
+def frame(
+    mentions: Path = typer.Argument(..., help="Official subtask-1-entity-mentions.txt (id, mention, start, end; offsets as in SemEval)."),
+    docs: Path = typer.Option(..., "--docs", help="The articles: a SemEval language folder or a folder of <id>.txt files."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the predictions here instead of stdout."),
+    model: Optional[Path] = typer.Option(None, "--model", help="An entity framer directory (default: the shipped one)."),
+) -> None:
+    """Assign main and fine roles to given entity mentions (SemEval subtask 1).
+
+    Writes the official prediction format (id, mention, start, end, main_role, fine_role...) in input order.
+    """
+    from narrascope.models.framing import frame_mention_file
+    from narrascope.semeval.io import write_subtask1
+
+    predictions = frame_mention_file(mentions, docs, model)
+    if out is None:
+        for m in predictions:
+            typer.echo("\t".join([m.id, m.mention, str(m.start), str(m.end), m.main_role or "", *m.fine_roles]))
+        return
+    write_subtask1(out, predictions)
+    err.print(f"{len(predictions)} mentions framed; written to {out}")
 
 
 @app.command()

@@ -105,10 +105,15 @@ def cross_validate_narratives(
     """K-fold CV (split by document id, stratified by language) of the narrative classifier on ``corpus``."""
     ids, docs, languages, fold_index = _split(corpus, folds, seed)
     oof = _out_of_fold(corpus, ids, docs, fold_index, make_model, progress)
-    decoder = _decoder(corpus, make_model)
+    return _cv_result(corpus, ids, languages, fold_index, oof, _decoder(corpus, make_model))
+
+
+def _cv_result(corpus: SemevalCorpus, ids: list[str], languages: dict[str, str], fold_index: list[np.ndarray],
+               oof: tuple[np.ndarray, np.ndarray], decoder: NarrativeClassifier) -> CVResult:
+    """Scores of each fold's out-of-fold predictions, decoded with thresholds tuned on the other folds only."""
     result = CVResult()
     for k, test in enumerate(fold_index):
-        others = np.concatenate([fold_index[j] for j in range(folds) if j != k])
+        others = np.concatenate([fold_index[j] for j in range(len(fold_index)) if j != k])
         other_probs = (oof[0][others], oof[1][others])
         result.thresholds.append(tune_thresholds(decoder, other_probs, [ids[i] for i in others], corpus.narratives))
         result.folds.append(_score(decoder, (oof[0][test], oof[1][test]), [ids[i] for i in test], corpus.narratives,
@@ -178,19 +183,22 @@ def train_narratives(
     make_model: Callable[[], NarrativeClassifier] = NarrativeClassifier,
     seed: int = 0,
     progress: Callable[[str], Any] | None = None,
-) -> tuple[NarrativeClassifier, dict[str, float]]:
+) -> tuple[NarrativeClassifier, dict[str, float], CVResult | None]:
     """Tune thresholds on K-fold out-of-fold predictions, then fit the final model on every document.
 
-    ``folds < 2`` skips the tuning and keeps the model's default thresholds.
+    Also returns the cross-validation result of those same out-of-fold predictions (what ``cross_validate_narratives``
+    reports for the same folds and seed). ``folds < 2`` skips the tuning and keeps the model's default thresholds.
     """
-    ids, docs, _, fold_index = _split(corpus, max(folds, 2), seed)
+    ids, docs, languages, fold_index = _split(corpus, max(folds, 2), seed)
     if folds < 2:
         model = make_model().fit(docs, [corpus.narratives[i] for i in ids])
-        return model, {k: getattr(model, k) for k in THRESHOLD_GRID}
+        return model, {k: getattr(model, k) for k in THRESHOLD_GRID}, None
     counts = _count(docs, make_model)
     oof = _out_of_fold(corpus, ids, counts, fold_index, make_model, progress)
-    thresholds = tune_thresholds(_decoder(corpus, make_model), oof, ids, corpus.narratives)
+    decoder = _decoder(corpus, make_model)
+    cv = _cv_result(corpus, ids, languages, fold_index, oof, decoder)
+    thresholds = tune_thresholds(decoder, oof, ids, corpus.narratives)
     final = make_model().fit_counts(counts, [corpus.narratives[i] for i in ids])
     for key, value in thresholds.items():
         setattr(final, key, value)
-    return final, thresholds
+    return final, thresholds, cv

@@ -211,27 +211,39 @@ class NarrativeClassifier:
         self._check_fitted()
         return self._scores(self._tfidf(self.count([self._text(d) for d in documents])))
 
+    def _label_maps(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Domain of every coarse and fine label, parent narrative of every fine label (cached: decode is hot in CV)."""
+        key = (tuple(self.coarse_labels_), tuple(self.fine_labels_))
+        if getattr(self, "_maps_key", None) != key:
+            tax = self.taxonomy
+            labels = [*self.coarse_labels_, *self.fine_labels_]
+            self._maps = ({l: tax.domain_of(l) or "" for l in labels},
+                          {l: tax.parent(l) for l in self.fine_labels_})
+            self._maps_key = key
+        return self._maps
+
     def decode(self, coarse_p: np.ndarray, fine_p: np.ndarray) -> Prediction:
         """Turn one document's probabilities into taxonomy-consistent labels (rules in the module docstring)."""
         tax = self.taxonomy
+        domain_of, parent_of = self._label_maps()
         cp = dict(zip(self.coarse_labels_, coarse_p.tolist()))
         fp = dict(zip(self.fine_labels_, fine_p.tolist()))
         other_p = cp.pop(OTHER, 0.0)
         domain_mass: dict[str, float] = {}
         for label, p in cp.items():
-            domain_mass[tax.domain_of(label) or ""] = domain_mass.get(tax.domain_of(label) or "", 0.0) + p
+            domain_mass[domain_of[label]] = domain_mass.get(domain_of[label], 0.0) + p
         if not cp:
             return Prediction([(OTHER, other_p)], [(OTHER, other_p)])
         domain = max(domain_mass, key=domain_mass.__getitem__)
-        cp = {k: v for k, v in cp.items() if tax.domain_of(k) == domain}
-        fp = {k: v for k, v in fp.items() if tax.domain_of(k) == domain}
+        cp = {k: v for k, v in cp.items() if domain_of[k] == domain}
+        fp = {k: v for k, v in fp.items() if domain_of[k] == domain}
         chosen_fine = {
             k: v for k, v in fp.items()
-            if v >= self.fine_threshold and cp.get(tax.parent(k), 0.0) >= self.coarse_threshold * self.parent_factor
+            if v >= self.fine_threshold and cp.get(parent_of[k], 0.0) >= self.coarse_threshold * self.parent_factor
         }
         chosen_coarse = {k: v for k, v in cp.items() if v >= self.coarse_threshold}
         for label in chosen_fine:
-            parent = tax.parent(label)
+            parent = parent_of[label]
             chosen_coarse.setdefault(parent, cp.get(parent, 0.0))
         if not chosen_coarse:
             best = max(cp, key=cp.__getitem__)
@@ -239,9 +251,9 @@ class NarrativeClassifier:
                 return Prediction([(OTHER, other_p)], [(OTHER, other_p)])
             chosen_coarse = {best: cp[best]}
         for narrative in list(chosen_coarse):
-            if not any(tax.parent(f) == narrative for f in chosen_fine):
+            if not any(parent_of[f] == narrative for f in chosen_fine):
                 other_label = tax.narrative(narrative).other_label
-                children = {k: v for k, v in fp.items() if tax.parent(k) == narrative}
+                children = {k: v for k, v in fp.items() if parent_of[k] == narrative}
                 best_child = max(children, key=children.__getitem__) if children else None
                 if best_child and best_child != other_label and children[best_child] >= self.fine_threshold * 0.5:
                     chosen_fine[best_child] = children[best_child]
