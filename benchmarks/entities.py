@@ -66,6 +66,42 @@ def mention_recall(corpus, n_folds: int = 5, seed: int = 0) -> dict[str, dict[st
     return table
 
 
+def model_card(corpus, cv_summary: str | None, folds: int) -> str:  # type: ignore[no-untyped-def]
+    """The MODEL_CARD.md of a framer trained on ``corpus``, with the CV figures of the same run when measured."""
+    from collections import Counter
+
+    languages = Counter((corpus.documents[d].language or "?").upper() for d, ms in corpus.mentions.items() for _ in ms)
+    per_lang = ", ".join(f"{lang} {n}" for lang, n in sorted(languages.items()))
+    cv = cv_summary or "(not measured in the run that wrote this model)"
+    return f"""# narrascope entity framer (SemEval-2025 Task 10, subtask 1)
+
+TF-IDF of the words around the mention (200 characters each side) + character n-grams of the mention + smoothed
+role frequencies of the mention's name in the training data; a multinomial logistic regression for the main role and
+one per main role over its fine roles. Saved as config.json (settings, vocabularies, names) and weights.npz; no pickle.
+
+## Training data
+SemEval-2025 Task 10 training release, subtask-1 annotations of all languages: {sum(languages.values())} mentions
+({per_lang}). **Research use only**: the organisers' terms forbid redistribution of the data; this model is derived
+from it and is shipped for research use under the same terms. No article text is stored in the model; the vocabularies
+hold single words, word pairs and character n-grams, and the name priors hold annotated entity names with role counts.
+
+## Cross-validated scores
+{folds}-fold CV by document on the gold mentions (official subtask-1 metrics, predictions pooled over folds):
+
+```
+{cv}
+```
+
+Reproduce: `python benchmarks/entities.py --part framer --save-framer src/narrascope/models/framer`
+(or `narrascope evaluate --subtask 1 ../shared/data/semeval2025-task10` for the scores alone).
+
+## Limits
+Scores are on gold mentions; in `narrascope analyze` the mentions come from NER + gazetteer, which find names the
+annotators did not frame, and every found mention gets a role. The document's narratives are not used (trained
+without them).
+"""
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -92,13 +128,15 @@ def main() -> int:
             print(f"{lang:<5} {row['gold']:>5} {row['ner']:>9.3f} {row['cv']:>11.3f} {row['full']:>13.3f} {row['per_doc']:>10.1f}")
         print(f"({time.perf_counter() - t0:.0f} s)")
 
+    cv_summary = None
     if args.part in ("all", "framer"):
         from narrascope.models.entities import cross_validate_framer
 
         t0 = time.perf_counter()
         scores = cross_validate_framer(corpus, n_folds=args.folds)
         print(f"\nEntityFramer, {args.folds}-fold CV by document, gold mentions (official subtask-1 metrics)")
-        print(scores.summary())
+        cv_summary = scores.summary()
+        print(cv_summary)
         print(f"({time.perf_counter() - t0:.0f} s)")
 
     if args.save_gazetteer:
@@ -110,7 +148,7 @@ def main() -> int:
     if args.save_framer:
         from narrascope.models.entities import train_framer
 
-        train_framer(corpus, args.save_framer)
+        train_framer(corpus, args.save_framer, model_card=model_card(corpus, cv_summary, args.folds))
         print(f"framer written to {args.save_framer}")
     return 0
 

@@ -70,3 +70,67 @@ def test_summarize_roles_groups_entities_by_main_role() -> None:
         ]
     )
     assert summarize_roles(analysis) == {"Antagonist": ["nato"], "Innocent": ["kyiv"]}
+
+
+def test_saved_framer_is_json_and_npz_only_and_round_trips_probabilities(tmp_path) -> None:
+    import numpy as np
+
+    contexts, labels = _data()
+    framer = EntityFramer().fit(contexts, labels)
+    framer.save(tmp_path / "f", model_card="# card\n")
+    assert sorted(p.name for p in (tmp_path / "f").iterdir()) == ["MODEL_CARD.md", "config.json", "weights.npz"]
+    again = EntityFramer.load(tmp_path / "f")
+    main_a, fine_a = framer.predict_proba(contexts)
+    main_b, fine_b = again.predict_proba(contexts)
+    assert np.allclose(main_a, main_b, atol=2e-3) and np.allclose(fine_a, fine_b, atol=2e-3)
+
+
+def test_load_reports_a_missing_or_foreign_model(tmp_path) -> None:
+    from narrascope.errors import ModelError
+
+    with pytest.raises(ModelError, match="missing"):
+        EntityFramer.load(tmp_path)
+    (tmp_path / "config.json").write_text('{"format": "other"}', encoding="utf-8")
+    import numpy as np
+
+    np.savez(tmp_path / "weights.npz", x=np.zeros(1))
+    with pytest.raises(ModelError, match="not an entity framer"):
+        EntityFramer.load(tmp_path)
+
+
+def test_fine_roles_follow_context_within_a_main_role_and_multi_label_threshold() -> None:
+    contexts, labels = [], []
+    for i in range(10):
+        for name, verb, label in (
+            (f"Kappa{i}", "lied to and deceived", ("Antagonist", ["Deceiver"])),
+            (f"Lambda{i}", "bombed and invaded", ("Antagonist", ["Instigator"])),
+            (f"Mu{i}", "defended and protected", ("Protagonist", ["Guardian"])),
+        ):
+            contexts.append(_example(name, verb))
+            labels.append(label)
+    framer = EntityFramer().fit(contexts, labels)
+    preds = framer.predict([_example("Nu", "lied to and deceived"), _example("Xi", "bombed and invaded")])
+    assert [p.fine_roles[0] for p in preds] == ["Deceiver", "Instigator"]
+    everything = EntityFramer(fine_threshold=0.0).fit(contexts, labels).predict([_example("Nu", "lied to")])[0]
+    assert set(everything.fine_roles) == {r for r, m in framer.role_main_.items() if m == everything.main_role}
+
+
+def test_name_priors_leave_the_example_out_while_fitting() -> None:
+    from narrascope.models.entities import MAIN_ROLES, NamePriors
+
+    priors = NamePriors(MAIN_ROLES, ["Guardian", "Victim"], alpha=0.0)
+    names, labels = ["Zed", "Zed", "Yon"], [("Protagonist", ["Guardian"]), ("Innocent", ["Victim"]), ("Innocent", ["Victim"])]
+    priors.fit(names, labels)
+    seen = priors.features(["Zed"])[0]
+    assert seen[0] == pytest.approx(0.5) and seen[2] == pytest.approx(0.5)  # Protagonist / Innocent halves
+    left_out = priors.features(names, labels)
+    assert left_out[0][2] == pytest.approx(1.0) and left_out[1][0] == pytest.approx(1.0)
+    assert left_out[2][-1] == 0.0  # "Yon" seen only once: nothing left after leaving it out
+
+
+def test_fit_rejects_roles_outside_the_taxonomy() -> None:
+    from narrascope.errors import ModelError
+
+    contexts, labels = _data()
+    with pytest.raises(ModelError, match="Hero"):
+        EntityFramer().fit(contexts, [("Protagonist", ["Hero"])] + labels[1:])

@@ -110,7 +110,7 @@ class NamePriors:
             if labels is not None:
                 c = c - self._vector(*labels[i])
             n = max(c[0], 0.0)
-            rows.append(np.concatenate([(c[1:] + self.alpha * self.base) / (n + self.alpha), [np.log1p(n)]]))
+            rows.append(np.concatenate([(c[1:] + self.alpha * self.base) / max(n + self.alpha, 1e-9), [np.log1p(n)]]))
         return np.asarray(rows, dtype=np.float64)
 
 
@@ -398,3 +398,12 @@ def cross_validate_framer(corpus: Any, n_folds: int = 5, seed: int = 0, **params
         pred.setdefault(doc_id, []).append(MentionAnnotation(doc_id, ctx.mention, start, end, p.main_role, p.fine_roles))
     languages = {d.id: (d.language or "unknown").upper() for d in corpus.documents.values()}
     return score_subtask1(gold, pred, languages=languages)
+
+
+def train_framer(corpus: Any, path: Path | str | None = None, model_card: str | None = None, **params: Any) -> EntityFramer:
+    """Fit a framer on every annotated mention of ``corpus`` (all languages); save it to ``path`` when given."""
+    _, contexts, labels = corpus_examples(corpus)
+    framer = EntityFramer(**params).fit(contexts, labels)
+    if path is not None:
+        framer.save(path, model_card=model_card)
+    return framer

@@ -11,12 +11,15 @@ from __future__ import annotations
 import bisect
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from narrascope.documents import Analysis, Document, EntityMention, Evidence
 from narrascope.errors import InputError
 from narrascope.models.entities import SHIPPED_FRAMER, EntityFramer, MentionContext
 from narrascope.semeval.io import MentionAnnotation
+
+if TYPE_CHECKING:
+    from narrascope.ingest.gazetteer import Gazetteer
 
 
 def _sentence_finder(text: str) -> Any:
@@ -37,12 +40,12 @@ def _sentence_finder(text: str) -> Any:
 
 
 def frame_document(
-    document: Document, framer: EntityFramer, narratives: Sequence[str] = (), ner: bool = True
+    document: Document, framer: EntityFramer, narratives: Sequence[str] = (), ner: bool = True, gazetteer: Gazetteer | None = None
 ) -> list[EntityMention]:
-    """Find and frame the entity mentions of one document, in text order."""
+    """Find and frame the entity mentions of one document, in text order (``gazetteer``: default the shipped one)."""
     from narrascope.ingest.mentions import find_mentions
 
-    found = find_mentions(document.text, document.language, ner=ner)
+    found = find_mentions(document.text, document.language, gazetteer=gazetteer, ner=ner)
     if not found:
         return []
     contexts = [MentionContext(document.text, m.start, m.end, list(narratives)) for m in found]
