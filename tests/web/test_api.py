@@ -139,5 +139,6 @@ def test_openapi_documents_every_route_and_the_token(client: TestClient) -> None
     spec = client.get("/openapi.json").json()
     assert {"/api/analyze", "/api/analyze/batch", "/api/documents", "/api/documents/{document_id}", "/api/storylines",
             "/api/storylines/{storyline_id}", "/api/trends"} <= set(spec["paths"])
-    assert "HTTPBearer" in str(spec) or "401" in spec["paths"]["/api/analyze"]["post"]["responses"]
+    assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    assert spec["paths"]["/api/analyze"]["post"]["security"] and "security" not in spec["paths"]["/api/trends"]["get"]
     assert not any(p.startswith("/articles") for p in spec["paths"])  # pages stay out of the API spec

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -96,14 +97,16 @@ class WebState:
         return bool(self.token) and presented is not None and hmac.compare_digest(presented.encode(), self.token.encode())
 
 
-def require_token(request: Request) -> None:
+bearer = HTTPBearer(auto_error=False, description="The token given to `narrascope serve --token`.")
+
+
+def require_token(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
     """Dependency of write endpoints: 403 when writes are disabled, 401 without the right bearer token."""
     state: WebState = request.app.state.web
     if not state.token:
         raise HTTPException(403, "write endpoints are disabled: start the server with --token or set "
                                  "NARRASCOPE_API_TOKEN to enable them")
-    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not state.token_ok(presented.strip()):
+    if credentials is None or not state.token_ok(credentials.credentials):
         raise HTTPException(401, "missing or wrong API token: send 'Authorization: Bearer <token>'",
                             headers={"WWW-Authenticate": "Bearer"})
 

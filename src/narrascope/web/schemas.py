@@ -57,7 +57,8 @@ class DocumentIn(BaseModel):
     @field_validator("id", "title", "url", "outlet")
     @classmethod
     def _fields(cls, value: str | None, info: Any) -> str | None:
-        return _clean(value, info.field_name)
+        value = _clean(value, info.field_name)
+        return value if value and value.strip() else None  # blank means absent (a blank URL is no identity)
 
     @field_validator("published")
     @classmethod
