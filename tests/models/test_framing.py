@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -86,3 +87,25 @@ def test_frame_command_writes_the_official_format_in_input_order(semeval_tiny, f
     bad.write_text("nope.txt\tX\t0\t1\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["frame", str(bad), "--docs", str(semeval_tiny / "EN"), "--model", str(framer_dir)])
     assert result.exit_code == 2 and "nope.txt" in result.output
+
+
+@pytest.mark.slow
+def test_shipped_model_frames_the_western_and_russian_actors_of_the_examples(capsys) -> None:
+    from narrascope.ingest.readers import read_inputs
+    from narrascope.models.entities import summarize_roles
+    from narrascope.pipeline import Pipeline
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    docs = [d for d in read_inputs([examples]) if isinstance(d, Document)]
+    analyses = Pipeline.from_names(["language", "entities"]).analyze_batch(docs)
+    seen: dict[str, set[str]] = {}
+    for analysis in analyses:
+        assert analysis.error is None and analysis.entities
+        for e in analysis.entities:
+            assert e.main_role in ("Protagonist", "Antagonist", "Innocent") and e.fine_roles and e.evidence is not None
+            seen.setdefault(e.entity or e.text, set()).add(e.main_role)
+        with capsys.disabled():
+            print(f"\n{analysis.document_id}: {summarize_roles(analysis)}")
+    assert "NATO" in seen
+    assert {"United States", "the West"} & set(seen)
+    assert {"Vladimir Putin", "Sergey Shoigu", "Sergei Shoigu", "Kremlin", "Russia"} & set(seen)

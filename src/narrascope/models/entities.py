@@ -1,11 +1,11 @@
 """Entity framing (SemEval subtask 1): the role a news article casts a named entity in.
 
 ``EntityFramer`` follows the scikit-learn contract. Each example is one mention in context: the words around the
-mention (a character window clipped to whole words), the mention string itself (character n-grams: an entity-name
-prior shared across languages) and, when known, the document's narratives. A logistic regression predicts the main
-role (Protagonist / Antagonist / Innocent); one-vs-rest logistic regressions score the 22 fine roles, and the
-prediction keeps the fine roles of the predicted main role whose probability clears ``fine_threshold`` (at least the
-best one).
+mention (a character window clipped to whole words), the mention string itself (character n-grams), the role
+frequencies of that name in the training data (``NamePriors``) and, when known, the document's narratives.
+One-vs-rest logistic regressions score the main role (Protagonist / Antagonist / Innocent) and the 22 fine roles;
+the prediction keeps the fine roles of the predicted main role whose probability clears ``fine_threshold`` (at least
+the best one).
 """
 
 from __future__ import annotations
@@ -118,9 +118,9 @@ class NamePriors:
 class EntityFramer:
     """Classify mentions in context into a main role and fine roles (TF-IDF + name priors + logistic regression).
 
-    The main role comes from a multinomial logistic regression; for each main role, a second one ranks its fine
-    roles (trained on the mentions with that main role). The prediction keeps the best fine role of the predicted
-    main role and any other whose probability reaches ``fine_threshold``.
+    One-vs-rest logistic regressions score the main roles; for each fine role, a logistic regression trained on the
+    mentions of its main role scores it. The prediction keeps the best fine role of the predicted main role and any
+    other whose probability reaches ``fine_threshold``.
     """
 
     def __init__(
@@ -159,8 +159,6 @@ class EntityFramer:
     # --- estimator contract ---------------------------------------------------------------------------------------
     def fit(self, contexts: Sequence[MentionContext], labels: Sequence[tuple[str, Sequence[str]]]) -> EntityFramer:
         """Fit on mentions and their ``(main_role, fine_roles)`` labels."""
-        from sklearn.linear_model import LogisticRegression
-
         if len(contexts) != len(labels) or not contexts:
             raise ModelError(f"EntityFramer.fit needs as many labels as mentions (got {len(contexts)} and {len(labels)})")
         self.role_main_ = _role_map()
@@ -169,44 +167,42 @@ class EntityFramer:
         if unknown:
             raise ModelError(f"EntityFramer.fit: roles not in the taxonomy: {', '.join(sorted(unknown))}")
         X = self._features(contexts, labels)
-        mains = np.array([main for main, _ in labels])
-        model = LogisticRegression(C=self.C, max_iter=1000, class_weight="balanced").fit(X, mains)
-        self.main_classes_ = [str(c) for c in model.classes_]
-        self.main_coef_, self.main_intercept_ = model.coef_.astype(np.float32), model.intercept_.astype(np.float32)
-        # fine heads: one multinomial model per main role, over its fine roles; a multi-label mention counts once per
-        # role with weight 1/k. A main role with a single seen fine role gets a constant head.
+        mains = [main for main, _ in labels]
+        # liblinear one-vs-rest heads: fast on sparse text features
+        self.main_classes_ = [m for m in MAIN_ROLES if m in set(mains)]
+        self.main_coef_ = np.zeros((len(self.main_classes_), X.shape[1]), dtype=np.float32)
+        self.main_intercept_ = np.zeros(len(self.main_classes_), dtype=np.float32)
+        for k, main in enumerate(self.main_classes_):
+            y = np.array([m == main for m in mains], dtype=int)
+            self.main_coef_[k], self.main_intercept_[k] = self._binary_head(X, y, self.C, "balanced")
+        # fine heads: for each main role, one binary model per fine role, trained on the mentions with that main role
         self.fine_coef_ = np.zeros((len(self.fine_roles_), X.shape[1]), dtype=np.float32)
-        self.fine_intercept_ = np.full(len(self.fine_roles_), -30.0, dtype=np.float32)
-        for main in MAIN_ROLES:
-            rows, ys, weights = [], [], []
-            for i, (m, fine) in enumerate(labels):
-                if m == main:
-                    for role in fine:
-                        rows.append(i), ys.append(role), weights.append(1.0 / len(fine))
-            seen = sorted(set(ys))
-            if len(seen) == 1:
-                self.fine_intercept_[self.fine_roles_.index(seen[0])] = 0.0
-            elif seen:
-                head = LogisticRegression(C=self.fine_C, max_iter=1000).fit(X[rows], ys, sample_weight=weights)
-                coef, intercept = head.coef_, head.intercept_
-                if len(head.classes_) == 2:  # binary: one row for classes_[1]; softmax([0, z]) is its sigmoid
-                    coef, intercept = np.vstack([np.zeros_like(coef), coef]), np.concatenate([[0.0], intercept])
-                for k, role in enumerate(head.classes_):
-                    self.fine_coef_[self.fine_roles_.index(role)] = coef[k]
-                    self.fine_intercept_[self.fine_roles_.index(role)] = intercept[k]
+        self.fine_intercept_ = np.full(len(self.fine_roles_), -10.0, dtype=np.float32)
+        for j, role in enumerate(self.fine_roles_):
+            rows = [i for i, m in enumerate(mains) if m == self.role_main_[role]]
+            y = np.array([role in labels[i][1] for i in rows], dtype=int)
+            if rows:
+                self.fine_coef_[j], self.fine_intercept_[j] = self._binary_head(X[rows], y, self.fine_C, None)
         return self
 
+    @staticmethod
+    def _binary_head(X: Any, y: np.ndarray, C: float, class_weight: str | None) -> tuple[np.ndarray, float]:
+        """Weights and bias of a logistic regression of ``y`` (a constant head when ``y`` has one value)."""
+        from sklearn.linear_model import LogisticRegression
+
+        if y.min() == y.max():
+            return np.zeros(X.shape[1]), 10.0 if y[0] else -10.0
+        model = LogisticRegression(C=C, solver="liblinear", class_weight=class_weight).fit(X, y)
+        return model.coef_[0], float(model.intercept_[0])
+
     def predict_proba(self, contexts: Sequence[MentionContext]) -> tuple[np.ndarray, np.ndarray]:
-        """``(main, fine)``: ``(n, 3)`` main-role probabilities (order ``classes_``) and ``(n, 22)`` fine-role
-        probabilities (order ``fine_roles_``), each fine role's probability given its own main role."""
+        """``(main, fine)``: ``(n, 3)`` main-role probabilities (order ``classes_``, summing to 1) and ``(n, 22)``
+        fine-role probabilities (order ``fine_roles_``), each given that its own main role applies."""
         self._check_fitted()
         X = self._features(contexts)
-        main = _softmax(np.asarray(X @ self.main_coef_.T) + self.main_intercept_)
-        logits = np.asarray(X @ self.fine_coef_.T) + self.fine_intercept_
-        fine = np.zeros_like(logits)
-        for m in MAIN_ROLES:
-            cols = [j for j, r in enumerate(self.fine_roles_) if self.role_main_[r] == m]
-            fine[:, cols] = _softmax(logits[:, cols])
+        main = _sigmoid(np.asarray(X @ self.main_coef_.T) + self.main_intercept_)
+        main /= main.sum(axis=1, keepdims=True)
+        fine = _sigmoid(np.asarray(X @ self.fine_coef_.T) + self.fine_intercept_)
         return main, fine
 
     @property
@@ -299,10 +295,8 @@ _CONTEXT_TFIDF: dict[str, Any] = {"ngram_range": (1, 2), "min_df": 2, "sublinear
 _NAME_TFIDF: dict[str, Any] = {"analyzer": "char_wb", "ngram_range": (2, 4), "min_df": 2, "max_features": 8000}
 
 
-def _softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
 
 def _vocabulary(vectorizer: Any) -> list[str]:
