@@ -225,11 +225,16 @@ def train(
 def evaluate(
     data_dirs: list[Path] = typer.Argument(..., help="SemEval folders (a release folder or language folders)."),
     folds: int = typer.Option(5, help="Number of cross-validation folds (split by document id, stratified by language)."),
-    subtask: int = typer.Option(2, "--subtask", min=1, max=3, help="Subtask to evaluate (1: entity framing, 2: narratives)."),
+    subtask: int = typer.Option(2, "--subtask", min=1, max=3, help="Subtask to evaluate (1: entity framing, 2: narratives, 3: explanations)."),
+    similarity: str = typer.Option("e5", help="Subtask 3 similarity: e5 (multilingual-e5-small cosine) or token-f1."),
 ) -> None:
     """Cross-validate on SemEval data and print official scores per language (mean ± std over folds).
 
     Subtask 1 frames the gold mentions (EMR, micro P/R/F1 over fine roles, main-role accuracy; pooled over folds).
+
+    Subtask 3 explains each gold dominant narrative with the default (extractive) explainer and the first-80-words
+    baseline and prints their mean similarity to the gold explanations per language. The extractive explainer has no
+    parameters fitted to this data, so no folds are needed; benchmarks/explain.py --cv tunes its settings by CV.
     """
     if subtask == 1:
         from narrascope.models.entities import cross_validate_framer
@@ -238,8 +243,9 @@ def evaluate(
         typer.echo(f"Subtask 1, {folds}-fold CV by document on gold mentions (pooled over folds)")
         typer.echo(scores.summary())
         return
-    if subtask != 2:
-        raise typer.BadParameter("only --subtask 1 and 2 are evaluated here; see benchmarks/ for subtask 3")
+    if subtask == 3:
+        _evaluate_explanations(data_dirs, similarity)
+        return
     from narrascope.evaluation import cross_validate_narratives
 
     corpus = _read_training(data_dirs)
@@ -270,6 +276,30 @@ def frame(
         return
     write_subtask1(out, predictions)
     err.print(f"{len(predictions)} mentions framed; written to {out}")
+
+
+def _evaluate_explanations(data_dirs: list[Path], similarity: str) -> None:
+    from narrascope.models.explainers import E5_SIMILARITY_NAME, evaluate_explanations, e5_similarity
+    from narrascope.semeval.metrics import token_f1_similarity
+
+    choices = {"e5": (e5_similarity, E5_SIMILARITY_NAME), "token-f1": (token_f1_similarity, "token F1 (lexical)")}
+    if similarity not in choices:
+        raise typer.BadParameter(f"--similarity must be one of {', '.join(choices)}, not {similarity!r}")
+    corpus = _read_training(data_dirs)
+    if not corpus.explanations:
+        raise typer.BadParameter("no subtask-3-annotations.txt (explanations) in the given folders")
+    result = evaluate_explanations(corpus.documents, corpus.explanations, similarity=choices[similarity][0],
+                                   similarity_name=choices[similarity][1])
+    mine, base = result["explainer"], result["baseline"]
+    languages = sorted(mine.by_language)
+    typer.echo(f"Subtask 3 on {mine.n_documents} gold dominant narratives; similarity: {choices[similarity][1]}")
+    typer.echo("(the official metric, BERTScore with bert-base-multilingual-cased, needs a download and is not used)")
+    typer.echo(f"{'system':<28}{'ALL':>7}" + "".join(f"{lang.upper():>7}" for lang in languages) + f"{'words':>7}{'<=80':>7}")
+    for name, scores in (("extractive (default)", mine), ("baseline: first 80 words", base)):
+        per = "".join(f"{scores.by_language[lang].similarity:7.3f}" for lang in languages)
+        typer.echo(f"{name:<28}{scores.similarity:7.3f}{per}{scores.mean_words:7.1f}{100 * scores.share_within_limit:6.1f}%")
+    typer.echo(f"explained {mine.n_documents} documents in {result['seconds']:.1f} s "
+               f"({mine.n_documents / max(result['seconds'], 1e-9):.1f} docs/s)")
 
 
 @app.command()

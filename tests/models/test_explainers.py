@@ -233,3 +233,19 @@ def test_trim_span_never_cuts_inside_a_number_or_a_hyphenated_word():
     text = "The anti-war rally—so the mayor says—was large, loud, and peaceful all day long in the city"
     start, end = trim_span(text, 0, len(text), 12)
     assert set(word_tokens(text[start:end])) <= set(word_tokens(text))
+
+
+def test_evaluate_subtask3_prints_explainer_and_baseline_per_language(semeval_tiny):
+    from typer.testing import CliRunner
+
+    from narrascope.cli import app
+
+    result = CliRunner().invoke(app, ["evaluate", str(semeval_tiny), "--subtask", "3", "--similarity", "token-f1"])
+    assert result.exit_code == 0, result.output
+    lines = {line.split("  ")[0]: line for line in result.output.splitlines()}
+    assert "BERTScore" in result.output
+    for system in ("extractive (default)", "baseline: first 80 words"):
+        values = lines[system].split()[-5:]  # ALL EN PT words <=80
+        assert 0.0 <= float(values[0]) <= 1.0 and values[-1] == "100.0%"
+    bad = CliRunner().invoke(app, ["evaluate", str(semeval_tiny), "--subtask", "3", "--similarity", "bleu"])
+    assert bad.exit_code == 2 and "token-f1" in bad.output
