@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from narrascope.store import open_store
@@ -42,7 +43,8 @@ def client(web_db: Path):  # type: ignore[no-untyped-def]
     store.close()
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -57,7 +59,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     db = build_corpus(tmp_path_factory.mktemp("live") / "corpus.db")
     store = open_store(db)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(store, pipeline=make_pipeline(), token=TOKEN),
                                            host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -65,7 +67,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     deadline = time.monotonic() + 30
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    base = f"http://127.0.0.1:{port}"
+    httpx.get(base + "/", timeout=120)  # warm up (imports, template compilation) before a browser waits on it
+    yield base
     server.should_exit = True
     thread.join(timeout=10)
     store.close()

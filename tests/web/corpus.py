@@ -66,7 +66,7 @@ def build_corpus(path: Path) -> Path:
     ev = Evidence(s, s + len(claim), claim, 0.95)
     first = Evidence(0, star_text.index("\n"), star_text[: star_text.index("\n")], 0.8)
     star = Document(id="star/article 1", text=star_text, title="Who is fighting near the front", outlet=OUTLETS[0],
-                    published="2024-04-08", language="en", url="https://news.example/star")
+                    published="2024-04-10", language="en", url="https://news.example/star")
     washington = star_text.index("Washington")
     star_analysis = Analysis(
         document_id=star.id, language="en", title=star.title,
@@ -83,7 +83,7 @@ def build_corpus(path: Path) -> Path:
         store.add_documents(docs + [star, copy])
         store.add_analyses(analyses + [star_analysis, Analysis(copy.id, "en", copy.title, narratives=[LabelScore(BLAME, 0.9, [ev])])])
         store.add_duplicates([Duplicate(copy.id, star.id, 0.97)])
-        story = Storyline("s-front", "Officers near the front", size=3, first_seen="2024-04-07", last_seen="2024-04-09",
+        story = Storyline("s-front", "Officers near the front", size=3, first_seen="2024-04-09", last_seen="2024-04-10",
                           centroid=[0.1, 0.2])
         store.save_storyline(story)
         store.assign_storyline([star.id, copy.id, docs[-1].id], story.id)

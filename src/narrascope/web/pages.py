@@ -20,6 +20,7 @@ from markupsafe import Markup
 from pydantic import ValidationError
 
 from narrascope.documents import Analysis, Document
+from narrascope.errors import NarrascopeError
 from narrascope.store.base import DocumentQuery
 from narrascope.taxonomy import OTHER, load_default_taxonomy
 from narrascope.web.api import build_query, check_period, run_query, storyline_documents
@@ -244,10 +245,14 @@ def analyze_submit(
         return _render(request, "analyze.html", status=403, form=form, errors=[reason], writes=bool(state.token))
     doc = item.to_document()
     doc.source = "web form"
-    analysis = state.analyze([doc])[0]
+    try:
+        analysis = state.analyze([doc])[0]
+    except (NarrascopeError, ImportError, OSError) as exc:
+        raise HTTPException(503, f"The analysis is unavailable on this server: {exc}") from None
     note = "Not saved: analysed for this page only."
     if save:
         stored = state.save([(doc, analysis)])
         note = "Saved to the corpus." if stored else "Not saved: the same text or URL is already in the corpus."
-    return _render(request, "analyzed.html", **_article_context(doc, analysis), copies=[], note=note,
-                   saved=bool(save) and "Saved" in note)
+    saved = note.startswith("Saved")
+    return _render(request, "analyzed.html", **_article_context(doc, analysis), copies=[], note=note, saved=saved,
+                   transient=not saved)
