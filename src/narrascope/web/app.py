@@ -13,6 +13,7 @@ from __future__ import annotations
 import hmac
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -207,7 +208,9 @@ def create_app(store: Store, pipeline: Any = None, token: str | None = None,
 
     @app.middleware("http")
     async def _headers(request: Request, call_next: Any) -> Any:
+        start = time.perf_counter()
         response = await call_next(request)
+        response.headers["server-timing"] = f"app;dur={(time.perf_counter() - start) * 1000:.1f}"
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response
