@@ -3,7 +3,7 @@
 ``EntityFramer`` follows the scikit-learn contract. Each example is one mention in context: the words around the
 mention (a character window clipped to whole words), the mention string itself (character n-grams), the role
 frequencies of that name in the training data (``NamePriors``) and, when known, the document's narratives.
-One-vs-rest logistic regressions score the main role (Protagonist / Antagonist / Innocent) and the 22 fine roles;
+Ridge heads score the main role (Protagonist / Antagonist / Innocent) and the 22 fine roles;
 the prediction keeps the fine roles of the predicted main role whose probability clears ``fine_threshold`` (at least
 the best one).
 """
@@ -116,26 +116,26 @@ class NamePriors:
 
 @framers.register("tfidf")
 class EntityFramer:
-    """Classify mentions in context into a main role and fine roles (TF-IDF + name priors + logistic regression).
+    """Classify mentions in context into a main role and fine roles (TF-IDF + name priors + ridge heads).
 
-    One-vs-rest logistic regressions score the main roles; for each fine role, a logistic regression trained on the
-    mentions of its main role scores it. The prediction keeps the best fine role of the predicted main role and any
-    other whose probability reaches ``fine_threshold``.
+    Ridge regressions on one-hot targets (sparse LSQR; CPU-light) score the main roles (classes balanced) and,
+    trained on the mentions of each main role, its fine roles. The prediction keeps the best fine role of the predicted main role and any other whose
+    score reaches ``fine_threshold``.
     """
 
     def __init__(
-        self, window: int = 200, C: float = 4.0, fine_C: float = 4.0, fine_threshold: float = 0.45,
+        self, window: int = 200, alpha: float = 1.0, fine_alpha: float = 1.0, fine_threshold: float = 0.45,
         max_features: int = 20000, prior_weight: float = 1.0,
     ) -> None:
         self.window = window
-        self.C = C
-        self.fine_C = fine_C
+        self.alpha = alpha
+        self.fine_alpha = fine_alpha
         self.fine_threshold = fine_threshold
         self.max_features = max_features
         self.prior_weight = prior_weight
 
     def _config(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("window", "C", "fine_C", "fine_threshold", "max_features", "prior_weight")}
+        return {k: getattr(self, k) for k in ("window", "alpha", "fine_alpha", "fine_threshold", "max_features", "prior_weight")}
 
     # --- features -------------------------------------------------------------------------------------------------
     def _features(self, contexts: Sequence[MentionContext], labels: Sequence[tuple[str, Sequence[str]]] | None = None) -> Any:
@@ -168,41 +168,29 @@ class EntityFramer:
             raise ModelError(f"EntityFramer.fit: roles not in the taxonomy: {', '.join(sorted(unknown))}")
         X = self._features(contexts, labels)
         mains = [main for main, _ in labels]
-        # liblinear one-vs-rest heads: fast on sparse text features
         self.main_classes_ = [m for m in MAIN_ROLES if m in set(mains)]
-        self.main_coef_ = np.zeros((len(self.main_classes_), X.shape[1]), dtype=np.float32)
-        self.main_intercept_ = np.zeros(len(self.main_classes_), dtype=np.float32)
-        for k, main in enumerate(self.main_classes_):
-            y = np.array([m == main for m in mains], dtype=int)
-            self.main_coef_[k], self.main_intercept_[k] = self._binary_head(X, y, self.C, "balanced")
-        # fine heads: for each main role, one binary model per fine role, trained on the mentions with that main role
+        # main role: one-hot targets, classes balanced by sample weights
+        Y = np.array([[m == c for c in self.main_classes_] for m in mains], dtype=np.float64)
+        weights = (len(mains) / (len(self.main_classes_) * Y.sum(axis=0)))[Y.argmax(axis=1)]
+        self.main_coef_, self.main_intercept_ = _ridge(X, Y, self.alpha, weights)
+        # fine roles: for each main role, ridge heads over its fine roles trained on the mentions with that main role
         self.fine_coef_ = np.zeros((len(self.fine_roles_), X.shape[1]), dtype=np.float32)
-        self.fine_intercept_ = np.full(len(self.fine_roles_), -10.0, dtype=np.float32)
-        for j, role in enumerate(self.fine_roles_):
-            rows = [i for i, m in enumerate(mains) if m == self.role_main_[role]]
-            y = np.array([role in labels[i][1] for i in rows], dtype=int)
-            if rows:
-                self.fine_coef_[j], self.fine_intercept_[j] = self._binary_head(X[rows], y, self.fine_C, None)
+        self.fine_intercept_ = np.zeros(len(self.fine_roles_), dtype=np.float32)
+        for main in self.main_classes_:
+            rows = np.array([i for i, m in enumerate(mains) if m == main])
+            cols = [j for j, r in enumerate(self.fine_roles_) if self.role_main_[r] == main]
+            Y = np.array([[self.fine_roles_[j] in labels[i][1] for j in cols] for i in rows], dtype=np.float64)
+            self.fine_coef_[cols], self.fine_intercept_[cols] = _ridge(X[rows], Y, self.fine_alpha)
         return self
 
-    @staticmethod
-    def _binary_head(X: Any, y: np.ndarray, C: float, class_weight: str | None) -> tuple[np.ndarray, float]:
-        """Weights and bias of a logistic regression of ``y`` (a constant head when ``y`` has one value)."""
-        from sklearn.linear_model import LogisticRegression
-
-        if y.min() == y.max():
-            return np.zeros(X.shape[1]), 10.0 if y[0] else -10.0
-        model = LogisticRegression(C=C, solver="liblinear", class_weight=class_weight).fit(X, y)
-        return model.coef_[0], float(model.intercept_[0])
-
     def predict_proba(self, contexts: Sequence[MentionContext]) -> tuple[np.ndarray, np.ndarray]:
-        """``(main, fine)``: ``(n, 3)`` main-role probabilities (order ``classes_``, summing to 1) and ``(n, 22)``
-        fine-role probabilities (order ``fine_roles_``), each given that its own main role applies."""
+        """``(main, fine)`` scores in [0, 1]: ``(n, 3)`` over main roles (order ``classes_``, rows sum to 1) and
+        ``(n, 22)`` over fine roles (order ``fine_roles_``), each given that its own main role applies."""
         self._check_fitted()
         X = self._features(contexts)
-        main = _sigmoid(np.asarray(X @ self.main_coef_.T) + self.main_intercept_)
+        main = np.clip(np.asarray(X @ self.main_coef_.T) + self.main_intercept_, 1e-3, 1.0)
         main /= main.sum(axis=1, keepdims=True)
-        fine = _sigmoid(np.asarray(X @ self.fine_coef_.T) + self.fine_intercept_)
+        fine = np.clip(np.asarray(X @ self.fine_coef_.T) + self.fine_intercept_, 0.0, 1.0)
         return main, fine
 
     @property
@@ -295,8 +283,13 @@ _CONTEXT_TFIDF: dict[str, Any] = {"ngram_range": (1, 2), "min_df": 2, "sublinear
 _NAME_TFIDF: dict[str, Any] = {"analyzer": "char_wb", "ngram_range": (2, 4), "min_df": 2, "max_features": 8000}
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+def _ridge(X: Any, Y: np.ndarray, alpha: float, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Multi-target ridge regression (sparse LSQR, cheap on CPU): ``(coef (targets, features), intercept)``."""
+    from sklearn.linear_model import Ridge
+
+    model = Ridge(alpha=alpha, solver="lsqr", tol=1e-3, max_iter=100).fit(X, Y, sample_weight=weights)
+    coef, intercept = np.atleast_2d(model.coef_), np.atleast_1d(model.intercept_)
+    return coef.astype(np.float32), intercept.astype(np.float32)
 
 
 def _vocabulary(vectorizer: Any) -> list[str]:
