@@ -110,7 +110,7 @@ def test_semeval_to_stdout(test_data: Path, fake_narratives: None) -> None:
     [
         (["--steps", "language,no-such-step"], "unknown step 'no-such-step'; available:"),
         (["--format", "xml"], "unknown --format 'xml'"),
-        (["--format", "semeval"], "--format semeval needs the 'narratives' step"),
+        (["--format", "semeval", "--steps", "language"], "--format semeval needs the 'narratives' step"),
         (["--steps", " , "], "--steps is empty"),
     ],
 )

@@ -19,7 +19,7 @@ from narrascope.registry import steps as step_registry
 
 log = logging.getLogger(__name__)
 
-DEFAULT_STEPS = ("language",)
+DEFAULT_STEPS = ("language", "narratives", "explain")
 
 
 class Step(Protocol):
