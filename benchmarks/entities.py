@@ -97,8 +97,8 @@ Reproduce: `python benchmarks/entities.py --part framer --save-framer src/narras
 
 ## Limits
 Scores are on gold mentions; in `narrascope analyze` the mentions come from NER + gazetteer, which find names the
-annotators did not frame, and every found mention gets a role. English is the weakest language (fewest
-mentions per distinct context; the issue's targets there, main-role accuracy 0.75 and EMR 0.40, are not met). The document's narratives are not used (trained
+annotators did not frame, and every found mention gets a role. English is the weakest language in CV (the issue's
+targets there, main-role accuracy 0.75 and EMR 0.40, are not met). The document's narratives are not used (trained
 without them).
 """
 
