@@ -104,3 +104,9 @@ def test_spacy_finds_english_entities_and_natasha_russian_ones() -> None:
     found_ru = find_mentions(ru, "ru")
     assert any(m.source == "natasha" for m in found_ru)
     assert {m.entity for m in found_ru} >= {"Vladimir Putin", "NATO", "United States"}
+
+
+def test_titles_are_dropped_from_entity_keys() -> None:
+    mentions = [FoundMention(0, 24, "President Vladimir Putin"), FoundMention(30, 40, "Mr. Kvell")]
+    assign_entities(mentions, ALIASES)
+    assert [m.entity for m in mentions] == ["Vladimir Putin", "Kvell"]

@@ -172,10 +172,12 @@ def merge_mentions(mentions: Sequence[FoundMention]) -> list[FoundMention]:
 
 
 def _clean(text: str) -> str:
-    """A display name: whitespace collapsed, a leading English article and a trailing possessive removed."""
+    """A display name: whitespace collapsed; a leading English article, titles and a trailing possessive removed."""
     name = " ".join(text.split()).strip(" .,;:\"'«»“”()")
     if name.lower().startswith("the ") and len(name) > 4:
         name = name[4:]
+    while " " in name and name.split(" ", 1)[0].lower().rstrip(".") in _TITLES:
+        name = name.split(" ", 1)[1]
     for suffix in ("'s", "’s"):
         if name.endswith(suffix):
             name = name[: -len(suffix)]
