@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 
 from narrascope.documents import Document
-from narrascope.models.narratives import NarrativeClassifier, TermCounts, count_terms
+from narrascope.models.narratives import NarrativeClassifier, TermCounts, count_terms, label_sets
 from narrascope.semeval.io import NarrativeAnnotation, SemevalCorpus
 from narrascope.semeval.metrics import score_subtask2
+from narrascope.taxonomy import load_default_taxonomy
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ def cross_validate_narratives(
 ) -> CVResult:
     """K-fold CV (split by document id, stratified by language) of the narrative classifier on ``corpus``."""
     ids, docs, languages, fold_index = _split(corpus, folds, seed)
-    oof = _out_of_fold(corpus, ids, docs, fold_index, make_model, progress)
+    oof = _out_of_fold(corpus, ids, _count(docs, make_model), fold_index, make_model, progress)
     return _cv_result(corpus, ids, languages, fold_index, oof, _decoder(corpus, make_model))
 
 
@@ -133,12 +134,11 @@ def _count(docs: list[Document], make_model: Callable[[], NarrativeClassifier]) 
     return count_terms([probe._text(d) for d in docs], blocks=probe.blocks)
 
 
-def _out_of_fold(corpus: SemevalCorpus, ids: list[str], docs: list[Document] | TermCounts, fold_index: list[np.ndarray],
+def _out_of_fold(corpus: SemevalCorpus, ids: list[str], counts: TermCounts, fold_index: list[np.ndarray],
                  make_model: Callable[[], NarrativeClassifier],
                  progress: Callable[[str], Any] | None) -> tuple[np.ndarray, np.ndarray]:
-    """Out-of-fold probabilities over all labels of the corpus. The corpus is counted once; each fold's model picks
-    its vocabulary and IDF from its own training rows (``fit_counts``), so no test document leaks into training."""
-    counts = docs if isinstance(docs, TermCounts) else _count(docs, make_model)
+    """Out-of-fold probabilities over all labels of the corpus, from ``counts`` of the whole corpus; each fold's
+    model picks its vocabulary and IDF from its own training rows (``fit_counts``), so no test document leaks in."""
     coarse_labels, fine_labels = _all_labels(corpus)
     coarse_oof = np.zeros((len(ids), len(coarse_labels)), dtype=np.float32)
     fine_oof = np.zeros((len(ids), len(fine_labels)), dtype=np.float32)
@@ -161,11 +161,7 @@ def _decoder(corpus: SemevalCorpus, make_model: Callable[[], NarrativeClassifier
 
 
 def _all_labels(corpus: SemevalCorpus) -> tuple[list[str], list[str]]:
-    probe = NarrativeClassifier()
-    known = set(probe.taxonomy.coarse_labels) | set(probe.taxonomy.fine_labels)
-    coarse = sorted({l for a in corpus.narratives.values() for l in a.narratives if l in known})
-    fine = sorted({l for a in corpus.narratives.values() for l in a.subnarratives if l in known and l != "Other"})
-    return coarse, fine
+    return label_sets(corpus.narratives.values(), load_default_taxonomy())
 
 
 def _expand(probs: np.ndarray, labels: list[str], all_labels: list[str]) -> np.ndarray:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,22 +71,27 @@ class TermCounts:
         return TermCounts(matrices, terms)
 
 
-def count_terms(texts: Sequence[str], vocabularies: dict[str, list[str]] | None = None,
-                blocks: Sequence[str] = ("word", "char")) -> TermCounts:
-    """Count the n-grams of ``texts``: over ``vocabularies`` when given, else over every term in ≥ ``MIN_DF`` texts."""
+def count_terms(texts: Sequence[str], blocks: Sequence[str] = ("word", "char")) -> TermCounts:
+    """Count every n-gram of each block that occurs in at least ``MIN_DF`` of ``texts`` (the open vocabulary that
+    ``NarrativeClassifier.fit_counts`` selects from; a fitted model counts over its own vocabulary with ``count``)."""
     from sklearn.feature_extraction.text import CountVectorizer
 
     matrices, terms = {}, {}
-    for block in (vocabularies or {b: None for b in blocks}):
-        vocabulary = vocabularies[block] if vocabularies else None
-        if vocabulary is not None and not vocabulary:
-            matrices[block], terms[block] = sparse.csr_matrix((len(texts), 0), dtype=np.float32), []
-            continue
-        vectorizer = CountVectorizer(**BLOCKS[block], vocabulary=vocabulary, dtype=np.float32,
-                                     min_df=1 if vocabulary else min(MIN_DF[block], max(1, len(texts))))
+    for block in blocks:
+        vectorizer = CountVectorizer(**BLOCKS[block], dtype=np.float32, min_df=min(MIN_DF[block], max(1, len(texts))))
         matrices[block] = vectorizer.fit_transform(texts).tocsr()
-        terms[block] = list(vocabulary) if vocabulary else list(vectorizer.get_feature_names_out())
+        terms[block] = list(vectorizer.get_feature_names_out())
     return TermCounts(matrices, terms)
+
+
+def label_sets(annotations: Iterable[NarrativeAnnotation], taxonomy: Taxonomy) -> tuple[list[str], list[str]]:
+    """The coarse and fine taxonomy labels used in ``annotations`` (sorted), the heads a model trained on them has;
+    the bare ``Other`` is a coarse head only."""
+    annotations = list(annotations)
+    known = set(taxonomy.coarse_labels) | set(taxonomy.fine_labels)
+    coarse = sorted({label for a in annotations for label in a.narratives if label in known})
+    fine = sorted({label for a in annotations for label in a.subnarratives if label in known and label != OTHER})
+    return coarse, fine
 
 
 @dataclass
@@ -178,10 +183,7 @@ class NarrativeClassifier:
         if counts.n != len(annotations) or not annotations:
             raise ModelError("fit needs as many annotations as documents, and at least one document")
         X = self._tfidf(self._select(counts))
-        known = set(self.taxonomy.coarse_labels) | set(self.taxonomy.fine_labels)
-        self.coarse_labels_ = sorted({label for a in annotations for label in a.narratives if label in known})
-        self.fine_labels_ = sorted({label for a in annotations for label in a.subnarratives
-                                    if label in known and label != OTHER})
+        self.coarse_labels_, self.fine_labels_ = label_sets(annotations, self.taxonomy)
         Y = np.array([[label in a.narratives for label in self.coarse_labels_]
                       + [label in a.subnarratives for label in self.fine_labels_] for a in annotations], dtype=np.float64)
         W, b = _ridge(X, Y, self.alpha)
