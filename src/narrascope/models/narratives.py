@@ -34,6 +34,7 @@ from scipy import sparse
 
 from narrascope.documents import Document, Evidence, LabelScore
 from narrascope.errors import ModelError
+from narrascope.models.features import BLOCKS, MIN_DF, TermCounter, TermCounts, count_terms, sublinear_tfidf
 from narrascope.semeval.io import NarrativeAnnotation
 from narrascope.sentences import split_sentences
 from narrascope.taxonomy import OTHER, Taxonomy, load_default_taxonomy
@@ -41,47 +42,6 @@ from narrascope.taxonomy import OTHER, Taxonomy, load_default_taxonomy
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL_DIR = Path(__file__).parent / "default"
-BLOCKS: dict[str, dict[str, Any]] = {
-    "word": {"ngram_range": (1, 2)},
-    "char": {"analyzer": "char_wb", "ngram_range": (2, 5)},
-}
-MIN_DF = {"word": 2, "char": 3}
-
-
-@dataclass
-class TermCounts:
-    """Raw term counts of some texts, one sparse matrix and vocabulary per feature block ("word", "char")."""
-
-    matrices: dict[str, sparse.csr_matrix]
-    terms: dict[str, list[str]]
-
-    @property
-    def n(self) -> int:
-        return next(iter(self.matrices.values())).shape[0]
-
-    def rows(self, index: Sequence[int] | np.ndarray) -> TermCounts:
-        return TermCounts({b: m[np.asarray(index)] for b, m in self.matrices.items()}, self.terms)
-
-    def project(self, terms: dict[str, list[str]]) -> TermCounts:
-        """The same counts restricted to (and ordered as) ``terms``; every term must be in this vocabulary."""
-        matrices = {}
-        for block, wanted in terms.items():
-            position = {t: j for j, t in enumerate(self.terms[block])}
-            matrices[block] = self.matrices[block][:, [position[t] for t in wanted]].tocsr()
-        return TermCounts(matrices, terms)
-
-
-def count_terms(texts: Sequence[str], blocks: Sequence[str] = ("word", "char")) -> TermCounts:
-    """Count every n-gram of each block that occurs in at least ``MIN_DF`` of ``texts`` (the open vocabulary that
-    ``NarrativeClassifier.fit_counts`` selects from; a fitted model counts over its own vocabulary with ``count``)."""
-    from sklearn.feature_extraction.text import CountVectorizer
-
-    matrices, terms = {}, {}
-    for block in blocks:
-        vectorizer = CountVectorizer(**BLOCKS[block], dtype=np.float32, min_df=min(MIN_DF[block], max(1, len(texts))))
-        matrices[block] = vectorizer.fit_transform(texts).tocsr()
-        terms[block] = list(vectorizer.get_feature_names_out())
-    return TermCounts(matrices, terms)
 
 
 def label_sets(annotations: Iterable[NarrativeAnnotation], taxonomy: Taxonomy) -> tuple[list[str], list[str]]:
@@ -131,36 +91,28 @@ class NarrativeClassifier:
         return tuple(b for b in BLOCKS if getattr(self, f"{b}_features") > 0)
 
     def count(self, texts: Sequence[str]) -> TermCounts:
-        """Counts of ``texts`` over the fitted vocabulary (vectorisers built once per model)."""
-        from sklearn.feature_extraction.text import CountVectorizer
+        """Counts of ``texts`` over the fitted vocabulary."""
+        return self.counter.count(texts)[0]
 
-        if getattr(self, "_vectorizers", None) is None:
-            self._vectorizers = {
-                b: CountVectorizer(**BLOCKS[b], vocabulary=terms, dtype=np.float32).fit([]) if terms else None
-                for b, terms in self.terms_.items()
-            }
-        matrices = {
-            b: v.transform(texts).tocsr() if v is not None else sparse.csr_matrix((len(texts), 0), dtype=np.float32)
-            for b, v in self._vectorizers.items()
-        }
-        return TermCounts(matrices, self.terms_)
+    @property
+    def counter(self) -> TermCounter:
+        if getattr(self, "_counter", None) is None:
+            self._counter = TermCounter(self.terms_)
+        return self._counter
+
+    def _blocks_tfidf(self, counts: TermCounts) -> dict[str, sparse.csr_matrix]:
+        """Sublinear TF × IDF of each block, L2-normalised per block (as scikit-learn's TfidfVectorizer)."""
+        return {block: sublinear_tfidf(counts.matrices[block], self.idf_[block]) for block in self.terms_}
 
     def _tfidf(self, counts: TermCounts) -> sparse.csr_matrix:
-        """Sublinear TF × IDF, each block L2-normalised (as scikit-learn's TfidfVectorizer), blocks side by side."""
-        from sklearn.preprocessing import normalize
-
-        parts = []
-        for block in self.terms_:
-            X = counts.matrices[block].astype(np.float32, copy=True)
-            X.data = 1.0 + np.log(X.data)
-            parts.append(normalize(X.multiply(self.idf_[block]).tocsr()))
-        return sparse.hstack(parts, format="csr", dtype=np.float32)
+        """The blocks' TF-IDF side by side: the design matrix of the heads."""
+        return sparse.hstack(list(self._blocks_tfidf(counts).values()), format="csr", dtype=np.float32)
 
     def _select(self, counts: TermCounts) -> TermCounts:
         """Pick each block's vocabulary (document frequency within [min_df, max_df], most frequent first) and IDF."""
         n = counts.n
         self.terms_, self.idf_ = {}, {}
-        self._vectorizers = None
+        self._counter = self._split = None
         for block in self.blocks:
             df = np.asarray((counts.matrices[block] > 0).sum(axis=0)).ravel()
             keep = np.flatnonzero((df >= MIN_DF[block]) & (df <= max(self.max_df * n, MIN_DF[block])))
@@ -199,6 +151,18 @@ class NarrativeClassifier:
     def _raw_scores(self, X: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
         return np.asarray(X @ self.coarse_W_.T + self.coarse_b_), np.asarray(X @ self.fine_W_.T + self.fine_b_)
 
+    def _block_scores(self, counts: TermCounts) -> tuple[np.ndarray, np.ndarray]:
+        """``_raw_scores`` of counts, block by block (no stacked design matrix)."""
+        if getattr(self, "_split", None) is None:
+            W = np.vstack([self.coarse_W_, self.fine_W_])
+            bounds = np.cumsum([0] + [len(t) for t in self.terms_.values()])
+            self._split = {b: np.ascontiguousarray(W[:, bounds[i]:bounds[i + 1]].T) for i, b in enumerate(self.terms_)}
+        scores = np.zeros((counts.n, len(self.coarse_labels_) + len(self.fine_labels_)), dtype=np.float32)
+        for block, X in self._blocks_tfidf(counts).items():
+            scores += X @ self._split[block]
+        split = len(self.coarse_labels_)
+        return scores[:, :split] + self.coarse_b_, scores[:, split:] + self.fine_b_
+
     def _scores(self, X: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
         coarse, fine = self._raw_scores(X)
         return np.clip(coarse, 0.0, 1.0), np.clip(fine, 0.0, 1.0)
@@ -211,7 +175,8 @@ class NarrativeClassifier:
     def predict_proba(self, documents: Sequence[Document]) -> tuple[np.ndarray, np.ndarray]:
         """Scores in [0, 1], ``(n, len(coarse_labels_))`` and ``(n, len(fine_labels_))``."""
         self._check_fitted()
-        return self._scores(self._tfidf(self.count([self._text(d) for d in documents])))
+        coarse, fine = self._block_scores(self.count([self._text(d) for d in documents]))
+        return np.clip(coarse, 0.0, 1.0), np.clip(fine, 0.0, 1.0)
 
     def _label_maps(self) -> tuple[dict[str, str], dict[str, str]]:
         """Domain of every coarse and fine label, parent narrative of every fine label (cached: decode is hot in CV)."""
@@ -275,12 +240,13 @@ class NarrativeClassifier:
         results = []
         coarse_index = {label: i for i, label in enumerate(self.coarse_labels_)}
         fine_index = {label: i for i, label in enumerate(self.fine_labels_)}
-        all_sentences = [[s for s in split_sentences(self._text(doc)) if len(s.text) >= 20] for doc in documents]
-        flat = [s.text for sentences in all_sentences for s in sentences]
-        if flat:
-            flat_coarse, flat_fine = self._raw_scores(self._tfidf(self.count(flat)))
+        texts = [self._text(doc) for doc in documents]
+        all_sentences = [[s for s in split_sentences(text) if len(s.text) >= 20] for text in texts]
+        doc_counts, span_counts = self.counter.count(texts, [[(s.start, s.end) for s in ss] for ss in all_sentences])
+        coarse_p, fine_p = (np.clip(p, 0.0, 1.0) for p in self._block_scores(doc_counts))
+        flat_coarse, flat_fine = self._block_scores(span_counts)
         offset = 0
-        for doc, prediction, sentences in zip(documents, self.predict(documents), all_sentences):
+        for prediction, sentences in zip((self.decode(c, f) for c, f in zip(coarse_p, fine_p)), all_sentences):
             if sentences:
                 s_coarse = flat_coarse[offset : offset + len(sentences)]
                 s_fine = flat_fine[offset : offset + len(sentences)]
@@ -320,7 +286,9 @@ class NarrativeClassifier:
         (path / "config.json").write_text(json.dumps(config, ensure_ascii=False, indent=2), encoding="utf-8")
         arrays: dict[str, np.ndarray] = {}
         for block in self.terms_:
-            arrays[f"{block}_terms"] = np.array(self.terms_[block], dtype=str)
+            # one UTF-8 buffer, newline-separated (no term contains whitespace other than single spaces): loads in
+            # milliseconds where an array of 60k Python strings takes seconds
+            arrays[f"{block}_vocab"] = np.frombuffer("\n".join(self.terms_[block]).encode("utf-8"), dtype=np.uint8)
             arrays[f"{block}_idf"] = self.idf_[block]
         for name in ("coarse", "fine"):
             W = getattr(self, f"{name}_W_")
@@ -342,7 +310,7 @@ class NarrativeClassifier:
             model = cls(**{k: config[k] for k in cls().config() if k in config})
             model.coarse_labels_ = list(config["coarse_labels"])
             model.fine_labels_ = list(config["fine_labels"])
-            model.terms_ = {b: arrays[f"{b}_terms"].tolist() for b in config["blocks"]}
+            model.terms_ = {b: _vocabulary(arrays, b) for b in config["blocks"]}
             model.idf_ = {b: arrays[f"{b}_idf"].astype(np.float32) for b in config["blocks"]}
             for name in ("coarse", "fine"):
                 W = arrays[f"{name}_W"].astype(np.float32) * arrays[f"{name}_scale"][:, None]
@@ -351,6 +319,13 @@ class NarrativeClassifier:
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"{path}: not a narrascope narrative model ({exc}); train one with `narrascope train`") from exc
         return model
+
+
+def _vocabulary(arrays: Any, block: str) -> list[str]:
+    if f"{block}_vocab" in arrays:
+        buffer = arrays[f"{block}_vocab"].tobytes().decode("utf-8")
+        return buffer.split("\n") if buffer else []
+    return arrays[f"{block}_terms"].tolist()  # models saved before the vocabulary buffer
 
 
 def _ridge(X: sparse.csr_matrix, Y: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
