@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,7 @@ from narrascope.taxonomy import load_default_taxonomy
 
 log = logging.getLogger(__name__)
 
+MIN_LANGUAGE_DOCUMENTS = 100  # a language gets its own thresholds when tuned on at least this many documents
 THRESHOLD_GRID = {
     "coarse_threshold": (0.3, 0.4, 0.5, 0.6),
     "fine_threshold": (0.1, 0.15, 0.2, 0.25, 0.3, 0.4),
@@ -48,7 +49,7 @@ class CVResult:
     """Per-fold official scores, overall and by language; ``table()`` renders mean ± std."""
 
     folds: list[dict[str, dict[str, float]]] = field(default_factory=list)
-    thresholds: list[dict[str, float]] = field(default_factory=list)
+    thresholds: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, dict[str, tuple[float, float]]]:
         groups = sorted({g for fold in self.folds for g in fold}, key=lambda g: (g == "ALL", g))
@@ -70,7 +71,7 @@ class CVResult:
 
 def _score(model: NarrativeClassifier, probs: tuple[np.ndarray, np.ndarray], ids: list[str],
            gold: dict[str, NarrativeAnnotation], languages: dict[str, str]) -> dict[str, dict[str, float]]:
-    pred = {i: model.decode(c, f).annotation(i) for i, c, f in zip(ids, probs[0], probs[1])}
+    pred = {i: model.decode(c, f, languages[i]).annotation(i) for i, c, f in zip(ids, probs[0], probs[1])}
     scores = score_subtask2({i: gold[i] for i in ids}, pred, languages={i: languages[i] for i in ids})
     result = {"ALL": {"coarse": scores.coarse, "fine": scores.fine}}
     for lang, s in scores.by_language.items():
@@ -79,21 +80,35 @@ def _score(model: NarrativeClassifier, probs: tuple[np.ndarray, np.ndarray], ids
 
 
 def tune_thresholds(model: NarrativeClassifier, probs: tuple[np.ndarray, np.ndarray], ids: list[str],
-                    gold: dict[str, NarrativeAnnotation]) -> dict[str, float]:
-    """The grid point of ``THRESHOLD_GRID`` maximising official fine F1 (ties: coarse) on the given predictions."""
-    best: tuple[float, float] = (-1.0, -1.0)
-    best_params: dict[str, float] = {}
-    for values in itertools.product(*THRESHOLD_GRID.values()):
-        params = dict(zip(THRESHOLD_GRID, values))
+                    gold: dict[str, NarrativeAnnotation], languages: Mapping[str, str] | None = None,
+                    min_documents: int = MIN_LANGUAGE_DOCUMENTS) -> dict[str, Any]:
+    """Set ``model``'s thresholds to the grid point of ``THRESHOLD_GRID`` maximising official fine F1 (ties: coarse)
+    on the given predictions: globally, and for each language of ``languages`` with at least ``min_documents``
+    documents (``model.language_thresholds``). Returns ``{"global": {...}, "languages": {lang: {...}}}``."""
+    grid = [dict(zip(THRESHOLD_GRID, values)) for values in itertools.product(*THRESHOLD_GRID.values())]
+    decoded = []  # every document decoded at every grid point, once
+    for params in grid:
+        model.language_thresholds = {}
         for key, value in params.items():
             setattr(model, key, value)
-        pred = {i: model.decode(c, f).annotation(i) for i, c, f in zip(ids, probs[0], probs[1])}
-        s = score_subtask2({i: gold[i] for i in ids}, pred)
-        if (s.fine, s.coarse) > best:
-            best, best_params = (s.fine, s.coarse), params
-    for key, value in best_params.items():
+        decoded.append([model.decode(c, f).annotation(i) for i, c, f in zip(ids, probs[0], probs[1])])
+
+    def best(rows: list[int]) -> dict[str, float]:
+        truth = {ids[r]: gold[ids[r]] for r in rows}
+        scores = [score_subtask2(truth, {ids[r]: decoded[g][r] for r in rows}) for g in range(len(grid))]
+        return grid[max(range(len(grid)), key=lambda g: (scores[g].fine, scores[g].coarse, -g))]
+
+    chosen = best(list(range(len(ids))))
+    per_language: dict[str, dict[str, float]] = {}
+    if languages:
+        groups: dict[str, list[int]] = {}
+        for r, i in enumerate(ids):
+            groups.setdefault(languages.get(i) or "", []).append(r)
+        per_language = {lang: best(rows) for lang, rows in sorted(groups.items()) if lang and len(rows) >= min_documents}
+    for key, value in chosen.items():
         setattr(model, key, value)
-    return best_params
+    model.language_thresholds = per_language
+    return {"global": chosen, "languages": per_language}
 
 
 def cross_validate_narratives(
@@ -116,7 +131,8 @@ def _cv_result(corpus: SemevalCorpus, ids: list[str], languages: dict[str, str],
     for k, test in enumerate(fold_index):
         others = np.concatenate([fold_index[j] for j in range(len(fold_index)) if j != k])
         other_probs = (oof[0][others], oof[1][others])
-        result.thresholds.append(tune_thresholds(decoder, other_probs, [ids[i] for i in others], corpus.narratives))
+        result.thresholds.append(tune_thresholds(decoder, other_probs, [ids[i] for i in others], corpus.narratives,
+                                                 languages))
         result.folds.append(_score(decoder, (oof[0][test], oof[1][test]), [ids[i] for i in test], corpus.narratives,
                                    languages))
     return result
@@ -179,7 +195,7 @@ def train_narratives(
     make_model: Callable[[], NarrativeClassifier] = NarrativeClassifier,
     seed: int = 0,
     progress: Callable[[str], Any] | None = None,
-) -> tuple[NarrativeClassifier, dict[str, float], CVResult | None]:
+) -> tuple[NarrativeClassifier, dict[str, Any], CVResult | None]:
     """Tune thresholds on K-fold out-of-fold predictions, then fit the final model on every document.
 
     Also returns the cross-validation result of those same out-of-fold predictions (what ``cross_validate_narratives``
@@ -188,13 +204,14 @@ def train_narratives(
     ids, docs, languages, fold_index = _split(corpus, max(folds, 2), seed)
     if folds < 2:
         model = make_model().fit(docs, [corpus.narratives[i] for i in ids])
-        return model, {k: getattr(model, k) for k in THRESHOLD_GRID}, None
+        return model, {"global": {k: getattr(model, k) for k in THRESHOLD_GRID}, "languages": {}}, None
     counts = _count(docs, make_model)
     oof = _out_of_fold(corpus, ids, counts, fold_index, make_model, progress)
     decoder = _decoder(corpus, make_model)
     cv = _cv_result(corpus, ids, languages, fold_index, oof, decoder)
-    thresholds = tune_thresholds(decoder, oof, ids, corpus.narratives)
+    thresholds = tune_thresholds(decoder, oof, ids, corpus.narratives, languages)
     final = make_model().fit_counts(counts, [corpus.narratives[i] for i in ids])
-    for key, value in thresholds.items():
+    for key, value in thresholds["global"].items():
         setattr(final, key, value)
+    final.language_thresholds = thresholds["languages"]
     return final, thresholds, cv

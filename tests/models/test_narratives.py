@@ -172,3 +172,45 @@ def test_cross_validation_reports_official_scores_per_language() -> None:
     # Each test fold holds copies of training texts, so a working model separates the three kinds of article.
     assert summary["ALL"]["coarse"][0] > 0.8
     assert "F1 coarse" in result.table()
+
+
+def test_language_thresholds_override_the_global_ones(fitted: NarrativeClassifier, tmp_path: Path) -> None:
+    coarse = np.zeros(len(fitted.coarse_labels_))
+    fine = np.zeros(len(fitted.fine_labels_))
+    coarse[fitted.coarse_labels_.index(WEST)] = 0.3
+    coarse[fitted.coarse_labels_.index(OTHER)] = 0.1
+    model = NarrativeClassifier.load(_saved(fitted, tmp_path))
+    model.coarse_threshold, model.min_top_prob = 0.4, 0.35
+    model.language_thresholds = {"en": {"min_top_prob": 0.2}}
+    assert model.decode(coarse, fine, "pt").annotation("x").narratives == [OTHER]
+    assert model.decode(coarse, fine, "en").annotation("x").narratives == [WEST]
+    assert model.thresholds("en") == {"coarse_threshold": 0.4, "fine_threshold": model.fine_threshold, "min_top_prob": 0.2}
+    model.save(tmp_path / "again")
+    assert NarrativeClassifier.load(tmp_path / "again").language_thresholds == {"en": {"min_top_prob": 0.2}}
+
+
+def _saved(model: NarrativeClassifier, tmp_path: Path) -> Path:
+    model.save(tmp_path / "m")
+    return tmp_path / "m"
+
+
+def test_thresholds_are_tuned_for_each_language_with_enough_documents(fitted: NarrativeClassifier) -> None:
+    from narrascope.evaluation import tune_thresholds
+
+    # "en" articles with a WEST score of 0.3 are WEST; "pt" articles with the same score are not.
+    n = 12
+    coarse = np.zeros((2 * n, len(fitted.coarse_labels_)), dtype=np.float32)
+    fine = np.zeros((2 * n, len(fitted.fine_labels_)), dtype=np.float32)
+    coarse[:, fitted.coarse_labels_.index(WEST)] = 0.3
+    coarse[:, fitted.coarse_labels_.index(OTHER)] = 0.1
+    ids = [f"d{i}" for i in range(2 * n)]
+    gold = {i: NarrativeAnnotation(i, [WEST], [f"{WEST}: Other"]) if r < n else NarrativeAnnotation(i, [OTHER], [OTHER])
+            for r, i in enumerate(ids)}
+    languages = {i: "en" if r < n else "pt" for r, i in enumerate(ids)}
+    model = NarrativeClassifier(coarse_threshold=0.4)
+    model.coarse_labels_, model.fine_labels_ = fitted.coarse_labels_, fitted.fine_labels_
+    tuned = tune_thresholds(model, (coarse, fine), ids, gold, languages, min_documents=n)
+    assert set(tuned["languages"]) == {"en", "pt"}
+    decoded = {lang: model.decode(coarse[r], fine[r], lang).annotation("x").narratives for lang, r in (("en", 0), ("pt", n))}
+    assert decoded == {"en": [WEST], "pt": [OTHER]}
+    assert tune_thresholds(model, (coarse, fine), ids, gold, languages, min_documents=n + 1)["languages"] == {}

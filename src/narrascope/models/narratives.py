@@ -15,6 +15,9 @@ probabilities. Decoding respects the taxonomy:
 4. nothing predicted → the bare ``Other``, unless the best narrative beats ``Other`` and ``min_top_prob``: F1-samples
    rewards a plausible label.
 
+The three thresholds are tuned by cross-validation, globally and for each language with enough training documents
+(``language_thresholds``); a document is decoded with its language's thresholds.
+
 Training works on raw term counts (``TermCounts``) so that cross-validation counts the corpus once and each fold picks
 its vocabulary and IDF from its own training rows only. Evidence: each sentence is scored with the same linear heads
 as the document; the top sentences per label are kept.
@@ -42,6 +45,7 @@ from narrascope.taxonomy import OTHER, Taxonomy, load_default_taxonomy
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL_DIR = Path(__file__).parent / "default"
+THRESHOLD_KEYS = ("coarse_threshold", "fine_threshold", "min_top_prob")
 
 
 def label_sets(annotations: Iterable[NarrativeAnnotation], taxonomy: Taxonomy) -> tuple[list[str], list[str]]:
@@ -79,6 +83,8 @@ class NarrativeClassifier:
     min_top_prob: float = 0.25
     max_chars: int = 20000
     evidence_sentences: int = 2
+    # per-language overrides of coarse_threshold / fine_threshold / min_top_prob, e.g. {"en": {"fine_threshold": 0.2}}
+    language_thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
     taxonomy: Taxonomy = field(default_factory=load_default_taxonomy, repr=False)
 
     # ---- features -------------------------------------------------------------------------------------------------
@@ -189,8 +195,16 @@ class NarrativeClassifier:
             self._maps_key = key
         return self._maps
 
-    def decode(self, coarse_p: np.ndarray, fine_p: np.ndarray) -> Prediction:
-        """Turn one document's probabilities into taxonomy-consistent labels (rules in the module docstring)."""
+    def thresholds(self, language: str | None = None) -> dict[str, float]:
+        """The decision thresholds applied to a document in ``language`` (its overrides, else the global ones)."""
+        own = self.language_thresholds.get(language or "", {})
+        return {k: own.get(k, getattr(self, k)) for k in THRESHOLD_KEYS}
+
+    def decode(self, coarse_p: np.ndarray, fine_p: np.ndarray, language: str | None = None) -> Prediction:
+        """Turn one document's probabilities into taxonomy-consistent labels (rules in the module docstring), with
+        the thresholds of its ``language``."""
+        t = self.thresholds(language)
+        coarse_threshold, fine_threshold, min_top_prob = t["coarse_threshold"], t["fine_threshold"], t["min_top_prob"]
         tax = self.taxonomy
         domain_of, parent_of = self._label_maps()
         cp = dict(zip(self.coarse_labels_, coarse_p.tolist()))
@@ -206,15 +220,15 @@ class NarrativeClassifier:
         fp = {k: v for k, v in fp.items() if domain_of[k] == domain}
         chosen_fine = {
             k: v for k, v in fp.items()
-            if v >= self.fine_threshold and cp.get(parent_of[k], 0.0) >= self.coarse_threshold * self.parent_factor
+            if v >= fine_threshold and cp.get(parent_of[k], 0.0) >= coarse_threshold * self.parent_factor
         }
-        chosen_coarse = {k: v for k, v in cp.items() if v >= self.coarse_threshold}
+        chosen_coarse = {k: v for k, v in cp.items() if v >= coarse_threshold}
         for label in chosen_fine:
             parent = parent_of[label]
             chosen_coarse.setdefault(parent, cp.get(parent, 0.0))
         if not chosen_coarse:
             best = max(cp, key=cp.__getitem__)
-            if cp[best] < self.min_top_prob or other_p >= cp[best]:
+            if cp[best] < min_top_prob or other_p >= cp[best]:
                 return Prediction([(OTHER, other_p)], [(OTHER, other_p)])
             chosen_coarse = {best: cp[best]}
         for narrative in list(chosen_coarse):
@@ -222,7 +236,7 @@ class NarrativeClassifier:
                 other_label = tax.narrative(narrative).other_label
                 children = {k: v for k, v in fp.items() if parent_of[k] == narrative}
                 best_child = max(children, key=children.__getitem__) if children else None
-                if best_child and best_child != other_label and children[best_child] >= self.fine_threshold * 0.5:
+                if best_child and best_child != other_label and children[best_child] >= fine_threshold * 0.5:
                     chosen_fine[best_child] = children[best_child]
                 else:
                     chosen_fine[other_label] = fp.get(other_label, chosen_coarse[narrative])
@@ -233,7 +247,7 @@ class NarrativeClassifier:
     def predict(self, documents: Sequence[Document]) -> list[Prediction]:
         """Taxonomy-consistent labels for each document."""
         coarse, fine = self.predict_proba(documents)
-        return [self.decode(c, f) for c, f in zip(coarse, fine)]
+        return [self.decode(c, f, d.language) for d, c, f in zip(documents, coarse, fine)]
 
     def predict_with_evidence(self, documents: Sequence[Document]) -> list[tuple[list[LabelScore], list[LabelScore]]]:
         """Labels with the top evidence sentences (offsets into each document's text) per label."""
@@ -246,7 +260,7 @@ class NarrativeClassifier:
         coarse_p, fine_p = (np.clip(p, 0.0, 1.0) for p in self._block_scores(doc_counts))
         flat_coarse, flat_fine = self._block_scores(span_counts)
         offset = 0
-        for prediction, sentences in zip((self.decode(c, f) for c, f in zip(coarse_p, fine_p)), all_sentences):
+        for prediction, sentences in zip((self.decode(c, f, d.language) for d, c, f in zip(documents, coarse_p, fine_p)), all_sentences):
             if sentences:
                 s_coarse = flat_coarse[offset : offset + len(sentences)]
                 s_fine = flat_fine[offset : offset + len(sentences)]
@@ -273,7 +287,7 @@ class NarrativeClassifier:
 
     def config(self) -> dict[str, Any]:
         keys = ("word_features", "char_features", "alpha", "max_df", "coarse_threshold", "fine_threshold",
-                "parent_factor", "min_top_prob", "max_chars", "evidence_sentences")
+                "parent_factor", "min_top_prob", "max_chars", "evidence_sentences", "language_thresholds")
         return {k: getattr(self, k) for k in keys}
 
     def save(self, path: Path | str) -> None:
