@@ -11,7 +11,10 @@ Two ways in:
 Either way ``map_batches`` runs a callable class in an actor pool of ``workers`` actors: each actor builds the
 pipeline once. A killed actor is restarted and its batch retried by Ray (``max_restarts``/``max_task_retries``);
 an exception inside a batch becomes error rows; chunks lost for good (a document that kills its worker every time)
-come back as error analyses. Importing this module does not import Ray.
+come back as error analyses: each chunk is its own Ray Data block, and the Data context tolerates errored blocks, so
+Ray drops only that chunk instead of failing the job. Reading and writing files take no CPU slot
+(``num_cpus=0``): the actor pool holds every CPU, and a read task waiting for a slot would wait forever. Importing
+this module does not import Ray.
 """
 
 from __future__ import annotations
@@ -33,6 +36,10 @@ log = logging.getLogger(__name__)
 DOCUMENT_FIELDS = ("id", "text", "title", "url", "outlet", "published", "language", "source")
 OUTPUT_COLUMNS = ("document_id", "error", "analysis")
 LOST = "engine: Ray gave up on this chunk (its worker died repeatedly)"
+IO_TASK = {"num_cpus": 0}  # file reads/writes: the actor pool holds every CPU slot
+# Ray kills a worker process that has not registered within 60 s and starts another, which on a loaded machine
+# can loop forever; our workers import the pipeline's models before they do any work.
+LOCAL_SYSTEM_CONFIG = {"worker_register_timeout_seconds": 600}
 
 
 def import_ray() -> Any:
@@ -133,6 +140,7 @@ class RayEngine:
         chunks_per_window: int = 2000,
         progress: bool = False,
         init_options: dict[str, Any] | None = None,
+        start_attempts: int = 3,
     ) -> None:
         if workers is not None and workers < 1:
             raise ConfigError(f"ray engine: workers must be >= 1, got {workers}")
@@ -143,21 +151,35 @@ class RayEngine:
         self.chunks_per_window = chunks_per_window
         self.progress = progress
         self.init_options = init_options or {}
+        self.start_attempts = max(1, start_attempts)
 
     def connect(self) -> Any:
         """Initialise Ray (unless already initialised) and set the Data context; returns the ``ray`` module."""
         ray = import_ray()
         if not ray.is_initialized():
-            options = {"include_dashboard": False, "log_to_driver": self.progress, **self.init_options}
+            options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": self.progress}
             if self.address:
                 options["address"] = self.address
-            try:
-                ray.init(**options)
-            except (ConnectionError, ValueError, RuntimeError) as exc:
-                raise ConfigError(f"ray engine: cannot connect to Ray at {self.address or 'local'}: {exc}") from None
+            else:  # a new local instance: give slow worker start-ups (imports on a busy machine) time to register
+                options["_system_config"] = LOCAL_SYSTEM_CONFIG
+            options.update(self.init_options)
+            # A local start is retried: Ray's start-up has fixed deadlines (its agents must come up within ~15 s)
+            # that a busy small machine can miss once and then meet with warm caches.
+            attempts = 1 if self.address else self.start_attempts
+            for attempt in range(1, attempts + 1):
+                try:
+                    ray.init(**options)
+                    break
+                except Exception as exc:  # noqa: BLE001 - ray.init raises bare Exception on start-up timeouts
+                    ray.shutdown()
+                    if attempt == attempts:
+                        where = self.address or "a new local instance"
+                        raise ConfigError(f"ray engine: cannot start or connect to Ray ({where}): {exc}") from None
+                    log.warning("ray engine: Ray did not start (%s); trying again", exc)
         context = ray.data.DataContext.get_current()
         context.execution_options.preserve_order = True
         context.enable_progress_bars = self.progress
+        context.max_errored_blocks = -1  # a chunk Ray gives up on is reported as error rows, not a failed job
         return ray
 
     def _pool_size(self, ray: Any) -> int:
@@ -190,8 +212,8 @@ class RayEngine:
             {"seq": first + i, "items": json.dumps([encode_item(item) for item in chunk], ensure_ascii=False)}
             for i, chunk in enumerate(window)
         ]
-        blocks = min(len(rows), self._pool_size(ray) * 4)
-        dataset = self._map(ray, ray.data.from_items(rows, override_num_blocks=blocks), ChunkAnalyzer, spec, 1)
+        # One chunk per block: a block is Ray's unit of retry and of loss, so a killer document costs only its chunk.
+        dataset = self._map(ray, ray.data.from_items(rows, override_num_blocks=len(rows)), ChunkAnalyzer, spec, 1)
         started = first - 1  # rows arrive in order, grouped by chunk; a skipped seq is a chunk Ray gave up on
         for row in dataset.iter_rows():
             seq = row["seq"]
@@ -217,7 +239,7 @@ class RayEngine:
         spec = spec.with_step_modules()
         dataset = self.read(ray, paths)
         analysed = self._map(ray, dataset, DocumentAnalyzer, spec, spec.batch_size)
-        analysed.write_parquet(str(output))
+        analysed.write_parquet(str(output), ray_remote_args=IO_TASK)
         return int(ray.data.read_parquet(str(output)).count())
 
     def read(self, ray: Any, paths: Sequence[str | Path]) -> Any:
@@ -232,10 +254,10 @@ class RayEngine:
 
             schema = pa.schema([(name, pa.string()) for name in DOCUMENT_FIELDS])
             options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
-            return ray.data.read_json(names, parse_options=options, file_extensions=["jsonl", "json"])
+            return ray.data.read_json(names, parse_options=options, file_extensions=["jsonl", "json"], ray_remote_args=IO_TASK)
         if kind == "parquet":
-            return ray.data.read_parquet(names)
-        return ray.data.read_binary_files(names, include_paths=True, file_extensions=["txt"])
+            return ray.data.read_parquet(names, ray_remote_args=IO_TASK)
+        return ray.data.read_binary_files(names, include_paths=True, file_extensions=["txt"], ray_remote_args=IO_TASK)
 
 
 def _errors(chunk: list[Item], reason: str) -> Iterator[Analysis]:
