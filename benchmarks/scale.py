@@ -7,7 +7,8 @@ Documents are synthesised at run time from the articles in ``examples/`` (each c
 numbered sentence, language left unset so the language step really runs); nothing is written to the repository.
 Each engine gets a fresh pool, so the wall time includes worker start-up and model loading, as a real run would;
 ``ray.init`` itself is timed apart (a cluster is normally already running). Prints wall time, documents/s and the
-ray/local wall-time ratio per size, plus the steps that ran. Never asserts timings: the CPU may be shared.
+ray/local wall-time ratio per size, the peak RSS of the driver and of the largest worker process, plus the steps
+that ran. Never asserts timings: the CPU may be shared.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ import argparse
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
 from narrascope.documents import Document
 from narrascope.engines import PipelineSpec, create_engine
 from narrascope.engines.local import default_workers
+from narrascope.engines.ray import LOCAL_SYSTEM_CONFIG
 from narrascope.pipeline import DEFAULT_STEPS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,19 +38,72 @@ def synthesise(n: int) -> list[Document]:
     return [Document(id=f"syn-{i:06d}", text=f"{texts[i % len(texts)]}\nThis is copy number {i}.") for i in range(n)]
 
 
-def run_engine(name: str, n: int, spec: PipelineSpec, workers: int) -> float:
-    """Wall seconds to analyse ``n`` synthetic documents with a fresh engine; checks every document came back."""
+def rss_mb(pid: int) -> float:
+    """Resident memory of process ``pid`` in MB (Linux ``/proc``), 0 when it is gone."""
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def worker_pids(engine: str) -> list[int]:
+    """Processes doing the work: the local pool's children, or Ray's actors (``ray::`` processes) on this machine."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if (engine == "local" and ppid == os.getpid() and "multiprocessing" in cmd) or (
+            engine == "ray" and "MapWorker" in cmd
+        ):
+            pids.append(int(entry))
+    return pids
+
+
+class PeakMemory:
+    """Samples the driver's and the workers' RSS every half second while a run lasts."""
+
+    def __init__(self, engine: str) -> None:
+        self.engine, self.driver_mb, self.worker_mb = engine, 0.0, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.5):
+            self.driver_mb = max(self.driver_mb, rss_mb(os.getpid()))
+            self.worker_mb = max([self.worker_mb, *(rss_mb(p) for p in worker_pids(self.engine))])
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_engine(name: str, n: int, spec: PipelineSpec, workers: int) -> tuple[float, PeakMemory]:
+    """Wall seconds (and peak memory) to analyse ``n`` synthetic documents with a fresh engine; checks every
+    document came back without error."""
     documents = synthesise(n)
     engine = create_engine(name, workers=workers)
     start = time.perf_counter()
     count = errors = 0
-    for analysis in engine.run(documents, spec):
-        count += 1
-        errors += analysis.error is not None
+    with PeakMemory(name) as memory:
+        for analysis in engine.run(documents, spec):
+            count += 1
+            errors += analysis.error is not None
     wall = time.perf_counter() - start
     if count != n or errors:
         sys.exit(f"{name}: {count} analyses for {n} documents, {errors} errors")
-    return wall
+    return wall, memory
 
 
 def main() -> None:
@@ -71,18 +127,20 @@ def main() -> None:
         import ray
 
         start = time.perf_counter()
-        ray.init(num_cpus=args.workers, include_dashboard=False, log_to_driver=False)
+        ray.init(num_cpus=args.workers, include_dashboard=False, log_to_driver=False, _system_config=LOCAL_SYSTEM_CONFIG)
         figures["ray_init_s"] = round(time.perf_counter() - start, 2)
         print(f"ray.init: {figures['ray_init_s']:.1f} s (not counted below)")
-    print(f"{'docs':>7} {'engine':>6} {'wall s':>8} {'docs/s':>8} {'ray/local':>9}")
+    print(f"{'docs':>7} {'engine':>6} {'wall s':>8} {'docs/s':>8} {'ray/local':>9} {'driver MB':>9} {'worker MB':>9}")
     for n in args.sizes:
         walls = {}
         for name in engines:
-            walls[name] = run_engine(name, n, spec, args.workers)
+            walls[name], memory = run_engine(name, n, spec, args.workers)
             ratio = walls[name] / walls["local"] if name == "ray" and "local" in walls else None
-            print(f"{n:>7} {name:>6} {walls[name]:>8.1f} {n / walls[name]:>8.1f} {'' if ratio is None else f'{ratio:.2f}':>9}", flush=True)
+            print(f"{n:>7} {name:>6} {walls[name]:>8.1f} {n / walls[name]:>8.1f} {'' if ratio is None else f'{ratio:.2f}':>9} "
+                  f"{memory.driver_mb:>9.0f} {memory.worker_mb:>9.0f}", flush=True)
             figures["runs"].append({"documents": n, "engine": name, "wall_s": round(walls[name], 2),
-                                    "docs_per_s": round(n / walls[name], 1), "ray_over_local": None if ratio is None else round(ratio, 2)})
+                                    "docs_per_s": round(n / walls[name], 1), "ray_over_local": None if ratio is None else round(ratio, 2),
+                                    "peak_driver_rss_mb": round(memory.driver_mb), "peak_worker_rss_mb": round(memory.worker_mb)})
     figures["load_avg_at_end"] = os.getloadavg()[0]
     print(f"load_avg at end={figures['load_avg_at_end']:.1f}")
     if args.json:
