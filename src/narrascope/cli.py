@@ -136,7 +136,7 @@ def analyze(
     steps: Optional[str] = typer.Option(None, "--steps", help="Comma-separated pipeline steps (default: the standard pipeline)."),
     batch_size: int = typer.Option(32, "--batch-size", min=1, help="Documents per pipeline batch."),
     engine: str = typer.Option("local", "--engine", help="local (this machine) or ray (a Ray cluster; pip install narrascope[ray])."),
-    workers: int = typer.Option(1, "--workers", min=0, help="Parallel workers: 1 runs in-process, 0 uses every core (local) or every cluster CPU (ray)."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=0, help="Parallel workers: 1 runs in-process (the local default), 0 uses every core (local) or every cluster CPU (the ray default)."),
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster: auto (the running cluster) or ray://host:10001; default starts a local Ray."),
 ) -> None:
     """Analyse articles: language, narratives, entity framing and explanations, one record per document.
@@ -167,6 +167,8 @@ def analyze(
         raise ConfigError(f"a step is unavailable: {exc}; install its optional dependencies") from exc
     pipeline.batch_size = batch_size
     runner: Any = pipeline
+    if workers is None:
+        workers = 1 if engine == "local" else 0
     if engine != "local" or workers != 1:
         from narrascope.engines import EngineRun, PipelineSpec, create_engine
 
