@@ -8,7 +8,6 @@ and the batch goes on.
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -95,13 +94,13 @@ class Pipeline:
             pending = [(d, a) for d, a in zip(documents, analyses) if a.error is None]
             if not pending:
                 break
-            before = [copy.deepcopy(a) for _, a in pending]
+            before = [_snapshot(a) for _, a in pending]
             try:
                 step([d for d, _ in pending], [a for _, a in pending])
             except Exception as exc:  # noqa: BLE001 - isolate the failing document
                 log.debug("step %s failed on a batch (%s); retrying one by one", step.name, exc)
                 for (doc, analysis), saved in zip(pending, before):
-                    analysis.__dict__.update(saved.__dict__)  # undo what the failed batch call half-did
+                    analysis.__dict__.update(saved)  # undo what the failed batch call half-did
                     try:
                         step([doc], [analysis])
                     except Exception as single:  # noqa: BLE001
@@ -136,3 +135,9 @@ class Pipeline:
         if progress:
             progress(len(batch))
         yield from results
+
+
+def _snapshot(analysis: Analysis) -> dict[str, Any]:
+    """The analysis' fields with their lists copied: enough to undo a step, which adds or replaces items but does
+    not edit the ones already there (a deep copy cost ~10% of the pipeline's time)."""
+    return {k: list(v) if isinstance(v, list) else v for k, v in analysis.__dict__.items()}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _BOUNDARY = re.compile(r"(?<=[.!?…।])([\"'»”’)\]]*)\s+|\r?\n\s*")
 _ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "gen", "col", "lt", "sgt", "vs", "etc", "e.g", "i.e", "u.s", "u.k", "г", "т.е", "им", "ул", "sr", "jr", "no"}
@@ -22,7 +23,15 @@ class Sentence:
 
 
 def split_sentences(text: str, min_chars: int = 1) -> list[Sentence]:
-    """Split ``text`` into sentences; whitespace around sentences is excluded from the spans."""
+    """Split ``text`` into sentences; whitespace around sentences is excluded from the spans.
+
+    The last few texts' splits are cached: the pipeline's steps split the same article one after the other.
+    """
+    return list(_split(text, min_chars))
+
+
+@lru_cache(maxsize=128)
+def _split(text: str, min_chars: int) -> tuple[Sentence, ...]:
     sentences: list[Sentence] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
@@ -32,7 +41,7 @@ def split_sentences(text: str, min_chars: int = 1) -> list[Sentence]:
         _append(text, start, candidate_end, sentences, min_chars)
         start = match.end()
     _append(text, start, len(text), sentences, min_chars)
-    return sentences
+    return tuple(sentences)
 
 
 def _ends_with_abbreviation(text: str, start: int, end: int) -> bool:
