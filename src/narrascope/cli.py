@@ -135,7 +135,7 @@ def analyze(
     fmt: str = typer.Option("jsonl", "--format", "-f", help="jsonl (one analysis per line), csv (flat columns) or semeval (subtask-2 submission)."),
     steps: Optional[str] = typer.Option(None, "--steps", help="Comma-separated pipeline steps (default: the standard pipeline)."),
     batch_size: int = typer.Option(32, "--batch-size", min=1, help="Documents per pipeline batch."),
-    engine: str = typer.Option("local", "--engine", help="local (this machine) or ray (a Ray cluster; pip install narrascope[ray])."),
+    engine: str = typer.Option("local", "--engine", help="local (this machine) or ray (a Ray cluster; pip install "narrascope\\[ray]")."),
     workers: Optional[int] = typer.Option(None, "--workers", min=0, help="Parallel workers: 1 runs in-process (the local default), 0 uses every core (local) or every cluster CPU (the ray default)."),
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster: auto (the running cluster) or ray://host:10001; default starts a local Ray."),
 ) -> None:
@@ -416,6 +416,8 @@ def serve(
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port."),
     token: Optional[str] = typer.Option(None, "--token", envvar="NARRASCOPE_API_TOKEN", show_envvar=True,
                                         help="Bearer token for the write endpoints; without one they are disabled."),
+    preload: bool = typer.Option(True, "--preload/--no-preload",
+                                 help="Load the models before listening, so the first analysis is not slow."),
 ) -> None:
     """Serve the dashboard and the JSON API (OpenAPI spec at /openapi.json) over a corpus store.
 
@@ -428,9 +430,14 @@ def serve(
     from narrascope.pipeline import DEFAULT_STEPS, Pipeline
     from narrascope.store import open_store
     from narrascope.web import create_app
+    from narrascope.web.app import warm_up
 
     pipeline = Pipeline.from_names(DEFAULT_STEPS)
     store = open_store(db)
+    if preload:
+        started = time.perf_counter()
+        warm_up(pipeline)
+        err.print(f"models loaded in {time.perf_counter() - started:.1f} s", highlight=False, markup=False)
     if not token:
         err.print("write endpoints disabled (no --token / NARRASCOPE_API_TOKEN)", highlight=False, markup=False)
     try:

@@ -222,6 +222,22 @@ def create_app(store: Store, pipeline: Any = None, token: str | None = None,
     return app
 
 
+WARM_UP_TEXT = (
+    "NATO officials said on Monday that Western weapons deliveries to Ukraine will continue. "
+    "Moscow accused the alliance of fighting a proxy war against Russia."
+)
+
+
+def warm_up(pipeline: Any) -> None:
+    """Load the pipeline's models and the taxonomy now (they load lazily, on the first request otherwise)."""
+    from narrascope.documents import Document
+    from narrascope.taxonomy import load_default_taxonomy
+
+    load_default_taxonomy()
+    if pipeline is not None:
+        pipeline.analyze_batch([Document(id="warm-up", text=WARM_UP_TEXT)])
+
+
 def html_error(request: Request, status: int, message: str) -> HTMLResponse:
     """An HTML error page (for page routes that detect a problem themselves)."""
     return _error(request, status, message)
