@@ -135,7 +135,7 @@ def analyze(
     fmt: str = typer.Option("jsonl", "--format", "-f", help="jsonl (one analysis per line), csv (flat columns) or semeval (subtask-2 submission)."),
     steps: Optional[str] = typer.Option(None, "--steps", help="Comma-separated pipeline steps (default: the standard pipeline)."),
     batch_size: int = typer.Option(32, "--batch-size", min=1, help="Documents per pipeline batch."),
-    engine: str = typer.Option("local", "--engine", help="local (this machine) or ray (a Ray cluster; pip install "narrascope\\[ray]")."),
+    engine: str = typer.Option("local", "--engine", help='local (this machine) or ray (a Ray cluster; pip install "narrascope\\[ray]").'),
     workers: Optional[int] = typer.Option(None, "--workers", min=0, help="Parallel workers: 1 runs in-process (the local default), 0 uses every core (local) or every cluster CPU (the ray default)."),
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster: auto (the running cluster) or ray://host:10001; default starts a local Ray."),
 ) -> None:
