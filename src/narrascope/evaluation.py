@@ -125,14 +125,16 @@ def cross_validate_narratives(
 
 
 def _cv_result(corpus: SemevalCorpus, ids: list[str], languages: dict[str, str], fold_index: list[np.ndarray],
-               oof: tuple[np.ndarray, np.ndarray], decoder: NarrativeClassifier) -> CVResult:
-    """Scores of each fold's out-of-fold predictions, decoded with thresholds tuned on the other folds only."""
+               oof: tuple[np.ndarray, np.ndarray], decoder: NarrativeClassifier,
+               min_documents: int = MIN_LANGUAGE_DOCUMENTS) -> CVResult:
+    """Scores of each fold's out-of-fold predictions, decoded with thresholds tuned on the other folds only
+    (per language for languages with at least ``min_documents`` documents there)."""
     result = CVResult()
     for k, test in enumerate(fold_index):
         others = np.concatenate([fold_index[j] for j in range(len(fold_index)) if j != k])
         other_probs = (oof[0][others], oof[1][others])
         result.thresholds.append(tune_thresholds(decoder, other_probs, [ids[i] for i in others], corpus.narratives,
-                                                 languages))
+                                                 languages, min_documents=min_documents))
         result.folds.append(_score(decoder, (oof[0][test], oof[1][test]), [ids[i] for i in test], corpus.narratives,
                                    languages))
     return result
