@@ -134,3 +134,44 @@ def test_fit_rejects_roles_outside_the_taxonomy() -> None:
     contexts, labels = _data()
     with pytest.raises(ModelError, match="Hero"):
         EntityFramer().fit(contexts, [("Protagonist", ["Hero"])] + labels[1:])
+
+
+def test_static_context_features_embed_sentence_sides_and_mention() -> None:
+    import numpy as np
+
+    from narrascope.models.entities import _static_embedder, static_context_features
+
+    text = "First sentence here.\nReports say that Alpha1 bombed the town. Later text."
+    start = text.index("Alpha1")
+    ctx = MentionContext(text, start, start + len("Alpha1"))
+    features = static_context_features([ctx])
+    embedder = _static_embedder()
+    dim = embedder.dim
+    assert features.shape == (1, 4 * dim)
+    sentence = embedder.embed(["Reports say that Alpha1 bombed the town."])[0]
+    assert np.allclose(features[0, :dim], sentence, atol=1e-5)
+    assert np.allclose(features[0, 3 * dim :], embedder.embed(["Alpha1"])[0], atol=1e-5)
+
+
+def test_framers_saved_before_static_embeddings_still_load(tmp_path) -> None:
+    import json
+
+    contexts, labels = _data()
+    framer = EntityFramer(static_weight=0.0, balance=1.0).fit(contexts, labels)
+    framer.save(tmp_path / "old")
+    config = json.loads((tmp_path / "old" / "config.json").read_text(encoding="utf-8"))
+    del config["config"]["static_weight"], config["config"]["balance"]
+    (tmp_path / "old" / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    again = EntityFramer.load(tmp_path / "old")
+    assert again.static_weight == 0.0 and again.balance == 1.0
+    assert [p.fine_roles for p in again.predict(contexts[:3])] == [p.fine_roles for p in framer.predict(contexts[:3])]
+
+
+def test_unbalanced_main_head_follows_the_majority_when_context_is_uninformative() -> None:
+    contexts, labels = [], []
+    for i in range(30):
+        name, label = (f"Rho{i}", ("Antagonist", ["Instigator"])) if i % 5 else (f"Sigma{i}", ("Innocent", ["Victim"]))
+        contexts.append(_example(name, "met"))
+        labels.append(label)
+    plain = EntityFramer(balance=0.0, static_weight=0.0).fit(contexts, labels)
+    assert plain.predict([_example("Tau", "met")])[0].main_role == "Antagonist"

@@ -2,7 +2,10 @@
 
 ``EntityFramer`` follows the scikit-learn contract. Each example is one mention in context: the words around the
 mention (a character window clipped to whole words), the mention string itself (character n-grams), the role
-frequencies of that name in the training data (``NamePriors``) and, when known, the document's narratives.
+frequencies of that name in the training data (``NamePriors``), multilingual static embeddings (``StaticEmbedder``)
+of the mention's sentence, of the text just before and after it and of the mention itself (dense features shared by
+all languages, so that English mentions learn from the other languages' annotations too) and, when known, the
+document's narratives.
 Ridge heads score the main role (Protagonist / Antagonist / Innocent) and the 22 fine roles;
 the prediction keeps the fine roles of the predicted main role whose probability clears ``fine_threshold`` (at least
 the best one).
@@ -56,6 +59,42 @@ def _context_window(ctx: MentionContext, width: int) -> str:
     left = left.split(None, 1)[-1] if ctx.start > width and " " in left else left
     right = right.rsplit(None, 1)[0] if " " in right else right
     return f"{left} ENTMENTION {right}"
+
+
+def _sentence_with_mention(ctx: MentionContext) -> str:
+    """The sentence containing the mention (the mention itself when it crosses a sentence boundary)."""
+    from narrascope.sentences import split_sentences
+
+    for s in split_sentences(ctx.text):
+        if s.start <= ctx.start < s.end:
+            return ctx.text[s.start : max(s.end, ctx.end)]
+    return ctx.mention
+
+
+def static_context_features(contexts: Sequence[MentionContext], embedder: Any = None, width: int = 150) -> np.ndarray:
+    """``(n, 4 * dim)`` static embeddings of each mention's sentence, the ``width`` characters before it, the
+    ``width`` after it and the mention itself (``narrascope.models.static_embeddings.StaticEmbedder``)."""
+    if embedder is None:
+        embedder = _static_embedder()
+    parts = (
+        [_sentence_with_mention(c) for c in contexts],
+        [c.text[max(0, c.start - width) : c.start] for c in contexts],
+        [c.text[c.end : c.end + width] for c in contexts],
+        [c.mention for c in contexts],
+    )
+    return np.hstack([np.asarray(embedder.embed(list(texts)), dtype=np.float32) for texts in parts])
+
+
+_EMBEDDER: Any = None
+
+
+def _static_embedder() -> Any:
+    global _EMBEDDER
+    if _EMBEDDER is None:
+        from narrascope.models.static_embeddings import StaticEmbedder
+
+        _EMBEDDER = StaticEmbedder()
+    return _EMBEDDER
 
 
 def _narrative_tokens(narratives: Sequence[str]) -> str:
@@ -118,14 +157,17 @@ class NamePriors:
 class EntityFramer:
     """Classify mentions in context into a main role and fine roles (TF-IDF + name priors + ridge heads).
 
-    Ridge regressions on one-hot targets (sparse LSQR; CPU-light) score the main roles (classes balanced) and,
-    trained on the mentions of each main role, its fine roles. The prediction keeps the best fine role of the predicted main role and any other whose
-    score reaches ``fine_threshold``.
+    Ridge regressions on one-hot targets (sparse LSQR; CPU-light) score the main roles and, trained on the mentions
+    of each main role, its fine roles. The prediction keeps the best fine role of the predicted main role and any
+    other whose score reaches ``fine_threshold``.
+
+    ``balance`` is the exponent of the main-role class weights (1: classes balanced, 0: plain frequencies, which
+    maximises main-role accuracy); ``static_weight`` scales the static-embedding block (0 leaves it out).
     """
 
     def __init__(
         self, window: int = 200, alpha: float = 1.0, fine_alpha: float = 1.0, fine_threshold: float = 0.45,
-        max_features: int = 20000, prior_weight: float = 1.0,
+        max_features: int = 20000, prior_weight: float = 1.0, balance: float = 0.0, static_weight: float = 0.5,
     ) -> None:
         self.window = window
         self.alpha = alpha
@@ -133,9 +175,12 @@ class EntityFramer:
         self.fine_threshold = fine_threshold
         self.max_features = max_features
         self.prior_weight = prior_weight
+        self.balance = balance
+        self.static_weight = static_weight
 
     def _config(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("window", "alpha", "fine_alpha", "fine_threshold", "max_features", "prior_weight")}
+        keys = ("window", "alpha", "fine_alpha", "fine_threshold", "max_features", "prior_weight", "balance", "static_weight")
+        return {k: getattr(self, k) for k in keys}
 
     # --- features -------------------------------------------------------------------------------------------------
     def _features(self, contexts: Sequence[MentionContext], labels: Sequence[tuple[str, Sequence[str]]] | None = None) -> Any:
@@ -154,6 +199,8 @@ class EntityFramer:
             self.priors_ = NamePriors(MAIN_ROLES, self.fine_roles_).fit([c.mention for c in contexts], labels)
         priors = self.priors_.features([c.mention for c in contexts], labels) * self.prior_weight
         blocks = [self.context_vectorizer_.transform(windows), self.name_vectorizer_.transform(names), csr_matrix(priors)]
+        if self.static_weight:
+            blocks.append(csr_matrix(static_context_features(contexts) * self.static_weight))
         return hstack(blocks).tocsr()
 
     # --- estimator contract ---------------------------------------------------------------------------------------
@@ -169,9 +216,9 @@ class EntityFramer:
         X = self._features(contexts, labels)
         mains = [main for main, _ in labels]
         self.main_classes_ = [m for m in MAIN_ROLES if m in set(mains)]
-        # main role: one-hot targets, classes balanced by sample weights
+        # main role: one-hot targets, classes weighted by (inverse frequency) ** balance
         Y = np.array([[m == c for c in self.main_classes_] for m in mains], dtype=np.float64)
-        weights = (len(mains) / (len(self.main_classes_) * Y.sum(axis=0)))[Y.argmax(axis=1)]
+        weights = ((len(mains) / (len(self.main_classes_) * Y.sum(axis=0))) ** self.balance)[Y.argmax(axis=1)]
         self.main_coef_, self.main_intercept_ = _ridge(X, Y, self.alpha, weights)
         # fine roles: for each main role, ridge heads over its fine roles trained on the mentions with that main role
         self.fine_coef_ = np.zeros((len(self.fine_roles_), X.shape[1]), dtype=np.float32)
@@ -261,7 +308,8 @@ class EntityFramer:
             raise ModelError(f"{path}: unreadable entity framer ({exc})") from None
         if state.get("format") != "narrascope-entity-framer/1":
             raise ModelError(f"{path / 'config.json'}: not an entity framer written by this narrascope version")
-        framer = cls(**state["config"])
+        config = {"balance": 1.0, "static_weight": 0.0} | state["config"]  # older framers: balanced, no embeddings
+        framer = cls(**config)
         framer.fine_roles_, framer.role_main_, framer.main_classes_ = state["fine_roles"], state["role_main"], state["main_classes"]
         framer.main_coef_, framer.main_intercept_ = weights["main_coef"].astype(np.float32), weights["main_intercept"]
         framer.fine_coef_, framer.fine_intercept_ = weights["fine_coef"].astype(np.float32), weights["fine_intercept"]
