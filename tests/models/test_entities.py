@@ -139,13 +139,14 @@ def test_fit_rejects_roles_outside_the_taxonomy() -> None:
 def test_static_context_features_embed_sentence_sides_and_mention() -> None:
     import numpy as np
 
-    from narrascope.models.entities import _static_embedder, static_context_features
+    from narrascope.models.embedders import get_embedder
+    from narrascope.models.entities import static_context_features
 
     text = "First sentence here.\nReports say that Alpha1 bombed the town. Later text."
     start = text.index("Alpha1")
     ctx = MentionContext(text, start, start + len("Alpha1"))
     features = static_context_features([ctx])
-    embedder = _static_embedder()
+    embedder = get_embedder("static")
     dim = embedder.dim
     assert features.shape == (1, 4 * dim)
     sentence = embedder.embed(["Reports say that Alpha1 bombed the town."])[0]

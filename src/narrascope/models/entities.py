@@ -75,7 +75,9 @@ def static_context_features(contexts: Sequence[MentionContext], embedder: Any = 
     """``(n, 4 * dim)`` static embeddings of each mention's sentence, the ``width`` characters before it, the
     ``width`` after it and the mention itself (``narrascope.models.static_embeddings.StaticEmbedder``)."""
     if embedder is None:
-        embedder = _static_embedder()
+        from narrascope.models.embedders import get_embedder
+
+        embedder = get_embedder("static")  # the process-wide instance the explainer and storylines share
     parts = (
         [_sentence_with_mention(c) for c in contexts],
         [c.text[max(0, c.start - width) : c.start] for c in contexts],
@@ -83,18 +85,6 @@ def static_context_features(contexts: Sequence[MentionContext], embedder: Any = 
         [c.mention for c in contexts],
     )
     return np.hstack([np.asarray(embedder.embed(list(texts)), dtype=np.float32) for texts in parts])
-
-
-_EMBEDDER: Any = None
-
-
-def _static_embedder() -> Any:
-    global _EMBEDDER
-    if _EMBEDDER is None:
-        from narrascope.models.static_embeddings import StaticEmbedder
-
-        _EMBEDDER = StaticEmbedder()
-    return _EMBEDDER
 
 
 def _narrative_tokens(narratives: Sequence[str]) -> str:
