@@ -3,8 +3,9 @@
 Usage: python benchmarks/accuracy.py [DATA_DIR] [--folds 5] [--variants default,global-thresholds,word-only,...]
 DATA_DIR defaults to ../shared/data/semeval2025-task10. For every variant it prints the official F1-samples (coarse and
 fine) per language and overall as mean ± std over folds, thresholds tuned without test leakage (see
-``narrascope.evaluation``), and the seconds its folds took. The corpus is counted once (word and character n-grams);
-each variant's folds then pick their own vocabulary and IDF from their training rows, as ``narrascope evaluate``
+``narrascope.evaluation``), and its seconds (threshold tuning only for a variant that reuses the out-of-fold
+predictions of an earlier one with the same model, such as ``global-thresholds``). The corpus is counted once (word
+and character n-grams); each variant's folds then pick their own vocabulary and IDF from their training rows, as ``narrascope evaluate``
 does. ``narrascope evaluate DATA_DIR`` prints the default row alone.
 """
 
@@ -15,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from narrascope.evaluation import _count, _cv_result, _decoder, _out_of_fold, _split
 from narrascope.models.features import TermCounts
@@ -59,12 +61,15 @@ def main() -> None:
     counts = _count(docs, NarrativeClassifier)
     print(f"counted word and character n-grams once ({time.perf_counter() - start:.0f} s)", flush=True)
     rows = []
+    oofs: dict[Callable[[], NarrativeClassifier], Any] = {}  # variants that only decode differently share the model's
     for name in names:
         variant = VARIANTS[name]
         start = time.perf_counter()
-        blocks = variant.make_model().blocks
-        variant_counts = TermCounts({b: counts.matrices[b] for b in blocks}, {b: counts.terms[b] for b in blocks})
-        oof = _out_of_fold(corpus, ids, variant_counts, fold_index, variant.make_model, None)
+        if variant.make_model not in oofs:
+            blocks = variant.make_model().blocks
+            variant_counts = TermCounts({b: counts.matrices[b] for b in blocks}, {b: counts.terms[b] for b in blocks})
+            oofs[variant.make_model] = _out_of_fold(corpus, ids, variant_counts, fold_index, variant.make_model, None)
+        oof = oofs[variant.make_model]
         result = _cv_result(corpus, ids, languages, fold_index, oof, _decoder(corpus, variant.make_model),
                             min_documents=variant.min_documents)
         elapsed = time.perf_counter() - start
