@@ -58,3 +58,14 @@ def _append(text: str, start: int, end: int, out: list[Sentence], min_chars: int
         end -= 1
     if end - start >= min_chars:
         out.append(Sentence(start, end, text[start:end]))
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, with an ellipsis when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.-–") + "…"

@@ -45,6 +45,40 @@ def test_syndicated_copies_grouped_under_earliest() -> None:
     assert detector.origin_of("other") == "other"
 
 
+STORY_DATA = Path(__file__).resolve().parents[1] / "data" / "storylines"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_static_storylines_link_translations_and_keep_unrelated_stories_apart() -> None:
+    """Real static embedder, language-centred: one story in EN/PT/RU is one storyline; other stories are not in it."""
+    story_en = (EXAMPLES / "001_268feec614dfbdb7.txt").read_text(encoding="utf-8")
+    other_en = (EXAMPLES / "003_578c96dde5a6e8cf.txt").read_text(encoding="utf-8")  # same topic, another story
+
+    def read(name: str) -> str:
+        return (STORY_DATA / name).read_text(encoding="utf-8")
+
+    docs = [
+        Document("en", story_en, language="en", published="2024-08-02"),
+        Document("pt", read("us_involved_pt.txt"), language="pt", published="2024-08-03"),
+        Document("ru", read("us_involved_ru.txt"), language="ru", published="2024-08-03"),
+        Document("ru-budget", read("budget_ru.txt"), language="ru", published="2024-08-03"),
+        Document("en-other", other_en, language="en", published="2024-08-04"),
+    ]
+    builder = StorylineBuilder()
+    assert builder.centred  # the static embedder and its language means are shipped
+    assigned, _ = builder.assign(docs)
+    story_of = {doc: sid for sid, ids in assigned.items() for doc in ids}
+    assert story_of["pt"] == story_of["en"] == story_of["ru"]
+    assert story_of["ru-budget"] != story_of["en"] and story_of["en-other"] != story_of["en"]
+    # Without centring the language component dominates: the same threshold links nothing across languages.
+    raw = StorylineBuilder(threshold=builder.threshold)
+    raw._embed = lambda ds: raw.embedder.embed([f"{d.title or ''}\n{d.text[:1500]}" for d in ds])  # type: ignore[method-assign]
+    raw.embedder = builder.embedder
+    raw_assigned, _ = raw.assign(docs)
+    raw_story = {doc: sid for sid, ids in raw_assigned.items() for doc in ids}
+    assert raw_story["en-other"] == raw_story["en"]  # two different EN stories merged
+
+
 def test_storyline_ids_stable_across_runs(tmp_path: Path) -> None:
     db = tmp_path / "c.db"
     first = [Document("a1", STORY, title="Budget approved", published="2024-05-01"),

@@ -11,6 +11,7 @@ from datetime import date
 from html import escape
 
 from narrascope.corpus.trends import trends
+from narrascope.sentences import shorten
 from narrascope.store.base import Store
 
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
@@ -59,11 +60,17 @@ def bar_chart(counts: dict[str, int], width: int = 520) -> str:
     for i, (key, value) in enumerate(items):
         y = i * row + 3
         w = (width - label_w - 50) * value / top
-        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" font-size="12" text-anchor="end">{escape(str(key)[:26])}</text>'
+        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" font-size="12" text-anchor="end">{escape(shorten(str(key), 26))}</text>'
                      f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{row - 6}" fill="{COLORS[0]}"/>'
                      f'<text x="{label_w + w + 4:.1f}" y="{y + 14}" font-size="12">{value}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def listing(items: list[str], shown: int = 3) -> str:
+    """``a, b, c and 4 more``."""
+    head = ", ".join(items[:shown])
+    return f"{head} and {len(items) - shown} more" if len(items) > shown else head
 
 
 def _table(headers: list[str], rows: list[list[object]]) -> str:
@@ -83,14 +90,17 @@ def render_report(store: Store, since: str | None = None, until: str | None = No
     languages: Counter = Counter()
     for r in store.trend_rows("outlet", since, until):
         outlets[r.key] += r.count
+    days: list[str] = []
     for r in store.trend_rows("language", since, until):
         languages[r.key] += r.count
+        days.append(r.day)
+    first, last = (min(days), max(days)) if days else (since or "—", until or "—")
     stories = []
     for s in store.storylines(limit=10).items:
         full = store.get_storyline(s.id)
         if full:
-            stories.append([full.title[:90], full.size, f"{full.first_seen} – {full.last_seen}",
-                            ", ".join(list(full.narratives)[:2]) or "—", ", ".join(full.outlets)[:60], ", ".join(full.languages)])
+            stories.append([shorten(full.title, 90), full.size, f"{full.first_seen} – {full.last_seen}",
+                            listing(list(full.narratives), 2) or "—", listing(list(full.outlets)), ", ".join(full.languages)])
     roles = [[e, r, n] for e, r, n in store.entity_roles(15)]
     total, unique = store.count_documents(), store.count_documents(include_duplicates=False)
     return f"""<!DOCTYPE html>
@@ -100,7 +110,7 @@ table{{border-collapse:collapse;font-size:13px;width:100%}}td,th{{border:1px sol
 .row{{display:flex;gap:40px;flex-wrap:wrap}}</style></head><body>
 <h1>narrascope corpus report</h1>
 <p>{total} documents, {unique} after counting syndicated copies once; {len(store.duplicates())} copies.
-Period: {escape(since or 'start')} – {escape(until or 'end')}.</p>
+Published {escape(first)} – {escape(last)}{" (filtered: " + escape(since or "…") + " – " + escape(until or "…") + ")" if since or until else ""}.</p>
 <h2>Narratives over time (documents per week)</h2>{line_chart({k: dict(weekly[k]) for k in leaders})}
 <div class="row"><div><h2>By outlet</h2>{bar_chart(dict(outlets))}</div><div><h2>By language</h2>{bar_chart(dict(languages))}</div></div>
 <h2>Surge alerts</h2><p>Daily share of a narrative vs. its trailing 28-day mean: z ≥ 3 and ≥ 5 documents.</p>

@@ -29,6 +29,7 @@ from typing import Any
 
 from narrascope.documents import Document, FailedInput
 from narrascope.errors import InputError
+from narrascope.sentences import shorten
 from narrascope.semeval.io import LANGUAGE_CODES, is_semeval_folder, language_folders, read_raw_document
 
 log = logging.getLogger(__name__)
@@ -176,9 +177,7 @@ def decode_utf8(data: bytes, path: Path | str, line: int | None = None) -> str:
 def _title_of(text: str, max_chars: int = 200) -> str | None:
     """The first non-empty line, cut at a word boundary when it runs long (a first paragraph, not a headline)."""
     line = next((line.strip() for line in text.splitlines() if line.strip()), None)
-    if line is None or len(line) <= max_chars:
-        return line
-    return line[:max_chars].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+    return None if line is None else shorten(line, max_chars)
 
 
 def read_text(path: Path | str, max_bytes: int = MAX_BYTES) -> Document:
