@@ -15,6 +15,7 @@ highest-confidence predicted label with evidence) and fills ``Analysis.explanati
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from narrascope.documents import Analysis, Document, Evidence, Explanation
+from narrascope.errors import ConfigError
 from narrascope.registry import explainers as explainer_registry
 from narrascope.semeval.metrics import MAX_EXPLANATION_WORDS, similarities, word_tokens
 from narrascope.sentences import split_sentences
@@ -111,6 +113,25 @@ def trim_span(text: str, start: int, end: int, max_words: int) -> tuple[int, int
     return start, end
 
 
+EXPLAINER_SETTINGS = Path(__file__).resolve().parent / "explainer" / "settings.json"
+
+
+def load_explainer_settings(source: Mapping[str, Mapping[str, Any]] | str | Path | None) -> dict[str, dict[str, Any]]:
+    """Per-language explainer settings from a mapping, a JSON file or ``"shipped"`` ({} when the shipped file is absent)."""
+    if source is None:
+        return {}
+    if isinstance(source, Mapping):
+        return {str(k).lower(): dict(v) for k, v in source.items()}
+    path = EXPLAINER_SETTINGS if source == "shipped" else Path(source)
+    if source == "shipped" and not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {str(k).lower(): dict(v) for k, v in data["languages"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ConfigError(f"{path}: not an explainer settings file ({exc}); expected {{\"languages\": {{\"en\": {{...}}}}}}") from exc
+
+
 @explainer_registry.register("extractive")
 class ExtractiveExplainer:
     """Quotes the article's best-supporting sentences for the label in a per-language template.
@@ -118,6 +139,10 @@ class ExtractiveExplainer:
     Sentence score: ``w_label`` × similarity to the label's description (through ``embedder`` when one is given, else
     lexical), ``w_evidence`` × overlap with the classifier's evidence, ``w_central`` × TF-IDF centrality, and
     ``w_position`` × a lead prior; each feature is scaled to [0, 1] within the article.
+
+    ``per_language`` overrides the settings by document language: ``{"bg": {"n_sentences": 3, ...}}``, a JSON file
+    ``{"languages": {...}}``, ``"shipped"`` (default: the settings chosen by cross-validation, ``EXPLAINER_SETTINGS``)
+    or ``None`` (the arguments for every language).
     """
 
     name = "extractive"
@@ -134,6 +159,7 @@ class ExtractiveExplainer:
         min_words: int = 4,
         embedder: Any = None,
         taxonomy: Taxonomy | None = None,
+        per_language: Mapping[str, Mapping[str, Any]] | str | Path | None = "shipped",
     ) -> None:
         self.n_sentences = n_sentences
         self.max_words = max_words
@@ -143,6 +169,27 @@ class ExtractiveExplainer:
         self.embedder = embedder
         self.taxonomy = taxonomy
         self._label_vectors: dict[str, Any] = {}
+        self._settings = {
+            "n_sentences": n_sentences, "max_words": max_words, "use_template": use_template, "w_label": w_label,
+            "w_evidence": w_evidence, "w_central": w_central, "w_position": w_position, "min_words": min_words,
+        }
+        self.per_language = load_explainer_settings(per_language)
+        self._variants: dict[str, ExtractiveExplainer] = {}
+
+    def for_language(self, language: str | None) -> ExtractiveExplainer:
+        """The explainer with ``language``'s settings (itself when the language has no overrides)."""
+        key = (language or "").lower()[:2]
+        overrides = self.per_language.get(key)
+        if not overrides:
+            return self
+        if key not in self._variants:
+            unknown = set(overrides) - set(self._settings)
+            if unknown:
+                raise ConfigError(f"explainer settings for {key!r}: unknown keys {sorted(unknown)}")
+            variant = ExtractiveExplainer(**{**self._settings, **overrides}, embedder=self.embedder, taxonomy=self.taxonomy, per_language=None)
+            variant._label_vectors = self._label_vectors  # share the label embeddings
+            self._variants[key] = variant
+        return self._variants[key]
 
     def _describe(self, narrative: str, subnarrative: str | None) -> str:
         taxonomy = self.taxonomy or load_default_taxonomy()
@@ -199,8 +246,9 @@ class ExtractiveExplainer:
         warnings: list[str] | None = None,
     ) -> Explanation:
         """Quote the top sentences (trimmed so the whole explanation has at most ``max_words`` words)."""
-        ranked = self.rank(document, narrative, subnarrative, evidence)
-        return self.compose(document, ranked, narrative, subnarrative)
+        explainer = self.for_language(document.language)
+        ranked = explainer.rank(document, narrative, subnarrative, evidence)
+        return explainer.compose(document, ranked, narrative, subnarrative)
 
     def compose(self, document: Document, ranked: Sequence[Evidence], narrative: str, subnarrative: str | None) -> Explanation:
         """Fit the first ``n_sentences`` non-redundant spans of ``ranked`` into the template and the word limit."""
