@@ -87,13 +87,15 @@ def test_template_is_in_the_article_language(language):
     assert_grounded(doc, explanation)
 
 
-def test_per_language_settings_override_the_arguments(tmp_path):
+def test_per_language_settings_override_the_defaults_not_explicit_arguments(tmp_path):
     settings = {"bg": {"n_sentences": 1, "use_template": False}}
-    explainer = ExtractiveExplainer(n_sentences=2, per_language=settings)
+    explainer = ExtractiveExplainer(per_language=settings)
     bg = explainer.explain(_doc(language="bg"), NARRATIVE, SUB)
     en = explainer.explain(_doc(language="en"), NARRATIVE, SUB)
     assert len(bg.sources) == 1 and bg.text == " ".join(bg.sources[0].text.split())
     assert len(en.sources) == 2 and en.text.startswith('The article claims that "')
+    explicit = ExtractiveExplainer(n_sentences=2, per_language=settings).explain(_doc(language="bg"), NARRATIVE, SUB)
+    assert len(explicit.sources) == 2 and not explicit.text.startswith("Статията")  # the argument wins, the rest applies
     path = tmp_path / "settings.json"
     path.write_text('{"languages": {"bg": {"n_sentences": 1, "use_template": false}}}', encoding="utf-8")
     assert ExtractiveExplainer(per_language=path).explain(_doc(language="bg"), NARRATIVE, SUB).text == bg.text
@@ -102,6 +104,16 @@ def test_per_language_settings_override_the_arguments(tmp_path):
     path.write_text("[1, 2]", encoding="utf-8")
     with pytest.raises(ConfigError, match="settings.json"):
         ExtractiveExplainer(per_language=path)
+
+
+def test_captions_and_cross_links_are_never_quoted():
+    text = ("Russia: Photo collage of the US president and NATO generals planning the war in Ukraine. "
+            "Read also: NATO generals planned the war in Ukraine, says colonel. "
+            "A retired colonel said NATO generals planned the war in Ukraine years ago. "
+            "Western weapons keep the war going, he said.")
+    explanation = ExtractiveExplainer(per_language=None, w_position=5).explain(_doc(text), NARRATIVE, SUB)
+    quoted = " ".join(s.text for s in explanation.sources)
+    assert "Photo" not in quoted and "Read also" not in quoted and "retired colonel" in quoted
 
 
 def test_long_sentences_are_trimmed_with_offsets_kept():

@@ -68,6 +68,13 @@ TEMPLATES: dict[str, Template] = {
 }
 """Templates in the article's language: the SemEval gold explanations are written in the article's language."""
 
+BOILERPLATE = re.compile(
+    r"\s*(?:\w+:\s*)?(?:photo|image|picture|foto|imagem|фото|снимка|फोटो)\b"
+    r"|\s*(?:read (?:also|more)|see also|follow us|subscribe|leia (?:também|mais)|прочетете (?:още|също)"
+    r"|читайте (?:также|тоже)|यह भी पढ़ें)\b",
+    re.IGNORECASE,
+)
+"""Captions and cross-links ("Photo: …", "Russia: Photo collage …", "Read also: …"): never quoted."""
 _CLAUSE_END = re.compile(r"[,;:](?=\s)|(?<=\s)[—–]")  # a clause break, never inside "1,48,000"
 _TRAILING = ".!?…।;:,"
 
@@ -142,25 +149,31 @@ class ExtractiveExplainer:
 
     ``per_language`` overrides the settings by document language: ``{"bg": {"n_sentences": 3, ...}}``, a JSON file
     ``{"languages": {...}}``, ``"shipped"`` (default: the settings chosen by cross-validation, ``EXPLAINER_SETTINGS``)
-    or ``None`` (the arguments for every language).
+    or ``None`` (the arguments for every language). ``n_sentences``, ``use_template`` and ``w_position`` given
+    explicitly win over the per-language settings; left unset they default to 2, True and 0.5.
     """
 
     name = "extractive"
 
     def __init__(
         self,
-        n_sentences: int = 2,
+        n_sentences: int | None = None,
         max_words: int = MAX_EXPLANATION_WORDS,
-        use_template: bool = True,
+        use_template: bool | None = None,
         w_label: float = 1.0,
         w_evidence: float = 1.0,
         w_central: float = 0.5,
-        w_position: float = 0.5,
+        w_position: float | None = None,
         min_words: int = 4,
         embedder: Any = None,
         taxonomy: Taxonomy | None = None,
         per_language: Mapping[str, Mapping[str, Any]] | str | Path | None = "shipped",
     ) -> None:
+        tuned = {"n_sentences": n_sentences, "use_template": use_template, "w_position": w_position}
+        self._explicit = {k: v for k, v in tuned.items() if v is not None}  # given by the caller: never overridden
+        n_sentences = 2 if n_sentences is None else n_sentences
+        use_template = True if use_template is None else use_template
+        w_position = 0.5 if w_position is None else w_position
         self.n_sentences = n_sentences
         self.max_words = max_words
         self.use_template = use_template
@@ -179,8 +192,8 @@ class ExtractiveExplainer:
     def for_language(self, language: str | None) -> ExtractiveExplainer:
         """The explainer with ``language``'s settings (itself when the language has no overrides)."""
         key = (language or "").lower()[:2]
-        overrides = self.per_language.get(key)
-        if not overrides:
+        overrides = {**self.per_language.get(key, {}), **self._explicit}
+        if all(self._settings.get(k) == v for k, v in overrides.items()):
             return self
         if key not in self._variants:
             unknown = set(overrides) - set(self._settings)
@@ -203,7 +216,8 @@ class ExtractiveExplainer:
         self, document: Document, narrative: str, subnarrative: str | None = None, evidence: Sequence[Evidence] = ()
     ) -> list[Evidence]:
         """The article's sentences as ``Evidence`` spans, best support first (ties: article order)."""
-        sentences = [s for s in split_sentences(document.text) if len(s.text.split()) >= self.min_words]
+        sentences = [s for s in split_sentences(document.text)
+                     if len(s.text.split()) >= self.min_words and not BOILERPLATE.match(s.text)]
         sentences = sentences or split_sentences(document.text)
         if not sentences:
             return []
