@@ -126,6 +126,14 @@ class StorylineBuilder:
             vectors = centre(vectors, [d.language for d in documents], load_language_means())
         return vectors
 
+    @staticmethod
+    def _set_row(matrix: np.ndarray, last: np.ndarray, row: int, story: Storyline) -> None:
+        centroid = np.asarray(story.centroid, dtype=np.float32)
+        norm = float(np.linalg.norm(centroid))
+        matrix[row] = centroid / norm if norm > 0 else centroid
+        day = _day(story.last_seen)
+        last[row] = day.toordinal() if day else np.nan
+
     def assign(self, documents: Sequence[Document]) -> tuple[dict[str, list[str]], list[Storyline]]:
         """``({storyline_id: [document ids]}, changed storylines)`` for ``documents`` (in publication order)."""
         if not documents:
@@ -133,26 +141,37 @@ class StorylineBuilder:
         vectors = self._embed(documents)
         threshold = self.threshold
         order = sorted(range(len(documents)), key=lambda i: documents[i].published or "")
+        # Unit centroids and last-seen days of every storyline, as arrays: one matrix-vector product per document
+        # (a Python loop over thousands of storylines per document made 10k documents 60% slower).
+        dim = vectors.shape[1]
+        ids = [sid for sid, story in self.storylines.items() if len(story.centroid) == dim]
+        row_of = {sid: row for row, sid in enumerate(ids)}
+        matrix = np.zeros((len(ids) + len(documents), dim), dtype=np.float32)  # room for one new storyline per document
+        last = np.full(len(matrix), np.nan)
+        for row, sid in enumerate(ids):
+            self._set_row(matrix, last, row, self.storylines[sid])
         assigned: dict[str, list[str]] = {}
         changed: dict[str, Storyline] = {}
         for i in order:
             doc, vec = documents[i], vectors[i]
             when = _day(doc.published)
-            best, best_sim = None, threshold
-            for story in self.storylines.values():
-                if len(story.centroid) != len(vec):
-                    continue
-                last = _day(story.last_seen)
-                if when and last and abs((when - last).days) > self.window_days:
-                    continue
-                centroid = np.asarray(story.centroid, dtype=np.float32)
-                sim = float(centroid @ vec / (np.linalg.norm(centroid) * np.linalg.norm(vec) + 1e-9))
-                if sim >= best_sim:
-                    best, best_sim = story, sim
+            best: Storyline | None = None
+            if ids:
+                norm = float(np.linalg.norm(vec))
+                sims = matrix[: len(ids)] @ vec / (norm if norm > 0 else 1.0)
+                if when:
+                    with np.errstate(invalid="ignore"):  # storylines without a date (NaN) stay candidates
+                        sims[np.abs(last[: len(ids)] - when.toordinal()) > self.window_days] = -np.inf
+                k = int(np.argmax(sims))
+                if sims[k] >= threshold:
+                    best = self.storylines[ids[k]]
             if best is None:
                 sid = "s-" + hashlib.sha1(doc.id.encode("utf-8")).hexdigest()[:12]
                 best = Storyline(sid, shorten(doc.title or doc.text, 90), size=0, centroid=[0.0] * len(vec))
                 self.storylines[sid] = best
+                if sid not in row_of:
+                    row_of[sid] = len(ids)
+                    ids.append(sid)
             centroid = np.asarray(best.centroid, dtype=np.float32)
             best.centroid = ((centroid * best.size + vec) / (best.size + 1)).tolist()
             best.size += 1
@@ -160,6 +179,7 @@ class StorylineBuilder:
             if day:
                 best.first_seen = min(filter(None, [best.first_seen, day]))
                 best.last_seen = max(filter(None, [best.last_seen, day]))
+            self._set_row(matrix, last, row_of[best.id], best)
             assigned.setdefault(best.id, []).append(doc.id)
             changed[best.id] = best
         return assigned, list(changed.values())
