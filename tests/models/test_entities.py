@@ -158,13 +158,13 @@ def test_framers_saved_before_static_embeddings_still_load(tmp_path) -> None:
     import json
 
     contexts, labels = _data()
-    framer = EntityFramer(static_weight=0.0, balance=1.0).fit(contexts, labels)
+    framer = EntityFramer(static_weight=0.0, balance=1.0, e5_weight=0.0).fit(contexts, labels)
     framer.save(tmp_path / "old")
     config = json.loads((tmp_path / "old" / "config.json").read_text(encoding="utf-8"))
-    del config["config"]["static_weight"], config["config"]["balance"]
+    del config["config"]["static_weight"], config["config"]["balance"], config["config"]["e5_weight"]
     (tmp_path / "old" / "config.json").write_text(json.dumps(config), encoding="utf-8")
     again = EntityFramer.load(tmp_path / "old")
-    assert again.static_weight == 0.0 and again.balance == 1.0
+    assert again.static_weight == 0.0 and again.balance == 1.0 and again.e5_weight == 0.0
     assert [p.fine_roles for p in again.predict(contexts[:3])] == [p.fine_roles for p in framer.predict(contexts[:3])]
 
 
@@ -176,3 +176,55 @@ def test_unbalanced_main_head_follows_the_majority_when_context_is_uninformative
         labels.append(label)
     plain = EntityFramer(balance=0.0, static_weight=0.0).fit(contexts, labels)
     assert plain.predict([_example("Tau", "met")])[0].main_role == "Antagonist"
+
+
+def test_e5_context_texts_mark_the_mention_in_its_sentence_and_window() -> None:
+    from narrascope.models.entities import e5_context_texts
+
+    text = "First sentence here.\nReports say that  Alpha1 bombed\tthe town. Later text. Unrelated end."
+    start = text.index("Alpha1")
+    questions, windows = e5_context_texts([MentionContext(text, start, start + len("Alpha1"))])
+    assert questions == ["How is Alpha1 portrayed? Reports say that [Alpha1] bombed the town."]
+    assert windows == ["First sentence here. Reports say that [Alpha1] bombed the town. Later text."]
+
+
+def test_e5_context_features_embed_the_question_as_query_and_the_window_as_passage() -> None:
+    import numpy as np
+
+    from narrascope.models.entities import e5_context_features
+
+    class Recorder:
+        dim = 2
+
+        def __init__(self) -> None:
+            self.calls: list[tuple[list[str], str]] = []
+
+        def embed(self, texts: list[str], kind: str = "passage") -> np.ndarray:
+            self.calls.append((list(texts), kind))
+            return np.full((len(texts), self.dim), 1.0 if kind == "query" else 2.0, dtype=np.float32)
+
+    recorder = Recorder()
+    ctx = _example("Alpha1", "bombed")
+    features = e5_context_features([ctx, ctx], embedder=recorder)
+    assert features.shape == (2, 4) and features[0].tolist() == [1.0, 1.0, 2.0, 2.0]
+    assert [kind for _, kind in recorder.calls] == ["query", "passage"]
+    assert recorder.calls[0][0][0].startswith("How is Alpha1 portrayed? Reports say that [Alpha1] bombed")
+
+
+def test_e5_weight_adds_the_contextual_block_and_round_trips(tmp_path, monkeypatch) -> None:
+    import numpy as np
+
+    import narrascope.models.entities as entities
+
+    def fake_e5(contexts, embedder=None):  # noqa: ANN001, ANN202 - stands in for the transformer
+        return np.array([[1.0, 0.0] if "bombed" in c.text else [0.0, 1.0] for c in contexts], dtype=np.float32)
+
+    monkeypatch.setattr(entities, "e5_context_features", fake_e5)
+    contexts, labels = _data()
+    with_e5 = EntityFramer(e5_weight=1.0, static_weight=0.0).fit(contexts, labels)
+    without = EntityFramer(e5_weight=0.0, static_weight=0.0).fit(contexts, labels)
+    assert with_e5.main_coef_.shape[1] == without.main_coef_.shape[1] + 2
+    with_e5.save(tmp_path / "f")
+    again = EntityFramer.load(tmp_path / "f")
+    assert again.e5_weight == 1.0
+    assert np.allclose(again.predict_proba(contexts)[0], with_e5.predict_proba(contexts)[0], atol=2e-3)

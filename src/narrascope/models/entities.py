@@ -3,9 +3,10 @@
 ``EntityFramer`` follows the scikit-learn contract. Each example is one mention in context: the words around the
 mention (a character window clipped to whole words), the mention string itself (character n-grams), the role
 frequencies of that name in the training data (``NamePriors``), multilingual static embeddings (``StaticEmbedder``)
-of the mention's sentence, of the text just before and after it and of the mention itself (dense features shared by
-all languages, so that English mentions learn from the other languages' annotations too) and, when known, the
-document's narratives.
+of the mention's sentence, of the text just before and after it and of the mention itself, contextual
+multilingual-e5-small embeddings of the mention's sentence (as the question "How is <mention> portrayed? ...") and of
+its +-1-sentence window, the mention marked in both (dense features shared by all languages, so that English mentions
+learn from the other languages' annotations too) and, when known, the document's narratives.
 Ridge heads score the main role (Protagonist / Antagonist / Innocent) and the 22 fine roles;
 the prediction keeps the fine roles of the predicted main role whose probability clears ``fine_threshold`` (at least
 the best one).
@@ -87,6 +88,48 @@ def static_context_features(contexts: Sequence[MentionContext], embedder: Any = 
     return np.hstack([np.asarray(embedder.embed(list(texts)), dtype=np.float32) for texts in parts])
 
 
+E5_MAX_TOKENS = 256  # per e5 input text: the mention's sentence (question form) and its +-1-sentence window
+
+
+def e5_context_texts(contexts: Sequence[MentionContext]) -> tuple[list[str], list[str]]:
+    """The two e5 inputs of each mention, the mention marked with ``[...]`` and whitespace collapsed:
+    ``"How is <mention> portrayed? <sentence>"`` (embedded as a query) and the sentence with its neighbours
+    (embedded as a passage)."""
+    from narrascope.sentences import split_sentences
+
+    questions, windows = [], []
+    for c in contexts:
+        sentences = split_sentences(c.text)
+        idx = next((i for i, s in enumerate(sentences) if s.start <= c.start < s.end), None)
+        if idx is None:
+            questions.append(f"How is {c.mention} portrayed? [{c.mention}]")
+            windows.append(f"[{c.mention}]")
+            continue
+
+        def marked(a: int, b: int, c: MentionContext = c) -> str:
+            return " ".join((c.text[a : c.start] + "[" + c.mention + "]" + c.text[c.end : b]).split())
+
+        lo = sentences[max(0, idx - 1)].start
+        hi = max(sentences[min(len(sentences) - 1, idx + 1)].end, c.end)
+        questions.append(f"How is {c.mention} portrayed? " + marked(sentences[idx].start, max(sentences[idx].end, c.end)))
+        windows.append(marked(lo, hi))
+    return questions, windows
+
+
+def e5_context_features(contexts: Sequence[MentionContext], embedder: Any = None) -> np.ndarray:
+    """``(n, 2 * 384)`` contextual multilingual-e5-small embeddings of ``e5_context_texts`` (query, passage);
+    vectors go through the embedder's on-disk cache, so a text is only ever embedded once."""
+    if embedder is None:
+        from narrascope.models.embedders import get_embedder
+
+        embedder = get_embedder("e5", max_tokens=E5_MAX_TOKENS)
+    questions, windows = e5_context_texts(contexts)
+    return np.hstack([
+        np.asarray(embedder.embed(questions, kind="query"), dtype=np.float32),
+        np.asarray(embedder.embed(windows, kind="passage"), dtype=np.float32),
+    ])
+
+
 def _narrative_tokens(narratives: Sequence[str]) -> str:
     return " ".join("NARR_" + "".join(ch for ch in n if ch.isalnum()) for n in narratives)
 
@@ -152,12 +195,14 @@ class EntityFramer:
     other whose score reaches ``fine_threshold``.
 
     ``balance`` is the exponent of the main-role class weights (1: classes balanced, 0: plain frequencies, which
-    maximises main-role accuracy); ``static_weight`` scales the static-embedding block (0 leaves it out).
+    maximises main-role accuracy); ``static_weight`` scales the static-embedding block and ``e5_weight`` the
+    contextual e5 block (``e5_context_features``); 0 leaves a block out.
     """
 
     def __init__(
-        self, window: int = 200, alpha: float = 1.0, fine_alpha: float = 1.0, fine_threshold: float = 0.45,
+        self, window: int = 200, alpha: float = 3.0, fine_alpha: float = 2.0, fine_threshold: float = 0.45,
         max_features: int = 20000, prior_weight: float = 1.0, balance: float = 0.0, static_weight: float = 0.5,
+        e5_weight: float = 1.0,
     ) -> None:
         self.window = window
         self.alpha = alpha
@@ -167,9 +212,13 @@ class EntityFramer:
         self.prior_weight = prior_weight
         self.balance = balance
         self.static_weight = static_weight
+        self.e5_weight = e5_weight
 
     def _config(self) -> dict[str, Any]:
-        keys = ("window", "alpha", "fine_alpha", "fine_threshold", "max_features", "prior_weight", "balance", "static_weight")
+        keys = (
+            "window", "alpha", "fine_alpha", "fine_threshold", "max_features", "prior_weight", "balance", "static_weight",
+            "e5_weight",
+        )
         return {k: getattr(self, k) for k in keys}
 
     # --- features -------------------------------------------------------------------------------------------------
@@ -191,6 +240,8 @@ class EntityFramer:
         blocks = [self.context_vectorizer_.transform(windows), self.name_vectorizer_.transform(names), csr_matrix(priors)]
         if self.static_weight:
             blocks.append(csr_matrix(static_context_features(contexts) * self.static_weight))
+        if self.e5_weight:
+            blocks.append(csr_matrix(e5_context_features(contexts) * self.e5_weight))
         return hstack(blocks).tocsr()
 
     # --- estimator contract ---------------------------------------------------------------------------------------
@@ -203,7 +254,10 @@ class EntityFramer:
         unknown = {r for _, fine in labels for r in fine} - set(self.fine_roles_) | {m for m, _ in labels} - set(MAIN_ROLES)
         if unknown:
             raise ModelError(f"EntityFramer.fit: roles not in the taxonomy: {', '.join(sorted(unknown))}")
-        X = self._features(contexts, labels)
+        return self._fit_heads(self._features(contexts, labels), labels)
+
+    def _fit_heads(self, X: Any, labels: Sequence[tuple[str, Sequence[str]]]) -> EntityFramer:
+        """Fit the ridge heads on the feature matrix of the training mentions (the vectorizers already fitted)."""
         mains = [main for main, _ in labels]
         self.main_classes_ = [m for m in MAIN_ROLES if m in set(mains)]
         # main role: one-hot targets, classes weighted by (inverse frequency) ** balance
@@ -298,7 +352,8 @@ class EntityFramer:
             raise ModelError(f"{path}: unreadable entity framer ({exc})") from None
         if state.get("format") != "narrascope-entity-framer/1":
             raise ModelError(f"{path / 'config.json'}: not an entity framer written by this narrascope version")
-        config = {"balance": 1.0, "static_weight": 0.0} | state["config"]  # older framers: balanced, no embeddings
+        # older framers: balanced, no embeddings
+        config = {"balance": 1.0, "static_weight": 0.0, "e5_weight": 0.0} | state["config"]
         framer = cls(**config)
         framer.fine_roles_, framer.role_main_, framer.main_classes_ = state["fine_roles"], state["role_main"], state["main_classes"]
         framer.main_coef_, framer.main_intercept_ = weights["main_coef"].astype(np.float32), weights["main_intercept"]
