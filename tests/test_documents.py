@@ -7,7 +7,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from narrascope.documents import Analysis, Document, EntityMention, Evidence, Explanation, FailedInput, LabelScore
+from narrascope.documents import Analysis, Document, EntityMention, Evidence, Explanation, FailedInput, LabelScore, entity_summary
 
 TEXT = st.text(max_size=30)
 OPT_TEXT = st.none() | TEXT
@@ -81,3 +81,21 @@ def test_failed_input_becomes_failed_analysis() -> None:
     assert (analysis.document_id, analysis.source, analysis.error) == ("x1", "feed.jsonl", "no text")
     assert Analysis.failed(FailedInput(source="f.txt", reason="empty")).document_id == "f.txt"
     assert FailedInput.from_dict(through_json(failure.to_dict())) == failure
+
+
+def test_entity_summary_says_who_is_cast_as_what():
+    mentions = [
+        EntityMention("NATO", 0, 4, "NATO", "Antagonist", ["Instigator"], 0.9),
+        EntityMention("NATO", 10, 14, "NATO", "Antagonist", ["Conspirator", "Instigator"], 0.8),
+        EntityMention("the alliance", 20, 32, "NATO", "Protagonist", ["Guardian"], 0.6),
+        EntityMention("Kyiv", 40, 44, "Ukraine", "Innocent", ["Victim"], 0.7),
+    ]
+    rows = entity_summary(mentions)
+    assert [r["entity"] for r in rows] == ["NATO", "Ukraine"]
+    assert rows[0] == {"entity": "NATO", "main_role": "Antagonist", "fine_roles": ["Instigator", "Conspirator"],
+                       "mentions": 3, "share": 0.6667}
+    assert rows[1]["main_role"] == "Innocent" and rows[1]["share"] == 1.0
+    analysis = Analysis("d1", entities=mentions)
+    assert analysis.to_dict()["entity_summary"] == rows
+    assert Analysis.from_dict(analysis.to_dict()).to_dict() == analysis.to_dict()  # derived, round-trips
+    assert Analysis("d2").to_dict()["entity_summary"] == []

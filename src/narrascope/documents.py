@@ -189,6 +189,7 @@ class Analysis:
             "narratives": [n.to_dict() for n in self.narratives],
             "subnarratives": [s.to_dict() for s in self.subnarratives],
             "entities": [e.to_dict() for e in self.entities],
+            "entity_summary": entity_summary(self.entities),
             "explanation": self.explanation.to_dict() if self.explanation else None,
             "warnings": list(self.warnings),
             "error": self.error,
@@ -217,3 +218,30 @@ class Analysis:
     def failed(cls, failure: FailedInput) -> Analysis:
         """The analysis of an input that could not be read: only the error is set."""
         return cls(document_id=failure.id or failure.source, source=failure.source, error=failure.reason)
+
+
+def entity_summary(entities: list[EntityMention]) -> list[dict[str, Any]]:
+    """Who is cast as what: one row per entity, most mentioned first (derived from the mentions, never stored).
+
+    ``main_role`` is the role of most of the entity's mentions (ties: the higher summed score), ``share`` the fraction
+    of its mentions with that role, ``fine_roles`` the fine roles of those mentions, most frequent first.
+    """
+    by_entity: dict[str, list[EntityMention]] = {}
+    for mention in entities:
+        by_entity.setdefault(mention.entity or mention.text, []).append(mention)
+    rows = []
+    for name, mentions in by_entity.items():
+        votes: dict[str, list[float]] = {}
+        for m in mentions:
+            votes.setdefault(m.main_role or "Unknown", []).append(m.score)
+        role = max(votes, key=lambda r: (len(votes[r]), sum(votes[r]), r))
+        fine: dict[str, int] = {}
+        for m in mentions:
+            if (m.main_role or "Unknown") == role:
+                for r in m.fine_roles:
+                    fine[r] = fine.get(r, 0) + 1
+        rows.append({
+            "entity": name, "main_role": role, "fine_roles": sorted(fine, key=lambda r: (-fine[r], r)),
+            "mentions": len(mentions), "share": round(len(votes[role]) / len(mentions), 4),
+        })
+    return sorted(rows, key=lambda r: (-r["mentions"], r["entity"]))
