@@ -62,14 +62,18 @@ def _context_window(ctx: MentionContext, width: int) -> str:
     return f"{left} ENTMENTION {right}"
 
 
-def _sentence_with_mention(ctx: MentionContext) -> str:
-    """The sentence containing the mention (the mention itself when it crosses a sentence boundary)."""
+def _mention_sentence(ctx: MentionContext) -> tuple[list[Any], int | None]:
+    """The article's sentences and the index of the one where the mention starts (None: between sentences)."""
     from narrascope.sentences import split_sentences
 
-    for s in split_sentences(ctx.text):
-        if s.start <= ctx.start < s.end:
-            return ctx.text[s.start : max(s.end, ctx.end)]
-    return ctx.mention
+    sentences = split_sentences(ctx.text)
+    return sentences, next((i for i, s in enumerate(sentences) if s.start <= ctx.start < s.end), None)
+
+
+def _sentence_with_mention(ctx: MentionContext) -> str:
+    """The sentence containing the mention (the mention itself when it starts between sentences)."""
+    sentences, idx = _mention_sentence(ctx)
+    return ctx.mention if idx is None else ctx.text[sentences[idx].start : max(sentences[idx].end, ctx.end)]
 
 
 def static_context_features(contexts: Sequence[MentionContext], embedder: Any = None, width: int = 150) -> np.ndarray:
@@ -95,12 +99,9 @@ def e5_context_texts(contexts: Sequence[MentionContext]) -> tuple[list[str], lis
     """The two e5 inputs of each mention, the mention marked with ``[...]`` and whitespace collapsed:
     ``"How is <mention> portrayed? <sentence>"`` (embedded as a query) and the sentence with its neighbours
     (embedded as a passage)."""
-    from narrascope.sentences import split_sentences
-
     questions, windows = [], []
     for c in contexts:
-        sentences = split_sentences(c.text)
-        idx = next((i for i, s in enumerate(sentences) if s.start <= c.start < s.end), None)
+        sentences, idx = _mention_sentence(c)
         if idx is None:
             questions.append(f"How is {c.mention} portrayed? [{c.mention}]")
             windows.append(f"[{c.mention}]")
