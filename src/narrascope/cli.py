@@ -281,31 +281,23 @@ def frame(
 
 
 def _evaluate_explanations(data_dirs: list[Path], similarity: str, folds: int) -> None:
-    from narrascope.models.explainer_tuning import GRID, tune_explainer
-    from narrascope.models.explainers import E5_SIMILARITY_NAME, default_embedder, evaluate_explanations  # registers "e5"
-    from narrascope.semeval.metrics import score_subtask3, similarities
+    from narrascope.evaluation import cross_validate_explainer, explanation_similarity, explanation_table
+    from narrascope.models.explainer_tuning import GRID
+    from narrascope.models.explainers import default_embedder, evaluate_explanations
 
-    function = similarities.get(similarity)
-    name = E5_SIMILARITY_NAME if similarity == "e5" else similarity
+    function, name = explanation_similarity(similarity)
     corpus = _read_training(data_dirs)
     if not corpus.explanations:
         raise typer.BadParameter("no subtask-3-annotations.txt (explanations) in the given folders")
     result = evaluate_explanations(corpus.documents, corpus.explanations, similarity=function, similarity_name=name)
     mine, base = result["explainer"], result["baseline"]
-    languages = sorted(mine.by_language)
     err.print(f"cross-validating the explainer's per-language settings ({len(GRID)} settings x {mine.n_documents} documents; "
               "e5 embeddings are cached on disk, the first run takes a while)")
-    ids = [i for i in corpus.explanations if i in corpus.documents]
-    gold = {i: corpus.explanations[i] for i in ids}
-    tuned = tune_explainer(corpus.documents, gold, function, folds, default_embedder(), progress=lambda m: err.print(m))
-    cv = score_subtask3(gold, tuned.held_out, similarity=function, similarity_name=name,
-                        languages={i: corpus.documents[i].language or "unknown" for i in ids})
+    tuned, cv = cross_validate_explainer(corpus.documents, corpus.explanations, function, name, folds, default_embedder(),
+                                         progress=lambda m: err.print(m))
     typer.echo(f"Subtask 3 on {mine.n_documents} gold dominant narratives; similarity: {name}")
     typer.echo("(the official metric, BERTScore with bert-base-multilingual-cased, needs a download and is not used)")
-    typer.echo(f"{'system':<28}{'ALL':>7}" + "".join(f"{lang.upper():>7}" for lang in languages) + f"{'words':>7}{'<=80':>7}")
-    for system, scores in ((f"extractive, {folds}-fold CV", cv), ("extractive, shipped", mine), ("baseline: first 80 words", base)):
-        per = "".join(f"{scores.by_language[lang].similarity:7.3f}" for lang in languages)
-        typer.echo(f"{system:<28}{scores.similarity:7.3f}{per}{scores.mean_words:7.1f}{100 * scores.share_within_limit:6.1f}%")
+    typer.echo(explanation_table({f"extractive, {folds}-fold CV": cv, "extractive, shipped": mine, "baseline: first 80 words": base}))
     typer.echo(f"CV: settings chosen per language on the other folds; shipped: settings chosen on all of this data "
                f"({', '.join(f'{lang} {c}' for lang, c in tuned.settings.items())})")
     typer.echo(f"explained {mine.n_documents} documents in {result['seconds']:.1f} s "

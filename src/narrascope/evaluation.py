@@ -4,6 +4,11 @@ For each outer fold k a model is trained on the other folds and predicts fold k 
 decision thresholds applied to fold k are chosen on the out-of-fold predictions of the *other* folds only, so no
 document influences a decision made on itself. Scores use the official subtask-2 metric, per language and overall,
 as mean ± std over folds.
+
+Subtask 3 (explanations): ``explanation_similarity`` resolves a registered similarity and its printed name,
+``cross_validate_explainer`` scores the explainer with per-language settings chosen on the other folds, and
+``explanation_table`` prints systems × languages (used by ``narrascope evaluate --subtask 3`` and
+``benchmarks/explain.py``).
 """
 
 from __future__ import annotations
@@ -17,9 +22,18 @@ from typing import Any
 import numpy as np
 
 from narrascope.documents import Document
+from narrascope.models.explainer_tuning import TuningResult, tune_explainer
 from narrascope.models.narratives import NarrativeClassifier, TermCounts, count_terms, label_sets
 from narrascope.semeval.io import NarrativeAnnotation, SemevalCorpus
-from narrascope.semeval.metrics import score_subtask2
+from narrascope.semeval.metrics import (
+    DEFAULT_SIMILARITY_NAME,
+    MAX_EXPLANATION_WORDS,
+    Similarity,
+    Subtask3Scores,
+    score_subtask2,
+    score_subtask3,
+    similarities,
+)
 from narrascope.taxonomy import load_default_taxonomy
 
 log = logging.getLogger(__name__)
@@ -217,3 +231,44 @@ def train_narratives(
         setattr(final, key, value)
     final.language_thresholds = thresholds["languages"]
     return final, thresholds, cv
+
+
+# --- subtask 3: explanations ----------------------------------------------------------------------------------------
+
+
+def explanation_similarity(name: str) -> tuple[Similarity, str]:
+    """The subtask-3 similarity registered as ``name`` (``similarities``; a ``ConfigError`` lists the known names)
+    and the name to print for it."""
+    from narrascope.models.explainers import E5_SIMILARITY_NAME  # registers "e5"
+
+    function = similarities.get(name)
+    return function, {"e5": E5_SIMILARITY_NAME, "token-f1": DEFAULT_SIMILARITY_NAME}.get(name, name)
+
+
+def cross_validate_explainer(
+    documents: Mapping[str, Document], gold: Mapping[str, Any], similarity: Similarity, similarity_name: str,
+    folds: int = 5, embedder: Any = None, progress: Callable[[str], None] | None = None,
+) -> tuple[TuningResult, Subtask3Scores]:
+    """Tune the extractive explainer's per-language settings by ``folds``-fold CV and score the held-out
+    explanations: ``(TuningResult, Subtask3Scores per language)``. Gold ids without a document are skipped."""
+    ids = [i for i in gold if i in documents]
+    known = {i: gold[i] for i in ids}
+    tuned = tune_explainer(documents, known, similarity, folds, embedder, progress=progress)
+    scores = score_subtask3(known, tuned.held_out, similarity=similarity, similarity_name=similarity_name,
+                            languages={i: documents[i].language or "unknown" for i in ids})
+    return tuned, scores
+
+
+def explanation_table(rows: Mapping[str, Subtask3Scores]) -> str:
+    """One line per system: mean similarity overall and per language, mean words, share within the word limit."""
+    languages = sorted({lang for scores in rows.values() for lang in scores.by_language})
+    width = max([28, *(len(system) + 2 for system in rows)])
+    limit = f"<={MAX_EXPLANATION_WORDS}"
+    lines = [f"{'system':<{width}}{'ALL':>7}" + "".join(f"{lang.upper():>7}" for lang in languages)
+             + f"{'words':>7}{limit:>7}"]
+    for system, scores in rows.items():
+        per = "".join(f"{scores.by_language[lang].similarity:7.3f}" if lang in scores.by_language else f"{'-':>7}"
+                      for lang in languages)
+        lines.append(f"{system:<{width}}{scores.similarity:7.3f}{per}{scores.mean_words:7.1f}"
+                     f"{100 * scores.share_within_limit:6.1f}%")
+    return "\n".join(lines)

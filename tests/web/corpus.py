@@ -60,7 +60,7 @@ def build_corpus(path: Path) -> Path:
             i += 1
     star_text = ("NATO is directly fighting in Ukraine, a commentator claimed on Monday.\n\n"
                  "He said that Western officers command the brigades near the front. Washington denied it. "
-                 "The Kremlin said it would respond calmly.")
+                 "The Kremlin said it would respond calmly. Critics called Moscow the aggressor.")
     claim = "He said that Western officers command the brigades near the front."
     s = star_text.index(claim)
     ev = Evidence(s, s + len(claim), claim, 0.95)
@@ -68,11 +68,15 @@ def build_corpus(path: Path) -> Path:
     star = Document(id="star/article 1", text=star_text, title="Who is fighting near the front", outlet=OUTLETS[0],
                     published="2024-04-10", language="en", url="https://news.example/star")
     washington = star_text.index("Washington")
+    kremlin, it, moscow = star_text.index("The Kremlin"), star_text.index("it would"), star_text.index("Moscow")
     star_analysis = Analysis(
         document_id=star.id, language="en", title=star.title,
         narratives=[LabelScore(BLAME, 0.91, [ev, first]), LabelScore(DISCREDIT, 0.55, [ev])],
         subnarratives=[LabelScore(WEST, 0.88, [ev]), LabelScore(PUPPET, 0.51, [ev])],
-        entities=[EntityMention("Washington", washington, washington + 10, "USA", "Antagonist", ["Instigator"], 0.7)],
+        entities=[EntityMention("Washington", washington, washington + 10, "USA", "Antagonist", ["Instigator"], 0.7),
+                  EntityMention("The Kremlin", kremlin, kremlin + 11, "Russia", "Protagonist", ["Guardian"], 0.8),
+                  EntityMention("it", it, it + 2, "Russia", "Protagonist", ["Peacemaker", "Guardian"], 0.6),
+                  EntityMention("Moscow", moscow, moscow + 6, "Russia", "Antagonist", ["Instigator"], 0.9)],
         explanation=Explanation("The article claims Western officers command Ukrainian brigades, casting the West as a "
                                 "party to the war.", BLAME, WEST, [ev], "extractive"),
     )

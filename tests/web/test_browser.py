@@ -67,7 +67,7 @@ def test_overview_chart_surge_and_article_evidence(page) -> None:  # type: ignor
     texts = [marks.nth(i).inner_text() for i in range(marks.count())]
     assert any("Western officers command the brigades" in t for t in texts)
     assert page.locator(".legend-item[data-label]").count() == 4  # two narratives, two subnarratives
-    assert "Instigator" in page.inner_text(".entities")
+    assert "Instigator" in page.inner_text(".entities") and "2/3" in page.inner_text(".entities")  # Russia: 2 of 3 mentions
     assert "casting the West as a party" in page.inner_text(".explanation")
     _shot(page, "article")
 

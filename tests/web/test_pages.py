@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 from urllib.parse import quote
 
 from fastapi.testclient import TestClient
 
+from narrascope.documents import Analysis, Document, EntityMention
+from narrascope.pipeline import Pipeline
 from narrascope.store import open_store
 from narrascope.web import create_app
 
 from .corpus import BLAME, PRAISE, PUPPET, TOKEN, make_pipeline
+
+
+def _entity_rows(html: str) -> list[tuple[str, ...]]:
+    """The cells of the page's entity table as text (a line break becomes a space)."""
+    section = re.search(r'<section class="entities">(.*?)</section>', html, re.S)
+    assert section is not None
+    rows = re.findall(r"<tr><td>(.*?)</td></tr>", section.group(1), re.S)
+    return [tuple(unescape(re.sub(r"<[^>]+>", "", cell.replace("<br>", " "))) for cell in re.split(r"</td><td[^>]*>", row))
+            for row in rows]
 
 
 def test_overview(client: TestClient) -> None:
@@ -42,6 +54,46 @@ def test_article_highlights_evidence_with_legend(client: TestClient) -> None:
     assert len(buttons) == 4 and {i for ids, _ in marks for i in ids.split()} <= set(buttons)
     assert "Instigator" in page.text and "casting the West as a" in page.text
     assert "star-copy" in page.text  # its syndicated copy is listed
+
+
+def test_article_entity_table_is_the_per_entity_summary(client: TestClient, web_db) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/articles/" + quote("star/article 1", safe=""))
+    rows = _entity_rows(page.text)
+    # Russia: two mentions cast as Protagonist, one as Antagonist -> one row: majority role, its share, its fine roles
+    assert rows == [("Russia", "Protagonist Guardian, Peacemaker", "2/3", "3"), ("USA", "Antagonist Instigator", "1/1", "1")]
+    assert 'title="2 of 3 mentions cast as Protagonist"' in page.text
+    store = open_store(web_db)
+    analysis = store.get_analysis("star/article 1")
+    store.close()
+    assert analysis is not None
+    summary = analysis.to_dict()["entity_summary"]  # what the JSON output says
+    assert [(r["entity"], r["main_role"], ", ".join(r["fine_roles"]), r["mentions"]) for r in summary] == \
+        [("Russia", "Protagonist", "Guardian, Peacemaker", 3), ("USA", "Antagonist", "Instigator", 1)]
+    # the text still marks each mention with its own role
+    assert re.search(r'<span class="ent role-antagonist" title="Russia: Antagonist \(Instigator\)">Moscow</span>', page.text)
+    assert page.text.count('class="ent role-protagonist"') == 2 and page.text.count('class="ent role-antagonist"') == 2
+
+class _NatoRoles:
+    """Every "NATO" is a mention of NATO: Antagonist, except every third one, an Innocent."""
+
+    name = "nato-roles"
+
+    def __call__(self, documents: list[Document], analyses: list[Analysis]) -> None:
+        for doc, analysis in zip(documents, analyses):
+            starts = [m.start() for m in re.finditer("NATO", doc.text)]
+            analysis.entities = [EntityMention("NATO", s, s + 4, "NATO", "Innocent" if k % 3 == 2 else "Antagonist",
+                                               ["Victim"] if k % 3 == 2 else ["Instigator"], 0.5) for k, s in enumerate(starts)]
+
+
+def test_paste_form_shows_the_per_entity_summary(web_db) -> None:  # type: ignore[no-untyped-def]
+    text = "Experts said NATO is at war. NATO denied it. NATO troops left. NATO again."
+    with TestClient(create_app(open_store(web_db), pipeline=Pipeline(steps=[_NatoRoles()]))) as c:
+        page = c.post("/analyze", data={"text": text})
+        nobody = c.post("/analyze", data={"text": "Nobody is named here."})
+    assert page.status_code == 200 and "Not saved" in page.text
+    assert _entity_rows(page.text) == [("NATO", "Antagonist Instigator", "3/4", "4")]
+    assert page.text.count('class="ent role-antagonist"') == 3 and page.text.count('class="ent role-innocent"') == 1
+    assert _entity_rows(nobody.text) == [] and "No entity roles in this analysis." in nobody.text
 
 
 def test_article_404_is_a_page(client: TestClient) -> None:

@@ -133,23 +133,3 @@ def _entity(piece: str, mention: EntityMention) -> str:
     tip = f"{mention.entity or mention.text}: {role}" + (f" ({fine})" if fine else "")
     return f'<span class="ent role-{escape(role.lower())}" title="{escape(tip)}">{piece}</span>'
 
-
-@dataclass
-class EntityRow:
-    entity: str
-    main_role: str
-    fine_roles: list[str]
-    mentions: int
-    score: float
-
-
-def entity_table(analysis: Analysis) -> list[EntityRow]:
-    """One row per (entity, main role) with its fine roles and number of mentions, most mentioned first."""
-    rows: dict[tuple[str, str], EntityRow] = {}
-    for m in analysis.entities:
-        key = (m.entity or m.text, m.main_role or "Unknown")
-        row = rows.setdefault(key, EntityRow(key[0], key[1], [], 0, 0.0))
-        row.mentions += 1
-        row.score = max(row.score, m.score)
-        row.fine_roles += [r for r in m.fine_roles if r not in row.fine_roles]
-    return sorted(rows.values(), key=lambda r: (-r.mentions, r.entity))

@@ -19,14 +19,14 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from pydantic import ValidationError
 
-from narrascope.documents import Analysis, Document
+from narrascope.documents import Analysis, Document, entity_summary
 from narrascope.errors import NarrascopeError
 from narrascope.store.base import DocumentQuery
 from narrascope.taxonomy import OTHER, load_default_taxonomy
 from narrascope.web.api import build_query, check_period, run_query, storyline_documents
 from narrascope.web.app import WebState
 from narrascope.web.charts import bars, swimlane, time_series
-from narrascope.web.highlight import entity_table, highlight
+from narrascope.web.highlight import highlight
 from narrascope.web.schemas import DocumentIn
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -150,7 +150,7 @@ def _article_context(doc: Document, analysis: Analysis | None) -> dict[str, Any]
     shown = analysis or Analysis(document_id=doc.id)
     marked = highlight(doc.text, shown, tax)
     return {"doc": doc, "analysis": analysis, "text": marked.html, "legend": marked.legend,
-            "misplaced": marked.misplaced, "entities": entity_table(shown),
+            "misplaced": marked.misplaced, "entities": entity_summary(shown.entities),
             "other": any(n.label == OTHER for n in shown.narratives)}
 
 
