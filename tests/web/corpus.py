@@ -1,8 +1,9 @@
 """An invented corpus for the web tests (documents, hand-made analyses with evidence offsets, entity roles, an
-explanation, a storyline, a syndicated copy and a surge) and a tiny real pipeline step."""
+explanation, a storyline, a syndicated copy and a surge) and tiny real pipeline steps."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -114,6 +115,18 @@ class KeywordStep:
             ev = Evidence(start, end, doc.text[start:end], 0.9)
             analysis.narratives = [LabelScore(BLAME, 0.9, [ev])]
             analysis.subnarratives = [LabelScore(WEST, 0.8, [ev])]
+
+
+class NatoRolesStep:
+    """Every "NATO" is a mention of NATO: Antagonist, except every third one, an Innocent."""
+
+    name = "nato-roles"
+
+    def __call__(self, documents: list[Document], analyses: list[Analysis]) -> None:
+        for doc, analysis in zip(documents, analyses):
+            starts = [m.start() for m in re.finditer("NATO", doc.text)]
+            analysis.entities = [EntityMention("NATO", s, s + 4, "NATO", "Innocent" if k % 3 == 2 else "Antagonist",
+                                               ["Victim"] if k % 3 == 2 else ["Instigator"], 0.5) for k, s in enumerate(starts)]
 
 
 def make_pipeline():  # type: ignore[no-untyped-def]

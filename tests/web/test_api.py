@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from narrascope.documents import Document, entity_summary
+from narrascope.output import analysis_record, analyze_items
+from narrascope.pipeline import Pipeline
 from narrascope.store import open_store
 from narrascope.web import create_app
-from .corpus import BLAME, DISCREDIT, PRAISE, PUPPET, TOKEN, WEST, make_pipeline
+from .corpus import BLAME, DISCREDIT, PRAISE, PUPPET, TOKEN, WEST, NatoRolesStep, make_pipeline
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -40,6 +43,41 @@ def test_document_with_analysis_and_missing(client: TestClient) -> None:
     assert {n["label"] for n in data["analysis"]["narratives"]} == {BLAME, DISCREDIT}
     missing = client.get("/api/documents/no-such-doc")
     assert missing.status_code == 404 and "no-such-doc" in missing.json()["error"]
+
+
+def test_document_entity_summary_is_the_json_outputs(client: TestClient, web_db) -> None:  # type: ignore[no-untyped-def]
+    analysis = client.get("/api/documents/star%2Farticle%201").json()["analysis"]
+    # Russia: two mentions cast as Protagonist, one as Antagonist -> its majority role and that role's share
+    assert analysis["entity_summary"] == [
+        {"entity": "Russia", "main_role": "Protagonist", "fine_roles": ["Guardian", "Peacemaker"], "mentions": 3,
+         "share": 0.6667},
+        {"entity": "USA", "main_role": "Antagonist", "fine_roles": ["Instigator"], "mentions": 1, "share": 1.0},
+    ]
+    store = open_store(web_db)
+    stored = store.get_analysis("star/article 1")
+    store.close()
+    assert stored is not None
+    assert analysis["entity_summary"] == entity_summary(stored.entities)
+    assert analysis == stored.to_dict()  # every field of the JSON output's analysis, nothing else
+    copy = client.get("/api/documents/star-copy").json()["analysis"]
+    assert copy["entities"] == [] and copy["entity_summary"] == []  # no mentions, no rows
+
+
+def test_analyze_returns_the_entity_summary_of_the_cli_json(web_db) -> None:  # type: ignore[no-untyped-def]
+    text = "Experts said NATO is at war. NATO denied it. NATO troops left. NATO again."
+    nato = {"entity": "NATO", "main_role": "Antagonist", "fine_roles": ["Instigator"], "mentions": 4, "share": 0.75}
+    pipeline = Pipeline(steps=[NatoRolesStep()])
+    (cli, info), = analyze_items(pipeline, [Document(id="nato-1", text=text)])
+    assert analysis_record(cli, info)["entity_summary"] == [nato]  # what `narrascope analyze` writes
+    store = open_store(web_db)
+    with TestClient(create_app(store, pipeline=pipeline, token=TOKEN)) as c:
+        one = c.post("/api/analyze", json={"id": "nato-1", "text": text}, headers=AUTH).json()
+        assert one["analysis"]["entity_summary"] == [nato]
+        assert c.get("/api/documents/nato-1").json()["analysis"]["entity_summary"] == [nato]  # stored and read back
+        batch = c.post("/api/analyze/batch", params={"store": False}, headers=AUTH,
+                       json={"documents": [{"id": "nato-2", "text": text}, {"id": "none", "text": "Nobody here."}]}).json()
+    store.close()
+    assert [r["analysis"]["entity_summary"] for r in batch["results"]] == [[nato], []]
 
 
 def test_storylines_and_trends(client: TestClient) -> None:
@@ -142,3 +180,11 @@ def test_openapi_documents_every_route_and_the_token(client: TestClient) -> None
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     assert spec["paths"]["/api/analyze"]["post"]["security"] and "security" not in spec["paths"]["/api/trends"]["get"]
     assert not any(p.startswith("/articles") for p in spec["paths"])  # pages stay out of the API spec
+    schemas = spec["components"]["schemas"]
+    summary = schemas["AnalysisOut"]["properties"]["entity_summary"]
+    assert summary["items"] == {"$ref": "#/components/schemas/EntitySummaryOut"} and "per entity" in summary["description"]
+    row = schemas["EntitySummaryOut"]
+    assert list(row["properties"]) == ["entity", "main_role", "fine_roles", "mentions", "share"]  # the JSON output's keys
+    assert set(row["required"]) == {"entity", "main_role", "mentions", "share"}
+    assert all(prop["description"] for prop in row["properties"].values())
+    assert row["properties"]["share"]["maximum"] == 1 and row["properties"]["main_role"]["type"] == "string"

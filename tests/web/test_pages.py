@@ -8,12 +8,11 @@ from urllib.parse import quote
 
 from fastapi.testclient import TestClient
 
-from narrascope.documents import Analysis, Document, EntityMention
 from narrascope.pipeline import Pipeline
 from narrascope.store import open_store
 from narrascope.web import create_app
 
-from .corpus import BLAME, PRAISE, PUPPET, TOKEN, make_pipeline
+from .corpus import BLAME, PRAISE, PUPPET, TOKEN, NatoRolesStep, make_pipeline
 
 
 def _entity_rows(html: str) -> list[tuple[str, ...]]:
@@ -73,21 +72,10 @@ def test_article_entity_table_is_the_per_entity_summary(client: TestClient, web_
     assert re.search(r'<span class="ent role-antagonist" title="Russia: Antagonist \(Instigator\)">Moscow</span>', page.text)
     assert page.text.count('class="ent role-protagonist"') == 2 and page.text.count('class="ent role-antagonist"') == 2
 
-class _NatoRoles:
-    """Every "NATO" is a mention of NATO: Antagonist, except every third one, an Innocent."""
-
-    name = "nato-roles"
-
-    def __call__(self, documents: list[Document], analyses: list[Analysis]) -> None:
-        for doc, analysis in zip(documents, analyses):
-            starts = [m.start() for m in re.finditer("NATO", doc.text)]
-            analysis.entities = [EntityMention("NATO", s, s + 4, "NATO", "Innocent" if k % 3 == 2 else "Antagonist",
-                                               ["Victim"] if k % 3 == 2 else ["Instigator"], 0.5) for k, s in enumerate(starts)]
-
 
 def test_paste_form_shows_the_per_entity_summary(web_db) -> None:  # type: ignore[no-untyped-def]
     text = "Experts said NATO is at war. NATO denied it. NATO troops left. NATO again."
-    with TestClient(create_app(open_store(web_db), pipeline=Pipeline(steps=[_NatoRoles()]))) as c:
+    with TestClient(create_app(open_store(web_db), pipeline=Pipeline(steps=[NatoRolesStep()]))) as c:
         page = c.post("/analyze", data={"text": text})
         nobody = c.post("/analyze", data={"text": "Nobody is named here."})
     assert page.status_code == 200 and "Not saved" in page.text

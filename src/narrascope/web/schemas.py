@@ -112,6 +112,17 @@ class EntityMentionOut(BaseModel):
     evidence: EvidenceOut | None = None
 
 
+class EntitySummaryOut(BaseModel):
+    """Who is cast as what: one entity of the analysis (the rows of ``documents.entity_summary``)."""
+
+    entity: str = Field(description="The entity's name (the mention text when the entity is not named).")
+    main_role: str = Field(description="The role of most of its mentions: Protagonist, Antagonist, Innocent or "
+                                       "Unknown (ties: the higher summed score).")
+    fine_roles: list[str] = Field([], description="The fine roles of the mentions with main_role, most frequent first.")
+    mentions: int = Field(ge=1, description="How many mentions the entity has.")
+    share: float = Field(ge=0, le=1, description="The fraction of its mentions cast as main_role (4 decimals).")
+
+
 class ExplanationOut(BaseModel):
     text: str
     narrative: str
@@ -130,6 +141,8 @@ class AnalysisOut(BaseModel):
     narratives: list[LabelScoreOut] = []
     subnarratives: list[LabelScoreOut] = []
     entities: list[EntityMentionOut] = []
+    entity_summary: list[EntitySummaryOut] = Field([], description="One row per entity, most mentioned first; "
+                                                   "derived from entities, as in the JSON output.")
     explanation: ExplanationOut | None = None
     warnings: list[str] = []
     error: str | None = None
