@@ -111,8 +111,13 @@ def test_fine_roles_follow_context_within_a_main_role_and_multi_label_threshold(
     framer = EntityFramer().fit(contexts, labels)
     preds = framer.predict([_example("Nu", "lied to and deceived"), _example("Xi", "bombed and invaded")])
     assert [p.fine_roles[0] for p in preds] == ["Deceiver", "Instigator"]
-    everything = EntityFramer(fine_threshold=0.0).fit(contexts, labels).predict([_example("Nu", "lied to")])[0]
+    assert all(len(p.fine_roles) == 1 for p in preds)  # default: one fine role (max_fine_roles=1)
+    lenient = EntityFramer(fine_threshold=0.0, max_fine_roles=None).fit(contexts, labels)
+    everything = lenient.predict([_example("Nu", "lied to")])[0]
     assert set(everything.fine_roles) == {r for r, m in framer.role_main_.items() if m == everything.main_role}
+    assert everything.fine_roles[0] == "Deceiver"  # the best role first
+    two = EntityFramer(fine_threshold=0.0, max_fine_roles=2).fit(contexts, labels).predict([_example("Nu", "lied to")])[0]
+    assert two.fine_roles == everything.fine_roles[:2]
 
 
 def test_name_priors_leave_the_example_out_while_fitting() -> None:
@@ -228,3 +233,38 @@ def test_e5_weight_adds_the_contextual_block_and_round_trips(tmp_path, monkeypat
     again = EntityFramer.load(tmp_path / "f")
     assert again.e5_weight == 1.0
     assert np.allclose(again.predict_proba(contexts)[0], with_e5.predict_proba(contexts)[0], atol=2e-3)
+
+
+def _corpus():  # type: ignore[no-untyped-def]
+    """A SemevalCorpus of invented one-mention documents (two languages), from ``_data``."""
+    from narrascope.documents import Document
+    from narrascope.semeval.io import MentionAnnotation, SemevalCorpus, official_span
+
+    corpus = SemevalCorpus()
+    for i, (ctx, (main, fine)) in enumerate(zip(*_data())):
+        doc_id = f"doc{i}.txt"
+        corpus.documents[doc_id] = Document(doc_id, ctx.text, language="en" if i % 2 else "pt")
+        start, end = official_span(ctx.text, ctx.start, ctx.end)
+        corpus.mentions[doc_id] = [MentionAnnotation(doc_id, ctx.mention, start, end, main, fine)]
+    return corpus
+
+
+def test_out_of_fold_scores_every_mention_with_a_model_that_did_not_see_its_document() -> None:
+    import numpy as np
+
+    from narrascope.models.entities import MAIN_ROLES, cross_validate_framer, out_of_fold
+
+    corpus = _corpus()
+    params = {"static_weight": 0.0, "e5_weight": 0.0}
+    oof = out_of_fold(corpus, n_folds=3, **params)
+    assert oof.main.shape == (36, 3) and oof.fine.shape == (36, 22)
+    assert np.allclose(oof.main.sum(axis=1), 1.0)
+    gold = np.array([MAIN_ROLES.index(main) for main, _ in oof.labels])
+    assert (oof.main.argmax(axis=1) == gold).mean() > 0.9  # the verbs give the roles away
+    scores = oof.score(corpus)
+    assert set(scores.by_language) == {"EN", "PT"}
+    assert scores.summary() == cross_validate_framer(corpus, n_folds=3, **params).summary()
+    # headroom: decoding with the gold main roles gives perfect main-role accuracy, fine roles from the model
+    oracle = oof.predictions(main=np.eye(3)[gold])
+    assert [p.main_role for p in oracle] == [main for main, _ in oof.labels]
+    assert oof.score(corpus, oracle).main_role_accuracy == 1.0

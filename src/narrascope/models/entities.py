@@ -197,13 +197,15 @@ class EntityFramer:
 
     ``balance`` is the exponent of the main-role class weights (1: classes balanced, 0: plain frequencies, which
     maximises main-role accuracy); ``static_weight`` scales the static-embedding block and ``e5_weight`` the
-    contextual e5 block (``e5_context_features``); 0 leaves a block out.
+    contextual e5 block (``e5_context_features``); 0 leaves a block out. ``max_fine_roles`` caps the fine roles per
+    mention (default 1: 91% of the gold mentions have exactly one, and a single role maximises the official EMR;
+    None: every role that clears the threshold).
     """
 
     def __init__(
         self, window: int = 200, alpha: float = 3.0, fine_alpha: float = 2.0, fine_threshold: float = 0.45,
         max_features: int = 20000, prior_weight: float = 1.0, balance: float = 0.0, static_weight: float = 0.5,
-        e5_weight: float = 1.0,
+        e5_weight: float = 1.0, max_fine_roles: int | None = 1,
     ) -> None:
         self.window = window
         self.alpha = alpha
@@ -214,11 +216,12 @@ class EntityFramer:
         self.balance = balance
         self.static_weight = static_weight
         self.e5_weight = e5_weight
+        self.max_fine_roles = max_fine_roles
 
     def _config(self) -> dict[str, Any]:
         keys = (
             "window", "alpha", "fine_alpha", "fine_threshold", "max_features", "prior_weight", "balance", "static_weight",
-            "e5_weight",
+            "e5_weight", "max_fine_roles",
         )
         return {k: getattr(self, k) for k in keys}
 
@@ -293,16 +296,20 @@ class EntityFramer:
         """Main role, the fine roles of that main role (at least one) and the main-role probability per mention."""
         if not contexts:
             return []
-        main, fine = self.predict_proba(contexts)
+        return self.decode(*self.predict_proba(contexts))
+
+    def decode(self, main: np.ndarray, fine: np.ndarray) -> list[RolePrediction]:
+        """Predictions from ``predict_proba`` scores: the best main role, then the best of its fine roles plus any
+        other clearing ``fine_threshold`` (at most ``max_fine_roles``)."""
         out = []
-        for i in range(len(contexts)):
+        for i in range(len(main)):
             k = int(main[i].argmax())
             role = self.classes_[k]
             allowed = [j for j, r in enumerate(self.fine_roles_) if self.role_main_[r] == role]
             best = max(allowed, key=lambda j: fine[i, j])
             keep = [j for j in allowed if fine[i, j] >= self.fine_threshold or j == best]
-            keep.sort(key=lambda j: -fine[i, j])
-            out.append(RolePrediction(role, [self.fine_roles_[j] for j in keep], float(main[i, k])))
+            keep.sort(key=lambda j: (j != best, -fine[i, j]))
+            out.append(RolePrediction(role, [self.fine_roles_[j] for j in keep[: self.max_fine_roles]], float(main[i, k])))
         return out
 
     def _check_fitted(self) -> None:
@@ -353,8 +360,8 @@ class EntityFramer:
             raise ModelError(f"{path}: unreadable entity framer ({exc})") from None
         if state.get("format") != "narrascope-entity-framer/1":
             raise ModelError(f"{path / 'config.json'}: not an entity framer written by this narrascope version")
-        # older framers: balanced, no embeddings
-        config = {"balance": 1.0, "static_weight": 0.0, "e5_weight": 0.0} | state["config"]
+        # older framers: balanced, no embeddings, every fine role over the threshold
+        config = {"balance": 1.0, "static_weight": 0.0, "e5_weight": 0.0, "max_fine_roles": None} | state["config"]
         framer = cls(**config)
         framer.fine_roles_, framer.role_main_, framer.main_classes_ = state["fine_roles"], state["role_main"], state["main_classes"]
         framer.main_coef_, framer.main_intercept_ = weights["main_coef"].astype(np.float32), weights["main_intercept"]
@@ -453,32 +460,66 @@ def document_folds(doc_ids: Sequence[str], n_folds: int = 5, seed: int = 0) -> l
     return [fold_of[d] for d in doc_ids]
 
 
-def cross_validate_framer(corpus: Any, n_folds: int = 5, seed: int = 0, **params: Any) -> Any:
-    """5-fold CV by document on a ``SemevalCorpus``; returns ``Subtask1Scores`` (overall and per language)."""
-    from narrascope.semeval.io import MentionAnnotation
-    from narrascope.semeval.metrics import score_subtask1
+@dataclass
+class OutOfFold:
+    """Out-of-fold scores of a framer CV: one row per annotated mention (``corpus_examples`` order).
 
+    ``main`` is ``(n, 3)`` in ``MAIN_ROLES`` order and ``fine`` ``(n, 22)`` in ``framer.fine_roles_`` order, each row
+    scored by the fold model that did not see the mention's document; ``framer`` is the last fold's model (for its
+    role lists and ``decode``)."""
+
+    ids: list[str]
+    contexts: list[MentionContext]
+    labels: list[tuple[str, list[str]]]
+    main: np.ndarray
+    fine: np.ndarray
+    framer: EntityFramer
+
+    def predictions(self, main: np.ndarray | None = None) -> list[RolePrediction]:
+        """Decoded predictions (``main``: other main-role scores, e.g. the gold roles one-hot, for headroom studies)."""
+        order = [MAIN_ROLES.index(c) for c in self.framer.classes_]
+        return self.framer.decode((self.main if main is None else main)[:, order], self.fine)
+
+    def score(self, corpus: Any, predictions: Sequence[RolePrediction] | None = None) -> Any:
+        """Official subtask-1 scores (``Subtask1Scores``, overall and per language) of ``predictions``."""
+        from narrascope.semeval.io import MentionAnnotation, official_span
+        from narrascope.semeval.metrics import score_subtask1
+
+        predictions = self.predictions() if predictions is None else predictions
+        gold: dict[str, list[MentionAnnotation]] = {}
+        pred: dict[str, list[MentionAnnotation]] = {}
+        for doc_id, ctx, (main, fine), p in zip(self.ids, self.contexts, self.labels, predictions, strict=True):
+            start, end = official_span(ctx.text, ctx.start, ctx.end)
+            gold.setdefault(doc_id, []).append(MentionAnnotation(doc_id, ctx.mention, start, end, main, fine))
+            pred.setdefault(doc_id, []).append(MentionAnnotation(doc_id, ctx.mention, start, end, p.main_role, p.fine_roles))
+        languages = {d.id: (d.language or "unknown").upper() for d in corpus.documents.values()}
+        return score_subtask1(gold, pred, languages=languages)
+
+
+def out_of_fold(corpus: Any, n_folds: int = 5, seed: int = 0, **params: Any) -> OutOfFold:
+    """Out-of-fold main and fine scores of ``EntityFramer(**params)``, ``n_folds`` folds by document."""
     ids, contexts, labels = corpus_examples(corpus)
     folds = np.array(document_folds(ids, n_folds, seed))
-    predictions: list[RolePrediction | None] = [None] * len(ids)
+    main = np.zeros((len(ids), len(MAIN_ROLES)))
+    fine: np.ndarray | None = None
+    framer: EntityFramer | None = None
     for k in range(n_folds):
         train = np.flatnonzero(folds != k)
         test = np.flatnonzero(folds == k)
         framer = EntityFramer(**params).fit([contexts[i] for i in train], [labels[i] for i in train])
-        for i, p in zip(test, framer.predict([contexts[i] for i in test])):
-            predictions[i] = p
+        m, f = framer.predict_proba([contexts[i] for i in test])
+        for j, c in enumerate(framer.classes_):
+            main[test, MAIN_ROLES.index(c)] = m[:, j]
+        fine = np.zeros((len(ids), f.shape[1])) if fine is None else fine
+        fine[test] = f
         log.info("fold %d/%d done", k + 1, n_folds)
-    gold: dict[str, list[MentionAnnotation]] = {}
-    pred: dict[str, list[MentionAnnotation]] = {}
-    for doc_id, ctx, (main, fine), p in zip(ids, contexts, labels, predictions):
-        from narrascope.semeval.io import official_span
+    assert framer is not None and fine is not None
+    return OutOfFold(ids, contexts, labels, main, fine, framer)
 
-        start, end = official_span(ctx.text, ctx.start, ctx.end)
-        gold.setdefault(doc_id, []).append(MentionAnnotation(doc_id, ctx.mention, start, end, main, fine))
-        assert p is not None
-        pred.setdefault(doc_id, []).append(MentionAnnotation(doc_id, ctx.mention, start, end, p.main_role, p.fine_roles))
-    languages = {d.id: (d.language or "unknown").upper() for d in corpus.documents.values()}
-    return score_subtask1(gold, pred, languages=languages)
+
+def cross_validate_framer(corpus: Any, n_folds: int = 5, seed: int = 0, **params: Any) -> Any:
+    """5-fold CV by document on a ``SemevalCorpus``; returns ``Subtask1Scores`` (overall and per language)."""
+    return out_of_fold(corpus, n_folds, seed, **params).score(corpus)
 
 
 def train_framer(corpus: Any, path: Path | str | None = None, model_card: str | None = None, **params: Any) -> EntityFramer:
