@@ -93,9 +93,21 @@ def test_entity_summary_says_who_is_cast_as_what():
     rows = entity_summary(mentions)
     assert [r["entity"] for r in rows] == ["NATO", "Ukraine"]
     assert rows[0] == {"entity": "NATO", "main_role": "Antagonist", "fine_roles": ["Instigator", "Conspirator"],
-                       "mentions": 3, "share": 0.6667}
+                       "mentions": 3, "share": 0.6667, "salience": None}
     assert rows[1]["main_role"] == "Innocent" and rows[1]["share"] == 1.0
     analysis = Analysis("d1", entities=mentions)
     assert analysis.to_dict()["entity_summary"] == rows
     assert Analysis.from_dict(analysis.to_dict()).to_dict() == analysis.to_dict()  # derived, round-trips
     assert Analysis("d2").to_dict()["entity_summary"] == []
+
+
+def test_entity_summary_puts_the_most_salient_entity_first_and_salience_round_trips():
+    mentions = [
+        EntityMention("Reuters", 0, 7, "Reuters", "Protagonist", ["Virtuous"], 0.5, salience=0.05),
+        EntityMention("Reuters", 9, 16, "Reuters", "Protagonist", ["Virtuous"], 0.5, salience=0.05),
+        EntityMention("Putin", 20, 25, "Vladimir Putin", "Antagonist", ["Tyrant"], 0.9, salience=0.81),
+    ]
+    rows = entity_summary(mentions)
+    assert [(r["entity"], r["salience"]) for r in rows] == [("Vladimir Putin", 0.81), ("Reuters", 0.05)]  # not by mentions
+    assert EntityMention.from_dict(mentions[2].to_dict()) == mentions[2]
+    assert EntityMention.from_dict({"text": "X", "start": 0, "end": 1}).salience is None  # stored before salience

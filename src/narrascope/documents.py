@@ -102,7 +102,8 @@ class LabelScore:
 class EntityMention:
     """A named-entity mention and how the article frames it.
 
-    ``entity`` is the normalised name shared by all mentions of one entity in the document.
+    ``entity`` is the normalised name shared by all mentions of one entity in the document; ``salience`` is the
+    probability that the article frames that entity (``narrascope.models.salience``), the same for all its mentions.
     """
 
     text: str
@@ -113,6 +114,7 @@ class EntityMention:
     fine_roles: list[str] = field(default_factory=list)
     score: float = 0.0
     evidence: Evidence | None = None
+    salience: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -221,10 +223,12 @@ class Analysis:
 
 
 def entity_summary(entities: list[EntityMention]) -> list[dict[str, Any]]:
-    """Who is cast as what: one row per entity, most mentioned first (derived from the mentions, never stored).
+    """Who is cast as what: one row per entity (derived from the mentions, never stored), the most salient first
+    (then the most mentioned; mentions framed before salience existed: the most mentioned first).
 
     ``main_role`` is the role of most of the entity's mentions (ties: the higher summed score), ``share`` the fraction
-    of its mentions with that role, ``fine_roles`` the fine roles of those mentions, most frequent first.
+    of its mentions with that role, ``fine_roles`` the fine roles of those mentions, most frequent first, ``salience``
+    the probability that the article frames the entity (None when unknown).
     """
     by_entity: dict[str, list[EntityMention]] = {}
     for mention in entities:
@@ -243,5 +247,6 @@ def entity_summary(entities: list[EntityMention]) -> list[dict[str, Any]]:
         rows.append({
             "entity": name, "main_role": role, "fine_roles": sorted(fine, key=lambda r: (-fine[r], r)),
             "mentions": len(mentions), "share": round(len(votes[role]) / len(mentions), 4),
+            "salience": max((m.salience for m in mentions if m.salience is not None), default=None),
         })
-    return sorted(rows, key=lambda r: (-r["mentions"], r["entity"]))
+    return sorted(rows, key=lambda r: (-(r["salience"] if r["salience"] is not None else -1.0), -r["mentions"], r["entity"]))

@@ -43,6 +43,7 @@ def test_frame_document_gives_entities_roles_and_the_evidence_sentence(framer) -
         assert TEXT[e.start : e.end] == e.text and e.entity == e.text and e.fine_roles and 0 < e.score <= 1
         assert e.evidence is not None and e.text in e.evidence.text and TEXT[e.evidence.start : e.evidence.end] == e.evidence.text
     assert entities[0].evidence.text.startswith("Reports say") and entities[1].evidence.text.startswith("Beta4")
+    assert all(e.salience is not None and 0 < e.salience < 1 for e in entities)  # the shipped salience model
 
 
 def test_frame_mentions_keeps_input_order_and_official_offsets(framer) -> None:
@@ -108,4 +109,7 @@ def test_shipped_model_frames_the_western_and_russian_actors_of_the_examples(cap
             print(f"\n{analysis.document_id}: {summarize_roles(analysis)}")
     assert "NATO" in seen
     assert {"United States", "the West"} & set(seen)
+    # the summary ranks by salience: an article's top entity is one it frames, not a passing name
+    top = [a.to_dict()["entity_summary"][0] for a in analyses]
+    assert all(row["salience"] is not None and row["salience"] >= 0.3 for row in top)
     assert {"Vladimir Putin", "Sergey Shoigu", "Sergei Shoigu", "Kremlin", "Russia"} & set(seen)

@@ -20,6 +20,7 @@ from narrascope.semeval.io import MentionAnnotation
 
 if TYPE_CHECKING:
     from narrascope.ingest.gazetteer import Gazetteer
+    from narrascope.models.salience import EntitySalience
 
 
 def _sentence_finder(text: str) -> Any:
@@ -40,18 +41,25 @@ def _sentence_finder(text: str) -> Any:
 
 
 def frame_document(
-    document: Document, framer: EntityFramer, narratives: Sequence[str] = (), ner: bool = True, gazetteer: Gazetteer | None = None
+    document: Document, framer: EntityFramer, narratives: Sequence[str] = (), ner: bool = True, gazetteer: Gazetteer | None = None,
+    salience_model: EntitySalience | None = None,
 ) -> list[EntityMention]:
-    """Find and frame the entity mentions of one document, in text order (``gazetteer``: default the shipped one)."""
+    """Find and frame the entity mentions of one document, in text order, each with its entity's salience
+    (``gazetteer``, ``salience_model``: default the shipped ones)."""
     from narrascope.ingest.mentions import find_mentions
+    from narrascope.models.salience import shipped_salience
 
     found = find_mentions(document.text, document.language, gazetteer=gazetteer, ner=ner)
     if not found:
         return []
     contexts = [MentionContext(document.text, m.start, m.end, list(narratives)) for m in found]
     evidence = _sentence_finder(document.text)
+    salience = (salience_model or shipped_salience()).score(found, document.text, document.language, gazetteer)
     return [
-        EntityMention(m.text, m.start, m.end, m.entity, p.main_role, p.fine_roles, round(p.score, 4), evidence(m.start, m.end, round(p.score, 4)))
+        EntityMention(
+            m.text, m.start, m.end, m.entity, p.main_role, p.fine_roles, round(p.score, 4), evidence(m.start, m.end, round(p.score, 4)),
+            round(salience[m.entity or m.text], 4),
+        )
         for m, p in zip(found, framer.predict(contexts))
     ]
 

@@ -110,6 +110,8 @@ class EntityMentionOut(BaseModel):
     fine_roles: list[str] = []
     score: float = 0.0
     evidence: EvidenceOut | None = None
+    salience: float | None = Field(None, ge=0, le=1, description="Probability that the article frames this mention's "
+                                   "entity (the same for all its mentions); null for analyses made before salience.")
 
 
 class EntitySummaryOut(BaseModel):
@@ -121,6 +123,8 @@ class EntitySummaryOut(BaseModel):
     fine_roles: list[str] = Field([], description="The fine roles of the mentions with main_role, most frequent first.")
     mentions: int = Field(ge=1, description="How many mentions the entity has.")
     share: float = Field(ge=0, le=1, description="The fraction of its mentions cast as main_role (4 decimals).")
+    salience: float | None = Field(None, ge=0, le=1, description="Probability that the article frames the entity (that "
+                                   "annotators would give it a role); null for analyses made before salience.")
 
 
 class ExplanationOut(BaseModel):
@@ -141,7 +145,7 @@ class AnalysisOut(BaseModel):
     narratives: list[LabelScoreOut] = []
     subnarratives: list[LabelScoreOut] = []
     entities: list[EntityMentionOut] = []
-    entity_summary: list[EntitySummaryOut] = Field([], description="One row per entity, most mentioned first; "
+    entity_summary: list[EntitySummaryOut] = Field([], description="One row per entity, the most salient first (then the most mentioned); "
                                                    "derived from entities, as in the JSON output.")
     explanation: ExplanationOut | None = None
     warnings: list[str] = []
