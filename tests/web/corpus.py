@@ -75,9 +75,9 @@ def build_corpus(path: Path) -> Path:
         narratives=[LabelScore(BLAME, 0.91, [ev, first]), LabelScore(DISCREDIT, 0.55, [ev])],
         subnarratives=[LabelScore(WEST, 0.88, [ev]), LabelScore(PUPPET, 0.51, [ev])],
         entities=[EntityMention("Washington", washington, washington + 10, "USA", "Antagonist", ["Instigator"], 0.7),
-                  EntityMention("The Kremlin", kremlin, kremlin + 11, "Russia", "Protagonist", ["Guardian"], 0.8),
-                  EntityMention("it", it, it + 2, "Russia", "Protagonist", ["Peacemaker", "Guardian"], 0.6),
-                  EntityMention("Moscow", moscow, moscow + 6, "Russia", "Antagonist", ["Instigator"], 0.9)],
+                  EntityMention("The Kremlin", kremlin, kremlin + 11, "Russia", "Protagonist", ["Guardian"], 0.8, salience=0.8),
+                  EntityMention("it", it, it + 2, "Russia", "Protagonist", ["Peacemaker", "Guardian"], 0.6, salience=0.8),
+                  EntityMention("Moscow", moscow, moscow + 6, "Russia", "Antagonist", ["Instigator"], 0.9, salience=0.8)],
         explanation=Explanation("The article claims Western officers command Ukrainian brigades, casting the West as a "
                                 "party to the war.", BLAME, WEST, [ev], "extractive"),
     )

@@ -50,7 +50,7 @@ def test_document_entity_summary_is_the_json_outputs(client: TestClient, web_db)
     # Russia: two mentions cast as Protagonist, one as Antagonist -> its majority role and that role's share
     assert analysis["entity_summary"] == [
         {"entity": "Russia", "main_role": "Protagonist", "fine_roles": ["Guardian", "Peacemaker"], "mentions": 3,
-         "share": 0.6667, "salience": None},
+         "share": 0.6667, "salience": 0.8},
         {"entity": "USA", "main_role": "Antagonist", "fine_roles": ["Instigator"], "mentions": 1, "share": 1.0, "salience": None},
     ]
     store = open_store(web_db)

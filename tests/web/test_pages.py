@@ -59,7 +59,8 @@ def test_article_entity_table_is_the_per_entity_summary(client: TestClient, web_
     page = client.get("/articles/" + quote("star/article 1", safe=""))
     rows = _entity_rows(page.text)
     # Russia: two mentions cast as Protagonist, one as Antagonist -> one row: majority role, its share, its fine roles
-    assert rows == [("Russia", "Protagonist Guardian, Peacemaker", "2/3", "3", "–"), ("USA", "Antagonist Instigator", "1/1", "1", "–")]
+    # most salient first (Russia 80%), then entities framed without a salience score
+    assert rows == [("Russia", "Protagonist Guardian, Peacemaker", "2/3", "3", "80%"), ("USA", "Antagonist Instigator", "1/1", "1", "–")]
     assert 'title="2 of 3 mentions cast as Protagonist"' in page.text
     store = open_store(web_db)
     analysis = store.get_analysis("star/article 1")
