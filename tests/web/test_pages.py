@@ -60,7 +60,7 @@ def test_article_entity_table_is_the_per_entity_summary(client: TestClient, web_
     rows = _entity_rows(page.text)
     # Russia: two mentions cast as Protagonist, one as Antagonist -> one row: majority role, its share, its fine roles
     # most salient first (Russia 80%), then entities framed without a salience score
-    assert rows == [("Russia", "Protagonist Guardian, Peacemaker", "2/3", "3", "80%"), ("USA", "Antagonist Instigator", "1/1", "1", "–")]
+    assert rows == [("Russia", "Protagonist Guardian, Peacemaker", "2/3", "80%"), ("USA", "Antagonist Instigator", "1/1", "–")]
     assert 'title="2 of 3 mentions cast as Protagonist"' in page.text
     store = open_store(web_db)
     analysis = store.get_analysis("star/article 1")
@@ -80,7 +80,7 @@ def test_paste_form_shows_the_per_entity_summary(web_db) -> None:  # type: ignor
         page = c.post("/analyze", data={"text": text})
         nobody = c.post("/analyze", data={"text": "Nobody is named here."})
     assert page.status_code == 200 and "Not saved" in page.text
-    assert _entity_rows(page.text) == [("NATO", "Antagonist Instigator", "3/4", "4", "–")]
+    assert _entity_rows(page.text) == [("NATO", "Antagonist Instigator", "3/4", "–")]
     assert page.text.count('class="ent role-antagonist"') == 3 and page.text.count('class="ent role-innocent"') == 1
     assert _entity_rows(nobody.text) == [] and "No entity roles in this analysis." in nobody.text
 
