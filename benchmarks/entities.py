@@ -380,7 +380,13 @@ annotators did not frame, and every found mention gets a role. English is the we
 targets there (main-role accuracy 0.75, EMR 0.40) are not met; EN main-role accuracy is only a few points above the
 share of Antagonist mentions, 0.695, and EN figures move by about 0.01-0.015 with the fold seed (table below). Even
 with every main role right, these fine heads would reach an EN EMR of 0.383 (headroom table). The document's narratives are not used: as features (gold narratives for
-training, out-of-fold predicted ones for testing, or predicted ones for both) they lowered EN CV scores.
+training, out-of-fold predicted ones for testing, or predicted ones for both) they lowered EN CV scores. Tried in
+exploratory runs on this data and not adopted, because each moved EN or ALL by less than the fold-seed spread (no
+figures here: not reproducible with this script): EN examples weighted x2 or x4, logistic heads instead of ridge,
+per-language main-role offsets tuned on the other folds, averaging an entity's mentions within a document, a kNN vote
+over the e5 question vectors, similarities to the role definitions of the taxonomy, a static embedding of the whole
+document, and the gold CC/URW domain of the document crossed with the e5 block (an upper bound for a domain
+classifier).
 
 ## Headroom (5-fold CV by document, gold mentions; main-role accuracy / EMR)
 {HEADROOM}
