@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from narrascope.documents import Document
 from narrascope.models.explainer_tuning import GRID, choose, tune_explainer
-from narrascope.models.explainers import ExtractiveExplainer
+from narrascope.models.explainers import TUNED_SETTINGS, ExtractiveExplainer
 from narrascope.semeval.io import ExplanationAnnotation
 
 NARRATIVE = "URW: Blaming the war on others rather than the invader"
@@ -39,6 +39,10 @@ def test_tuning_picks_per_language_settings_without_the_held_out_fold():
     assert result.held_out["d0"].startswith("The article claims") and not result.held_out["d1"].startswith("Статията")
     explainer = ExtractiveExplainer(per_language=result.settings)
     assert explainer.explain(documents["d1"], NARRATIVE).text == result.held_out["d1"]
+
+
+def test_the_grid_tunes_the_settings_explicit_arguments_protect():
+    assert all(set(config) == TUNED_SETTINGS for config in GRID)
 
 
 def test_choose_uses_only_the_given_documents():

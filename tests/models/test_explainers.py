@@ -3,6 +3,8 @@ the official dominant-narratives input file, the pipeline step and the subtask-3
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError, replace
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -11,11 +13,13 @@ from narrascope.documents import Analysis, Document, Evidence, LabelScore
 from narrascope.errors import ConfigError, InputError
 from narrascope.models.explainers import (
     TEMPLATES,
+    ExplainerSettings,
     ExplainStep,
     ExtractiveExplainer,
     dominant_narrative,
     evaluate_explanations,
     first_words,
+    load_explainer_settings,
     template_for,
     trim_span,
 )
@@ -104,6 +108,29 @@ def test_per_language_settings_override_the_defaults_not_explicit_arguments(tmp_
     path.write_text("[1, 2]", encoding="utf-8")
     with pytest.raises(ConfigError, match="settings.json"):
         ExtractiveExplainer(per_language=path)
+
+
+def test_explicit_arguments_win_over_the_shipped_settings_and_variants_keep_the_others():
+    shipped = load_explainer_settings("shipped")
+    assert shipped["bg"]["n_sentences"] != 1 and shipped["en"]["w_position"] != 0.5  # else this proves nothing
+    explainer = ExtractiveExplainer(n_sentences=1, w_position=0.5, w_central=0.25, min_words=3)
+    assert explainer.settings == ExplainerSettings(n_sentences=1, w_position=0.5, w_central=0.25, min_words=3)
+    for language in ("bg", "en"):
+        variant = explainer.for_language(language)
+        # the shipped setting applies unless given explicitly; the other settings are the explainer's
+        expected = replace(explainer.settings, **{k: v for k, v in shipped[language].items() if k not in ("n_sentences", "w_position")})
+        assert variant.settings == expected and variant.settings.w_central == 0.25 and variant.settings.min_words == 3
+        assert variant.settings.n_sentences == 1 and variant.settings.w_position == 0.5
+        assert explainer.for_language(language.upper()) is variant and variant.for_language(language) is variant
+        assert variant.embedder is explainer.embedder and variant._label_vectors is explainer._label_vectors
+    assert explainer.for_language("xx") is explainer  # no per-language settings: the explainer itself
+    assert len(explainer.explain(_doc(language="bg"), NARRATIVE, SUB).sources) == 1
+    unset = ExtractiveExplainer().for_language("bg").settings
+    assert unset == replace(ExplainerSettings(), **shipped["bg"])
+    with pytest.raises(FrozenInstanceError):
+        explainer.settings.n_sentences = 3  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        explainer.settings = ExplainerSettings()  # type: ignore[misc]
 
 
 def test_captions_and_cross_links_are_never_quoted():

@@ -21,7 +21,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -139,18 +139,43 @@ def load_explainer_settings(source: Mapping[str, Mapping[str, Any]] | str | Path
         raise ConfigError(f"{path}: not an explainer settings file ({exc}); expected {{\"languages\": {{\"en\": {{...}}}}}}") from exc
 
 
+@dataclass(frozen=True)
+class ExplainerSettings:
+    """What ``ExtractiveExplainer`` quotes and how it ranks sentences; per-language variants are ``replace``d copies."""
+
+    n_sentences: int = 2
+    max_words: int = MAX_EXPLANATION_WORDS
+    use_template: bool = True
+    w_label: float = 1.0
+    w_evidence: float = 1.0
+    w_central: float = 0.5
+    w_position: float = 0.5
+    min_words: int = 4
+
+    @property
+    def weights(self) -> tuple[float, float, float, float]:
+        """The sentence-score weights of label similarity, evidence overlap, centrality and position."""
+        return (self.w_label, self.w_evidence, self.w_central, self.w_position)
+
+
+SETTING_NAMES = frozenset(f.name for f in fields(ExplainerSettings))
+TUNED_SETTINGS = frozenset({"n_sentences", "use_template", "w_position"})
+"""The settings chosen per language (``explainer_tuning.GRID``); given explicitly, they win over ``per_language``."""
+
+
 @explainer_registry.register("extractive")
 class ExtractiveExplainer:
     """Quotes the article's best-supporting sentences for the label in a per-language template.
 
     Sentence score: ``w_label`` × similarity to the label's description (through ``embedder`` when one is given, else
     lexical), ``w_evidence`` × overlap with the classifier's evidence, ``w_central`` × TF-IDF centrality, and
-    ``w_position`` × a lead prior; each feature is scaled to [0, 1] within the article.
+    ``w_position`` × a lead prior; each feature is scaled to [0, 1] within the article. Settings left ``None`` take
+    the defaults of ``ExplainerSettings``; ``settings`` holds them all.
 
     ``per_language`` overrides the settings by document language: ``{"bg": {"n_sentences": 3, ...}}``, a JSON file
     ``{"languages": {...}}``, ``"shipped"`` (default: the settings chosen by cross-validation, ``EXPLAINER_SETTINGS``)
-    or ``None`` (the arguments for every language). ``n_sentences``, ``use_template`` and ``w_position`` given
-    explicitly win over the per-language settings; left unset they default to 2, True and 0.5.
+    or ``None`` (the arguments for every language). ``n_sentences``, ``use_template`` and ``w_position``
+    (``TUNED_SETTINGS``) given explicitly win over the per-language settings.
     """
 
     name = "extractive"
@@ -158,51 +183,51 @@ class ExtractiveExplainer:
     def __init__(
         self,
         n_sentences: int | None = None,
-        max_words: int = MAX_EXPLANATION_WORDS,
+        max_words: int | None = None,
         use_template: bool | None = None,
-        w_label: float = 1.0,
-        w_evidence: float = 1.0,
-        w_central: float = 0.5,
+        w_label: float | None = None,
+        w_evidence: float | None = None,
+        w_central: float | None = None,
         w_position: float | None = None,
-        min_words: int = 4,
+        min_words: int | None = None,
         embedder: Any = None,
         taxonomy: Taxonomy | None = None,
         per_language: Mapping[str, Mapping[str, Any]] | str | Path | None = "shipped",
     ) -> None:
-        tuned = {"n_sentences": n_sentences, "use_template": use_template, "w_position": w_position}
-        self._explicit = {k: v for k, v in tuned.items() if v is not None}  # given by the caller: never overridden
-        n_sentences = 2 if n_sentences is None else n_sentences
-        use_template = True if use_template is None else use_template
-        w_position = 0.5 if w_position is None else w_position
-        self.n_sentences = n_sentences
-        self.max_words = max_words
-        self.use_template = use_template
-        self.weights = (w_label, w_evidence, w_central, w_position)
-        self.min_words = min_words
-        self.embedder = embedder
-        self.taxonomy = taxonomy
-        self._label_vectors: dict[str, Any] = {}
-        self._settings = {
+        given = {
             "n_sentences": n_sentences, "max_words": max_words, "use_template": use_template, "w_label": w_label,
             "w_evidence": w_evidence, "w_central": w_central, "w_position": w_position, "min_words": min_words,
         }
+        given = {k: v for k, v in given.items() if v is not None}
+        self._settings = ExplainerSettings(**given)
+        self._explicit = TUNED_SETTINGS & set(given)  # given by the caller: never overridden by per_language
+        self.embedder = embedder
+        self.taxonomy = taxonomy
+        self._label_vectors: dict[str, Any] = {}
         self.per_language = load_explainer_settings(per_language)
         self._variants: dict[str, ExtractiveExplainer] = {}
+
+    @property
+    def settings(self) -> ExplainerSettings:
+        """All the settings (read-only: the per-language variants are derived from them)."""
+        return self._settings
 
     def for_language(self, language: str | None) -> ExtractiveExplainer:
         """The explainer with ``language``'s settings (itself when the language has no overrides)."""
         key = (language or "").lower()[:2]
-        overrides = {**self.per_language.get(key, {}), **self._explicit}
-        if all(self._settings.get(k) == v for k, v in overrides.items()):
-            return self
         if key not in self._variants:
-            unknown = set(overrides) - set(self._settings)
+            overrides = {k: v for k, v in self.per_language.get(key, {}).items() if k not in self._explicit}
+            unknown = set(overrides) - SETTING_NAMES
             if unknown:
                 raise ConfigError(f"explainer settings for {key!r}: unknown keys {sorted(unknown)}")
-            variant = ExtractiveExplainer(**{**self._settings, **overrides}, embedder=self.embedder, taxonomy=self.taxonomy, per_language=None)
-            variant._label_vectors = self._label_vectors  # share the label embeddings
-            self._variants[key] = variant
+            settings = replace(self.settings, **overrides)
+            self._variants[key] = self if settings == self.settings else self._with(settings)
         return self._variants[key]
+
+    def _with(self, settings: ExplainerSettings) -> ExtractiveExplainer:
+        variant = ExtractiveExplainer(**asdict(settings), embedder=self.embedder, taxonomy=self.taxonomy, per_language=None)
+        variant._label_vectors = self._label_vectors  # share the label embeddings
+        return variant
 
     def _describe(self, narrative: str, subnarrative: str | None) -> str:
         taxonomy = self.taxonomy or load_default_taxonomy()
@@ -217,7 +242,7 @@ class ExtractiveExplainer:
     ) -> list[Evidence]:
         """The article's sentences as ``Evidence`` spans, best support first (ties: article order)."""
         sentences = [s for s in split_sentences(document.text)
-                     if len(s.text.split()) >= self.min_words and not BOILERPLATE.match(s.text)]
+                     if len(s.text.split()) >= self.settings.min_words and not BOILERPLATE.match(s.text)]
         sentences = sentences or split_sentences(document.text)
         if not sentences:
             return []
@@ -238,7 +263,7 @@ class ExtractiveExplainer:
         central = [_cosine(bag, centroid) for bag in weighted]
         position = [1.0 / (1.0 + i / 3.0) for i in range(len(sentences))]
         features = [_normalised(label_sim), _normalised(evidence_sim), _normalised(central), position]
-        scores = [sum(w * f[i] for w, f in zip(self.weights, features)) for i in range(len(sentences))]
+        scores = [sum(w * f[i] for w, f in zip(self.settings.weights, features)) for i in range(len(sentences))]
         order = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
         return [Evidence(sentences[i].start, sentences[i].end, sentences[i].text, round(scores[i], 6)) for i in order]
 
@@ -266,13 +291,14 @@ class ExtractiveExplainer:
 
     def compose(self, document: Document, ranked: Sequence[Evidence], narrative: str, subnarrative: str | None) -> Explanation:
         """Fit the first ``n_sentences`` non-redundant spans of ``ranked`` into the template and the word limit."""
+        settings = self.settings
         template = template_for(document.language)
-        parts = (template.claim, template.support, template.end) if self.use_template else ("{claim}", " {support}", "")
+        parts = (template.claim, template.support, template.end) if settings.use_template else ("{claim}", " {support}", "")
         fixed = [len(p.replace("{claim}", "").replace("{support}", "").split()) for p in parts]
-        budget = self.max_words - fixed[0] - fixed[2]
+        budget = settings.max_words - fixed[0] - fixed[2]
         chosen: list[Evidence] = []
         for candidate in ranked:
-            if len(chosen) >= self.n_sentences:
+            if len(chosen) >= settings.n_sentences:
                 break
             if chosen:
                 budget -= fixed[1]
