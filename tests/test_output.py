@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from narrascope.documents import Analysis, Document, Explanation, FailedInput, LabelScore
+from narrascope.documents import Analysis, Document, EntityMention, Explanation, FailedInput, LabelScore
 from narrascope.errors import ConfigError
 from narrascope.output import InputInfo, RunSummary, analysis_record, open_writer
 
@@ -41,6 +41,25 @@ def test_jsonl_and_csv_writers_to_a_stream() -> None:
     header, row = stream.getvalue().splitlines()
     assert header.startswith("id,source,language,title")
     assert "URW: A;URW: B" in row and "Because." in row
+    assert dict(zip(header.split(","), row.split(",")))["antagonists"] == ""  # no entities step, no names
+
+
+def test_csv_lists_the_entities_of_each_main_role_most_salient_first() -> None:
+    import csv
+
+    analysis = Analysis(document_id="a", entities=[
+        EntityMention("Biden", 0, 5, "Joe Biden", "Antagonist", ["Instigator"], 0.7, salience=0.3),
+        EntityMention("NATO", 9, 13, "NATO", "Antagonist", ["Conspirator"], 0.8, salience=0.7),
+        EntityMention("NATO", 20, 24, "NATO", "Protagonist", ["Guardian"], 0.4, salience=0.7),
+        EntityMention("NATO", 30, 34, "NATO", "Antagonist", ["Conspirator"], 0.8, salience=0.7),
+        EntityMention("Kyiv", 40, 44, "Ukraine", "Innocent", ["Victim"], 0.6, salience=0.5),
+    ])  # fmt: skip
+    stream = io.StringIO()
+    writer = open_writer("csv", stream=stream)
+    writer.write(analysis, InputInfo(id="a"))
+    writer.close()
+    row = next(csv.DictReader(io.StringIO(stream.getvalue())))
+    assert (row["protagonists"], row["antagonists"], row["innocents"]) == ("", "NATO;Joe Biden", "Ukraine")
 
 
 def test_unknown_format_is_a_config_error() -> None:

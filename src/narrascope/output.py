@@ -17,15 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from narrascope.documents import Analysis, Document, FailedInput
+from narrascope.documents import Analysis, Document, FailedInput, entity_summary
 from narrascope.errors import ConfigError
 from narrascope.pipeline import Pipeline
 from narrascope.semeval.io import NarrativeAnnotation, write_subtask2
 
 CSV_COLUMNS = (
     "id", "source", "language", "title", "url", "outlet", "published",
-    "narratives", "subnarratives", "explanation", "warnings", "error",
+    "narratives", "subnarratives", "protagonists", "antagonists", "innocents", "explanation", "warnings", "error",
 )  # fmt: skip
+ROLE_COLUMNS = {"protagonists": "Protagonist", "antagonists": "Antagonist", "innocents": "Innocent"}
 
 
 @dataclass
@@ -106,7 +107,9 @@ class JsonlWriter(_StreamWriter):
 
 
 class CsvWriter(_StreamWriter):
-    """Flat columns (``CSV_COLUMNS``); label lists are ``;``-joined, the explanation is its text."""
+    """Flat columns (``CSV_COLUMNS``); label lists are ``;``-joined, the explanation is its text; ``protagonists``,
+    ``antagonists`` and ``innocents`` are the entities of ``entity_summary`` with that main role, most salient first
+    (empty when the ``entities`` step did not run)."""
 
     def __init__(self, out: Path | None = None, stream: TextIO | None = None) -> None:
         super().__init__(out, stream)
@@ -114,6 +117,7 @@ class CsvWriter(_StreamWriter):
         self._csv.writerow(CSV_COLUMNS)
 
     def write(self, analysis: Analysis, info: InputInfo) -> None:
+        summary = entity_summary(analysis.entities)
         row = {
             "id": analysis.document_id,
             "source": info.source,
@@ -124,6 +128,7 @@ class CsvWriter(_StreamWriter):
             "published": info.published,
             "narratives": ";".join(analysis.narrative_labels),
             "subnarratives": ";".join(analysis.subnarrative_labels),
+            **{column: ";".join(r["entity"] for r in summary if r["main_role"] == role) for column, role in ROLE_COLUMNS.items()},
             "explanation": analysis.explanation.text if analysis.explanation else None,
             "warnings": ";".join(analysis.warnings),
             "error": analysis.error,
