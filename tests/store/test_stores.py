@@ -25,7 +25,8 @@ def _analysis(doc_id: str) -> Analysis:
     return Analysis(
         doc_id, language="en", model="test-model-1", taxonomy="semeval2025",
         narratives=[LabelScore(NARR, 0.8)], subnarratives=[LabelScore(SUB, 0.7)],
-        entities=[EntityMention("NATO", 18, 22, entity="NATO", main_role="Antagonist", fine_roles=["Instigator"], score=0.6)],
+        entities=[EntityMention("NATO", 18, 22, entity="NATO", main_role="Antagonist", fine_roles=["Instigator"], score=0.6,
+                                salience=0.42)],
         explanation=Explanation("Kyiv is shown as obeying NATO.", NARR, SUB, explainer="extractive"),
     )
 
@@ -72,6 +73,7 @@ def test_analyses_round_trip_and_replace(store: Store) -> None:
     store.add_analyses([_analysis("d1")], run_id=None)
     got = store.get_analysis("d1")
     assert got is not None and got.to_dict() == _analysis("d1").to_dict()
+    assert got.entities[0].salience == 0.42 and got.to_dict()["entity_summary"][0]["salience"] == 0.42  # kept in the stored JSON
     replaced = Analysis("d1", narratives=[LabelScore("Other", 1.0)])
     store.add_analyses([replaced])
     assert store.get_analysis("d1").narrative_labels == ["Other"]  # type: ignore[union-attr]
