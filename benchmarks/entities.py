@@ -382,7 +382,8 @@ share of Antagonist mentions, 0.695, and EN figures move by about 0.01-0.015 wit
 with every main role right, these fine heads would reach an EN EMR of 0.383 (headroom table). The document's narratives are not used: as features (gold narratives for
 training, out-of-fold predicted ones for testing, or predicted ones for both) they lowered EN CV scores. Tried in
 exploratory runs on this data and not adopted, because each moved EN or ALL by less than the fold-seed spread (no
-figures here: not reproducible with this script): EN examples weighted x2 or x4, logistic heads instead of ridge,
+figures here: not reproducible with this script): EN examples weighted x2 or x4, logistic heads instead of ridge, a
+one-hidden-layer MLP on the dense blocks blended with the ridge heads (lower),
 per-language main-role offsets tuned on the other folds, averaging an entity's mentions within a document, a kNN vote
 over the e5 question vectors, similarities to the role definitions of the taxonomy, a static embedding of the whole
 document, and the gold CC/URW domain of the document crossed with the e5 block (an upper bound for a domain
