@@ -370,8 +370,8 @@ Reproduce: `python benchmarks/entities.py --part framer --save-framer src/narras
 
 ## Speed
 The e5 features cost one e5-small pass over two short texts per mention: on the five articles in `examples/` (290
-mentions found) the `entities` step took about 6 s per article with an empty embedding cache on a shared 2-core
-machine, against 0.1 s without e5; with the vectors cached (a re-run) it is back to about 0.1 s per article
+mentions found) the `entities` step took 4.7 s per article with an empty embedding cache on a quiet 2-core
+machine (about 6 s on a busy one), against 0.1 s without e5; with the vectors cached (a re-run): 11.6 articles/s
 (`python benchmarks/entities.py --part speed`).
 
 ## Limits
