@@ -8,8 +8,9 @@ multilingual-e5-small embeddings of the mention's sentence (as the question "How
 its +-1-sentence window, the mention marked in both (dense features shared by all languages, so that English mentions
 learn from the other languages' annotations too) and, when known, the document's narratives.
 Ridge heads score the main role (Protagonist / Antagonist / Innocent) and the 22 fine roles;
-the prediction keeps the fine roles of the predicted main role whose probability clears ``fine_threshold`` (at least
-the best one).
+the prediction keeps the best fine role of the predicted main role and, up to ``max_fine_roles`` (default 1), others
+whose probability clears ``fine_threshold``. ``out_of_fold`` gives the cross-validated scores that ``evaluate --subtask
+1`` and ``benchmarks/entities.py`` report.
 """
 
 from __future__ import annotations
