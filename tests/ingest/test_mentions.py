@@ -110,3 +110,29 @@ def test_titles_are_dropped_from_entity_keys() -> None:
     mentions = [FoundMention(0, 24, "President Vladimir Putin"), FoundMention(30, 40, "Mr. Kvell")]
     assign_entities(mentions, ALIASES)
     assert [m.entity for m in mentions] == ["Vladimir Putin", "Kvell"]
+
+
+def test_text_chunks_cover_the_text_and_cut_after_line_breaks() -> None:
+    from narrascope.ingest.mentions import text_chunks
+
+    text = "".join(f"Paragraph {i} about Zorland and its neighbours.\n" for i in range(40)) + "x" * 130 + " tail"
+    pieces = text_chunks(text, 200)
+    assert "".join(p for _, p in pieces) == text and [o for o, _ in pieces] == [sum(len(p) for _, p in pieces[:i]) for i in range(len(pieces))]
+    assert all(len(p) <= 200 for _, p in pieces) and all(p.endswith("\n") for _, p in pieces[:-2])
+    assert text_chunks("short", 200) == [(0, "short")]
+    assert [p for _, p in text_chunks("a" * 450, 200)] == ["a" * 200, "a" * 200, "a" * 50]  # no break at all: hard cuts
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("en", "Officials in Moscow said Vladimir Putin warned NATO about new weapons for Kyiv.\n"),
+    ("ru", "Владимир Путин заявил в Москве, что НАТО и США воюют против России.\n"),
+])  # fmt: skip
+def test_ner_on_a_long_text_runs_in_pieces_with_document_offsets(monkeypatch, language: str, text: str) -> None:
+    from narrascope.ingest import mentions
+
+    long_text = text * 12  # spaCy refuses texts over 1,000,000 characters: NER runs on pieces
+    whole = [(m.start, m.end, m.text) for f in mentions.ner_finders(language) for m in f.find(long_text)]
+    monkeypatch.setattr(mentions, "NER_CHUNK_CHARS", 3 * len(text) + 5)
+    pieces = [(m.start, m.end, m.text) for f in mentions.ner_finders(language) for m in f.find(long_text)]
+    assert pieces == whole and len(whole) >= 12 * 2
+    assert all(long_text[s:e] == t for s, e, t in pieces)

@@ -46,6 +46,31 @@ def test_frame_document_gives_entities_roles_and_the_evidence_sentence(framer) -
     assert all(e.salience is not None and 0 < e.salience < 1 for e in entities)  # the shipped salience model
 
 
+
+def test_a_document_with_too_many_mentions_frames_those_of_its_most_salient_entities(framer) -> None:
+    gazetteer = Gazetteer.build([SimpleNamespace(mention=n, main_role=None, fine_roles=[]) for n in ("Alpha3", "Beta4", "Gamma5")] * 2)
+    text = "Alpha3 bombed and invaded the town.\n" * 6 + "Beta4 defended the town.\n" * 3 + "Later Gamma5 spoke."
+    doc = Document("d1", text, language="xx")
+    everything = frame_document(doc, framer, ner=False, gazetteer=gazetteer)
+    assert len(everything) == 10
+    salience = {e.entity: e.salience for e in everything}
+    assert salience["Alpha3"] > salience["Beta4"] > salience["Gamma5"]  # 6, 3 and 1 mentions
+    warnings: list[str] = []
+    capped = frame_document(doc, framer, ner=False, gazetteer=gazetteer, max_mentions=7, warnings=warnings)
+    # the first mentions of each entity, most salient first, at most ceil(7 / 4) = 2 per entity
+    alphas, betas = ([i for i in range(len(text)) if text.startswith(name, i)] for name in ("Alpha3", "Beta4"))
+    assert [e.start for e in capped] == alphas[:2] + betas[:2] + [text.index("Gamma5")]
+    assert [(e.start, e.main_role) for e in capped] == [(e.start, e.main_role) for e in everything if e.start in {c.start for c in capped}]
+    assert warnings == ["entities: 10 mentions found; 5 framed, those of the most salient entities (max_mentions=7, at most a quarter "
+                        "of them per entity)"]
+    warnings.clear()
+    two = frame_document(doc, framer, ner=False, gazetteer=gazetteer, max_mentions=2, warnings=warnings)
+    assert [e.entity for e in two] == ["Alpha3", "Beta4"]  # one each (ceil(2 / 4)), the two most salient
+    warnings.clear()
+    assert frame_document(doc, framer, ner=False, gazetteer=gazetteer, max_mentions=10, warnings=warnings) == everything
+    assert warnings == []  # under the cap: no note
+
+
 def test_frame_mentions_keeps_input_order_and_official_offsets(framer) -> None:
     doc = Document("d1", TEXT)
     spans = [(TEXT.index(n), TEXT.index(n) + len(n)) for n in ("Beta4", "Alpha3")]

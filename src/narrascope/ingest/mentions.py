@@ -78,6 +78,25 @@ def _natasha_models() -> Any:
     return Segmenter(), NewsNERTagger(NewsEmbedding())
 
 
+NER_CHUNK_CHARS = 100_000  # spaCy refuses texts over 1,000,000 characters and needs memory in proportion
+
+
+def text_chunks(text: str, size: int = NER_CHUNK_CHARS) -> list[tuple[int, str]]:
+    """``(offset, piece)`` pieces of at most ``size`` characters covering ``text``, cut after a line break (else a
+    space) where one exists, so that NER sees whole paragraphs; a short text is one piece."""
+    pieces, start = [], 0
+    while len(text) - start > size:
+        window = text[start : start + size]
+        cut = window.rfind("\n")
+        if cut < size // 2:  # no line break in the second half: the last space
+            cut = window.rfind(" ")
+        end = start + (cut + 1 if cut > 0 else size)
+        pieces.append((start, text[start:end]))
+        start = end
+    pieces.append((start, text[start:]))
+    return pieces
+
+
 class SpacyFinder:
     """spaCy ``en_core_web_sm`` NER: people, organisations, places, nationalities/groups."""
 
@@ -87,10 +106,11 @@ class SpacyFinder:
         self.labels = labels
 
     def find(self, text: str) -> list[FoundMention]:
-        doc = _spacy_pipeline()(text)
+        nlp = _spacy_pipeline()
         return [
-            FoundMention(e.start_char, e.end_char, e.text, e.label_, self.name)
-            for e in doc.ents
+            FoundMention(offset + e.start_char, offset + e.end_char, e.text, e.label_, self.name)
+            for offset, piece in text_chunks(text, NER_CHUNK_CHARS)
+            for e in nlp(piece).ents
             if e.label_ in self.labels and e.text.strip()
         ]
 
@@ -104,10 +124,16 @@ class NatashaFinder:
         from natasha import Doc
 
         segmenter, tagger = _natasha_models()
-        doc = Doc(text)
-        doc.segment(segmenter)
-        doc.tag_ner(tagger)
-        return [FoundMention(s.start, s.stop, text[s.start : s.stop], s.type, self.name) for s in doc.spans if s.type in NATASHA_LABELS]
+        found = []
+        for offset, piece in text_chunks(text, NER_CHUNK_CHARS):
+            doc = Doc(piece)
+            doc.segment(segmenter)
+            doc.tag_ner(tagger)
+            found += [
+                FoundMention(offset + s.start, offset + s.stop, piece[s.start : s.stop], s.type, self.name)
+                for s in doc.spans if s.type in NATASHA_LABELS
+            ]
+        return found
 
 
 class GazetteerFinder:

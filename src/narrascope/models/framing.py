@@ -42,19 +42,32 @@ def _sentence_finder(text: str) -> Any:
 
 def frame_document(
     document: Document, framer: EntityFramer, narratives: Sequence[str] = (), ner: bool = True, gazetteer: Gazetteer | None = None,
-    salience_model: EntitySalience | None = None,
+    salience_model: EntitySalience | None = None, max_mentions: int | None = None, warnings: list[str] | None = None,
 ) -> list[EntityMention]:
     """Find and frame the entity mentions of one document, in text order, each with its entity's salience
-    (``gazetteer``, ``salience_model``: default the shipped ones)."""
+    (``gazetteer``, ``salience_model``: default the shipped ones).
+
+    With ``max_mentions``, a document with more mentions (a book-length text: framing costs two e5 passes per
+    mention) has only that many framed, those of its most salient entities (``_most_salient``), and a note is
+    appended to ``warnings``.
+    """
     from narrascope.ingest.mentions import find_mentions
     from narrascope.models.salience import shipped_salience
 
     found = find_mentions(document.text, document.language, gazetteer=gazetteer, ner=ner)
     if not found:
         return []
+    salience = (salience_model or shipped_salience()).score(found, document.text, document.language, gazetteer)
+    if max_mentions is not None and len(found) > max_mentions:
+        kept = _most_salient(found, salience, max_mentions)
+        if warnings is not None:
+            warnings.append(
+                f"entities: {len(found)} mentions found; {len(kept)} framed, those of the most salient entities "
+                f"(max_mentions={max_mentions}, at most a quarter of them per entity)"
+            )
+        found = kept
     contexts = [MentionContext(document.text, m.start, m.end, list(narratives)) for m in found]
     evidence = _sentence_finder(document.text)
-    salience = (salience_model or shipped_salience()).score(found, document.text, document.language, gazetteer)
     return [
         EntityMention(
             m.text, m.start, m.end, m.entity, p.main_role, p.fine_roles, round(p.score, 4), evidence(m.start, m.end, round(p.score, 4)),
@@ -64,14 +77,35 @@ def frame_document(
     ]
 
 
+def _most_salient(found: Sequence[Any], salience: Mapping[str, float], limit: int) -> list[Any]:
+    """At most ``limit`` mentions, in text order: the first mentions of each entity, the most salient entities first,
+    no entity taking more than a quarter of ``limit`` (so that one name repeated thousands of times leaves room for
+    the others)."""
+    by_entity: dict[str, list[Any]] = {}
+    for m in found:
+        by_entity.setdefault(m.entity or m.text, []).append(m)
+    per_entity = max(1, -(-limit // 4))
+    kept: list[Any] = []
+    for key in sorted(by_entity, key=lambda k: -salience[k]):
+        kept += by_entity[key][: min(per_entity, limit - len(kept))]
+        if len(kept) >= limit:
+            break
+    return sorted(kept, key=lambda m: m.start)
+
+
+MAX_MENTIONS = 1000  # framed per document by the pipeline step; the example articles have 58 on average
+
+
 class EntitiesStep:
-    """Pipeline step: fills ``Analysis.entities`` with framed mentions (after ``narratives`` when it ran)."""
+    """Pipeline step: fills ``Analysis.entities`` with framed mentions (after ``narratives`` when it ran); at most
+    ``max_mentions`` per document (None: all), those of the most salient entities."""
 
     name = "entities"
 
-    def __init__(self, model: str | Path | None = None, ner: bool = True) -> None:
+    def __init__(self, model: str | Path | None = None, ner: bool = True, max_mentions: int | None = MAX_MENTIONS) -> None:
         self.model_path = Path(model) if model else SHIPPED_FRAMER
         self.ner = ner
+        self.max_mentions = max_mentions
         self._framer: EntityFramer | None = None
 
     @property
@@ -84,7 +118,9 @@ class EntitiesStep:
 
     def __call__(self, documents: Sequence[Document], analyses: Sequence[Analysis]) -> None:
         for doc, analysis in zip(documents, analyses):
-            analysis.entities = frame_document(doc, self.framer, analysis.narrative_labels, ner=self.ner)
+            analysis.entities = frame_document(
+                doc, self.framer, analysis.narrative_labels, ner=self.ner, max_mentions=self.max_mentions, warnings=analysis.warnings
+            )
 
 
 def frame_mentions(
