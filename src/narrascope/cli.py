@@ -148,23 +148,13 @@ def analyze(
     from narrascope.errors import ConfigError
     from narrascope.ingest import read_inputs
     from narrascope.output import RunSummary, WRITERS, analyze_items, open_writer
-    from narrascope.pipeline import DEFAULT_STEPS, Pipeline
-    from narrascope.registry import steps as step_registry
 
     if fmt not in WRITERS:
         raise ConfigError(f"unknown --format {fmt!r}; choose one of: {', '.join(WRITERS)}")
-    names = [n.strip() for n in steps.split(",") if n.strip()] if steps is not None else list(DEFAULT_STEPS)
-    if not names:
-        raise ConfigError("--steps is empty; name at least one step")
-    for name in names:
-        if name not in step_registry:
-            raise ConfigError(f"unknown step {name!r}; available: {', '.join(step_registry.names())}")
+    names = _step_names(steps)
     if fmt == "semeval" and "narratives" not in names:
         raise ConfigError(f"--format semeval needs the 'narratives' step (steps: {', '.join(names)})")
-    try:
-        pipeline = Pipeline.from_names(names)
-    except ImportError as exc:
-        raise ConfigError(f"a step is unavailable: {exc}; install its optional dependencies") from exc
+    pipeline = _pipeline(names)
     pipeline.batch_size = batch_size
     runner: Any = pipeline
     if workers is None:
@@ -189,6 +179,31 @@ def analyze(
         err.print(line, highlight=False, markup=False, soft_wrap=True)
     if summary.analysed == 0:
         raise typer.Exit(1)
+
+
+def _step_names(steps: str | None) -> list[str]:
+    """The pipeline steps named by a ``--steps`` value (None: the default ones), checked against the registry."""
+    from narrascope.errors import ConfigError
+    from narrascope.pipeline import DEFAULT_STEPS
+    from narrascope.registry import steps as step_registry
+
+    names = [n.strip() for n in steps.split(",") if n.strip()] if steps is not None else list(DEFAULT_STEPS)
+    if not names:
+        raise ConfigError("--steps is empty; name at least one step")
+    for name in names:
+        if name not in step_registry:
+            raise ConfigError(f"unknown step {name!r}; available: {', '.join(step_registry.names())}")
+    return names
+
+
+def _pipeline(names: list[str]):  # type: ignore[no-untyped-def]
+    from narrascope.errors import ConfigError
+    from narrascope.pipeline import Pipeline
+
+    try:
+        return Pipeline.from_names(names)
+    except ImportError as exc:
+        raise ConfigError(f"a step is unavailable: {exc}; install its optional dependencies") from exc
 
 
 def _read_training(data_dirs: list[Path]):  # type: ignore[no-untyped-def]
@@ -338,6 +353,7 @@ def ingest(
     batch_size: int = typer.Option(64, min=1, help="Documents per committed batch."),
     storylines: bool = typer.Option(True, "--storylines/--no-storylines", help="Group new documents into storylines."),
     rate: float = typer.Option(1.0, help="Seconds between two requests to the same host."),
+    steps: Optional[str] = typer.Option(None, "--steps", help="Comma-separated pipeline steps (default: the standard pipeline; add entities for entity framing)."),
 ) -> None:
     """Add new documents to a corpus store, incrementally.
 
@@ -347,11 +363,10 @@ def ingest(
     """
     from narrascope.corpus.ingestion import ingest as run_ingest
     from narrascope.ingest.sources import Fetcher, iter_sources
-    from narrascope.pipeline import DEFAULT_STEPS, Pipeline
     from narrascope.store import open_store
 
+    pipeline = _pipeline(_step_names(steps)) if analyze else None
     store = open_store(db)
-    pipeline = Pipeline.from_names(DEFAULT_STEPS) if analyze else None
     fetcher = Fetcher(min_interval=rate)
     try:
         known = lambda url: bool(store.known(urls=[url])[0])  # noqa: E731
@@ -389,6 +404,34 @@ def trends(
     for s in surges:
         err.print(f"surge {s.day} {s.key}: {s.count} docs, share {s.share:.2f} vs {s.baseline:.2f} (z={s.z:.1f})",
                   highlight=False, markup=False)
+
+
+@app.command()
+@cli_errors
+def entities(
+    db: str = typer.Option("narrascope.db", "--db", help="SQLite file or postgresql:// URL."),
+    entity: Optional[str] = typer.Option(None, "--entity", help="Only this entity (its name or one of its mentions)."),
+    by: Optional[str] = typer.Option(None, "--by", help="One row per entity and outlet, or per entity and language."),
+    since: Optional[str] = typer.Option(None, help="First day (YYYY-MM-DD)."),
+    until: Optional[str] = typer.Option(None, help="Last day (YYYY-MM-DD)."),
+    limit: int = typer.Option(20, "--limit", min=1, help="The entities framed in the most documents."),
+) -> None:
+    """How the corpus frames its entities, as JSONL: per entity (and outlet or language), the documents casting it
+    as Protagonist, Antagonist or Innocent (each document once, by the role of most of its mentions there; syndicated
+    copies counted once). Needs analyses made with the entities step."""
+    from narrascope.corpus.entities import entity_framing
+    from narrascope.store import open_store
+
+    store = open_store(db)
+    try:
+        rows = entity_framing(store, entity, by, since, until, limit)  # type: ignore[arg-type]
+    finally:
+        store.close()
+    if not rows:
+        err.print("no framed entities in this corpus" + (f" for {entity!r}" if entity else "")
+                  + " (ingest with --steps ...,entities,... to frame them)", highlight=False, markup=False)
+    for row in rows:
+        typer.echo(json.dumps(row.to_dict(), ensure_ascii=False))
 
 
 @app.command()

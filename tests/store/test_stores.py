@@ -113,6 +113,33 @@ def test_duplicates_are_counted_once(store: Store) -> None:
         ("2024-03-01", "a.test", 1), ("2024-03-02", "b.test", 1), ("2024-03-05", "a.test", 1)]
 
 
+
+def test_entity_role_counts_per_document_skip_copies_and_match_mentions(store: Store) -> None:
+    from narrascope.store.base import EntityRoleCount
+
+    docs = _docs()
+    copy = Document("d1-copy", docs[0].text + " (syndicated)", outlet="c.test", published="2024-03-01T12:00:00")
+    store.add_documents(docs + [copy])
+    mixed = Analysis("d2", entities=[
+        EntityMention("Путин", 0, 5, entity="Vladimir Putin", main_role="Antagonist", fine_roles=["Tyrant"]),
+        EntityMention("Путина", 9, 15, entity="Vladimir Putin", main_role="Antagonist", fine_roles=["Tyrant"]),
+        EntityMention("президент", 20, 29, entity="Vladimir Putin", main_role=None, fine_roles=[]),
+    ])  # fmt: skip
+    store.add_analyses([_analysis("d1"), _analysis("d1-copy"), mixed])
+    store.add_duplicates([Duplicate("d1-copy", "d1", 0.93)])
+    assert store.entity_role_counts() == [
+        EntityRoleCount("d1", "NATO", "Antagonist", 1, "a.test", "en", "2024-03-01"),
+        EntityRoleCount("d2", "Vladimir Putin", "Antagonist", 2, "b.test", "ru", "2024-03-02"),
+        EntityRoleCount("d2", "Vladimir Putin", "Unknown", 1, "b.test", "ru", "2024-03-02"),
+    ]  # the copy of d1 is left out
+    assert [r.mentions for r in store.entity_role_counts("путин")] == [2, 1]  # a mention's text finds the entity
+    assert [d.id for d in store.query_documents(DocumentQuery(entity="ПУТИН")).items] == ["d2"]  # Unicode case folding
+    assert [r.document_id for r in store.entity_role_counts("nato")] == ["d1"]
+    assert store.entity_role_counts("Zelensky") == []
+    assert [r.document_id for r in store.entity_role_counts(since="2024-03-02")] == ["d2", "d2"]
+    assert [r.document_id for r in store.entity_role_counts(until="2024-03-01")] == ["d1"]
+
+
 def test_signatures_storylines_and_runs(store: Store) -> None:
     store.add_documents(_docs())
     store.save_signatures({"d1": b"\x00\x01\x02", "d2": b"\xff"})

@@ -188,3 +188,20 @@ def test_openapi_documents_every_route_and_the_token(client: TestClient) -> None
     assert set(row["required"]) == {"entity", "main_role", "mentions", "share"}
     assert all(prop["description"] for prop in row["properties"].values())
     assert row["properties"]["share"]["maximum"] == 1 and row["properties"]["main_role"]["type"] == "string"
+
+
+def test_entities_endpoint_reports_how_the_corpus_frames_an_entity(client: TestClient, web_db) -> None:  # type: ignore[no-untyped-def]
+    from narrascope.corpus.entities import entity_framing
+
+    russia = client.get("/api/entities", params={"entity": "the kremlin"}).json()  # a mention's text finds it
+    # the star article: two mentions cast Russia as Protagonist, one as Antagonist -> one Protagonist document
+    assert russia == {"by": None, "rows": [{"entity": "Russia", "group": None, "documents": 1, "roles": {"Protagonist": 1},
+                                            "main_role": "Protagonist", "share": 1.0, "mentions": 3}]}
+    top = client.get("/api/entities", params={"limit": 1, "by": "outlet"}).json()
+    store = open_store(web_db)
+    expected = [r.to_dict() for r in entity_framing(store, by="outlet", limit=1)]
+    store.close()
+    assert top["by"] == "outlet" and top["rows"] == expected and {r["entity"] for r in expected} == {"Brussels"}
+    assert sum(r["documents"] for r in expected) > 1 and len({r["group"] for r in expected}) > 1
+    assert client.get("/api/entities", params={"by": "day"}).status_code == 422
+    assert client.get("/api/entities", params={"since": "2024-05-01", "until": "2024-04-01"}).status_code == 400

@@ -128,6 +128,19 @@ class TrendRow:
     count: int
 
 
+@dataclass
+class EntityRoleCount:
+    """``mentions`` of ``entity`` cast as ``main_role`` in one document, with the document's outlet, language and day."""
+
+    document_id: str
+    entity: str
+    main_role: str
+    mentions: int
+    outlet: str | None = None
+    language: str | None = None
+    day: str | None = None
+
+
 @runtime_checkable
 class Store(Protocol):
     """Persistence for a corpus. Writes inside ``with store.transaction():`` commit together or not at all."""
@@ -183,6 +196,11 @@ class Store(Protocol):
     def daily_totals(self, since: str | None = None, until: str | None = None) -> dict[str, int]: ...
     def entity_roles(self, limit: int = 20) -> list[tuple[str, str, int]]:
         """``(entity, main_role, documents)`` for the most-mentioned entities."""
+        ...
+    def entity_role_counts(self, entity: str | None = None, since: str | None = None, until: str | None = None) -> list[EntityRoleCount]:
+        """Framed mentions per document, entity and main role (syndicated copies left out); ``entity`` keeps the
+        entities with that key or a mention of that name (case-insensitive); ``since``/``until`` keep dated
+        documents of that period."""
         ...
 
     # runs

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from narrascope.documents import Analysis, Document
-from narrascope.store.base import DocumentQuery, Duplicate, Page, Run, Storyline, TrendKey, TrendRow
+from narrascope.store.base import DocumentQuery, Duplicate, EntityRoleCount, Page, Run, Storyline, TrendKey, TrendRow
 from narrascope.store.schema import MIGRATIONS, MIGRATIONS_TABLE, Migration, render
 
 DOC_COLUMNS = "d.id, d.text, d.title, d.url, d.outlet, d.published, d.language, d.source"
@@ -366,6 +366,23 @@ class SQLStore:
             f" JOIN documents d ON d.id = e.document_id WHERE {NOT_COPY}"
             " GROUP BY e.entity, COALESCE(e.main_role, 'Unknown') ORDER BY 3 DESC, 1, 2 LIMIT ?", (limit,))
         return [(r[0], r[1], int(r[2])) for r in rows]
+
+    def entity_role_counts(self, entity: str | None = None, since: str | None = None, until: str | None = None) -> list[EntityRoleCount]:
+        where, params = [NOT_COPY], []
+        if entity:
+            where.append("EXISTS (SELECT 1 FROM entities f WHERE f.document_id = e.document_id AND f.entity = e.entity"
+                         " AND (LOWER(f.entity) = LOWER(?) OR LOWER(f.mention) = LOWER(?)))")
+            params += [entity, entity]
+        if since or until:
+            period, period_params = self._period(since, until)
+            where.append(period.removeprefix(" AND "))
+            params += period_params
+        rows = self._all(
+            "SELECT e.document_id, e.entity, COALESCE(e.main_role, 'Unknown'), COUNT(*), d.outlet, d.language, d.day"
+            f" FROM entities e JOIN documents d ON d.id = e.document_id WHERE {' AND '.join(where)}"
+            " GROUP BY e.document_id, e.entity, COALESCE(e.main_role, 'Unknown'), d.outlet, d.language, d.day"
+            " ORDER BY e.document_id, e.entity, 3", params)
+        return [EntityRoleCount(r[0], r[1], r[2], int(r[3]), r[4], r[5], r[6]) for r in rows]
 
     # -- runs -------------------------------------------------------------------------------------------------
     def start_run(self, command: str, sources: Sequence[str]) -> int:

@@ -14,6 +14,11 @@ from narrascope.store.schema import Migration
 from narrascope.store.sql import SQLStore
 
 
+def _lower(value: Any) -> Any:
+    """Unicode lower case for SQL ``LOWER`` (other values unchanged, NULL stays NULL)."""
+    return value.lower() if isinstance(value, str) else value
+
+
 @stores.register("sqlite")
 class SQLiteStore(SQLStore):
     """A corpus in one SQLite file (``":memory:"`` for a throw-away one). Readers never block the writer (WAL)."""
@@ -34,6 +39,8 @@ class SQLiteStore(SQLStore):
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
+            # SQLite's own LOWER folds ASCII only: entity names in Cyrillic or Greek would never match case-insensitively
+            conn.create_function("LOWER", 1, _lower, deterministic=True)
         except sqlite3.DatabaseError as exc:
             raise ConfigError(f"{self.path}: not a narrascope SQLite database ({exc})") from None
         super().__init__(conn)

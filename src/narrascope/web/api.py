@@ -16,8 +16,8 @@ from narrascope.store.base import DocumentQuery, Storyline
 from narrascope.web.app import WebState, require_token
 from narrascope.web.schemas import (
     AnalysisOut, AnalyzeResult, BatchIn, BatchResult, DocumentIn, DocumentOut, DocumentPage, DocumentSummary,
-    DocumentWithAnalysis, ErrorOut, HealthOut, StorylineDetail, StorylineOut, StorylinePage, SurgeOut, TrendRowOut,
-    TrendsOut,
+    DocumentWithAnalysis, EntitiesOut, EntityFramingOut, ErrorOut, HealthOut, StorylineDetail, StorylineOut,
+    StorylinePage, SurgeOut, TrendRowOut, TrendsOut,
 )
 
 ERRORS = {code: {"model": ErrorOut} for code in (400, 401, 403, 404, 413, 422, 503)}
@@ -178,6 +178,27 @@ def get_storyline(request: Request, storyline_id: str) -> StorylineDetail:
         raise HTTPException(404, f"no storyline with id {storyline_id!r}")
     docs = storyline_documents(state, storyline_id)
     return StorylineDetail(**storyline_out(story).model_dump(), documents=[DocumentSummary.of(d) for d in docs])
+
+
+@router.get("/entities", response_model=EntitiesOut, summary="How the corpus frames its entities")
+def get_entities(
+    request: Request,
+    entity: Text = None,
+    by: Literal["outlet", "language"] | None = None,
+    since: date | None = None, until: date | None = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="The entities framed in the most documents.")] = 20,
+) -> EntitiesOut:
+    """Per entity (and outlet or language), the documents casting it as Protagonist, Antagonist or Innocent: each
+    document once, by the role of most of the entity's mentions in it; syndicated copies counted once."""
+    from narrascope.corpus.entities import entity_framing
+
+    _check_text(entity=entity)
+    check_period(since, until)
+    state = _state(request)
+    with state.lock:
+        rows = entity_framing(state.store, entity, by, since.isoformat() if since else None,
+                              until.isoformat() if until else None, limit)
+    return EntitiesOut(by=by, rows=[EntityFramingOut(**r.to_dict()) for r in rows])
 
 
 @router.get("/trends", response_model=TrendsOut, summary="Daily counts and surge alerts")

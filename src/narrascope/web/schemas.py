@@ -263,6 +263,24 @@ class TrendsOut(BaseModel):
     surges: list[SurgeOut]
 
 
+class EntityFramingOut(BaseModel):
+    """How the corpus frames one entity (in one outlet or language when grouped)."""
+
+    entity: str = Field(description="The entity's name.")
+    group: str | None = Field(None, description="The outlet or language of this row; null when not grouped.")
+    documents: int = Field(ge=1, description="Documents framing the entity (syndicated copies counted once).")
+    roles: dict[str, int] = Field(description="Documents per main role, each document counted once by the role of "
+                                              "most of the entity's mentions in it.")
+    main_role: str = Field(description="The role of most of those documents.")
+    share: float = Field(ge=0, le=1, description="The fraction of the documents with main_role.")
+    mentions: int = Field(ge=1, description="Framed mentions of the entity in those documents.")
+
+
+class EntitiesOut(BaseModel):
+    by: str | None = Field(None, description="outlet, language or null.")
+    rows: list[EntityFramingOut]
+
+
 class HealthOut(BaseModel):
     status: str
     documents: int

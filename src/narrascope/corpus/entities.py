@@ -1,0 +1,72 @@
+"""How a corpus frames its entities: per entity (and outlet or language), the documents casting it in each role.
+
+Each document counts once per entity, with the role of most of that entity's framed mentions in it (ties: the
+alphabetically first role), so that one long article does not outweigh many short ones; syndicated copies are left
+out (their origin counts).
+
+    from narrascope.corpus.entities import entity_framing
+    rows = entity_framing(store, entity="NATO", by="outlet")
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from narrascope.errors import ConfigError
+from narrascope.store.base import Store
+
+GROUPS = ("outlet", "language")
+MAIN_ROLES = ("Protagonist", "Antagonist", "Innocent")
+
+
+@dataclass
+class EntityFraming:
+    """``documents`` framing ``entity`` (in ``group``: an outlet or language; None for the whole corpus), how many of
+    them cast it in each main role (``roles``), the most frequent one (``main_role``) and its ``share``."""
+
+    entity: str
+    documents: int
+    roles: dict[str, int] = field(default_factory=dict)
+    main_role: str = ""
+    share: float = 0.0
+    mentions: int = 0
+    group: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def entity_framing(
+    store: Store, entity: str | None = None, by: Literal["outlet", "language"] | None = None,
+    since: str | None = None, until: str | None = None, limit: int = 20,
+) -> list[EntityFraming]:
+    """The ``limit`` entities framed in the most documents (or only ``entity``: its key or one of its mention texts),
+    largest first; with ``by``, one row per entity and outlet (or language) instead, the entity's largest groups first."""
+    if by is not None and by not in GROUPS:
+        raise ConfigError(f"entity framing: unknown grouping {by!r}; use {' or '.join(GROUPS)}")
+    if limit < 1:
+        raise ConfigError(f"entity framing: limit must be positive, got {limit}")
+    per_document: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    groups: dict[tuple[str, str], str | None] = {}
+    for row in store.entity_role_counts(entity, since, until):
+        key = (row.entity, row.document_id)
+        per_document[key][row.main_role] += row.mentions
+        groups[key] = getattr(row, by) if by else None
+    tallies: dict[str, dict[str | None, tuple[Counter[str], list[int]]]] = defaultdict(dict)
+    for (name, doc_id), roles in per_document.items():
+        role = min(roles, key=lambda r: (-roles[r], r))
+        counts, mentions = tallies[name].setdefault(groups[(name, doc_id)], (Counter(), [0]))
+        counts[role] += 1
+        mentions[0] += sum(roles.values())
+    total = {name: sum(sum(c.values()) for c, _ in by_group.values()) for name, by_group in tallies.items()}
+    top = sorted(tallies, key=lambda name: (-total[name], name))[:limit]
+    rows = []
+    for name in top:
+        for group, (counts, mentions) in sorted(tallies[name].items(), key=lambda g: (-sum(g[1][0].values()), str(g[0]))):
+            documents = sum(counts.values())
+            main = min(counts, key=lambda r: (-counts[r], r))
+            ordered = {r: counts[r] for r in (*MAIN_ROLES, *sorted(set(counts) - set(MAIN_ROLES))) if counts[r]}
+            rows.append(EntityFraming(name, documents, ordered, main, round(counts[main] / documents, 4), mentions[0], group))
+    return rows
