@@ -101,3 +101,16 @@ def test_narrative_and_storyline_pages(page) -> None:  # type: ignore[no-untyped
     page.goto("/storylines/s-front")
     assert page.locator("svg.swimlane circle").count() >= 3
     _shot(page, "storyline")
+
+
+def test_entities_page_filter_form_with_blank_fields(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/entities")
+    assert "Brussels" in page.inner_text("table.entities-table")
+    page.select_option("select[name=by]", "outlet")
+    page.click("text=Show")  # the blank entity and date fields are sent too: they mean no filter
+    page.wait_for_url("**/entities?**")
+    assert "Outlet" in page.inner_text("table.entities-table thead") and "daily-courier.example" in page.inner_text("table.entities-table")
+    _shot(page, "entities")
+    page.click("table.entities-table a >> nth=0")  # an entity links to its articles
+    page.wait_for_url("**/documents?entity=**")
+    assert "article" in page.inner_text(".stats")

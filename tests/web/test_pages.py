@@ -112,6 +112,34 @@ def test_documents_search_page(client: TestClient) -> None:
     assert set(re.findall(r'href="/articles/([^"]+)"', older.text)).isdisjoint(ids)
 
 
+
+def test_filter_forms_submitted_with_blank_fields_mean_no_filter(client: TestClient) -> None:
+    # a browser sends every field of the form, the blank ones as "name=": they are dropped, not rejected (was a 422)
+    blank = client.get("/documents?q=embassies&narrative=&entity=&outlet=&language=&since=&until=")
+    assert blank.status_code == 200 and "39 articles" in blank.text
+    assert client.get("/entities?entity=&by=&since=&until=").status_code == 200
+    assert client.get("/documents?since=not-a-date").status_code == 422  # a real bad value still is
+
+
+def test_entities_page_shows_how_the_corpus_casts_each_entity(client: TestClient, web_db) -> None:  # type: ignore[no-untyped-def]
+    from narrascope.corpus.entities import entity_framing
+
+    page = client.get("/entities")
+    assert page.status_code == 200 and 'aria-current="page">Entities' in page.text
+    store = open_store(web_db)
+    expected = entity_framing(store, limit=50)
+    store.close()
+    table = re.search(r'<table class="entities-table">(.*?)</table>', page.text, re.S)
+    assert table is not None
+    rows = re.findall(r'<tr><td><a href="/documents\?entity=([^"]+)">([^<]+)</a></td>', table.group(1))
+    assert [name for _, name in rows] == [r.entity for r in expected] and "Brussels" in [n for _, n in rows]
+    russia = client.get("/entities", params={"entity": "Moscow"}).text  # a mention of Russia in the star article
+    assert "Russia" in russia and "Protagonist</span> 1" in russia and "100%" in russia
+    per_outlet = client.get("/entities", params={"by": "outlet", "entity": "Brussels"}).text
+    assert "<th>Outlet</th>" in per_outlet and "daily-courier.example" in per_outlet
+    assert "No framed entities named “Nobody”" in client.get("/entities", params={"entity": "Nobody"}).text
+
+
 def test_storyline_pages(client: TestClient) -> None:
     listing = client.get("/storylines")
     assert "Officers near the front" in listing.text
@@ -150,3 +178,4 @@ def test_empty_store(tmp_path) -> None:  # type: ignore[no-untyped-def]
     with TestClient(create_app(open_store(tmp_path / "empty.db"), pipeline=make_pipeline())) as c:
         assert "No articles yet" in c.get("/").text
         assert c.get("/storylines").status_code == 200 and c.get("/documents").status_code == 200
+        assert "No framed entities" in c.get("/entities").text

@@ -112,6 +112,23 @@ def require_token(request: Request, credentials: HTTPAuthorizationCredentials | 
                             headers={"WWW-Authenticate": "Bearer"})
 
 
+class DropEmptyQuery:
+    """ASGI middleware: drop empty query parameters (``?since=&entity=``), which an HTML filter form sends for every
+    field left blank; they mean "no filter", not an invalid date or name."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        query = scope.get("query_string", b"") if scope["type"] == "http" else b""
+        if query:
+            pairs = query.split(b"&")
+            kept = [p for p in pairs if p.partition(b"=")[2]]  # the other pairs stay byte for byte
+            if len(kept) != len(pairs):
+                scope = dict(scope, query_string=b"&".join(kept))
+        await self.app(scope, receive, send)
+
+
 class BodyLimit:
     """ASGI middleware: refuse request bodies over ``limit`` bytes with 413 (declared or streamed)."""
 
@@ -216,6 +233,7 @@ def create_app(store: Store, pipeline: Any = None, token: str | None = None,
         return response
 
     app.add_middleware(BodyLimit, limit=max_body_bytes)
+    app.add_middleware(DropEmptyQuery)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
@@ -190,6 +190,23 @@ def narrative(request: Request, label: str) -> HTMLResponse:
                    evidence=evidence, chart_data=_chart(time_series(own, [label])), total=sum(r.count for r in own),
                    surges=[s for s in reversed(surges) if s.key == label][:10], outlets=bars(outlets),
                    languages=bars(languages), subnarratives=subnarratives)
+
+
+@router.get("/entities")
+def entities(
+    request: Request,
+    entity: Annotated[str | None, Query(max_length=500)] = None,
+    by: Literal["outlet", "language"] | None = None,
+    since: date | None = None, until: date | None = None,
+) -> HTMLResponse:
+    """How the corpus frames its entities (``corpus.entities.entity_framing``), optionally per outlet or language."""
+    from narrascope.corpus.entities import entity_framing
+
+    state = _state(request)
+    with state.lock:
+        rows = entity_framing(state.store, entity or None, by, since.isoformat() if since else None,
+                              until.isoformat() if until else None, limit=50)
+    return _render(request, "entities.html", rows=rows, filters={"entity": entity, "by": by, "since": since, "until": until})
 
 
 @router.get("/storylines")
