@@ -16,7 +16,7 @@ from narrascope.corpus.ingestion import ingest
 from narrascope.corpus.report import render_report
 from narrascope.corpus.storylines import HashingEmbedder, StorylineBuilder
 from narrascope.corpus.trends import detect_surges
-from narrascope.documents import Analysis, Document, LabelScore
+from narrascope.documents import Analysis, Document, EntityMention, LabelScore
 from narrascope.store import open_store
 from narrascope.store.base import TrendRow
 
@@ -120,9 +120,11 @@ def test_reingest_adds_nothing_and_report_is_self_contained(tmp_path: Path) -> N
     assert first.added == 6
     again = ingest([Document(d.id, d.text, outlet=d.outlet, published=d.published) for d in docs], store, storylines=_builder())
     assert (again.added, again.skipped) == (0, 6)
-    store.add_analyses([Analysis("d0", narratives=[LabelScore("URW: Praise of Russia", 0.9)])])
+    nato = [EntityMention("NATO", k, k + 4, "NATO", role, [], 0.5) for k, role in ((0, "Antagonist"), (9, "Antagonist"), (20, "Protagonist"))]
+    store.add_analyses([Analysis("d0", narratives=[LabelScore("URW: Praise of Russia", 0.9)], entities=nato)])
     html = render_report(store)
     assert "<svg" in html and "URW: Praise of Russia" in html
+    assert "<td>NATO</td><td>1</td><td>Antagonist 1</td><td>Antagonist 100%</td>" in html  # one document, its majority role
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html, re.I)
     assert "<script" not in html.lower()
     store.close()

@@ -78,7 +78,7 @@ def test_analyses_round_trip_and_replace(store: Store) -> None:
     store.add_analyses([replaced])
     assert store.get_analysis("d1").narrative_labels == ["Other"]  # type: ignore[union-attr]
     assert store.query_documents(DocumentQuery(narrative=NARR)).total == 0
-    assert store.entity_roles() == []
+    assert store.entity_role_counts() == []
 
 
 def test_query_filters_and_paging(store: Store) -> None:
@@ -106,7 +106,7 @@ def test_duplicates_are_counted_once(store: Store) -> None:
     assert store.count_documents(include_duplicates=False) == 3
     rows = store.trend_rows("narrative")
     assert [(r.day, r.key, r.count) for r in rows] == [("2024-03-01", NARR, 1)]
-    assert store.entity_roles() == [("NATO", "Antagonist", 1)]
+    assert [(r.entity, r.main_role, r.document_id) for r in store.entity_role_counts()] == [("NATO", "Antagonist", "d1")]
     assert store.query_documents(DocumentQuery(include_duplicates=True)).total == 4
     assert store.daily_totals() == {"2024-03-01": 1, "2024-03-02": 1, "2024-03-05": 1}
     assert sorted((r.day, r.key, r.count) for r in store.trend_rows("outlet")) == [

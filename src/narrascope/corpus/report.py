@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from datetime import date
 from html import escape
 
+from narrascope.corpus.entities import entity_framing
 from narrascope.corpus.trends import trends
 from narrascope.sentences import shorten
 from narrascope.store.base import Store
@@ -101,7 +102,8 @@ def render_report(store: Store, since: str | None = None, until: str | None = No
         if full:
             stories.append([shorten(full.title, 90), full.size, f"{full.first_seen} – {full.last_seen}",
                             listing(list(full.narratives), 2) or "—", listing(list(full.outlets)), ", ".join(full.languages)])
-    roles = [[e, r, n] for e, r, n in store.entity_roles(15)]
+    roles = [[f.entity, f.documents, ", ".join(f"{r} {n}" for r, n in f.roles.items()), f"{f.main_role} {f.share:.0%}"]
+             for f in entity_framing(store, since=since, until=until, limit=15)]
     total, unique = store.count_documents(), store.count_documents(include_duplicates=False)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>narrascope corpus report</title>
@@ -116,6 +118,6 @@ Published {escape(first)} – {escape(last)}{" (filtered: " + escape(since or "�
 <h2>Surge alerts</h2><p>Daily share of a narrative vs. its trailing 28-day mean: z ≥ 3 and ≥ 5 documents.</p>
 {_table(["day", "narrative", "documents", "share", "baseline", "z"], [[s.day, s.key, s.count, f"{s.share:.2f}", f"{s.baseline:.2f}", f"{s.z:.1f}"] for s in surges[-20:]])}
 <h2>Top storylines</h2>{_table(["title", "documents", "period", "narratives", "outlets", "languages"], stories)}
-<h2>Entity roles</h2>{_table(["entity", "main role", "documents"], roles)}
+<h2>Entity roles (documents, each by the role of most of the entity's mentions in it)</h2>{_table(["entity", "documents", "cast as", "mostly"], roles)}
 </body></html>
 """

@@ -194,9 +194,6 @@ class Store(Protocol):
         """Daily counts per key; syndicated copies are counted once (only their origin counts)."""
         ...
     def daily_totals(self, since: str | None = None, until: str | None = None) -> dict[str, int]: ...
-    def entity_roles(self, limit: int = 20) -> list[tuple[str, str, int]]:
-        """``(entity, main_role, documents)`` for the most-mentioned entities."""
-        ...
     def entity_role_counts(self, entity: str | None = None, since: str | None = None, until: str | None = None) -> list[EntityRoleCount]:
         """Framed mentions per document, entity and main role (syndicated copies left out); ``entity`` keeps the
         entities with that key or a mention of that name (case-insensitive); ``since``/``until`` keep dated

@@ -360,13 +360,6 @@ class SQLStore:
         rows = self._all(f"SELECT d.day, COUNT(*) FROM documents d WHERE 1 = 1{period} GROUP BY d.day ORDER BY d.day", params)
         return {r[0]: int(r[1]) for r in rows}
 
-    def entity_roles(self, limit: int = 20) -> list[tuple[str, str, int]]:
-        rows = self._all(
-            "SELECT e.entity, COALESCE(e.main_role, 'Unknown'), COUNT(DISTINCT e.document_id) FROM entities e"
-            f" JOIN documents d ON d.id = e.document_id WHERE {NOT_COPY}"
-            " GROUP BY e.entity, COALESCE(e.main_role, 'Unknown') ORDER BY 3 DESC, 1, 2 LIMIT ?", (limit,))
-        return [(r[0], r[1], int(r[2])) for r in rows]
-
     def entity_role_counts(self, entity: str | None = None, since: str | None = None, until: str | None = None) -> list[EntityRoleCount]:
         where, params = [NOT_COPY], []
         if entity:
