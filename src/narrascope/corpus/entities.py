@@ -15,10 +15,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from narrascope.errors import ConfigError
+from narrascope.models.entities import MAIN_ROLES
 from narrascope.store.base import Store
 
 GROUPS = ("outlet", "language")
-MAIN_ROLES = ("Protagonist", "Antagonist", "Innocent")
 
 
 @dataclass
@@ -54,19 +54,18 @@ def entity_framing(
         key = (row.entity, row.document_id)
         per_document[key][row.main_role] += row.mentions
         groups[key] = getattr(row, by) if by else None
-    tallies: dict[str, dict[str | None, tuple[Counter[str], list[int]]]] = defaultdict(dict)
+    counts: dict[str, dict[str | None, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))  # documents per role
+    mentions: Counter[tuple[str, str | None]] = Counter()
     for (name, doc_id), roles in per_document.items():
-        role = min(roles, key=lambda r: (-roles[r], r))
-        counts, mentions = tallies[name].setdefault(groups[(name, doc_id)], (Counter(), [0]))
-        counts[role] += 1
-        mentions[0] += sum(roles.values())
-    total = {name: sum(sum(c.values()) for c, _ in by_group.values()) for name, by_group in tallies.items()}
-    top = sorted(tallies, key=lambda name: (-total[name], name))[:limit]
+        group = groups[(name, doc_id)]
+        counts[name][group][min(roles, key=lambda r: (-roles[r], r))] += 1
+        mentions[(name, group)] += sum(roles.values())
+    total = {name: sum(sum(c.values()) for c in by_group.values()) for name, by_group in counts.items()}
     rows = []
-    for name in top:
-        for group, (counts, mentions) in sorted(tallies[name].items(), key=lambda g: (-sum(g[1][0].values()), str(g[0]))):
-            documents = sum(counts.values())
-            main = min(counts, key=lambda r: (-counts[r], r))
-            ordered = {r: counts[r] for r in (*MAIN_ROLES, *sorted(set(counts) - set(MAIN_ROLES))) if counts[r]}
-            rows.append(EntityFraming(name, documents, ordered, main, round(counts[main] / documents, 4), mentions[0], group))
+    for name in sorted(counts, key=lambda name: (-total[name], name))[:limit]:
+        for group, roles in sorted(counts[name].items(), key=lambda g: (-sum(g[1].values()), str(g[0]))):
+            documents = sum(roles.values())
+            main = min(roles, key=lambda r: (-roles[r], r))
+            ordered = {r: roles[r] for r in (*MAIN_ROLES, *sorted(set(roles) - set(MAIN_ROLES))) if roles[r]}
+            rows.append(EntityFraming(name, documents, ordered, main, round(roles[main] / documents, 4), mentions[(name, group)], group))
     return rows
