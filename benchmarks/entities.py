@@ -182,13 +182,20 @@ def headroom(corpus, n_folds: int = 5, seeds: int = 5, params: dict | None = Non
         row(f"framer {json.dumps(params) if params else 'shipped settings'}, {seeds} seeds: {stat}", table)
     # baselines on the seed-0 folds
     folds = np.array(document_folds(oof0.ids, n_folds, 0))
+    # per (held-out fold, language): the other folds' main-role counts and fine-role sets per main role
+    mains: dict[tuple[int, str], Counter] = {}
+    fine_sets: dict[tuple[int, str, str], Counter] = {}
+    for k in range(n_folds):
+        for j in np.flatnonzero(folds != k):
+            main_j, fine_j = oof0.labels[j]
+            mains.setdefault((k, lang_of[j]), Counter())[main_j] += 1
+            fine_sets.setdefault((k, lang_of[j], main_j), Counter())[tuple(sorted(fine_j))] += 1
     majority, gold_main_majority_fine = [], []
     for i, (main, _) in enumerate(oof0.labels):
-        others = [j for j in np.flatnonzero((folds != folds[i])) if lang_of[j] == lang_of[i]]
-        top_main = Counter(oof0.labels[j][0] for j in others).most_common(1)[0][0]
-        sets = Counter(tuple(sorted(oof0.labels[j][1])) for j in others if oof0.labels[j][0] == main)
-        top = Counter(tuple(sorted(oof0.labels[j][1])) for j in others if oof0.labels[j][0] == top_main)
-        majority.append(RolePrediction(top_main, list(top.most_common(1)[0][0]), 1.0))
+        k, lang = int(folds[i]), lang_of[i]
+        top_main = mains[(k, lang)].most_common(1)[0][0]
+        majority.append(RolePrediction(top_main, list(fine_sets[(k, lang, top_main)].most_common(1)[0][0]), 1.0))
+        sets = fine_sets.get((k, lang, main))
         gold_main_majority_fine.append(RolePrediction(main, list(sets.most_common(1)[0][0]) if sets else [], 1.0))
     row("baseline: majority main + its majority fine", figures(majority))
     row("baseline: gold main + its majority fine", figures(gold_main_majority_fine))

@@ -138,6 +138,7 @@ def test_entities_page_shows_how_the_corpus_casts_each_entity(client: TestClient
     per_outlet = client.get("/entities", params={"by": "outlet", "entity": "Brussels"}).text
     assert "<th>Outlet</th>" in per_outlet and "daily-courier.example" in per_outlet
     assert "No framed entities named “Nobody”" in client.get("/entities", params={"entity": "Nobody"}).text
+    assert client.get("/entities", params={"since": "2024-05-01", "until": "2024-04-01"}).status_code == 400  # as the API
 
 
 def test_storyline_pages(client: TestClient) -> None:

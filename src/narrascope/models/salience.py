@@ -4,8 +4,9 @@ NER and the gazetteer find every name in an article (dozens per article, 16% of 
 "who is cast as what" needs a ranking. ``EntitySalience`` is a logistic regression over a few document-level facts
 about each entity's mentions: how often and how early it is mentioned, whether it is in the title or lead, how often
 the name was annotated in the training data (the gazetteer count), which finder found it and its NER label, the shape
-of the name and the article's language. Trained by ``train_salience`` on the training release with the gazetteer of
-the *other* folds, so the gazetteer feature is honest for unseen articles; shipped as JSON weights.
+of the name and the article's language. Fitted on ``salience_examples`` of the training release, whose gazetteer
+feature comes from the *other* folds' annotations, so it is honest for unseen articles
+(``benchmarks/entities.py --part salience --save-salience``); shipped as JSON weights.
 
     from narrascope.models.salience import shipped_salience
     scores = shipped_salience().score(found_mentions, text, language)   # {entity key: probability}
@@ -150,7 +151,7 @@ def salience_examples(corpus: Any, n_folds: int = 5, seed: int = 0) -> tuple[lis
     other folds' annotations; an entity counts as framed when one of its mentions overlaps an annotated mention.
     """
     from narrascope.ingest.gazetteer import Gazetteer
-    from narrascope.ingest.mentions import GazetteerFinder, assign_entities, merge_mentions, ner_finders
+    from narrascope.ingest.mentions import find_mentions
     from narrascope.models.entities import document_folds
     from narrascope.semeval.io import mention_span
 
@@ -163,10 +164,9 @@ def salience_examples(corpus: Any, n_folds: int = 5, seed: int = 0) -> tuple[lis
     for doc_id in doc_ids:
         doc = corpus.documents[doc_id]
         gazetteer = gazetteers[folds[doc_id]]
-        found = merge_mentions([m for f in ner_finders(doc.language) for m in f.find(doc.text)] + GazetteerFinder(gazetteer).find(doc.text))
+        found = find_mentions(doc.text, doc.language, gazetteer=gazetteer)
         if not found:
             continue
-        assign_entities(found)
         gold = [mention_span(doc.text, m) for m in corpus.mentions[doc_id]]
         keys, X = entity_features(found, doc.text, doc.language, gazetteer)
         hit = {m.entity or m.text for m in found if any(s < m.end and m.start < e for s, e in gold)}

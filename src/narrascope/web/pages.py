@@ -202,6 +202,7 @@ def entities(
     """How the corpus frames its entities (``corpus.entities.entity_framing``), optionally per outlet or language."""
     from narrascope.corpus.entities import entity_framing
 
+    check_period(since, until)
     state = _state(request)
     with state.lock:
         rows = entity_framing(state.store, entity or None, by, since.isoformat() if since else None,
