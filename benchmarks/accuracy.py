@@ -3,7 +3,7 @@
 Usage: python benchmarks/accuracy.py [DATA_DIR] [--folds 5] [--variants default,global-thresholds,word-only,...]
 DATA_DIR defaults to ../shared/data/semeval2025-task10. For every variant it prints the official F1-samples (coarse and
 fine) per language and overall as mean ± std over folds, thresholds tuned without test leakage (see
-``narrascope.evaluation``), and its seconds (threshold tuning only for a variant that reuses the out-of-fold
+``narrascope.training.evaluation``), and its seconds (threshold tuning only for a variant that reuses the out-of-fold
 predictions of an earlier one with the same model, such as ``global-thresholds``). The corpus is counted once (word
 and character n-grams); each variant's folds then pick their own vocabulary and IDF from their training rows, as ``narrascope evaluate``
 does. ``narrascope evaluate DATA_DIR`` prints the default row alone.
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from narrascope.evaluation import _count, _cv_result, _decoder, _out_of_fold, _split
-from narrascope.models.features import TermCounts
-from narrascope.models.narratives import NarrativeClassifier
+from narrascope.training.evaluation import _count, _cv_result, _decoder, _out_of_fold, _split
+from narrascope.components.narratives.features import TermCounts
+from narrascope.components.narratives.classifier import NarrativeClassifier
 from narrascope.semeval.io import read_semeval_folder
 
 

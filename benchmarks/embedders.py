@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from narrascope.models.e5_tokenizer import E5Tokenizer
-from narrascope.models.embedders import E5Embedder, get_embedder
-from narrascope.models.static_embeddings import StaticEmbedder
+from narrascope.embeddings.e5_tokenizer import E5Tokenizer
+from narrascope.embeddings.embedders import E5Embedder, get_embedder
+from narrascope.embeddings.static import StaticEmbedder
 from narrascope.sentences import split_sentences
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "semeval2025-task10"

@@ -33,9 +33,9 @@ DEFAULT_DATA = REPO.parent / "shared" / "data" / "semeval2025-task10"
 
 def mention_recall(corpus, n_folds: int = 5, seed: int = 0) -> dict[str, dict[str, float]]:  # type: ignore[no-untyped-def]
     """Per language: recall of NER alone, NER + CV gazetteer, NER + full gazetteer; mentions predicted per document."""
-    from narrascope.ingest.gazetteer import Gazetteer
-    from narrascope.ingest.mentions import GazetteerFinder, merge_mentions, ner_finders
-    from narrascope.models.entities import document_folds
+    from narrascope.components.entities.gazetteer import Gazetteer
+    from narrascope.components.entities.mentions import GazetteerFinder, merge_mentions, ner_finders
+    from narrascope.components.entities.framer import document_folds
     from narrascope.semeval.io import mention_span
 
     doc_ids = sorted(corpus.mentions)
@@ -149,7 +149,7 @@ def headroom(corpus, n_folds: int = 5, seeds: int = 5, params: dict | None = Non
 
     import numpy as np
 
-    from narrascope.models.entities import MAIN_ROLES, RolePrediction, document_folds, out_of_fold
+    from narrascope.components.entities.framer import MAIN_ROLES, RolePrediction, document_folds, out_of_fold
 
     params = params or {}
     runs = []
@@ -213,7 +213,7 @@ def salience(corpus, n_folds: int = 5, save: Path | None = None) -> None:  # typ
     import numpy as np
     from sklearn.metrics import roc_auc_score
 
-    from narrascope.models.salience import EntitySalience, cross_validate_salience, salience_examples
+    from narrascope.components.entities.salience import EntitySalience, cross_validate_salience, salience_examples
 
     t0 = time.perf_counter()
     ids, folds, X, y = salience_examples(corpus, n_folds)
@@ -240,7 +240,7 @@ def salience(corpus, n_folds: int = 5, save: Path | None = None) -> None:  # typ
     print(table)
     print(f"({time.perf_counter() - t0:.0f} s)")
     if save is not None:
-        from narrascope.models.salience import FEATURES
+        from narrascope.components.entities.salience import FEATURES
 
         model = EntitySalience().fit(X, y)
         weights = "\n".join(f"{f:<22} {w:+.3f}" for f, w in sorted(zip(FEATURES, model.coef_), key=lambda fw: -abs(fw[1])))
@@ -288,9 +288,9 @@ def step_speed(folder: Path, repeats: int = 3) -> None:
     import pstats
 
     from narrascope.documents import Document
-    from narrascope.ingest.language import detect_language
-    from narrascope.ingest.readers import read_inputs
-    from narrascope.models.framing import EntitiesStep
+    from narrascope.components.language.detector import detect_language
+    from narrascope.io.readers import read_inputs
+    from narrascope.components.entities.step import EntitiesStep
 
     documents = [d for d in read_inputs([folder]) if isinstance(d, Document)]
     for d in documents:
@@ -300,7 +300,7 @@ def step_speed(folder: Path, repeats: int = 3) -> None:
     profile.enable()
     step = EntitiesStep()
     step.framer  # noqa: B018 -- loads the framer
-    from narrascope.models.framing import frame_document
+    from narrascope.components.entities.step import frame_document
 
     frame_document(documents[0], step.framer)  # first call: NER models, gazetteer, static and e5 embeddings
     profile.disable()
@@ -312,9 +312,9 @@ def step_speed(folder: Path, repeats: int = 3) -> None:
     import tempfile
 
     from narrascope.documents import Analysis
-    from narrascope.models.cache import EmbeddingCache
-    from narrascope.models.embedders import get_embedder
-    from narrascope.models.entities import E5_MAX_TOKENS
+    from narrascope.embeddings.cache import EmbeddingCache
+    from narrascope.embeddings.embedders import get_embedder
+    from narrascope.components.entities.framer import E5_MAX_TOKENS
 
     e5 = get_embedder("e5", max_tokens=E5_MAX_TOKENS)
     saved_cache = e5.cache
@@ -447,7 +447,7 @@ def main() -> int:
 
     cv_summary = None
     if args.part in ("all", "framer"):
-        from narrascope.models.entities import cross_validate_framer
+        from narrascope.components.entities.framer import cross_validate_framer
 
         t0 = time.perf_counter()
         scores = cross_validate_framer(corpus, n_folds=args.folds, **args.params)
@@ -458,13 +458,13 @@ def main() -> int:
         print(f"({time.perf_counter() - t0:.0f} s)")
 
     if args.save_gazetteer:
-        from narrascope.ingest.gazetteer import Gazetteer
+        from narrascope.components.entities.gazetteer import Gazetteer
 
         gazetteer = Gazetteer.build([m for ms in corpus.mentions.values() for m in ms])
         gazetteer.save(args.save_gazetteer)
         print(f"gazetteer: {len(gazetteer)} names written to {args.save_gazetteer}")
     if args.save_framer:
-        from narrascope.models.entities import train_framer
+        from narrascope.components.entities.framer import train_framer
 
         train_framer(corpus, args.save_framer, model_card=model_card(corpus, cv_summary, args.folds), **args.params)
         print(f"framer written to {args.save_framer}")

@@ -6,7 +6,7 @@ The gold dominant narrative/subnarrative is the explainer's input, as in the off
 bert-base-multilingual-cased, cannot be downloaded here.
 
 ``--cv K`` picks the explainer's settings per language (sentences quoted, template on/off, lead prior:
-``narrascope.models.explainer_tuning.GRID``) on K-1 folds by ``--similarity`` and reports the held-out folds;
+``narrascope.training.explainer_tuning.GRID``) on K-1 folds by ``--similarity`` and reports the held-out folds;
 ``--save-settings FILE`` writes the settings chosen on all documents (the shipped ones are
 ``src/narrascope/models/explainer/settings.json``). The "extractive, shipped" row uses the shipped per-language
 settings, which were chosen on these documents: only the CV row is an unbiased estimate. The table and the
@@ -23,9 +23,9 @@ import json
 import time
 from pathlib import Path
 
-from narrascope.evaluation import cross_validate_explainer, explanation_similarity, explanation_table
-from narrascope.models.explainer_tuning import GRID
-from narrascope.models.explainers import ExtractiveExplainer, default_embedder, evaluate_explanations  # registers "e5"
+from narrascope.training.evaluation import cross_validate_explainer, explanation_similarity, explanation_table
+from narrascope.training.explainer_tuning import GRID
+from narrascope.components.explain.explainers import ExtractiveExplainer, default_embedder, evaluate_explanations  # registers "e5"
 from narrascope.semeval.io import read_semeval_folder
 from narrascope.semeval.metrics import Subtask3Scores, similarities
 

@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from narrascope.ingest.language import SUPPORTED, build_detector, detect_language
+from narrascope.components.language.detector import SUPPORTED, build_detector, detect_language
 from narrascope.semeval.io import LANGUAGE_CODES, read_raw_document
 
 

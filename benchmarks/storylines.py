@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from narrascope.corpus.storylines import STORY_CHARS, StorylineBuilder, centre, load_language_means
-from narrascope.models.embedders import get_embedder
+from narrascope.embeddings.embedders import get_embedder
 from narrascope.semeval.io import LANGUAGE_CODES, read_raw_document
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

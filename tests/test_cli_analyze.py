@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from narrascope.cli import app
 from narrascope.documents import Analysis, Document, LabelScore
-from narrascope.output import CSV_COLUMNS
+from narrascope.io.writers import CSV_COLUMNS
 from narrascope.registry import steps as step_registry
 from narrascope.semeval.io import read_subtask2
 

@@ -146,8 +146,8 @@ def analyze(
     when at least one document was analysed, 1 when all failed, 2 on usage errors.
     """
     from narrascope.errors import ConfigError
-    from narrascope.ingest import read_inputs
-    from narrascope.output import RunSummary, WRITERS, analyze_items, open_writer
+    from narrascope.io import read_inputs
+    from narrascope.io.writers import RunSummary, WRITERS, analyze_items, open_writer
 
     if fmt not in WRITERS:
         raise ConfigError(f"unknown --format {fmt!r}; choose one of: {', '.join(WRITERS)}")
@@ -226,7 +226,7 @@ def train(
 
     Thresholds are tuned on out-of-fold predictions (K-fold by document), then the model is refit on all documents.
     """
-    from narrascope.evaluation import train_narratives
+    from narrascope.training.evaluation import train_narratives
 
     corpus = _read_training(data_dirs)
     model, thresholds, cv = train_narratives(corpus, folds=folds, progress=lambda m: err.print(m))
@@ -254,7 +254,7 @@ def evaluate(
     figure), the same with the shipped settings (chosen on all of this data), and the first-80-words baseline.
     """
     if subtask == 1:
-        from narrascope.models.entities import cross_validate_framer
+        from narrascope.components.entities.framer import cross_validate_framer
 
         scores = cross_validate_framer(_read_training(data_dirs), n_folds=folds)
         typer.echo(f"Subtask 1, {folds}-fold CV by document on gold mentions (pooled over folds)")
@@ -263,7 +263,7 @@ def evaluate(
     if subtask == 3:
         _evaluate_explanations(data_dirs, similarity, folds)
         return
-    from narrascope.evaluation import cross_validate_narratives
+    from narrascope.training.evaluation import cross_validate_narratives
 
     corpus = _read_training(data_dirs)
     result = cross_validate_narratives(corpus, folds=folds, progress=lambda m: err.print(m))
@@ -283,7 +283,7 @@ def frame(
 
     Writes the official prediction format (id, mention, start, end, main_role, fine_role...) in input order.
     """
-    from narrascope.models.framing import frame_mention_file
+    from narrascope.components.entities.step import frame_mention_file
     from narrascope.semeval.io import write_subtask1
 
     predictions = frame_mention_file(mentions, docs, model)
@@ -296,9 +296,9 @@ def frame(
 
 
 def _evaluate_explanations(data_dirs: list[Path], similarity: str, folds: int) -> None:
-    from narrascope.evaluation import cross_validate_explainer, explanation_similarity, explanation_table
-    from narrascope.models.explainer_tuning import GRID
-    from narrascope.models.explainers import default_embedder, evaluate_explanations
+    from narrascope.training.evaluation import cross_validate_explainer, explanation_similarity, explanation_table
+    from narrascope.training.explainer_tuning import GRID
+    from narrascope.components.explain.explainers import default_embedder, evaluate_explanations
 
     function, name = explanation_similarity(similarity)
     corpus = _read_training(data_dirs)
@@ -362,7 +362,7 @@ def ingest(
     earliest origin. Prints a JSON summary.
     """
     from narrascope.corpus.ingestion import ingest as run_ingest
-    from narrascope.ingest.sources import Fetcher, iter_sources
+    from narrascope.io.sources import Fetcher, iter_sources
     from narrascope.store import open_store
 
     pipeline = _pipeline(_step_names(steps)) if analyze else None

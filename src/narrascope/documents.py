@@ -103,7 +103,7 @@ class EntityMention:
     """A named-entity mention and how the article frames it.
 
     ``entity`` is the normalised name shared by all mentions of one entity in the document; ``salience`` is the
-    probability that the article frames that entity (``narrascope.models.salience``), the same for all its mentions.
+    probability that the article frames that entity (``narrascope.components.entities.salience``), the same for all its mentions.
     """
 
     text: str

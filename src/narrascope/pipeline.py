@@ -36,7 +36,7 @@ class LanguageStep:
     name = "language"
 
     def __call__(self, documents: Sequence[Document], analyses: Sequence[Analysis]) -> None:
-        from narrascope.ingest.language import detect_language
+        from narrascope.components.language.detector import detect_language
 
         for doc, analysis in zip(documents, analyses):
             if not doc.language:
@@ -48,24 +48,24 @@ class LanguageStep:
 
 @step_registry.register("narratives")
 def _narratives_step(**options: Any) -> Step:
-    """The ``narratives`` step (``narrascope.models.narratives.NarrativeStep``), imported only when used."""
-    from narrascope.models.narratives import NarrativeStep
+    """The ``narratives`` step (``narrascope.components.narratives.classifier.NarrativeStep``), imported only when used."""
+    from narrascope.components.narratives.classifier import NarrativeStep
 
     return NarrativeStep(**options)
 
 
 @step_registry.register("entities")
 def _entities_step(**options: Any) -> Step:
-    """The ``entities`` step (``narrascope.models.framing.EntitiesStep``), imported only when used."""
-    from narrascope.models.framing import EntitiesStep
+    """The ``entities`` step (``narrascope.components.entities.step.EntitiesStep``), imported only when used."""
+    from narrascope.components.entities.step import EntitiesStep
 
     return EntitiesStep(**options)
 
 
 @step_registry.register("explain")
 def _explain_step(**options: Any) -> Step:
-    """The ``explain`` step (``narrascope.models.explainers.ExplainStep``), imported only when used."""
-    from narrascope.models.explainers import ExplainStep
+    """The ``explain`` step (``narrascope.components.explain.explainers.ExplainStep``), imported only when used."""
+    from narrascope.components.explain.explainers import ExplainStep
 
     return ExplainStep(**options)
 

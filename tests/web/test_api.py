@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from narrascope.documents import Document, entity_summary
-from narrascope.output import analysis_record, analyze_items
+from narrascope.io.writers import analysis_record, analyze_items
 from narrascope.pipeline import Pipeline
 from narrascope.store import open_store
 from narrascope.web import create_app

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from narrascope.errors import ConfigError
-from narrascope.models.entities import MAIN_ROLES
+from narrascope.components.entities.framer import MAIN_ROLES
 from narrascope.store.base import Store
 
 GROUPS = ("outlet", "language")

@@ -24,11 +24,12 @@ import numpy as np
 from narrascope.documents import Document
 from narrascope.sentences import shorten
 from narrascope.store.base import Store, Storyline
+from narrascope.shipped import MODELS_DIR
 
 log = logging.getLogger(__name__)
 
 STORY_CHARS = 1500  # a storyline is judged on the title and the lead of the article
-LANGUAGE_MEANS_FILE = Path(__file__).resolve().parents[1] / "models" / "static" / "language_means.npz"
+LANGUAGE_MEANS_FILE = MODELS_DIR / "static" / "language_means.npz"
 CENTRED_THRESHOLD = 0.45  # cosine of centred static embeddings; docs/corpus.md says how it was chosen
 RAW_THRESHOLD = 0.75
 
@@ -70,7 +71,7 @@ class HashingEmbedder:
 def default_embedder():  # type: ignore[no-untyped-def]
     """The multilingual "static" embedder, or the hashing fallback when it is not available."""
     try:
-        from narrascope.models.embedders import get_embedder
+        from narrascope.embeddings.embedders import get_embedder
 
         return get_embedder("static")
     except Exception as exc:  # noqa: BLE001 - any model problem falls back to hashing

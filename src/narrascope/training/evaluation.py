@@ -1,0 +1,274 @@
+"""Cross-validation for the narrative classifier: folds by document id, thresholds tuned without test leakage.
+
+For each outer fold k a model is trained on the other folds and predicts fold k (out-of-fold probabilities). The
+decision thresholds applied to fold k are chosen on the out-of-fold predictions of the *other* folds only, so no
+document influences a decision made on itself. Scores use the official subtask-2 metric, per language and overall,
+as mean ± std over folds.
+
+Subtask 3 (explanations): ``explanation_similarity`` resolves a registered similarity and its printed name,
+``cross_validate_explainer`` scores the explainer with per-language settings chosen on the other folds, and
+``explanation_table`` prints systems × languages (used by ``narrascope evaluate --subtask 3`` and
+``benchmarks/explain.py``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from narrascope.documents import Document
+from narrascope.training.explainer_tuning import TuningResult, tune_explainer
+from narrascope.components.narratives.classifier import NarrativeClassifier, TermCounts, count_terms, label_sets
+from narrascope.semeval.io import NarrativeAnnotation, SemevalCorpus
+from narrascope.semeval.metrics import (
+    DEFAULT_SIMILARITY_NAME,
+    MAX_EXPLANATION_WORDS,
+    Similarity,
+    Subtask3Scores,
+    score_subtask2,
+    score_subtask3,
+    similarities,
+)
+from narrascope.taxonomy import load_default_taxonomy
+
+log = logging.getLogger(__name__)
+
+MIN_LANGUAGE_DOCUMENTS = 100  # a language gets its own thresholds when tuned on at least this many documents
+THRESHOLD_GRID = {
+    "coarse_threshold": (0.3, 0.4, 0.5, 0.6),
+    "fine_threshold": (0.1, 0.15, 0.2, 0.25, 0.3, 0.4),
+    "min_top_prob": (0.0, 0.15, 0.25, 0.35),
+}
+
+
+def document_folds(ids: Sequence[str], languages: Sequence[str], k: int = 5, seed: int = 0) -> list[np.ndarray]:
+    """Fold number of each document, stratified by language, deterministic for a seed."""
+    rng = np.random.default_rng(seed)
+    folds = np.zeros(len(ids), dtype=int)
+    for lang in sorted(set(languages)):
+        idx = np.array([i for i, l in enumerate(languages) if l == lang])
+        idx = idx[np.argsort([ids[i] for i in idx])]
+        rng.shuffle(idx)
+        folds[idx] = np.arange(len(idx)) % k
+    return [np.flatnonzero(folds == f) for f in range(k)]
+
+
+@dataclass
+class CVResult:
+    """Per-fold official scores, overall and by language; ``table()`` renders mean ± std."""
+
+    folds: list[dict[str, dict[str, float]]] = field(default_factory=list)
+    thresholds: list[dict[str, Any]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, dict[str, tuple[float, float]]]:
+        groups = sorted({g for fold in self.folds for g in fold}, key=lambda g: (g == "ALL", g))
+        out: dict[str, dict[str, tuple[float, float]]] = {}
+        for group in groups:
+            out[group] = {}
+            for metric in ("coarse", "fine"):
+                values = [fold[group][metric] for fold in self.folds if group in fold]
+                out[group][metric] = (float(np.mean(values)), float(np.std(values)))
+        return out
+
+    def table(self) -> str:
+        lines = [f"{'language':<10}{'F1 coarse':>18}{'F1 fine':>18}"]
+        for group, metrics in self.summary().items():
+            c, f = metrics["coarse"], metrics["fine"]
+            lines.append(f"{group:<10}{c[0]:>10.3f} ± {c[1]:.3f}{f[0]:>11.3f} ± {f[1]:.3f}")
+        return "\n".join(lines)
+
+
+def _score(model: NarrativeClassifier, probs: tuple[np.ndarray, np.ndarray], ids: list[str],
+           gold: dict[str, NarrativeAnnotation], languages: dict[str, str]) -> dict[str, dict[str, float]]:
+    pred = {i: model.decode(c, f, languages[i]).annotation(i) for i, c, f in zip(ids, probs[0], probs[1])}
+    scores = score_subtask2({i: gold[i] for i in ids}, pred, languages={i: languages[i] for i in ids})
+    result = {"ALL": {"coarse": scores.coarse, "fine": scores.fine}}
+    for lang, s in scores.by_language.items():
+        result[lang.upper()] = {"coarse": s.coarse, "fine": s.fine}
+    return result
+
+
+def tune_thresholds(model: NarrativeClassifier, probs: tuple[np.ndarray, np.ndarray], ids: list[str],
+                    gold: dict[str, NarrativeAnnotation], languages: Mapping[str, str] | None = None,
+                    min_documents: int = MIN_LANGUAGE_DOCUMENTS) -> dict[str, Any]:
+    """Set ``model``'s thresholds to the grid point of ``THRESHOLD_GRID`` maximising official fine F1 (ties: coarse)
+    on the given predictions: globally, and for each language of ``languages`` with at least ``min_documents``
+    documents (``model.language_thresholds``). Returns ``{"global": {...}, "languages": {lang: {...}}}``."""
+    grid = [dict(zip(THRESHOLD_GRID, values)) for values in itertools.product(*THRESHOLD_GRID.values())]
+    decoded = []  # every document decoded at every grid point, once
+    for params in grid:
+        model.language_thresholds = {}
+        for key, value in params.items():
+            setattr(model, key, value)
+        decoded.append([model.decode(c, f).annotation(i) for i, c, f in zip(ids, probs[0], probs[1])])
+
+    def best(rows: list[int]) -> dict[str, float]:
+        truth = {ids[r]: gold[ids[r]] for r in rows}
+        scores = [score_subtask2(truth, {ids[r]: decoded[g][r] for r in rows}) for g in range(len(grid))]
+        return grid[max(range(len(grid)), key=lambda g: (scores[g].fine, scores[g].coarse, -g))]
+
+    chosen = best(list(range(len(ids))))
+    per_language: dict[str, dict[str, float]] = {}
+    if languages:
+        groups: dict[str, list[int]] = {}
+        for r, i in enumerate(ids):
+            groups.setdefault(languages.get(i) or "", []).append(r)
+        per_language = {lang: best(rows) for lang, rows in sorted(groups.items()) if lang and len(rows) >= min_documents}
+    for key, value in chosen.items():
+        setattr(model, key, value)
+    model.language_thresholds = per_language
+    return {"global": chosen, "languages": per_language}
+
+
+def cross_validate_narratives(
+    corpus: SemevalCorpus,
+    folds: int = 5,
+    make_model: Callable[[], NarrativeClassifier] = NarrativeClassifier,
+    seed: int = 0,
+    progress: Callable[[str], Any] | None = None,
+) -> CVResult:
+    """K-fold CV (split by document id, stratified by language) of the narrative classifier on ``corpus``."""
+    ids, docs, languages, fold_index = _split(corpus, folds, seed)
+    oof = _out_of_fold(corpus, ids, _count(docs, make_model), fold_index, make_model, progress)
+    return _cv_result(corpus, ids, languages, fold_index, oof, _decoder(corpus, make_model))
+
+
+def _cv_result(corpus: SemevalCorpus, ids: list[str], languages: dict[str, str], fold_index: list[np.ndarray],
+               oof: tuple[np.ndarray, np.ndarray], decoder: NarrativeClassifier,
+               min_documents: int = MIN_LANGUAGE_DOCUMENTS) -> CVResult:
+    """Scores of each fold's out-of-fold predictions, decoded with thresholds tuned on the other folds only
+    (per language for languages with at least ``min_documents`` documents there)."""
+    result = CVResult()
+    for k, test in enumerate(fold_index):
+        others = np.concatenate([fold_index[j] for j in range(len(fold_index)) if j != k])
+        other_probs = (oof[0][others], oof[1][others])
+        result.thresholds.append(tune_thresholds(decoder, other_probs, [ids[i] for i in others], corpus.narratives,
+                                                 languages, min_documents=min_documents))
+        result.folds.append(_score(decoder, (oof[0][test], oof[1][test]), [ids[i] for i in test], corpus.narratives,
+                                   languages))
+    return result
+
+
+def _split(corpus: SemevalCorpus, folds: int, seed: int) -> tuple[list[str], list[Document], dict[str, str], list[np.ndarray]]:
+    ids = sorted(i for i in corpus.narratives if i in corpus.documents)
+    docs = [corpus.documents[i] for i in ids]
+    languages = {i: (corpus.documents[i].language or "unknown") for i in ids}
+    return ids, docs, languages, document_folds(ids, [languages[i] for i in ids], folds, seed)
+
+
+def _count(docs: list[Document], make_model: Callable[[], NarrativeClassifier]) -> TermCounts:
+    probe = make_model()
+    return count_terms([probe._text(d) for d in docs], blocks=probe.blocks)
+
+
+def _out_of_fold(corpus: SemevalCorpus, ids: list[str], counts: TermCounts, fold_index: list[np.ndarray],
+                 make_model: Callable[[], NarrativeClassifier],
+                 progress: Callable[[str], Any] | None) -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-fold probabilities over all labels of the corpus, from ``counts`` of the whole corpus; each fold's
+    model picks its vocabulary and IDF from its own training rows (``fit_counts``), so no test document leaks in."""
+    coarse_labels, fine_labels = _all_labels(corpus)
+    coarse_oof = np.zeros((len(ids), len(coarse_labels)), dtype=np.float32)
+    fine_oof = np.zeros((len(ids), len(fine_labels)), dtype=np.float32)
+    for k, test in enumerate(fold_index):
+        train = np.setdiff1d(np.arange(len(ids)), test)
+        model = make_model().fit_counts(counts.rows(train), [corpus.narratives[ids[i]] for i in train])
+        coarse, fine = model.predict_proba_counts(counts.rows(test))
+        coarse_oof[test] = _expand(coarse, model.coarse_labels_, coarse_labels)
+        fine_oof[test] = _expand(fine, model.fine_labels_, fine_labels)
+        if progress:
+            progress(f"fold {k + 1}/{len(fold_index)} trained")
+    return coarse_oof, fine_oof
+
+
+def _decoder(corpus: SemevalCorpus, make_model: Callable[[], NarrativeClassifier]) -> NarrativeClassifier:
+    """A model used only to decode out-of-fold probabilities (its label lists are the corpus's)."""
+    decoder = make_model()
+    decoder.coarse_labels_, decoder.fine_labels_ = _all_labels(corpus)
+    return decoder
+
+
+def _all_labels(corpus: SemevalCorpus) -> tuple[list[str], list[str]]:
+    return label_sets(corpus.narratives.values(), load_default_taxonomy())
+
+
+def _expand(probs: np.ndarray, labels: list[str], all_labels: list[str]) -> np.ndarray:
+    """Columns of ``probs`` (one per ``labels``) placed under ``all_labels``; labels unseen in training get 0."""
+    out = np.zeros((probs.shape[0], len(all_labels)), dtype=np.float32)
+    position = {label: j for j, label in enumerate(all_labels)}
+    for i, label in enumerate(labels):
+        out[:, position[label]] = probs[:, i]
+    return out
+
+
+def train_narratives(
+    corpus: SemevalCorpus,
+    folds: int = 5,
+    make_model: Callable[[], NarrativeClassifier] = NarrativeClassifier,
+    seed: int = 0,
+    progress: Callable[[str], Any] | None = None,
+) -> tuple[NarrativeClassifier, dict[str, Any], CVResult | None]:
+    """Tune thresholds on K-fold out-of-fold predictions, then fit the final model on every document.
+
+    Also returns the cross-validation result of those same out-of-fold predictions (what ``cross_validate_narratives``
+    reports for the same folds and seed). ``folds < 2`` skips the tuning and keeps the model's default thresholds.
+    """
+    ids, docs, languages, fold_index = _split(corpus, max(folds, 2), seed)
+    if folds < 2:
+        model = make_model().fit(docs, [corpus.narratives[i] for i in ids])
+        return model, {"global": {k: getattr(model, k) for k in THRESHOLD_GRID}, "languages": {}}, None
+    counts = _count(docs, make_model)
+    oof = _out_of_fold(corpus, ids, counts, fold_index, make_model, progress)
+    decoder = _decoder(corpus, make_model)
+    cv = _cv_result(corpus, ids, languages, fold_index, oof, decoder)
+    thresholds = tune_thresholds(decoder, oof, ids, corpus.narratives, languages)
+    final = make_model().fit_counts(counts, [corpus.narratives[i] for i in ids])
+    for key, value in thresholds["global"].items():
+        setattr(final, key, value)
+    final.language_thresholds = thresholds["languages"]
+    return final, thresholds, cv
+
+
+# --- subtask 3: explanations ----------------------------------------------------------------------------------------
+
+
+def explanation_similarity(name: str) -> tuple[Similarity, str]:
+    """The subtask-3 similarity registered as ``name`` (``similarities``; a ``ConfigError`` lists the known names)
+    and the name to print for it."""
+    from narrascope.components.explain.explainers import E5_SIMILARITY_NAME  # registers "e5"
+
+    function = similarities.get(name)
+    return function, {"e5": E5_SIMILARITY_NAME, "token-f1": DEFAULT_SIMILARITY_NAME}.get(name, name)
+
+
+def cross_validate_explainer(
+    documents: Mapping[str, Document], gold: Mapping[str, Any], similarity: Similarity, similarity_name: str,
+    folds: int = 5, embedder: Any = None, progress: Callable[[str], None] | None = None,
+) -> tuple[TuningResult, Subtask3Scores]:
+    """Tune the extractive explainer's per-language settings by ``folds``-fold CV and score the held-out
+    explanations: ``(TuningResult, Subtask3Scores per language)``. Gold ids without a document are skipped."""
+    ids = [i for i in gold if i in documents]
+    known = {i: gold[i] for i in ids}
+    tuned = tune_explainer(documents, known, similarity, folds, embedder, progress=progress)
+    scores = score_subtask3(known, tuned.held_out, similarity=similarity, similarity_name=similarity_name,
+                            languages={i: documents[i].language or "unknown" for i in ids})
+    return tuned, scores
+
+
+def explanation_table(rows: Mapping[str, Subtask3Scores]) -> str:
+    """One line per system: mean similarity overall and per language, mean words, share within the word limit."""
+    languages = sorted({lang for scores in rows.values() for lang in scores.by_language})
+    width = max([28, *(len(system) + 2 for system in rows)])
+    limit = f"<={MAX_EXPLANATION_WORDS}"
+    lines = [f"{'system':<{width}}{'ALL':>7}" + "".join(f"{lang.upper():>7}" for lang in languages)
+             + f"{'words':>7}{limit:>7}"]
+    for system, scores in rows.items():
+        per = "".join(f"{scores.by_language[lang].similarity:7.3f}" if lang in scores.by_language else f"{'-':>7}"
+                      for lang in languages)
+        lines.append(f"{system:<{width}}{scores.similarity:7.3f}{per}{scores.mean_words:7.1f}"
+                     f"{100 * scores.share_within_limit:6.1f}%")
+    return "\n".join(lines)
