@@ -24,6 +24,8 @@ from narrascope.documents import Analysis, Document
 
 T = TypeVar("T")
 TrendKey = Literal["narrative", "subnarrative", "outlet", "language"]
+DocumentSort = Literal["date", "oldest", "title", "outlet"]
+StorylineSort = Literal["size", "recent", "title"]
 
 
 @dataclass
@@ -31,7 +33,9 @@ class DocumentQuery:
     """Filters for ``Store.query_documents``; every set field must match (AND).
 
     ``text`` is a full-text query (SQLite FTS5 syntax on SQLite; words on PostgreSQL). ``since``/``until`` are
-    inclusive ISO dates. Syndicated copies are left out unless ``include_duplicates``.
+    inclusive ISO dates. ``outlet`` matches a part of the outlet's name and ``language`` the code, both in any case.
+    Syndicated copies are left out unless ``include_duplicates``. ``sort``: newest first (``date``), ``oldest``,
+    ``title`` or ``outlet``.
     """
 
     narrative: str | None = None
@@ -44,6 +48,7 @@ class DocumentQuery:
     text: str | None = None
     storyline: str | None = None
     include_duplicates: bool = False
+    sort: DocumentSort = "date"
     limit: int = 50
     offset: int = 0
 
@@ -166,6 +171,13 @@ class Store(Protocol):
     def count_by(self, by: Literal["outlet", "language"], query: DocumentQuery) -> dict[str, int]:
         """Documents matching ``query`` (paging ignored) per outlet or language, largest first."""
         ...
+    def label_counts(self, level: Literal["narrative", "subnarrative"], query: DocumentQuery) -> dict[str, int]:
+        """Documents matching ``query`` (paging ignored) per label, dated or not, largest first."""
+        ...
+    def storyline_of(self, document_id: str) -> str | None: ...
+    def origin_of(self, document_id: str) -> Duplicate | None:
+        """The document ``document_id`` is a syndicated copy of (``None`` if it is not a copy)."""
+        ...
     def count_documents(self, include_duplicates: bool = True) -> int: ...
     def iter_documents(self, batch_size: int = 500) -> Iterator[Document]: ...
 
@@ -182,8 +194,10 @@ class Store(Protocol):
     # storylines
     def save_storyline(self, storyline: Storyline) -> None: ...
     def assign_storyline(self, document_ids: Sequence[str], storyline_id: str) -> None: ...
-    def storylines(self, limit: int = 50, offset: int = 0) -> Page[Storyline]:
-        """Storylines by size (largest first), without summaries; centroids included."""
+    def storylines(self, limit: int = 50, offset: int = 0, text: str | None = None, sort: StorylineSort = "size",
+                   language: str | None = None, narrative: str | None = None) -> Page[Storyline]:
+        """Storylines by size (largest first; or ``recent``, ``title``), without summaries; centroids included.
+        ``text`` keeps titles containing it; ``language`` and ``narrative`` keep storylines with such a document."""
         ...
     def get_storyline(self, storyline_id: str) -> Storyline | None:
         """A storyline with its narratives, outlets, languages and daily timeline."""

@@ -21,6 +21,17 @@ from narrascope.store.schema import MIGRATIONS, MIGRATIONS_TABLE, Migration, ren
 
 DOC_COLUMNS = "d.id, d.text, d.title, d.url, d.outlet, d.published, d.language, d.source"
 NOT_COPY = "NOT EXISTS (SELECT 1 FROM duplicates x WHERE x.document_id = d.id)"
+SORTS = {  # DocumentQuery.sort -> ORDER BY
+    "date": "d.published DESC NULLS LAST, d.id",
+    "oldest": "d.published ASC NULLS LAST, d.id",
+    "title": "LOWER(COALESCE(d.title, d.text)), d.id",
+    "outlet": "LOWER(d.outlet) NULLS LAST, d.published DESC NULLS LAST, d.id",
+}
+STORYLINE_SORTS = {  # Store.storylines(sort=...) -> ORDER BY
+    "size": "size DESC, last_seen DESC NULLS LAST, id",
+    "recent": "last_seen DESC NULLS LAST, size DESC, id",
+    "title": "LOWER(title), id",
+}
 _CHUNK = 500
 
 
@@ -185,10 +196,16 @@ class SQLStore:
             where.append("EXISTS (SELECT 1 FROM entities e WHERE e.document_id = d.id AND (LOWER(e.entity) = LOWER(?)"
                          " OR LOWER(e.mention) = LOWER(?)))")
             params += [query.entity, query.entity]
-        for column, value in (("outlet", query.outlet), ("language", query.language), ("storyline_id", query.storyline)):
-            if value:
-                where.append(f"d.{column} = ?")
-                params.append(value)
+        if query.outlet:  # a part of the outlet's name, any case
+            escaped = query.outlet.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            where.append("LOWER(d.outlet) LIKE ? ESCAPE '\\'")
+            params.append(f"%{escaped}%")
+        if query.language:  # any case: "RU" finds "ru"
+            where.append("LOWER(d.language) = LOWER(?)")
+            params.append(query.language)
+        if query.storyline:
+            where.append("d.storyline_id = ?")
+            params.append(query.storyline)
         if query.since:
             where.append("d.day >= ?")
             params.append(query.since[:10])
@@ -207,10 +224,30 @@ class SQLStore:
         condition, params = self._where(query)
         total = int(self._one(f"SELECT COUNT(*) FROM documents d{condition}", params)[0])  # type: ignore[index]
         rows = self._all(
-            f"SELECT {DOC_COLUMNS} FROM documents d{condition} ORDER BY d.published DESC NULLS LAST, d.id LIMIT ? OFFSET ?",
+            f"SELECT {DOC_COLUMNS} FROM documents d{condition} ORDER BY {SORTS[query.sort]} LIMIT ? OFFSET ?",
             params + [query.limit, query.offset],
         )
         return Page([self._document(r) for r in rows], total, query.limit, query.offset)
+
+    def label_counts(self, level: str, query: DocumentQuery) -> dict[str, int]:
+        """Documents matching ``query`` (paging ignored) per narrative or subnarrative label, dated or not."""
+        if level not in ("narrative", "subnarrative"):
+            raise ValueError(f"label_counts: unknown level {level!r}; use narrative or subnarrative")
+        condition, params = self._where(query)
+        condition += (" AND" if condition else " WHERE") + " l.level = ?"
+        rows = self._all(f"SELECT l.label, COUNT(*) FROM documents d JOIN labels l ON l.document_id = d.id{condition}"
+                         " GROUP BY l.label ORDER BY 2 DESC, 1", params + [level])
+        return {r[0]: int(r[1]) for r in rows}
+
+    def storyline_of(self, document_id: str) -> str | None:
+        """The id of the storyline ``document_id`` belongs to, if any."""
+        row = self._one("SELECT storyline_id FROM documents WHERE id = ?", (document_id,))
+        return row[0] if row else None
+
+    def origin_of(self, document_id: str) -> Duplicate | None:
+        """The link from ``document_id`` to the document it copies, if it is a syndicated copy."""
+        row = self._one("SELECT document_id, origin_id, similarity FROM duplicates WHERE document_id = ?", (document_id,))
+        return Duplicate(row[0], row[1], float(row[2])) if row else None
 
     def count_by(self, by: str, query: DocumentQuery) -> dict[str, int]:
         """Documents matching ``query`` (paging ignored) per ``outlet`` or ``language``, largest first."""
@@ -311,10 +348,23 @@ class SQLStore:
         centroid = np.frombuffer(bytes(row[5]), dtype=np.float32).tolist() if row[5] is not None else []
         return Storyline(id=row[0], title=row[1], size=int(row[2]), first_seen=row[3], last_seen=row[4], centroid=centroid)
 
-    def storylines(self, limit: int = 50, offset: int = 0) -> Page[Storyline]:
-        total = int(self._one("SELECT COUNT(*) FROM storylines")[0])  # type: ignore[index]
-        rows = self._all("SELECT id, title, size, first_seen, last_seen, centroid FROM storylines"
-                         " ORDER BY size DESC, last_seen DESC, id LIMIT ? OFFSET ?", (limit, offset))
+    def storylines(self, limit: int = 50, offset: int = 0, text: str | None = None, sort: str = "size",
+                   language: str | None = None, narrative: str | None = None) -> Page[Storyline]:
+        where, params = [], []
+        if text:  # a part of the title, any case
+            where.append("LOWER(s.title) LIKE ?")
+            params.append("%" + text.lower().replace("%", "").replace("_", "") + "%")
+        if language:
+            where.append("EXISTS (SELECT 1 FROM documents d WHERE d.storyline_id = s.id AND LOWER(d.language) = LOWER(?))")
+            params.append(language)
+        if narrative:
+            where.append("EXISTS (SELECT 1 FROM documents d JOIN labels l ON l.document_id = d.id WHERE"
+                         " d.storyline_id = s.id AND l.level = 'narrative' AND l.label = ?)")
+            params.append(narrative)
+        condition = f" WHERE {' AND '.join(where)}" if where else ""
+        total = int(self._one(f"SELECT COUNT(*) FROM storylines s{condition}", params)[0])  # type: ignore[index]
+        rows = self._all(f"SELECT id, title, size, first_seen, last_seen, centroid FROM storylines s{condition}"
+                         f" ORDER BY {STORYLINE_SORTS[sort]} LIMIT ? OFFSET ?", params + [limit, offset])
         return Page([self._storyline(r) for r in rows], total, limit, offset)
 
     def get_storyline(self, storyline_id: str) -> Storyline | None:
