@@ -7,6 +7,7 @@ offsets into ``Document.text`` with ``end`` exclusive; the SemEval writers conve
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, TypeVar
 
@@ -16,6 +17,13 @@ T = TypeVar("T")
 def _from_dict(cls: type[T], data: dict[str, Any]) -> T:
     names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
     return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def is_blank(text: str) -> bool:
+    """True when ``text`` shows nothing: only whitespace, control characters and invisible format characters (zero-width
+    space U+200B and joiners U+200C/U+200D, word joiner U+2060, BOM U+FEFF, soft hyphen, direction marks...).
+    Such a text is treated as empty everywhere a document is read."""
+    return all(ch.isspace() or unicodedata.category(ch) in ("Cf", "Cc") for ch in text)
 
 
 @dataclass

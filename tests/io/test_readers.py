@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from narrascope.documents import Document, FailedInput
+from narrascope.documents import Document, FailedInput, is_blank
 from narrascope.io import read_inputs
 
 
@@ -180,7 +181,7 @@ def test_semeval_folder_yields_documents_with_language(semeval_tiny: Path, tmp_p
     assert not nested_failures and set(nested) == set(docs) | {"extra"}
 
 
-json_text = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=200).filter(lambda t: t.strip())
+json_text = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=200).filter(lambda t: not is_blank(t))
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -197,3 +198,27 @@ def test_jsonl_round_trip(tmp_path: Path, rows: list[tuple[str | None, str]]) ->
     assert all(isinstance(item, Document) for item in items)
     assert [item.text for item in items] == [text for _, text in rows]  # type: ignore[union-attr]
     assert len({item.id for item in items}) == len(rows)  # type: ignore[union-attr]
+
+
+def test_file_name_with_a_non_utf8_byte_fails_alone(tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text("Good article.\n", encoding="utf-8")
+    bad = os.fsdecode(bytes(tmp_path) + b"/bad\xffname.txt")
+    Path(bad).write_bytes(b"x\n")
+    docs, failures = split(list(read_inputs([tmp_path])))
+    assert set(docs) == {"good"}
+    assert len(failures) == 1
+    assert failures[0].source.endswith("bad\\xffname.txt")
+    failures[0].source.encode("utf-8")  # printable and storable: the bad byte is escaped
+    assert "not valid UTF-8" in failures[0].reason and "rename" in failures[0].reason
+
+
+@pytest.mark.parametrize("blank", ["\u200b", "\u200c\u200d\n\ufeff", " \u2060\t\u200b\r\n", "\u00ad\u180e"])
+def test_text_of_only_zero_width_characters_is_empty(tmp_path: Path, blank: str) -> None:
+    (tmp_path / "zw.txt").write_text(blank, encoding="utf-8")
+    (tmp_path / "rows.jsonl").write_text(json.dumps({"id": "ok", "text": "Real text."}) + "\n"
+                                         + json.dumps({"id": "zw", "text": blank}) + "\n", encoding="utf-8")
+    docs, failures = split(list(read_inputs([tmp_path])))
+    assert set(docs) == {"ok"}
+    assert "empty" in failure_for(failures, "zw.txt").reason
+    row = failure_for(failures, "rows.jsonl", line=2)
+    assert row.reason == "empty 'text'" and row.id == "zw"

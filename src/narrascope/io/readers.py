@@ -21,13 +21,14 @@ import codecs
 import csv
 import json
 import logging
+import os
 import sys
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from narrascope.documents import Document, FailedInput
+from narrascope.documents import Document, FailedInput, is_blank
 from narrascope.errors import InputError
 from narrascope.sentences import shorten
 from narrascope.semeval.io import LANGUAGE_CODES, is_semeval_folder, language_folders, read_raw_document
@@ -79,7 +80,18 @@ def _unique(doc_id: str, seen: dict[str, int]) -> str:
     return candidate
 
 
+def printable_path(path: Path | str) -> str:
+    """``path`` as text that can be printed and stored: bytes of a file name that are not UTF-8 (kept by Python as
+    lone surrogates) are shown escaped, ``bad\\xffname.txt``."""
+    return os.fsencode(path).decode("utf-8", errors="backslashreplace")
+
+
 def _read_path(path: Path, max_bytes: int, visited: set[Path] | None = None) -> Iterator[Item]:
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        yield FailedInput(printable_path(path), "file name is not valid UTF-8; rename the file (or folder)")
+        return
     if path.is_dir():
         visited = set() if visited is None else visited
         real = path.resolve()
@@ -187,8 +199,8 @@ def read_text(path: Path | str, max_bytes: int = MAX_BYTES) -> Document:
     data = path.read_bytes()
     _check_not_binary(path, data[:8192])
     text = decode_utf8(data, path)
-    if not text.strip():
-        raise InputError("empty file (only whitespace)", str(path))
+    if is_blank(text):
+        raise InputError("empty file (only whitespace or invisible characters)", str(path))
     return Document(id=path.stem, text=text, title=_title_of(text), source=str(path))
 
 
@@ -228,7 +240,7 @@ def _row_document(path: Path, line: int, row: dict[str, Any], max_bytes: int) ->
         raise InputError("no 'text' field", str(path), line)
     if not isinstance(text, str):
         raise InputError(f"'text' must be a string, not {type(text).__name__}", str(path), line)
-    if not text.strip():
+    if is_blank(text):
         raise InputError("empty 'text'", str(path), line)
     size = len(text.encode("utf-8"))
     if size > max_bytes:
