@@ -2,13 +2,20 @@
 
 ``iter_sources`` reads each SOURCE — a file or folder (via ``narrascope.io.readers.read_inputs``), an
 ``http(s)://`` page, or a feed (recognised by its content) — and yields ``Document`` or ``FailedInput``. The
-``Fetcher`` respects robots.txt and waits ``min_interval`` seconds between requests to one host. URLs for which
-``skip_url`` returns True (already stored) are not fetched at all.
+``Fetcher`` respects robots.txt, waits ``min_interval`` seconds between requests to one host and stops a download at
+``max_bytes`` (5 MB, the limit of a local file). URLs for which ``skip_url`` returns True (already stored) are not
+fetched at all.
+
+A feed without entries is reported as an empty feed. A feed entry without a link becomes a document of its own text
+(content or summary, HTML stripped) with an id derived from the feed URL and the entry's id or title; an entry with
+neither a link nor text is reported as failed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
+import re
 import time
 import urllib.robotparser
 import warnings
@@ -19,18 +26,30 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from narrascope.documents import Document, FailedInput
+from narrascope.io.readers import MAX_BYTES
 
 USER_AGENT = "narrascope/0.1 (+https://github.com/narrascope)"
 Item = Document | FailedInput
+ROBOTS_MAX_BYTES = 512 * 1024
+
+
+class TooLargeError(httpx.HTTPError):
+    """A response over the download limit (raised before the rest of it is read)."""
 
 
 class Fetcher:
-    """HTTP GET with robots.txt and a per-host rate limit."""
+    """HTTP GET with robots.txt, a per-host rate limit and a cap on the bytes read per response.
 
-    def __init__(self, min_interval: float = 1.0, timeout: float = 20.0, user_agent: str = USER_AGENT) -> None:
+    ``transport`` replaces the network (``httpx.MockTransport`` in tests).
+    """
+
+    def __init__(self, min_interval: float = 1.0, timeout: float = 20.0, user_agent: str = USER_AGENT,
+                 max_bytes: int = MAX_BYTES, transport: httpx.BaseTransport | None = None) -> None:
         self.min_interval = min_interval
         self.user_agent = user_agent
-        self.client = httpx.Client(timeout=timeout, follow_redirects=True, headers={"User-Agent": user_agent})
+        self.max_bytes = max_bytes
+        self.client = httpx.Client(timeout=timeout, follow_redirects=True, headers={"User-Agent": user_agent},
+                                   transport=transport)
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
         self._last: dict[str, float] = {}
 
@@ -48,7 +67,7 @@ class Fetcher:
             parser: urllib.robotparser.RobotFileParser | None = urllib.robotparser.RobotFileParser()
             try:
                 self._wait(parts.netloc)
-                response = self.client.get(urljoin(host, "/robots.txt"))
+                response = self._download(urljoin(host, "/robots.txt"), ROBOTS_MAX_BYTES)
                 if response.status_code >= 400:
                     parser = None
                 else:
@@ -64,9 +83,28 @@ class Fetcher:
         if not self.allowed(url):
             raise PermissionError("robots.txt disallows fetching it")
         self._wait(urlsplit(url).netloc)
-        response = self.client.get(url)
+        response = self._download(url, self.max_bytes)
         response.raise_for_status()
         return response
+
+    def _download(self, url: str, max_bytes: int) -> httpx.Response:
+        """The response to GET ``url`` with its body read up to ``max_bytes`` (decoded); ``TooLargeError`` beyond."""
+        def too_large() -> TooLargeError:
+            return TooLargeError(f"{url} is over the {max_bytes / 1_048_576:.1f} MB download limit "
+                                 "(Fetcher max_bytes)")
+
+        with self.client.stream("GET", url) as response:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > max_bytes and "content-encoding" not in response.headers:
+                raise too_large()
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > max_bytes:
+                    raise too_large()
+        headers = [(k, v) for k, v in response.headers.multi_items()
+                   if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+        return httpx.Response(response.status_code, headers=headers, content=bytes(body), request=response.request)
 
     def close(self) -> None:
         self.client.close()
@@ -98,7 +136,46 @@ def _page_document(url: str, html: bytes | str, fallback: dict[str, Any] | None 
 
 def _entry_date(entry: Any) -> str | None:
     parsed = entry.get("published_parsed") or entry.get("updated_parsed")
-    return time.strftime("%Y-%m-%dT%H:%M:%S", parsed) if parsed else None
+    try:
+        return time.strftime("%Y-%m-%dT%H:%M:%S", parsed) if parsed else None
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+_BLOCK_TAGS = re.compile(r"</?(?:p|div|br|li|h[1-6]|blockquote|tr|section|article)\b[^>]*>", re.I)
+
+
+def _plain_text(markup: str) -> str:
+    """Text of an entry's (sanitised) HTML content or summary: tags dropped, blocks on their own lines."""
+    text = html.unescape(re.sub(r"<[^>]*>", "", _BLOCK_TAGS.sub("\n", markup)))
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _entry_text(entry: Any) -> str:
+    for content in entry.get("content") or []:
+        text = _plain_text(str(content.get("value") or ""))
+        if text:
+            return text
+    return _plain_text(str(entry.get("summary") or ""))
+
+
+def _entry_document(feed_url: str, number: int, entry: Any) -> Item:
+    """A feed entry without a link, as a document of its own text, or a ``FailedInput`` when it has none."""
+    key = str(entry.get("id") or entry.get("title") or "").strip()
+    text = _entry_text(entry)
+    if not text:
+        name = repr(entry["title"]) if entry.get("title") else (key or "no id or title")
+        return FailedInput(source=feed_url, reason=f"feed entry {number} ({name}) has no link and no text")
+    seed = f"{feed_url}\n{key or text}"
+    return Document(
+        id="f-" + hashlib.sha1(seed.encode("utf-8", "surrogatepass")).hexdigest()[:16],
+        text=text,
+        title=str(entry.get("title") or "").strip() or None,
+        outlet=urlsplit(feed_url).netloc or None,
+        published=_entry_date(entry),
+        source=feed_url,
+    )
 
 
 def read_url(url: str, fetcher: Fetcher, skip_url: Callable[[str], bool] = lambda u: False) -> Iterator[Item]:
@@ -114,6 +191,9 @@ def read_url(url: str, fetcher: Fetcher, skip_url: Callable[[str], bool] = lambd
     head = response.content[:500].lstrip().lower()
     is_feed = any(t in content_type for t in ("rss", "atom", "xml")) or head.startswith((b"<?xml", b"<rss", b"<feed"))
     feed = feedparser.parse(response.content) if is_feed else None
+    if feed is not None and feed.get("version") and not feed.entries:
+        yield FailedInput(source=url, reason="feed has no entries (empty feed)")
+        return
     if not feed or not feed.entries:
         if skip_url(url):
             return
@@ -122,9 +202,10 @@ def read_url(url: str, fetcher: Fetcher, skip_url: Callable[[str], bool] = lambd
         except ValueError as exc:
             yield FailedInput(source=url, reason=str(exc))
         return
-    for entry in feed.entries:
+    for number, entry in enumerate(feed.entries, 1):
         link = entry.get("link")
         if not link:
+            yield _entry_document(url, number, entry)
             continue
         link = urljoin(url, link)
         if skip_url(link):
