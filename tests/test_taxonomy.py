@@ -1,4 +1,5 @@
-"""The shipped taxonomy matches the official SemEval class lists; user taxonomies fail clearly."""
+"""The shipped taxonomy matches the official SemEval class lists; user taxonomies load, round-trip and fail clearly
+(file and line)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from narrascope.errors import ConfigError
 from narrascope.semeval.metrics import official_class_lists
-from narrascope.taxonomy import OTHER, Taxonomy, load_default_taxonomy
+from narrascope.taxonomy import OTHER, Taxonomy, load_default_taxonomy, load_taxonomy
 
 
 @pytest.fixture(scope="module")
@@ -68,20 +69,68 @@ def test_user_taxonomy_loads(tmp_path: Path) -> None:
     assert tax.fine_labels == ["EN: Grid is failing: Blackouts are imminent", "EN: Grid is failing: Other", OTHER]
 
 
+MINIMAL = """\
+name: analyst-demo
+narratives:
+  - name: War blame shifted
+    definition: The article blames the war in Ukraine on the West, NATO or Ukraine rather than on Russia.
+  - name: Climate change downplayed
+    definition: The article denies or minimises climate change or humanity's part in it.
+    subnarratives:
+      - name: Climate cycles are natural
+        definition: Warming is presented as a natural cycle, not caused by people.
+"""
+
+
+def test_minimal_file_without_domains(tmp_path: Path) -> None:
+    tax = Taxonomy.from_file(write(tmp_path / "demo.yaml", MINIMAL))
+    assert tax.name == "analyst-demo"
+    assert tax.domains == []
+    assert tax.coarse_labels == ["War blame shifted", "Climate change downplayed", OTHER]
+    assert tax.fine_labels == ["War blame shifted: Other", "Climate change downplayed: Climate cycles are natural",
+                               "Climate change downplayed: Other", OTHER]
+    assert tax.parent("Climate change downplayed: Climate cycles are natural") == "Climate change downplayed"
+    assert tax.domain_of("War blame shifted") == ""
+    assert tax.is_fine("War blame shifted: Other") and not tax.is_fine("War blame shifted")
+    assert "natural cycle" in tax.describe("Climate change downplayed: Climate cycles are natural")
+
+
+def test_taxonomy_round_trips_through_its_file(tmp_path: Path, taxonomy: Taxonomy) -> None:
+    for original in (taxonomy, Taxonomy.from_file(write(tmp_path / "demo.yaml", MINIMAL))):
+        original.save(tmp_path / "copy.yaml")
+        copy = load_taxonomy(tmp_path / "copy.yaml")
+        assert copy.name == original.name
+        assert copy.fine_labels == original.fine_labels and copy.coarse_labels == original.coarse_labels
+        assert copy.roles == original.roles
+        assert [copy.describe(l) for l in copy.fine_labels] == [original.describe(l) for l in original.fine_labels]
+
+
+def test_default_labels_unchanged(taxonomy: Taxonomy) -> None:
+    assert "URW: Blaming the war on others rather than the invader" in taxonomy.coarse_labels
+    assert "URW: Blaming the war on others rather than the invader: The West are the aggressors" in taxonomy.fine_labels
+    assert taxonomy.domain_of("CC: Downplaying climate change") == "CC"
+
+
 @pytest.mark.parametrize(
-    ("body", "fragment"),
+    ("body", "fragment", "line"),
     [
-        ("domain: EN\nnarratives:\n- name: Good\n- definition: no name here\n", "narrative #2: missing or empty 'name'"),
-        ("domain: EN\nnarratives:\n- name: Good\n  subnarratives:\n  - name: 'A: B'\n", "subnarrative #1: name 'A: B' must not contain ':'"),
-        ("domain: EN\nnarratives:\n- name: Good\n  subnarratives:\n  - name: Other\n", "'Other' is implicit"),
-        ("domain: EN\nnarratives:\n- name: Twice\n- name: Twice\n", "narrative #2 ('Twice'): duplicate"),
-        ("narratives:\n- name: Good\n", "top-level 'domain'"),
-        ("domain: EN\nnarratives: [unclosed\n", "not valid YAML"),
+        ("domain: EN\nnarratives:\n- name: Good\n- definition: no name here\n", "narrative #2: missing or empty 'name'", 4),
+        ("domain: EN\nnarratives:\n- name: Good\n  subnarratives:\n  - name: 'A: B'\n", "subnarrative #1: name 'A: B' must not contain ':'", 5),
+        ("domain: EN\nnarratives:\n- name: Good\n  subnarratives:\n  - name: Other\n", "'Other' is implicit", 5),
+        ("domain: EN\nnarratives:\n- name: Twice\n- name: Twice\n", "narrative #2 ('Twice'): duplicate", 4),
+        ("name: x\n", "missing 'narratives'", 1),
+        ("narratives:\n- name: Good\n  defintion: typo\n", "unknown key 'defintion'", 3),
+        ("narratives:\n- name: Good\n  subnarratives: a text\n", "must be a list", 3),
+        ("narratives: []\n", "'narratives' is empty", 1),
+        ("narratives:\n- name: Good\n  subnarratives:\n  - name: S\n    scored: maybe\n", "'scored' must be true or false", 5),
+        ("domains:\n- name: A\n  narratives:\n  - name: N\nnarratives:\n- name: M\n", "either 'domains'", 2),
+        ("domain: EN\nnarratives: [unclosed\n", "not valid YAML", 3),
+        ("narratives:\n- name: Good\n   definition: bad indent\n", "not valid YAML", 3),
     ],
 )
-def test_malformed_user_taxonomy_names_file_and_entry(tmp_path: Path, body: str, fragment: str) -> None:
+def test_malformed_taxonomy_names_file_and_line(tmp_path: Path, body: str, fragment: str, line: int) -> None:
     path = write(tmp_path / "bad.yaml", body)
     with pytest.raises(ConfigError) as info:
-        Taxonomy.from_files([path])
-    assert str(path) in str(info.value)
+        Taxonomy.from_file(path)
+    assert f"{path}:{line}: " in str(info.value)
     assert fragment in str(info.value)

@@ -1,8 +1,23 @@
-"""The two-level narrative taxonomy (URW, CC) and the entity-role taxonomy, loaded from data files.
+"""Narrative taxonomies: narratives with optional subnarratives, optional domains and entity roles, from YAML files.
 
-Label strings follow SemEval-2025 Task 10: ``<DOM>: <Narrative>`` (coarse), ``<DOM>: <Narrative>: <Sub>`` (fine),
-``<DOM>: <Narrative>: Other`` when the narrative applies but no listed subnarrative fits, and the bare ``Other`` when
-no narrative applies. Users can load their own files in the same format with ``Taxonomy.from_files``.
+One file format serves the shipped SemEval-2025 Task 10 taxonomy (``data/semeval2025-task10.yaml``) and a user's
+own narratives (``docs/custom-narratives.md`` documents it)::
+
+    name: analyst-demo                     # optional; default: the file name
+    narratives:
+      - name: Climate change downplayed    # required, unique, no ':'
+        definition: The article denies or minimises climate change.
+        examples: ...                      # optional (text or a list of texts); also instruction
+        subnarratives:                     # optional
+          - name: Climate cycles are natural
+            definition: Warming is presented as a natural cycle.
+
+or, with domains (SemEval: URW and CC), ``domains: [{name: URW, title: ..., narratives: [...]}, ...]``; plus optional
+``roles: [{name: Protagonist, definition: ..., fine_roles: [{name: Guardian, definition: ...}]}]``.
+
+Label strings: ``<Narrative>``, ``<Narrative>: <Subnarrative>`` and ``<Narrative>: Other`` (the narrative applies,
+no listed subnarrative fits); with domains each label starts with ``<DOMAIN>: `` (``URW: Discrediting Ukraine``);
+the bare ``Other`` means no narrative applies. Errors name the file and line (``taxonomy.files``).
 """
 
 from __future__ import annotations
@@ -11,14 +26,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-
-import yaml
-
-from narrascope.errors import ConfigError
+from typing import Any
 
 OTHER = "Other"
-DATA_FILES = ("urw.yaml", "cc.yaml")
-ROLES_FILE = "roles.yaml"
+DEFAULT_FILE = "semeval2025-task10.yaml"
+TAXONOMY_FILE = "taxonomy.yaml"  # the taxonomy a trained model carries, inside its directory
 
 
 @dataclass(frozen=True)
@@ -33,7 +45,7 @@ class Subnarrative:
 
 @dataclass(frozen=True)
 class Narrative:
-    domain: str
+    domain: str  # "" in a taxonomy without domains
     name: str
     label: str
     definition: str = ""
@@ -55,14 +67,21 @@ class Role:
     examples: str = ""
 
 
+def narrative_label(domain: str, name: str) -> str:
+    """The label of narrative ``name`` in ``domain`` (``""``: a taxonomy without domains)."""
+    return f"{domain}: {name}" if domain else name
+
+
 @dataclass
 class Taxonomy:
-    """Narratives of one or more domains plus the entity roles, with label look-ups."""
+    """Narratives (of one implicit or several named domains) plus the entity roles, with label look-ups."""
 
     narratives: list[Narrative]
     main_roles: dict[str, str] = field(default_factory=dict)
     roles: list[Role] = field(default_factory=list)
     name: str = "semeval2025-task10"
+    description: str = ""
+    domain_titles: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._by_label: dict[str, Narrative] = {n.label: n for n in self.narratives}
@@ -74,7 +93,8 @@ class Taxonomy:
 
     @property
     def domains(self) -> list[str]:
-        return sorted({n.domain for n in self.narratives})
+        """The named domains (empty for a taxonomy without domains: one implicit domain)."""
+        return sorted({n.domain for n in self.narratives if n.domain})
 
     @property
     def coarse_labels(self) -> list[str]:
@@ -89,6 +109,11 @@ class Taxonomy:
             labels.extend(s.label for s in narrative.subnarratives)
             labels.append(narrative.other_label)
         return labels + [OTHER]
+
+    @property
+    def labels(self) -> set[str]:
+        """Every label this taxonomy can output."""
+        return set(self.coarse_labels) | set(self.fine_labels)
 
     @property
     def fine_roles(self) -> list[str]:
@@ -111,7 +136,7 @@ class Taxonomy:
         return self.narrative(fine_label).label
 
     def domain_of(self, label: str) -> str | None:
-        """``URW``/``CC`` for a taxonomy label, ``None`` for ``Other``."""
+        """The domain of a taxonomy label (``URW``/``CC``; ``""`` without domains), ``None`` for ``Other``."""
         if label == OTHER:
             return None
         return self.narrative(label).domain
@@ -119,10 +144,14 @@ class Taxonomy:
     def is_known(self, label: str) -> bool:
         return label == OTHER or label in self._by_label or label in self._subs
 
+    def is_fine(self, label: str) -> bool:
+        """Whether ``label`` is a subnarrative label (incl. ``<Narrative>: Other``) of this taxonomy."""
+        return label in self._subs
+
     def describe(self, label: str) -> str:
         """A natural-language description of a label: its name, definition and examples."""
         if label == OTHER:
-            return "No propaganda narrative of the taxonomy applies."
+            return "No narrative of the taxonomy applies."
         narrative = self.narrative(label)
         if label == narrative.label:
             return f"{narrative.name}. {narrative.definition} {narrative.example}".strip()
@@ -138,118 +167,61 @@ class Taxonomy:
                 return role.main_role
         raise KeyError(fine_role)
 
+    # ---- files ----------------------------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """The taxonomy in the file format (what ``save`` writes and ``load_taxonomy`` reads back)."""
+        from narrascope.taxonomy.files import taxonomy_to_dict
+
+        return taxonomy_to_dict(self)
+
+    def save(self, path: Path | str) -> None:
+        """Write the taxonomy as a YAML file in the documented format."""
+        import yaml
+
+        Path(path).write_text(yaml.safe_dump(self.to_dict(), allow_unicode=True, sort_keys=False, width=120),
+                              encoding="utf-8")
+
+    @classmethod
+    def from_file(cls, path: Path | str) -> Taxonomy:
+        """Load one taxonomy file; a ``ConfigError`` names the file and line of a problem."""
+        from narrascope.taxonomy.files import read_taxonomy_file
+
+        return read_taxonomy_file(Path(path))
+
     @classmethod
     def from_files(cls, narrative_files: list[Path | str], roles_file: Path | str | None = None) -> Taxonomy:
-        """Load a taxonomy from YAML files in the shipped format; errors name the file and the entry."""
-        narratives: list[Narrative] = []
-        for path in narrative_files:
-            narratives.extend(_load_narratives(Path(path)))
-        main_roles: dict[str, str] = {}
-        roles: list[Role] = []
+        """Several taxonomy files merged into one (narratives in file order; roles from ``roles_file`` or the files)."""
+        parts = [cls.from_file(p) for p in narrative_files]
         if roles_file is not None:
-            main_roles, roles = _load_roles(Path(roles_file))
-        return cls(narratives=narratives, main_roles=main_roles, roles=roles)
+            parts.append(cls.from_file(roles_file))
+        roles_from = next((p for p in reversed(parts) if p.roles), None)
+        merged = cls(narratives=[n for p in parts for n in p.narratives],
+                     main_roles=dict(roles_from.main_roles) if roles_from else {},
+                     roles=list(roles_from.roles) if roles_from else [],
+                     name=parts[0].name if len(parts) == 1 else "+".join(p.name for p in parts),
+                     domain_titles={k: v for p in parts for k, v in p.domain_titles.items()})
+        return merged
 
 
-def _read_yaml(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read taxonomy file ({exc.strerror})") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc})") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: a taxonomy file must be a mapping at the top level")
-    return data
+def load_taxonomy(path: Path | str) -> Taxonomy:
+    """A taxonomy file, or the taxonomy a trained model carries (a model directory with ``taxonomy.yaml``)."""
+    path = Path(path)
+    if path.is_dir():
+        own = path / TAXONOMY_FILE
+        if own.exists():
+            return Taxonomy.from_file(own)
+        if (path / "config.json").exists():  # a model saved before models carried their taxonomy: SemEval's
+            return load_default_taxonomy()
+        from narrascope.errors import ConfigError
 
-
-def _require_str(entry: dict, key: str, path: Path, where: str) -> str:
-    value = entry.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{path}: {where}: missing or empty '{key}'")
-    if ":" in value and key == "name":
-        raise ConfigError(f"{path}: {where}: name {value!r} must not contain ':' (it separates label levels)")
-    return value.strip()
-
-
-def _load_narratives(path: Path) -> list[Narrative]:
-    data = _read_yaml(path)
-    domain = data.get("domain")
-    if not isinstance(domain, str) or not domain.strip() or ":" in domain:
-        raise ConfigError(f"{path}: top-level 'domain' must be a short name such as URW or CC")
-    entries = data.get("narratives")
-    if not isinstance(entries, list) or not entries:
-        raise ConfigError(f"{path}: 'narratives' must be a non-empty list")
-    narratives = []
-    seen: set[str] = set()
-    for i, entry in enumerate(entries, 1):
-        where = f"narrative #{i}"
-        if not isinstance(entry, dict):
-            raise ConfigError(f"{path}: {where}: must be a mapping with 'name' and 'subnarratives'")
-        name = _require_str(entry, "name", path, where)
-        where = f"narrative #{i} ({name!r})"
-        if name in seen:
-            raise ConfigError(f"{path}: {where}: duplicate narrative name")
-        seen.add(name)
-        label = f"{domain}: {name}"
-        subs_raw = entry.get("subnarratives", [])
-        if not isinstance(subs_raw, list):
-            raise ConfigError(f"{path}: {where}: 'subnarratives' must be a list")
-        subs = []
-        for j, sub in enumerate(subs_raw, 1):
-            sub_where = f"{where}, subnarrative #{j}"
-            if not isinstance(sub, dict):
-                raise ConfigError(f"{path}: {sub_where}: must be a mapping with 'name' and 'definition'")
-            sub_name = _require_str(sub, "name", path, sub_where)
-            if sub_name == OTHER:
-                raise ConfigError(f"{path}: {sub_where}: 'Other' is implicit for every narrative; remove it")
-            subs.append(
-                Subnarrative(
-                    name=sub_name,
-                    label=f"{label}: {sub_name}",
-                    definition=str(sub.get("definition", "") or ""),
-                    examples=str(sub.get("examples", "") or ""),
-                    instruction=str(sub.get("instruction", "") or ""),
-                    scored=bool(sub.get("scored", True)),
-                )
-            )
-        narratives.append(
-            Narrative(
-                domain=domain.strip(),
-                name=name,
-                label=label,
-                definition=str(entry.get("definition", "") or ""),
-                example=str(entry.get("example", "") or ""),
-                instruction=str(entry.get("instruction", "") or ""),
-                subnarratives=tuple(subs),
-            )
-        )
-    return narratives
-
-
-def _load_roles(path: Path) -> tuple[dict[str, str], list[Role]]:
-    data = _read_yaml(path)
-    entries = data.get("main_roles")
-    if not isinstance(entries, list) or not entries:
-        raise ConfigError(f"{path}: 'main_roles' must be a non-empty list")
-    main_roles: dict[str, str] = {}
-    roles: list[Role] = []
-    for i, entry in enumerate(entries, 1):
-        if not isinstance(entry, dict):
-            raise ConfigError(f"{path}: main role #{i}: must be a mapping with 'name' and 'fine_roles'")
-        name = _require_str(entry, "name", path, f"main role #{i}")
-        main_roles[name] = str(entry.get("definition", "") or "")
-        for j, fine in enumerate(entry.get("fine_roles") or [], 1):
-            if not isinstance(fine, dict):
-                raise ConfigError(f"{path}: main role {name!r}, fine role #{j}: must be a mapping with 'name'")
-            fine_name = _require_str(fine, "name", path, f"main role {name!r}, fine role #{j}")
-            roles.append(Role(fine_name, name, str(fine.get("definition", "") or ""), str(fine.get("examples", "") or "")))
-    return main_roles, roles
+        raise ConfigError(f"{path}: neither a taxonomy file nor a model directory with {TAXONOMY_FILE}")
+    return Taxonomy.from_file(path)
 
 
 @lru_cache(maxsize=1)
 def load_default_taxonomy() -> Taxonomy:
     """The SemEval-2025 Task 10 taxonomy shipped with narrascope."""
-    data = resources.files("narrascope.taxonomy") / "data"
-    with resources.as_file(data) as folder:
-        return Taxonomy.from_files([folder / f for f in DATA_FILES], folder / ROLES_FILE)
+    data = resources.files("narrascope.taxonomy") / "data" / DEFAULT_FILE
+    with resources.as_file(data) as path:
+        return Taxonomy.from_file(path)
