@@ -14,7 +14,7 @@ from typing import Any
 from narrascope.corpus.dedup import DuplicateDetector
 from narrascope.corpus.storylines import StorylineBuilder
 from narrascope.documents import Analysis, Document, FailedInput
-from narrascope.store.base import Store
+from narrascope.store.base import Duplicate, Store
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,10 @@ def _ingest_batch(batch: list[Document | FailedInput], store: Store, pipeline: A
     summary.read += len(batch)
     failures = [i for i in batch if isinstance(i, FailedInput)]
     for failure in failures:
-        log.warning("%s: %s", failure.source, failure.reason)
+        where = failure.source
+        if failure.line is not None and not where.endswith(f":{failure.line}"):
+            where = f"{where}:{failure.line}"
+        log.warning("%s: %s", where, failure.reason)
     summary.failed += len(failures)
     docs = [i for i in batch if isinstance(i, Document)]
     urls, hashes = store.known([d.url for d in docs if d.url], [d.content_hash for d in docs])
@@ -92,18 +95,52 @@ def _ingest_batch(batch: list[Document | FailedInput], store: Store, pipeline: A
     taken = store.taken_ids([d.id for d in new])  # type: ignore[attr-defined]
     for doc in new:
         if doc.id in taken:
-            doc.id = f"{doc.id}~{doc.content_hash[:10]}"
+            doc.id = _renamed(doc)
     analyses: list[Analysis] = list(pipeline.analyze(new)) if pipeline is not None and new else []
     duplicates, signatures = detector.process(new)
     assigned, changed = builder.assign(new) if builder is not None else ({}, [])
     with store.transaction():
-        store.add_documents(new, summary.run_id)
-        store.add_analyses(analyses, summary.run_id)
-        store.save_signatures(signatures)
-        store.add_duplicates(duplicates)
+        stored = _insert_documents(store, new, summary.run_id)
+        for analysis in analyses:
+            analysis.document_id = stored.get(analysis.document_id, analysis.document_id)
+        store.add_analyses([a for a in analyses if a.document_id in stored.values()], summary.run_id)
+        store.save_signatures({stored[i]: s for i, s in signatures.items() if i in stored})
+        kept = [Duplicate(stored[d.document_id], stored.get(d.origin_id, d.origin_id), d.similarity)
+                for d in duplicates if d.document_id in stored]
+        store.add_duplicates(kept)
         for story in changed:
             store.save_storyline(story)
         for story_id, ids in assigned.items():
-            store.assign_storyline(ids, story_id)
-    summary.added += len(new)
-    summary.duplicates += sum(1 for d in duplicates if d.document_id in {n.id for n in new})
+            store.assign_storyline([stored[i] for i in ids if i in stored], story_id)
+    summary.added += len(stored)
+    summary.skipped += len(new) - len(stored)
+    summary.duplicates += len(kept)
+
+
+def _renamed(doc: Document) -> str:
+    """A new id for a document whose id another stored document (with another text) already has."""
+    return f"{doc.id}~{doc.content_hash[:10]}"
+
+
+def _insert_documents(store: Store, documents: list[Document], run_id: int) -> dict[str, str]:
+    """Insert ``documents``; returns ``{id the batch knows it by: id stored}`` of those really inserted.
+
+    Another process ingesting at the same time may have stored the same text or URL since ``known`` was asked (the
+    document is then skipped: the store keeps one copy), or a different text under the same id (the document is then
+    stored under a new id, so that nothing is lost). Counting from the insert, not from the check, keeps ``added``
+    true when ingests run concurrently.
+    """
+    stored = {doc_id: doc_id for doc_id in store.add_documents(documents, run_id)}
+    missed = [d for d in documents if d.id not in stored]
+    if not missed:
+        return stored
+    urls, hashes = store.known([d.url for d in missed if d.url], [d.content_hash for d in missed])
+    for doc in missed:
+        if (doc.url and doc.url in urls) or doc.content_hash in hashes:
+            continue
+        original, doc.id = doc.id, _renamed(doc)
+        if store.add_documents([doc], run_id):
+            stored[original] = doc.id
+        else:
+            doc.id = original
+    return stored
