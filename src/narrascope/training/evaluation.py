@@ -1,9 +1,19 @@
 """Cross-validation for the narrative classifier: folds by document id, thresholds tuned without test leakage.
 
-For each outer fold k a model is trained on the other folds and predicts fold k (out-of-fold probabilities). The
-decision thresholds applied to fold k are chosen on the out-of-fold predictions of the *other* folds only, so no
-document influences a decision made on itself. Scores use the official subtask-2 metric, per language and overall,
-as mean ± std over folds.
+What is tuned on what, for K folds:
+
+- outer models: for each fold k, a model trained on the other K-1 folds predicts fold k (the out-of-fold
+  probabilities that are scored);
+- pair models: for each pair of folds {j, k}, a model trained on the remaining K-2 folds predicts folds j and k
+  (K(K-1)/2 models; the kernel ridge is one closed-form solve each);
+- the decision thresholds applied to fold k are tuned on the predictions of fold j by the pair model {j, k}, for every
+  j != k: an inner cross-validation of fold k's training part. No document of fold k is scored during that tuning, and
+  none of the models that produced the tuning predictions was trained on fold k (tuning on the outer out-of-fold
+  predictions of the other folds would use models that were: a second-order leak);
+- ``train_narratives`` then tunes the shipped thresholds on all outer out-of-fold predictions and fits the final
+  model on every document.
+
+Scores use the official subtask-2 metric, per language and overall, as mean ± std over folds.
 
 Subtask 3 (explanations): ``explanation_similarity`` resolves a registered similarity and its printed name,
 ``cross_validate_explainer`` scores the explainer with per-language settings chosen on the other folds, and
@@ -134,20 +144,27 @@ def cross_validate_narratives(
 ) -> CVResult:
     """K-fold CV (split by document id, stratified by language) of the narrative classifier on ``corpus``."""
     ids, docs, languages, fold_index = _split(corpus, folds, seed)
-    oof = _out_of_fold(corpus, ids, _count(docs, make_model), fold_index, make_model, progress)
-    return _cv_result(corpus, ids, languages, fold_index, oof, _decoder(corpus, make_model))
+    counts = _count(docs, make_model)
+    oof = _out_of_fold(corpus, ids, counts, fold_index, make_model, progress)
+    inner = _pair_out_of_fold(corpus, ids, counts, fold_index, make_model, progress)
+    return _cv_result(corpus, ids, languages, fold_index, oof, inner, _decoder(corpus, make_model))
+
+
+Probabilities = tuple[np.ndarray, np.ndarray]
 
 
 def _cv_result(corpus: SemevalCorpus, ids: list[str], languages: dict[str, str], fold_index: list[np.ndarray],
-               oof: tuple[np.ndarray, np.ndarray], decoder: NarrativeClassifier,
+               oof: Probabilities, inner: Mapping[tuple[int, int], Probabilities], decoder: NarrativeClassifier,
                min_documents: int = MIN_LANGUAGE_DOCUMENTS) -> CVResult:
-    """Scores of each fold's out-of-fold predictions, decoded with thresholds tuned on the other folds only
+    """Scores of each fold's out-of-fold predictions ``oof``, decoded with thresholds tuned on ``inner[(k, j)]``, the
+    predictions of fold j by models that saw neither fold k nor fold j (``_pair_out_of_fold``), for every j != k
     (per language for languages with at least ``min_documents`` documents there)."""
     result = CVResult()
     for k, test in enumerate(fold_index):
-        others = np.concatenate([fold_index[j] for j in range(len(fold_index)) if j != k])
-        other_probs = (oof[0][others], oof[1][others])
-        result.thresholds.append(tune_thresholds(decoder, other_probs, [ids[i] for i in others], corpus.narratives,
+        others = [j for j in range(len(fold_index)) if j != k]
+        rows = np.concatenate([fold_index[j] for j in others])
+        tuning = (np.concatenate([inner[k, j][0] for j in others]), np.concatenate([inner[k, j][1] for j in others]))
+        result.thresholds.append(tune_thresholds(decoder, tuning, [ids[i] for i in rows], corpus.narratives,
                                                  languages, min_documents=min_documents))
         result.folds.append(_score(decoder, (oof[0][test], oof[1][test]), [ids[i] for i in test], corpus.narratives,
                                    languages))
@@ -168,7 +185,7 @@ def _count(docs: list[Document], make_model: Callable[[], NarrativeClassifier]) 
 
 def _out_of_fold(corpus: SemevalCorpus, ids: list[str], counts: TermCounts, fold_index: list[np.ndarray],
                  make_model: Callable[[], NarrativeClassifier],
-                 progress: Callable[[str], Any] | None) -> tuple[np.ndarray, np.ndarray]:
+                 progress: Callable[[str], Any] | None) -> Probabilities:
     """Out-of-fold probabilities over all labels of the corpus, from ``counts`` of the whole corpus; each fold's
     model picks its vocabulary and IDF from its own training rows (``fit_counts``), so no test document leaks in."""
     coarse_labels, fine_labels = _all_labels(corpus)
@@ -176,13 +193,39 @@ def _out_of_fold(corpus: SemevalCorpus, ids: list[str], counts: TermCounts, fold
     fine_oof = np.zeros((len(ids), len(fine_labels)), dtype=np.float32)
     for k, test in enumerate(fold_index):
         train = np.setdiff1d(np.arange(len(ids)), test)
-        model = make_model().fit_counts(counts.rows(train), [corpus.narratives[ids[i]] for i in train])
-        coarse, fine = model.predict_proba_counts(counts.rows(test))
-        coarse_oof[test] = _expand(coarse, model.coarse_labels_, coarse_labels)
-        fine_oof[test] = _expand(fine, model.fine_labels_, fine_labels)
+        coarse_oof[test], fine_oof[test] = _fit_predict(corpus, ids, counts, train, test, make_model)
         if progress:
             progress(f"fold {k + 1}/{len(fold_index)} trained")
     return coarse_oof, fine_oof
+
+
+def _pair_out_of_fold(corpus: SemevalCorpus, ids: list[str], counts: TermCounts, fold_index: list[np.ndarray],
+                      make_model: Callable[[], NarrativeClassifier],
+                      progress: Callable[[str], Any] | None) -> dict[tuple[int, int], Probabilities]:
+    """``{(k, j): probabilities of fold j}`` from a model trained on every fold but j and k, for all j != k: the
+    inner cross-validation predictions that fold k's thresholds are tuned on. One model per pair serves both
+    ``(k, j)`` and ``(j, k)``."""
+    inner: dict[tuple[int, int], Probabilities] = {}
+    pairs = list(itertools.combinations(range(len(fold_index)), 2))
+    for n, (a, b) in enumerate(pairs):
+        held_out = np.concatenate([fold_index[a], fold_index[b]])
+        train = np.setdiff1d(np.arange(len(ids)), held_out)
+        coarse, fine = _fit_predict(corpus, ids, counts, train, held_out, make_model)
+        split = len(fold_index[a])
+        inner[b, a] = (coarse[:split], fine[:split])
+        inner[a, b] = (coarse[split:], fine[split:])
+        if progress:
+            progress(f"threshold-tuning model {n + 1}/{len(pairs)} trained")
+    return inner
+
+
+def _fit_predict(corpus: SemevalCorpus, ids: list[str], counts: TermCounts, train: np.ndarray, test: np.ndarray,
+                 make_model: Callable[[], NarrativeClassifier]) -> Probabilities:
+    """Probabilities of the ``test`` rows over all labels of the corpus by a model fitted on the ``train`` rows."""
+    coarse_labels, fine_labels = _all_labels(corpus)
+    model = make_model().fit_counts(counts.rows(train), [corpus.narratives[ids[i]] for i in train])
+    coarse, fine = model.predict_proba_counts(counts.rows(test))
+    return _expand(coarse, model.coarse_labels_, coarse_labels), _expand(fine, model.fine_labels_, fine_labels)
 
 
 def _decoder(corpus: SemevalCorpus, make_model: Callable[[], NarrativeClassifier]) -> NarrativeClassifier:
@@ -214,8 +257,8 @@ def train_narratives(
 ) -> tuple[NarrativeClassifier, dict[str, Any], CVResult | None]:
     """Tune thresholds on K-fold out-of-fold predictions, then fit the final model on every document.
 
-    Also returns the cross-validation result of those same out-of-fold predictions (what ``cross_validate_narratives``
-    reports for the same folds and seed). ``folds < 2`` skips the tuning and keeps the model's default thresholds.
+    Also returns the cross-validation result of those same out-of-fold predictions, each fold decoded with thresholds
+    tuned by an inner CV of its training part (what ``cross_validate_narratives`` reports for the same folds and seed). ``folds < 2`` skips the tuning and keeps the model's default thresholds.
     """
     ids, docs, languages, fold_index = _split(corpus, max(folds, 2), seed)
     if folds < 2:
@@ -223,8 +266,9 @@ def train_narratives(
         return model, {"global": {k: getattr(model, k) for k in THRESHOLD_GRID}, "languages": {}}, None
     counts = _count(docs, make_model)
     oof = _out_of_fold(corpus, ids, counts, fold_index, make_model, progress)
+    inner = _pair_out_of_fold(corpus, ids, counts, fold_index, make_model, progress)
     decoder = _decoder(corpus, make_model)
-    cv = _cv_result(corpus, ids, languages, fold_index, oof, decoder)
+    cv = _cv_result(corpus, ids, languages, fold_index, oof, inner, decoder)
     thresholds = tune_thresholds(decoder, oof, ids, corpus.narratives, languages)
     final = make_model().fit_counts(counts, [corpus.narratives[i] for i in ids])
     for key, value in thresholds["global"].items():
