@@ -11,6 +11,7 @@ Decisions a user should know about:
   ``.jsonl`` and ``.csv`` files it limits each row's text instead, so large corpora stream through.
 * Ids: the file stem for a file (the file name inside a SemEval folder, as the official formats use), the ``id``
   column for a row, else ``<file name>:<line>``. A repeated id gets a ``#2``, ``#3``… suffix so ids stay unique.
+* A ``url`` must be an absolute http(s) URL (``narrascope.io.urls``); any other is dropped with a warning.
 * Inside folders, hidden files and folders (``.name``) are skipped; any other file with an unsupported extension is
   reported as a ``FailedInput``.
 """
@@ -30,6 +31,7 @@ from typing import Any
 
 from narrascope.documents import Document, FailedInput, is_blank
 from narrascope.errors import InputError
+from narrascope.io.urls import is_http_url
 from narrascope.sentences import shorten
 from narrascope.semeval.io import LANGUAGE_CODES, is_semeval_folder, language_folders, read_raw_document
 
@@ -225,12 +227,20 @@ def read_html(path: Path | str, max_bytes: int = MAX_BYTES) -> Document:
         id=path.stem,
         text=text,
         title=meta.get("title") or _title_of(text),
-        url=meta.get("url") or None,
+        url=_web_url(meta.get("url") or None, str(path)),
         outlet=meta.get("sitename") or meta.get("hostname") or None,
         published=meta.get("date") or None,
         language=None,
         source=str(path),
     )
+
+
+def _web_url(url: str | None, where: str) -> str | None:
+    """``url`` when it is an http(s) URL; any other (``javascript:``, relative…) is dropped with a warning."""
+    if url is None or is_http_url(url):
+        return url
+    log.warning("%s: url %r is not an http(s) URL; dropped", where, url[:200])
+    return None
 
 
 def _row_document(path: Path, line: int, row: dict[str, Any], max_bytes: int) -> Document:
@@ -256,7 +266,7 @@ def _row_document(path: Path, line: int, row: dict[str, Any], max_bytes: int) ->
         id=values["id"] or f"{path.name}:{line}",
         text=text,
         title=values["title"] or _title_of(text),
-        url=values["url"],
+        url=_web_url(values["url"], f"{path}:{line}"),
         outlet=values["outlet"],
         published=values["published"],
         language=language,
