@@ -1,7 +1,7 @@
 """A self-contained HTML report of a stored corpus: inline SVG charts and tables, no scripts, no external files.
 
-Sections: narratives over time (weekly, syndicated copies counted once), documents by outlet and by language, top
-storylines, entity roles, surge alerts.
+Sections: narrative totals (every document, dated or not), narratives over time (weekly, syndicated copies counted
+once), documents by outlet and by language, top storylines, entity roles, surge alerts.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from html import escape
 from narrascope.corpus.entities import entity_framing
 from narrascope.corpus.trends import trends
 from narrascope.sentences import shorten
-from narrascope.store.base import Store
+from narrascope.store.base import DocumentQuery, Store
 
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
@@ -80,6 +80,12 @@ def _table(headers: list[str], rows: list[list[object]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>" if rows else "<p>None.</p>"
 
 
+def _period(first: str | None, last: str | None) -> str:
+    if not first and not last:
+        return "undated"
+    return f"{first or '?'} – {last or '?'}"
+
+
 def render_report(store: Store, since: str | None = None, until: str | None = None, top: int = 6) -> str:
     """The report as one HTML string."""
     rows, surges = trends(store, "narrative", since, until)
@@ -87,24 +93,22 @@ def render_report(store: Store, since: str | None = None, until: str | None = No
     for r in rows:
         weekly[r.key][_week(r.day)] += r.count
     leaders = sorted(weekly, key=lambda k: -sum(weekly[k].values()))[:top]
-    outlets: Counter = Counter()
-    languages: Counter = Counter()
-    for r in store.trend_rows("outlet", since, until):
-        outlets[r.key] += r.count
-    days: list[str] = []
-    for r in store.trend_rows("language", since, until):
-        languages[r.key] += r.count
-        days.append(r.day)
-    first, last = (min(days), max(days)) if days else (since or "—", until or "—")
+    period = DocumentQuery(since=since, until=until)  # totals count every article, dated or not
+    outlets = store.count_by("outlet", period)
+    languages = store.count_by("language", period)
+    totals = store.label_counts("narrative", period)
+    days = store.daily_totals(since, until)
+    dates = f"Published {escape(min(days))} – {escape(max(days))}" if days else "No document has a publication date"
     stories = []
     for s in store.storylines(limit=10).items:
         full = store.get_storyline(s.id)
         if full:
-            stories.append([shorten(full.title, 90), full.size, f"{full.first_seen} – {full.last_seen}",
+            stories.append([shorten(full.title, 90), full.size, _period(full.first_seen, full.last_seen),
                             listing(list(full.narratives), 2) or "—", listing(list(full.outlets)), ", ".join(full.languages)])
     roles = [[f.entity, f.documents, ", ".join(f"{r} {n}" for r, n in f.roles.items()), f"{f.main_role} {f.share:.0%}"]
              for f in entity_framing(store, since=since, until=until, limit=15)]
     total, unique = store.count_documents(), store.count_documents(include_duplicates=False)
+    unique_in_period = store.query_documents(DocumentQuery(since=since, until=until, limit=1)).total
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>narrascope corpus report</title>
 <style>body{{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1160px}}h2{{border-bottom:1px solid #ccc}}
@@ -112,7 +116,9 @@ table{{border-collapse:collapse;font-size:13px;width:100%}}td,th{{border:1px sol
 .row{{display:flex;gap:40px;flex-wrap:wrap}}</style></head><body>
 <h1>narrascope corpus report</h1>
 <p>{total} documents, {unique} after counting syndicated copies once; {len(store.duplicates())} copies.
-Published {escape(first)} – {escape(last)}{" (filtered: " + escape(since or "…") + " – " + escape(until or "…") + ")" if since or until else ""}.</p>
+{dates}{" (filtered: " + escape(since or "…") + " – " + escape(until or "…") + ")" if since or until else ""}.</p>
+<h2>Narratives (documents carrying each, syndicated copies counted once)</h2>
+{_table(["narrative", "documents", "share"], [[k, n, f"{n / unique_in_period:.0%}" if unique_in_period else "–"] for k, n in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))])}
 <h2>Narratives over time (documents per week)</h2>{line_chart({k: dict(weekly[k]) for k in leaders})}
 <div class="row"><div><h2>By outlet</h2>{bar_chart(dict(outlets))}</div><div><h2>By language</h2>{bar_chart(dict(languages))}</div></div>
 <h2>Surge alerts</h2><p>Daily share of a narrative vs. its trailing 28-day mean: z ≥ 3 and ≥ 5 documents.</p>

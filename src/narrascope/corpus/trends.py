@@ -79,3 +79,72 @@ def trends(store: Store, by: TrendKey = "narrative", since: str | None = None, u
         rows = [r for r in rows if r.day >= since[:10]]
         surges = [s for s in surges if s.day >= since[:10]]
     return rows, surges
+
+
+@dataclass
+class Change:
+    """``key``'s documents in a period against the previous period of the same length (copies counted once);
+    ``share`` is its part of all the period's documents."""
+
+    key: str
+    count: int
+    previous: int
+    share: float
+    previous_share: float
+
+    @property
+    def delta(self) -> int:
+        return self.count - self.previous
+
+    @property
+    def share_change(self) -> float:
+        """Change in share of coverage, in fractions (0.05 = 5 percentage points)."""
+        return self.share - self.previous_share
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "delta": self.delta, "share_change": self.share_change}
+
+
+@dataclass
+class Periods:
+    """The compared periods (inclusive ISO days) and their document totals."""
+
+    since: str
+    until: str
+    previous_since: str
+    previous_until: str
+    total: int
+    previous_total: int
+
+
+def period_changes(store: Store, by: TrendKey = "narrative", since: str | None = None, until: str | None = None,
+                   days: int = 7) -> tuple[Periods | None, list[Change]]:
+    """Rank keys by how their share of coverage changed against the previous period ("what is surging").
+
+    The period is ``since``–``until``; a missing end is the corpus's last dated day, a missing start ``days`` days
+    before the end. The previous period has the same length and ends the day before. Largest rise first; ``None``
+    and no rows when the corpus has no dated document.
+    """
+    if until is None:
+        totals = store.daily_totals(since, None)
+        if not totals:
+            return None, []
+        until = max(totals)
+    end = date.fromisoformat(until[:10])
+    start = date.fromisoformat(since[:10]) if since else end - timedelta(days=days - 1)
+    length = (end - start).days + 1
+    before_end, before_start = start - timedelta(days=1), start - timedelta(days=length)
+    period = Periods(start.isoformat(), end.isoformat(), before_start.isoformat(), before_end.isoformat(), 0, 0)
+    daily = store.daily_totals(period.previous_since, period.until)
+    period.total = sum(n for d, n in daily.items() if d >= period.since)
+    period.previous_total = sum(n for d, n in daily.items() if d < period.since)
+    now: dict[str, int] = {}
+    before: dict[str, int] = {}
+    for r in store.trend_rows(by, period.previous_since, period.until):
+        target = now if r.day >= period.since else before
+        target[r.key] = target.get(r.key, 0) + r.count
+    share = lambda n, total: n / total if total else 0.0  # noqa: E731
+    changes = [Change(k, now.get(k, 0), before.get(k, 0), share(now.get(k, 0), period.total),
+                      share(before.get(k, 0), period.previous_total)) for k in set(now) | set(before)]
+    changes.sort(key=lambda c: (-c.share_change, -c.delta, c.key))
+    return period, changes

@@ -47,6 +47,21 @@ def time_series(rows: list[TrendRow], keys: list[str], weekly: bool | None = Non
     return {"x": [_epoch(x) for x in xs], "series": series, "unit": "week" if weekly else "day"}
 
 
+def surge_marks(series: dict, surges: list) -> list[dict]:
+    """Where the chart marks a surge: ``{"x", "series" (1-based uPlot index), "label"}`` per surge of a charted key,
+    on the day (or week) bucket that holds it."""
+    index = {s["label"]: i + 1 for i, s in enumerate(series["series"])}
+    bucket = _week if series.get("unit") == "week" else (lambda d: d)
+    marks = []
+    for s in surges:
+        if s.key in index:
+            x = _epoch(bucket(s.day))
+            if x in series["x"]:
+                marks.append({"x": x, "series": index[s.key],
+                              "label": f"Surge on {s.day}: {s.count} articles, {100 * s.share:.0f}% of the day"})
+    return marks
+
+
 def swimlane(documents: list[Document], width: int = 960, row: int = 26, max_rows: int = 25) -> Markup:
     """SVG: x = publication day, one row per outlet (most active first), dots coloured by language."""
     dated = [d for d in documents if d.published and len(d.published) >= 10]

@@ -25,7 +25,7 @@ from narrascope.store.base import DocumentQuery
 from narrascope.taxonomy import OTHER, load_default_taxonomy
 from narrascope.web.api import build_query, check_period, run_query, storyline_documents
 from narrascope.web.app import WebState
-from narrascope.web.charts import bars, swimlane, time_series
+from narrascope.web.charts import bars, surge_marks, swimlane, time_series
 from narrascope.web.highlight import highlight
 from narrascope.web.schemas import DocumentIn
 
@@ -76,34 +76,39 @@ def _labels_of(state: WebState, documents: list[Document]) -> dict[str, list[str
 
 @router.get("/")
 def overview(request: Request, since: date | None = None, until: date | None = None) -> HTMLResponse:
-    from narrascope.corpus.trends import trends
+    from narrascope.corpus.trends import period_changes, trends
 
     check_period(since, until)
     state = _state(request)
     s, u = (since.isoformat() if since else None), (until.isoformat() if until else None)
+    period_query = DocumentQuery(since=s, until=u)
     with state.lock:
         rows, surges = trends(state.store, "narrative", s, u)
         total = state.store.query_documents(DocumentQuery(since=s, until=u, include_duplicates=True, limit=1)).total
         unique = state.store.query_documents(DocumentQuery(since=s, until=u, limit=1)).total
-        languages: Counter = Counter()
-        for r in state.store.trend_rows("language", s, u):
-            languages[r.key] += r.count
-        outlets: Counter = Counter()
-        for r in state.store.trend_rows("outlet", s, u):
-            outlets[r.key] += r.count
+        totals = state.store.label_counts("narrative", period_query)  # every labelled article, dated or not
+        languages = state.store.count_by("language", period_query)
+        outlets = state.store.count_by("outlet", period_query)
+        periods, changes = period_changes(state.store, "narrative", s, u)
         stories = state.store.storylines(limit=6)
         recent = state.store.query_documents(DocumentQuery(since=s, until=u, limit=8)).items
-    totals: Counter = Counter()
+    dated: Counter = Counter()
     for r in rows:
-        totals[r.key] += r.count
-    leaders = [k for k, _ in totals.most_common() if k != OTHER][:6]
+        dated[r.key] += r.count
+    leaders = [k for k, _ in dated.most_common(6)]
     days = sorted({r.day for r in rows})
     series = time_series(rows, leaders)
+    marks = surge_marks(series, surges)
+    period = "&".join(f"{k}={v}" for k, v in (("since", s), ("until", u)) if v)
     return _render(
         request, "overview.html", since=s, until=u, total=total, unique=unique, days=days,
-        chart_data=_chart(series), unit=series["unit"], leaders=leaders, surges=list(reversed(surges))[:15],
-        narratives=[(k, v) for k, v in totals.most_common(20)], languages=bars(dict(languages)),
-        outlets=bars(dict(outlets)), stories=stories, recent=recent, recent_labels=_labels_of(state, recent),
+        chart_data=_chart({**series, "marks": marks}), unit=series["unit"], leaders=leaders,
+        legend_entries=[(i % 8, k, dated[k], sum(1 for m in marks if m["series"] == i + 1))
+                      for i, k in enumerate(leaders)],
+        surges=list(reversed(surges))[:15], periods=periods, changes=[c for c in changes if c.count or c.previous][:12],
+        narratives=sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:20], languages=bars(languages),
+        outlets=bars(outlets), stories=stories, recent=recent, recent_labels=_labels_of(state, recent),
+        period=period,
     )
 
 
@@ -133,7 +138,7 @@ def documents(
                    coarse=[n.label for n in tax.narratives])
 
 
-@router.get("/articles/{document_id:path}")
+@router.get("/articles/{document_id:anypath}")
 def article(request: Request, document_id: str) -> HTMLResponse:
     state = _state(request)
     with state.lock:
@@ -167,9 +172,10 @@ def narrative(request: Request, label: str) -> HTMLResponse:
         examples = state.store.query_documents(query)
         rows, surges = trends(state.store, level, None, None)  # type: ignore[arg-type]
         outlets = state.store.count_by("outlet", query)
+        output = state.store.count_by("outlet", DocumentQuery()) if outlets else {}
         languages = state.store.count_by("language", query)
         analyses = {d.id: state.store.get_analysis(d.id) for d in examples.items}
-        sub_rows = state.store.trend_rows("subnarrative") if level == "narrative" else []
+        sub_counts = state.store.label_counts("subnarrative", query) if level == "narrative" else {}
     if not known and examples.total == 0:
         raise HTTPException(404, f"{label!r} is not a narrative of the taxonomy and no article carries it.")
     own = [r for r in rows if r.key == label]
@@ -180,16 +186,17 @@ def narrative(request: Request, label: str) -> HTMLResponse:
         evidence[doc_id] = (hit.evidence[0].text if hit and hit.evidence else None, hit.score if hit else None)
     info = tax.narrative(label) if known else None
     sub = tax.subnarrative(label) if known and level == "subnarrative" else None
-    sub_counts: Counter = Counter()
-    for r in sub_rows:
-        if r.key.startswith(label + ": "):
-            sub_counts[r.key] += r.count
     subnarratives = [(s.label, s.name, s.definition, sub_counts.get(s.label, 0)) for s in info.subnarratives] \
         if info and level == "narrative" else []
+    shares = sorted(((o, n / output[o], n, output[o]) for o, n in outlets.items() if output.get(o)),
+                    key=lambda t: (-t[1], -t[2], t[0]))[:10]
+    top = shares[0][1] if shares else 1.0
+    filtered = "/documents?" + urlencode({level: label}) + "&"
     return _render(request, "narrative.html", label=label, level=level, info=info, sub=sub, examples=examples,
-                   evidence=evidence, chart_data=_chart(time_series(own, [label])), total=sum(r.count for r in own),
-                   surges=[s for s in reversed(surges) if s.key == label][:10], outlets=bars(outlets),
-                   languages=bars(languages), subnarratives=subnarratives)
+                   evidence=evidence, chart_data=_chart(time_series(own, [label])), dated=sum(r.count for r in own),
+                   surges=[s for s in reversed(surges) if s.key == label][:10],
+                   outlets=[(o, share, n, all_, 100 * share / top) for o, share, n, all_ in shares],
+                   languages=bars(languages), subnarratives=subnarratives, filtered=filtered)
 
 
 @router.get("/entities")

@@ -15,13 +15,31 @@
                     value: function (u, v) { return v == null ? "–" : v + " articles"; } });
       columns.push(s.values);
     });
+    var marks = data.marks || [];
+    var drawMarks = function (u) {  // surges: a triangle above the point, in the series' colour
+      var ctx = u.ctx;
+      marks.forEach(function (m) {
+        var i = data.x.indexOf(m.x);
+        if (i < 0) { return; }
+        var x = u.valToPos(m.x, "x", true), y = u.valToPos(columns[m.series][i], "y", true);
+        var r = 7 * (window.devicePixelRatio || 1);
+        ctx.save();
+        ctx.fillStyle = data.series[m.series - 1].color;
+        ctx.strokeStyle = "#fff";
+        ctx.beginPath();
+        ctx.moveTo(x, y - 2 * r); ctx.lineTo(x - r, y - r / 2 - r); ctx.lineTo(x + r, y - r / 2 - r);
+        ctx.closePath(); ctx.fill(); ctx.stroke();
+        ctx.restore();
+      });
+    };
     var height = parseInt(el.dataset.height || "300", 10);
     var opts = {
       width: Math.max(el.clientWidth, 300), height: height, series: series,
       scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(1, max * 1.1)]; } } },
       axes: [{}, { label: weekly ? "articles / week" : "articles / day", size: 60 }],
-      legend: { live: true },
-      cursor: { points: { size: 7 } }
+      legend: { live: true },  // values on hover; the page also lists the series, colours and totals
+      cursor: { points: { size: 7 } },
+      hooks: { draw: [drawMarks] }
     };
     el.textContent = "";
     var plot = new uPlot(opts, columns, el);

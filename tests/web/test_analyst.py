@@ -1,0 +1,74 @@
+"""The dashboard answers an analyst's questions (issue 20): undated corpora, what is surging, who pushes a
+narrative, the article list's filters, sorting and paging, exports, evidence display and storylines."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from fastapi.testclient import TestClient
+
+from narrascope.documents import Analysis, Document, LabelScore
+from narrascope.store import open_store
+from narrascope.web import create_app
+
+from .corpus import BLAME, OUTLETS, PRAISE, WEST
+
+
+@pytest.fixture
+def undated(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """An app over 6 undated articles: 4 carry BLAME (and its subnarrative WEST), 2 Other."""
+    store = open_store(tmp_path / "undated.db")
+    docs = [Document(f"u{i}", f"Undated article {i} about the war.", title=f"Undated {i}", outlet="plain.example",
+                     language="ru") for i in range(6)]
+    with store.transaction():
+        store.add_documents(docs)
+        store.add_analyses([Analysis(d.id, narratives=[LabelScore(BLAME if i < 4 else "Other", 0.8)],
+                                     subnarratives=[LabelScore(WEST, 0.6)] if i < 4 else [])
+                            for i, d in enumerate(docs)])
+    with TestClient(create_app(store)) as c:
+        yield c
+    store.close()
+
+
+def test_undated_corpus_overview_counts_every_labelled_article(undated: TestClient) -> None:
+    page = undated.get("/").text
+    assert "No analysed articles" not in page and "none has a publication date" in page
+    totals = page[page.index('class="totals"'):].split("</table>")[0]
+    assert re.search(r">4</a></td>", totals) and "Other (no narrative of the taxonomy)" in totals
+    languages = page[page.index("<h2>Languages</h2>"):].split("</section>")[0]
+    assert "No data" not in languages and 'href="/documents?language=ru"' in languages
+    assert "No dated articles in this period" in page
+
+
+def test_undated_narrative_page_agrees_with_its_subnarratives(undated: TestClient) -> None:
+    page = undated.get("/narratives/" + quote(BLAME, safe="")).text
+    assert "· 4 articles" in page
+    row = page[page.index(quote(WEST, safe="")):].split("</tr>")[0]
+    assert '<td class="num">4</td>' in row
+    assert undated.get("/narratives/" + quote(WEST, safe="")).text.count("· 4 articles") == 1
+
+
+def test_overview_ranks_what_is_surging_and_marks_surges_on_the_chart(client: TestClient) -> None:
+    page = client.get("/").text
+    table = page[page.index('class="changes"'):].split("</table>")[0]
+    rows = re.findall(r"<tr><td>(.*?)</tr>", table, re.S)
+    assert PRAISE in rows[0] and "+6" in rows[0] and "+33 pt" in rows[0]
+    assert "2024-04-04 – 2024-04-10" in page and "2024-03-28 – 2024-04-03" in page
+    chart = re.search(r'id="trend-chart-data">(.*?)</script>', page).group(1)  # type: ignore[union-attr]
+    assert '"marks": [{' in chart and "Surge on 2024-04-09" in chart
+    legend = page[page.index('class="chart-legend"'):].split("</ul>")[0]
+    assert "Praise of Russia" in legend and "▲ 1 surge" in legend  # readable without hovering the chart
+
+
+def test_narrative_page_shows_outlets_by_share_of_their_output_with_links(client: TestClient) -> None:
+    page = client.get("/narratives/" + quote(PRAISE, safe="")).text
+    outlets = page[page.index('class="bars shares"'):].split("</ul>")[0]
+    # 6 Praise articles on the last day, 2 per outlet; each outlet published ~29 articles
+    assert re.search(r"7% <span class=\"muted small\">\(2/\d+\)</span>", outlets)
+    href = f'/documents?narrative={quote(PRAISE, safe="").replace("%20", "+")}&amp;outlet={OUTLETS[0]}'
+    assert href in outlets
+    languages = page[page.index("<h2>Languages</h2>"):].split("</section>")[0]
+    assert "&amp;language=en" in languages
