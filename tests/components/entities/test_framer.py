@@ -42,9 +42,21 @@ def test_framer_learns_roles_from_context_and_respects_main_role(tmp_path) -> No
     assert [p.fine_roles for p in again.predict(contexts[:3])] == [p.fine_roles for p in framer.predict(contexts[:3])]
 
 
-def test_crlf_offsets_select_the_mention() -> None:
-    ctx = _example("Alpha1", "bombed")
-    assert ctx.mention == "Alpha1"
+def test_official_offsets_after_crlf_and_astral_characters_select_the_mention() -> None:
+    """Official offsets count UTF-16 code units (an emoji is two) and include the last character; CRLF is two
+    characters in both. The offsets below are written by hand, not computed from the text."""
+    from narrascope.components.entities.framer import _context_window, corpus_examples
+    from narrascope.documents import Document
+    from narrascope.semeval.io import MentionAnnotation, SemevalCorpus
+
+    text = "Hi \U0001F600\r\nReports say Alpha1 bombed the town."
+    corpus = SemevalCorpus(documents={"d": Document("d", text)},
+                           mentions={"d": [MentionAnnotation("d", "Alpha1", 19, 24, "Antagonist", ["Instigator"])]})
+    _, (ctx,), labels = corpus_examples(corpus)
+    assert (ctx.start, ctx.end, ctx.mention) == (18, 24, "Alpha1")
+    assert labels == [("Antagonist", ["Instigator"])]
+    window = _context_window(ctx, 200)
+    assert window.startswith("Hi \U0001F600\r\nReports say  ENTMENTION  bombed") and "Alpha1" not in window
 
 
 def test_document_folds_keep_a_document_together() -> None:
@@ -249,22 +261,67 @@ def _corpus():  # type: ignore[no-untyped-def]
     return corpus
 
 
-def test_out_of_fold_scores_every_mention_with_a_model_that_did_not_see_its_document() -> None:
+def _memorisation_corpus(n: int = 60, seed: int = 0):  # type: ignore[no-untyped-def]
+    """One-mention documents with the same context and a random main role; each name (random letters) occurs in one
+    document only, so its role can be recovered only by a model that has seen that document."""
     import numpy as np
 
-    from narrascope.components.entities.framer import MAIN_ROLES, cross_validate_framer, out_of_fold
+    from narrascope.documents import Document
+    from narrascope.semeval.io import MentionAnnotation, SemevalCorpus
 
-    corpus = _corpus()
+    fine = {"Antagonist": "Instigator", "Protagonist": "Guardian", "Innocent": "Victim"}
+    rng = np.random.default_rng(seed)
+    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
+    corpus = SemevalCorpus()
+    for i in range(n):
+        name = "".join(rng.choice(letters, size=7)).capitalize()
+        main = list(fine)[int(rng.integers(3))]
+        text = f"Reports say that {name} met the delegation in the small town again.\nOfficials spoke later."
+        doc_id = f"doc{i:02d}"
+        corpus.documents[doc_id] = Document(doc_id, text, language="en" if i % 2 else "pt")
+        # official offsets: "Reports say that " is 17 characters, the end is inclusive
+        corpus.mentions[doc_id] = [MentionAnnotation(doc_id, name, 17, 17 + len(name) - 1, main, [fine[main]])]
+    return corpus
+
+
+def test_out_of_fold_scores_chance_where_only_memorising_the_test_document_could_do_better(monkeypatch) -> None:
+    import numpy as np
+
+    import narrascope.components.entities.framer as framer_module
+    from narrascope.components.entities.framer import MAIN_ROLES, corpus_examples, cross_validate_framer, out_of_fold
+
+    corpus = _memorisation_corpus()
     params = {"static_weight": 0.0, "e5_weight": 0.0}
     oof = out_of_fold(corpus, n_folds=3, **params)
-    assert oof.main.shape == (36, 3) and oof.fine.shape == (36, 22)
+    assert oof.main.shape == (60, 3) and oof.fine.shape == (60, 22)
     assert np.allclose(oof.main.sum(axis=1), 1.0)
     gold = np.array([MAIN_ROLES.index(main) for main, _ in oof.labels])
-    assert (oof.main.argmax(axis=1) == gold).mean() > 0.9  # the verbs give the roles away
-    scores = oof.score(corpus)
-    assert set(scores.by_language) == {"EN", "PT"}
-    assert scores.summary() == cross_validate_framer(corpus, n_folds=3, **params).summary()
-    # headroom: decoding with the gold main roles gives perfect main-role accuracy, fine roles from the model
+    majority = np.bincount(gold).max() / len(gold)  # 0.37
+    honest = oof.score(corpus)
+    assert set(honest.by_language) == {"EN", "PT"}
+    assert honest.summary() == cross_validate_framer(corpus, n_folds=3, **params).summary()
+    assert honest.main_role_accuracy <= majority + 0.1  # measured 0.28
+
+    _, contexts, labels = corpus_examples(corpus)
+
+    class Leaky(EntityFramer):  # trains on every mention, the test fold's included
+        def fit(self, _contexts, _labels):  # type: ignore[no-untyped-def]
+            return super().fit(contexts, labels)
+
+    monkeypatch.setattr(framer_module, "EntityFramer", Leaky)
+    assert out_of_fold(corpus, n_folds=3, **params).score(corpus).main_role_accuracy > 0.9  # measured 0.97
+
+
+def test_out_of_fold_headroom_decoding_with_the_gold_main_roles() -> None:
+    import numpy as np
+
+    from narrascope.components.entities.framer import MAIN_ROLES, out_of_fold
+
+    corpus = _corpus()
+    oof = out_of_fold(corpus, n_folds=3, static_weight=0.0, e5_weight=0.0)
+    gold = np.array([MAIN_ROLES.index(main) for main, _ in oof.labels])
     oracle = oof.predictions(main=np.eye(3)[gold])
     assert [p.main_role for p in oracle] == [main for main, _ in oof.labels]
     assert oof.score(corpus, oracle).main_role_accuracy == 1.0
+    # the fine roles stay the model's, always of the gold main role
+    assert all(oof.framer.role_main_[r] == p.main_role for p in oracle for r in p.fine_roles)

@@ -69,3 +69,54 @@ def test_shipped_model_ranks_the_recurring_headline_name_above_a_passing_one() -
     assert set(scores) == {"Zorvan", "Telmar", "Quillby Bank"} and all(0 < p < 1 for p in scores.values())
     assert scores["Zorvan"] > scores["Quillby Bank"] and scores["Telmar"] > scores["Quillby Bank"]
     assert shipped_salience().score([], TEXT, "en") == {}
+
+
+def _memorisation_corpus(n: int = 60, seed: int = 0):  # type: ignore[no-untyped-def]
+    """Two made-up names per document in symmetric roles, one of them (at random) annotated; every name occurs in one
+    document only, so which one is framed can be told only from that document's own annotation."""
+    from narrascope.documents import Document
+    from narrascope.semeval.io import MentionAnnotation, SemevalCorpus, official_span
+
+    rng = np.random.default_rng(seed)
+    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
+
+    def name() -> str:
+        return " ".join("".join(rng.choice(letters, size=6)).capitalize() for _ in range(2))
+
+    corpus = SemevalCorpus()
+    for i in range(n):
+        a, b = name(), name()
+        text = f"{a} and {b} met in the capital on Monday. {a} spoke first, and then {b} replied to the questions."
+        framed = a if rng.random() < 0.5 else b
+        start, end = official_span(text, text.index(framed), text.index(framed) + len(framed))
+        doc_id = f"doc{i:02d}"
+        corpus.documents[doc_id] = Document(doc_id, text, language="en")
+        corpus.mentions[doc_id] = [MentionAnnotation(doc_id, framed, start, end, "Antagonist", ["Instigator"])]
+    return corpus
+
+
+def test_salience_cv_scores_chance_unless_a_documents_own_annotation_reaches_its_gazetteer(monkeypatch) -> None:
+    """``salience_examples`` builds each fold's gazetteer from the other folds' annotations; built from all of them,
+    the gazetteer count of the framed name gives it away."""
+    from sklearn.metrics import roc_auc_score
+
+    import narrascope.components.entities.gazetteer as gazetteer_module
+    from narrascope.components.entities.salience import cross_validate_salience, salience_examples
+
+    corpus = _memorisation_corpus()
+    ids, folds, X, y = salience_examples(corpus, n_folds=3)
+    assert len(set(ids)) == 60 and 0.3 < y.mean() < 0.7
+    honest = roc_auc_score(y, cross_validate_salience(folds, X, y))
+    assert honest < 0.65  # measured 0.42 (chance 0.5)
+
+    everything = [m for ms in corpus.mentions.values() for m in ms]
+    build = Gazetteer.build.__func__  # type: ignore[attr-defined]
+
+    class Leaky(Gazetteer):
+        @classmethod
+        def build(cls, mentions, **kwargs):  # type: ignore[no-untyped-def, override]
+            return build(Gazetteer, everything, **kwargs)
+
+    monkeypatch.setattr(gazetteer_module, "Gazetteer", Leaky)
+    _, folds, X, y = salience_examples(corpus, n_folds=3)
+    assert roc_auc_score(y, cross_validate_salience(folds, X, y)) > 0.95  # measured 1.00
