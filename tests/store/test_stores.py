@@ -33,10 +33,10 @@ def _analysis(doc_id: str) -> Analysis:
 
 def test_store_satisfies_protocol_and_migrates(store: Store, store_location: str) -> None:
     assert isinstance(store, Store)
-    assert store.schema_version == 2
+    assert store.schema_version == 3
     store.close()
     reopened = open_store(store_location)  # reopening applies nothing twice
-    assert reopened.schema_version == 2
+    assert reopened.schema_version == 3
     reopened.close()
 
 

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
 
 from narrascope.documents import Analysis, Document
+from narrascope.io.labelled import LabelledDocument
 
 T = TypeVar("T")
 TrendKey = Literal["narrative", "subnarrative", "outlet", "language"]
@@ -146,6 +147,67 @@ class EntityRoleCount:
     day: str | None = None
 
 
+ReviewKind = Literal["narrative", "subnarrative", "entity"]
+ReviewStatus = Literal["accepted", "rejected"]
+
+
+@dataclass
+class Review:
+    """A person's current decision on one narrative, subnarrative or entity role of a document.
+
+    ``target`` is the label, or the entity key for ``kind="entity"`` (then ``value`` is the main role it has).
+    """
+
+    document_id: str
+    kind: str
+    target: str
+    status: str
+    value: str | None = None
+    user: str = "analyst"
+    updated_at: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ReviewChange:
+    """One row of the append-only audit trail: ``user`` changed ``target`` from ``before`` to ``after`` at
+    ``created_at``. ``before`` is the previous decision, else what the model said (``{"status": "predicted", ...}``),
+    else ``None``; ``action`` is ``accept``, ``reject``, ``add`` or ``label`` (a new article labelled by hand)."""
+
+    id: int
+    document_id: str
+    kind: str
+    target: str
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any]
+    user: str
+    created_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class QueueItem:
+    """A document waiting for review: ``margin`` is the distance of its least certain label's score from the
+    decision threshold (``None`` without scored labels); ``label``/``score`` are that label and its score."""
+
+    document_id: str
+    title: str | None
+    language: str | None
+    margin: float | None
+    label: str | None = None
+    score: float | None = None
+    reviewed: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+
 @runtime_checkable
 class Store(Protocol):
     """Persistence for a corpus. Writes inside ``with store.transaction():`` commit together or not at all."""
@@ -218,3 +280,21 @@ class Store(Protocol):
     def start_run(self, command: str, sources: Sequence[str]) -> int: ...
     def finish_run(self, run_id: int, status: str, added: int, skipped: int, failed: int) -> None: ...
     def runs(self, limit: int = 20) -> list[Run]: ...
+
+    # the review loop (narrascope.store.review)
+    def review(self, document_id: str, kind: ReviewKind, target: str, status: ReviewStatus, value: str | None = None,
+               user: str = "analyst", action: str | None = None) -> ReviewChange:
+        """Record a decision on a label or entity role: the current one in ``reviews``, the change in the
+        append-only ``review_audit``; returns the audit row."""
+        ...
+    def reviews(self, document_id: str) -> list[Review]: ...
+    def review_history(self, document_id: str | None = None, limit: int = 100) -> list[ReviewChange]:
+        """Audit rows, newest first."""
+        ...
+    def review_queue(self, limit: int = 20, offset: int = 0, coarse_threshold: float = 0.4,
+                     fine_threshold: float = 0.25) -> Page[QueueItem]:
+        """Analysed documents to review: unreviewed first, then by the smallest margin to the threshold."""
+        ...
+    def reviewed_examples(self) -> list[LabelledDocument]:
+        """Every reviewed document with its reviewed labels and roles (training and export data)."""
+        ...

@@ -1,14 +1,16 @@
 """The versioned schema shared by the SQLite and PostgreSQL stores.
 
 Each migration is ``(version, description, statements)``; statements use ``{serial}`` (an auto-increment primary
-key), ``{blob}`` (binary) and ``{float}`` (double), filled per dialect. Applied versions are recorded in
+key), ``{blob}`` (binary) and ``{float}`` (double), filled per dialect; a statement that differs per dialect is a
+``{dialect: statement}`` dict (the append-only triggers of ``review_audit``). Applied versions are recorded in
 ``schema_migrations``; a store applies the missing ones, in order, when it opens. Dialect-specific migrations (full
 text search) live with their store.
 """
 
 from __future__ import annotations
 
-Migration = tuple[int, str, list[str]]
+Statement = str | dict[str, str]
+Migration = tuple[int, str, list[Statement]]
 
 DIALECT_TYPES = {
     "sqlite": {"serial": "INTEGER PRIMARY KEY AUTOINCREMENT", "blob": "BLOB", "float": "REAL"},
@@ -19,6 +21,8 @@ MIGRATIONS_TABLE = (
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
     "applied_at TEXT NOT NULL)"
 )
+
+_APPEND_ONLY = "review_audit is append-only: changes are recorded as new rows, never updated or deleted"
 
 MIGRATIONS: list[Migration] = [
     (
@@ -64,9 +68,43 @@ MIGRATIONS: list[Migration] = [
                 document_id TEXT PRIMARY KEY REFERENCES documents (id), signature {blob} NOT NULL)""",
         ],
     ),
+    (
+        3,
+        "review loop: reviews (current reviewed labels and roles per document) and review_audit (append-only history)",
+        [
+            """CREATE TABLE reviews (
+                document_id TEXT NOT NULL REFERENCES documents (id), kind TEXT NOT NULL, target TEXT NOT NULL,
+                status TEXT NOT NULL, value TEXT, user_name TEXT NOT NULL, updated_at TEXT NOT NULL,
+                PRIMARY KEY (document_id, kind, target))""",
+            """CREATE TABLE review_audit (
+                id {serial}, document_id TEXT NOT NULL REFERENCES documents (id), kind TEXT NOT NULL, target TEXT NOT NULL,
+                action TEXT NOT NULL, before_state TEXT, after_state TEXT NOT NULL, user_name TEXT NOT NULL, created_at TEXT NOT NULL)""",
+            "CREATE INDEX review_audit_document ON review_audit (document_id)",
+            {"sqlite": f"CREATE TRIGGER review_audit_no_update BEFORE UPDATE ON review_audit BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END",
+             "postgres": "CREATE FUNCTION review_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                         f"RAISE EXCEPTION '{_APPEND_ONLY}'; END $$"},
+            {"sqlite": f"CREATE TRIGGER review_audit_no_delete BEFORE DELETE ON review_audit BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END",
+             "postgres": "CREATE TRIGGER review_audit_no_change BEFORE UPDATE OR DELETE ON review_audit FOR EACH ROW "
+                         "EXECUTE FUNCTION review_audit_append_only()"},
+            {"sqlite": "SELECT 1",  # SQLite has no TRUNCATE
+             "postgres": "CREATE TRIGGER review_audit_no_truncate BEFORE TRUNCATE ON review_audit FOR EACH STATEMENT "
+                         "EXECUTE FUNCTION review_audit_append_only()"},
+        ],
+    ),
+    (
+        4,
+        "runs: host, process id and heartbeat, to tell a run that died from one still running",
+        [
+            "ALTER TABLE runs ADD COLUMN host TEXT",
+            "ALTER TABLE runs ADD COLUMN pid INTEGER",
+            "ALTER TABLE runs ADD COLUMN heartbeat_at TEXT",
+        ],
+    ),
 ]
 
 
-def render(statement: str, dialect: str) -> str:
-    """``statement`` with the dialect's type names filled in."""
+def render(statement: Statement, dialect: str) -> str:
+    """``statement`` (for ``dialect`` when it differs per dialect) with the dialect's type names filled in."""
+    if isinstance(statement, dict):
+        statement = statement[dialect]
     return statement.format(**DIALECT_TYPES[dialect])

@@ -10,6 +10,7 @@ from typing import Any
 from narrascope.documents import Document
 from narrascope.errors import ConfigError
 from narrascope.registry import stores
+from narrascope.store.review import ReviewSQL
 from narrascope.store.schema import Migration
 from narrascope.store.sql import SQLStore
 
@@ -20,7 +21,7 @@ def _lower(value: Any) -> Any:
 
 
 @stores.register("sqlite")
-class SQLiteStore(SQLStore):
+class SQLiteStore(ReviewSQL, SQLStore):
     """A corpus in one SQLite file (``":memory:"`` for a throw-away one). Readers never block the writer (WAL)."""
 
     dialect = "sqlite"

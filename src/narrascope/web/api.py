@@ -97,7 +97,7 @@ def list_documents(
                         offset=page.offset)
 
 
-@router.get("/documents/{document_id:path}", response_model=DocumentWithAnalysis,
+@router.get("/documents/{document_id:anypath}", response_model=DocumentWithAnalysis,
             responses={404: ERRORS[404]}, summary="A document and its analysis")
 def get_document(request: Request, document_id: str) -> DocumentWithAnalysis:
     state = _state(request)

@@ -25,11 +25,13 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from narrascope import __version__
 from narrascope.documents import Analysis, Document
+from narrascope.io.urls import is_http_url
 from narrascope.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,22 @@ SECURITY_HEADERS = {
     "referrer-policy": "same-origin",
     "x-frame-options": "DENY",
 }
+
+
+class AnyPathConvertor(Convertor[str]):
+    """Route parameter ``{name:anypath}``: like ``path`` but matching any character, newlines included, so that
+    every stored document id (line breaks and control characters too) round-trips through its quoted URL."""
+
+    regex = r"[\s\S]*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("anypath", AnyPathConvertor())
 
 
 class _Precomputed:
@@ -71,6 +89,13 @@ class WebState:
     token: str | None = None
     lock: threading.RLock = field(default_factory=threading.RLock)
     pipeline_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def taxonomy(self) -> Any:
+        """The ``Taxonomy`` pages label with: the pipeline's narratives model's (``serve --model``), else SemEval's."""
+        from narrascope.taxonomy import load_default_taxonomy
+
+        return getattr(self.pipeline, "taxonomy", None) or load_default_taxonomy()
 
     def get_pipeline(self) -> Any:
         if self.pipeline is None:
@@ -192,7 +217,7 @@ def _location(loc: Sequence[Any]) -> str:
 def create_app(store: Store, pipeline: Any = None, token: str | None = None,
                max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     """The narrascope web app over ``store``; ``pipeline`` defaults to the standard one (built on first use)."""
-    from narrascope.web import api, pages
+    from narrascope.web import api, export, pages
 
     app = FastAPI(
         title="narrascope",
@@ -206,6 +231,7 @@ def create_app(store: Store, pipeline: Any = None, token: str | None = None,
     app.state.web = WebState(store=store, pipeline=pipeline, token=token or None)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["version"] = __version__
+    templates.env.tests["http_url"] = is_http_url  # {% if doc.url is http_url %}: never a javascript: link
     pages.register_filters(templates)
     app.state.templates = templates
 
@@ -236,6 +262,7 @@ def create_app(store: Store, pipeline: Any = None, token: str | None = None,
     app.add_middleware(DropEmptyQuery)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(api.router)
+    app.include_router(export.router)
     app.include_router(pages.router)
     return app
 

@@ -1,7 +1,8 @@
 """Pydantic models of the REST API's requests and responses (the boundary only: dataclasses inside).
 
 Inputs are validated strictly so that malformed requests are answered with a 4xx JSON error, never a 500: texts
-must be non-blank valid Unicode without NUL characters, at most ``MAX_DOCUMENT_BYTES`` of UTF-8, dates ISO-8601.
+must be non-blank valid Unicode without NUL characters, at most ``MAX_DOCUMENT_BYTES`` of UTF-8, dates ISO-8601,
+URLs absolute http(s).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from narrascope.documents import Analysis, Document
+from narrascope.io.urls import is_http_url
 
 MAX_DOCUMENT_BYTES = 1_000_000
 MAX_BATCH = 100
@@ -39,7 +41,7 @@ class DocumentIn(BaseModel):
     text: str = Field(min_length=1, description=f"Article text (UTF-8, at most {MAX_DOCUMENT_BYTES:,} bytes).")
     id: str | None = Field(None, min_length=1, max_length=200, description="Your id for the document.")
     title: str | None = Field(None, max_length=1000)
-    url: str | None = Field(None, max_length=2000)
+    url: str | None = Field(None, max_length=2000, description="The article's http(s) URL.")
     outlet: str | None = Field(None, max_length=200)
     published: str | None = Field(None, max_length=40, description="ISO-8601 date or datetime, e.g. 2024-03-01.")
     language: str | None = Field(None, pattern=r"^[a-z]{2,3}$", description="ISO 639-1 code; detected when absent.")
@@ -58,7 +60,10 @@ class DocumentIn(BaseModel):
     @classmethod
     def _fields(cls, value: str | None, info: Any) -> str | None:
         value = _clean(value, info.field_name)
-        return value if value and value.strip() else None  # blank means absent (a blank URL is no identity)
+        value = value if value and value.strip() else None  # blank means absent (a blank URL is no identity)
+        if info.field_name == "url" and value is not None and not is_http_url(value):
+            raise ValueError(f"url {value[:100]!r} is not an absolute http(s) URL")
+        return value
 
     @field_validator("published")
     @classmethod
