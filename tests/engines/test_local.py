@@ -46,6 +46,14 @@ def test_a_document_that_always_kills_its_worker_becomes_error_rows(steps_module
     assert "worker died" in result[4].error
 
 
-def test_default_workers_is_the_usable_cores():
-    assert default_workers() >= 1
-    assert create_engine("local").workers == default_workers()
+def test_default_workers_is_the_cores_this_process_may_use(monkeypatch):
+    import os
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 2, 5}, raising=False)  # pinned to 3 of the cores
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    assert default_workers() == 3
+    assert create_engine("local").workers == 3 and create_engine("local", workers=1).workers == 1
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)  # not Linux: every core
+    assert default_workers() == 64
+    monkeypatch.setattr(os, "cpu_count", lambda: None)  # unknown
+    assert default_workers() == 1
