@@ -28,7 +28,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-taxonomy_app = typer.Typer(help="Inspect the narrative and role taxonomy.", no_args_is_help=True)
+taxonomy_app = typer.Typer(help="Inspect and check narrative taxonomies (SemEval's or your own YAML file).", no_args_is_help=True)
 app.add_typer(taxonomy_app, name="taxonomy")
 
 err = Console(stderr=True)
@@ -66,22 +66,41 @@ def version() -> None:
     typer.echo(f"narrascope {__version__}")
 
 
+MODEL_HELP = "A narrative model directory made by `narrascope train` (default: the shipped SemEval model)."
+
+
+def _taxonomy(model: Path | None, taxonomy: Path | None):  # type: ignore[no-untyped-def]
+    """The taxonomy of --taxonomy FILE, else of --model DIR, else SemEval's."""
+    from narrascope.taxonomy import load_default_taxonomy, load_taxonomy
+
+    if taxonomy is not None:
+        return load_taxonomy(taxonomy)
+    if model is not None:
+        return load_taxonomy(model)
+    return load_default_taxonomy()
+
+
 @taxonomy_app.command("show")
 @cli_errors
 def taxonomy_show(
-    domain: Optional[str] = typer.Option(None, help="Only this domain (URW or CC)."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Show the taxonomy this model directory carries."),
+    taxonomy: Optional[Path] = typer.Option(None, "--taxonomy", help="Show this taxonomy YAML file."),
+    domain: Optional[str] = typer.Option(None, help="Only this domain (e.g. URW or CC)."),
     roles: bool = typer.Option(False, "--roles", help="Show the entity roles instead of narratives."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
-    """List narratives and subnarratives (or entity roles) with their definitions."""
-    from narrascope.taxonomy import load_default_taxonomy
+    """List narratives and subnarratives (or entity roles) with their labels and definitions.
 
-    tax = load_default_taxonomy()
+    Default: the SemEval-2025 Task 10 taxonomy shipped with narrascope.
+    """
+    tax = _taxonomy(model, taxonomy)
     if roles:
         rows = [{"main_role": r.main_role, "fine_role": r.name, "definition": r.definition} for r in tax.roles]
         if as_json:
             typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
             return
+        if not rows:
+            err.print(f"the taxonomy {tax.name!r} has no entity roles", highlight=False, markup=False)
         for row in rows:
             typer.echo(f"{row['main_role']:<12} {row['fine_role']:<18} {row['definition'][:90]}")
         return
@@ -98,6 +117,27 @@ def taxonomy_show(
         for s in n.subnarratives:
             typer.echo(f"  - {s.name}: {s.definition[:100]}")
         typer.echo(f"  - {n.other_label.split(': ')[-1]} (narrative applies, no listed subnarrative fits)")
+
+
+@taxonomy_app.command("validate")
+@cli_errors
+def taxonomy_validate(
+    file: Path = typer.Argument(..., help="A taxonomy YAML file (format: docs/custom-narratives.md)."),
+) -> None:
+    """Check a taxonomy file and print the labels it defines; errors name the file and line (exit status 2)."""
+    from narrascope.taxonomy import Taxonomy
+
+    tax = Taxonomy.from_file(file)
+    subs = sum(len(n.subnarratives) for n in tax.narratives)
+    domains = f", domains {', '.join(tax.domains)}" if tax.domains else ""
+    typer.echo(f"{file}: ok: taxonomy {tax.name!r}, {len(tax.narratives)} narratives, {subs} subnarratives"
+               f"{domains}, {len(tax.roles)} entity roles")
+    missing = [n.label for n in tax.narratives if not n.definition] + \
+              [s.label for n in tax.narratives for s in n.subnarratives if not s.definition]
+    for label in missing:
+        err.print(f"warning: {label!r} has no definition (explanations use it)", highlight=False, markup=False)
+    for label in tax.coarse_labels + [l for l in tax.fine_labels if l != "Other"]:
+        typer.echo(f"  {label}")
 
 
 @contextmanager
@@ -134,6 +174,7 @@ def analyze(
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write here instead of stdout."),
     fmt: str = typer.Option("jsonl", "--format", "-f", help="jsonl (one analysis per line), csv (flat columns) or semeval (subtask-2 submission)."),
     steps: Optional[str] = typer.Option(None, "--steps", help="Comma-separated pipeline steps (default: the standard pipeline)."),
+    model: Optional[Path] = typer.Option(None, "--model", help=MODEL_HELP),
     batch_size: int = typer.Option(32, "--batch-size", min=1, help="Documents per pipeline batch."),
     engine: str = typer.Option("local", "--engine", help='local (this machine) or ray (a Ray cluster; pip install "narrascope\\[ray]").'),
     workers: Optional[int] = typer.Option(None, "--workers", min=0, help="Parallel workers: 1 runs in-process (the local default), 0 uses every core (local) or every cluster CPU (the ray default)."),
@@ -154,7 +195,8 @@ def analyze(
     names = _step_names(steps)
     if fmt == "semeval" and "narratives" not in names:
         raise ConfigError(f"--format semeval needs the 'narratives' step (steps: {', '.join(names)})")
-    pipeline = _pipeline(names)
+    options = _step_options(model)
+    pipeline = _pipeline(names, options)
     pipeline.batch_size = batch_size
     runner: Any = pipeline
     if workers is None:
@@ -162,8 +204,9 @@ def analyze(
     if engine != "local" or workers != 1:
         from narrascope.engines import EngineRun, PipelineSpec, create_engine
 
-        options: dict[str, Any] = {"workers": workers or None, **({"address": address} if engine == "ray" else {})}
-        runner = EngineRun(create_engine(engine, **options), PipelineSpec(tuple(names), batch_size=batch_size))
+        engine_options: dict[str, Any] = {"workers": workers or None, **({"address": address} if engine == "ray" else {})}
+        runner = EngineRun(create_engine(engine, **engine_options),
+                           PipelineSpec(tuple(names), options=options, batch_size=batch_size))
     summary = RunSummary()
     writer = open_writer(fmt, out)
     try:
@@ -196,12 +239,24 @@ def _step_names(steps: str | None) -> list[str]:
     return names
 
 
-def _pipeline(names: list[str]):  # type: ignore[no-untyped-def]
+def _step_options(model: Path | None) -> dict[str, dict[str, Any]]:
+    """Step options for ``--model DIR``: the narratives step loads that model (checked now, not at the first batch)."""
+    if model is None:
+        return {}
+    from narrascope.errors import ConfigError
+
+    if not (model / "config.json").is_file():
+        raise ConfigError(f"--model {model}: not a narrative model directory (no config.json); "
+                          "make one with `narrascope train FILES --out DIR`")
+    return {"narratives": {"model": str(model)}}
+
+
+def _pipeline(names: list[str], options: dict[str, dict[str, Any]] | None = None):  # type: ignore[no-untyped-def]
     from narrascope.errors import ConfigError
     from narrascope.pipeline import Pipeline
 
     try:
-        return Pipeline.from_names(names)
+        return Pipeline.from_names(names, **(options or {}))
     except ImportError as exc:
         raise ConfigError(f"a step is unavailable: {exc}; install its optional dependencies") from exc
 
@@ -218,23 +273,35 @@ def _read_training(data_dirs: list[Path]):  # type: ignore[no-untyped-def]
 @app.command()
 @cli_errors
 def train(
-    data_dirs: list[Path] = typer.Argument(..., help="SemEval folders (a release folder or language folders)."),
+    paths: list[Path] = typer.Argument(..., help="Labelled .csv/.jsonl files (id, text, labels, optional language), folders of them, or SemEval folders."),
     out: Path = typer.Option(..., "--out", help="Directory to write the trained narrative model to."),
+    taxonomy: Optional[Path] = typer.Option(None, "--taxonomy", help="Your taxonomy YAML file (default: SemEval-2025 Task 10's)."),
     folds: int = typer.Option(5, help="Folds used to tune the decision thresholds on out-of-fold predictions."),
 ) -> None:
-    """Train the narrative classifier on SemEval-format data and save it to --out.
+    """Train the narrative classifier and save it, with its taxonomy, to --out.
 
-    Thresholds are tuned on out-of-fold predictions (K-fold by document), then the model is refit on all documents.
+    CSV/JSONL rows: 'labels' joins the taxonomy's labels ('Narrative' or 'Narrative: Subnarrative') with ';'; empty
+    means no narrative. A label the taxonomy does not know is an error naming the file and line. Thresholds are tuned
+    on out-of-fold predictions (K-fold by document), then the model is refit on all documents. Use it with
+    `narrascope analyze --model DIR`.
     """
+    from functools import partial
+
+    from narrascope.components.narratives.classifier import NarrativeClassifier
+    from narrascope.training.data import read_training_data
     from narrascope.training.evaluation import train_narratives
 
-    corpus = _read_training(data_dirs)
-    model, thresholds, cv = train_narratives(corpus, folds=folds, progress=lambda m: err.print(m))
+    tax = _taxonomy(None, taxonomy)
+    corpus = read_training_data(paths, tax)
+    folds = min(folds, len(corpus.narratives))
+    model, thresholds, cv = train_narratives(corpus, folds=folds, make_model=partial(NarrativeClassifier, taxonomy=tax),
+                                             progress=lambda m: err.print(m))
     model.save(out)
     if cv is not None:
-        typer.echo(f"Subtask 2, {folds}-fold CV of this configuration, official F1 samples (mean ± std over folds)")
+        typer.echo(f"{folds}-fold CV of this configuration, F1 samples (mean ± std over folds)")
         typer.echo(cv.table())
-    err.print(f"trained on {len(corpus.narratives)} documents; thresholds {thresholds}; saved to {out}")
+    err.print(f"trained on {len(corpus.narratives)} documents, taxonomy {tax.name!r}; thresholds {thresholds['global']}; "
+              f"saved to {out}", highlight=False, markup=False)
 
 
 @app.command()
@@ -354,6 +421,7 @@ def ingest(
     storylines: bool = typer.Option(True, "--storylines/--no-storylines", help="Group new documents into storylines."),
     rate: float = typer.Option(1.0, help="Seconds between two requests to the same host."),
     steps: Optional[str] = typer.Option(None, "--steps", help="Comma-separated pipeline steps (default: the standard pipeline; add entities for entity framing)."),
+    model: Optional[Path] = typer.Option(None, "--model", help=MODEL_HELP),
 ) -> None:
     """Add new documents to a corpus store, incrementally.
 
@@ -365,7 +433,7 @@ def ingest(
     from narrascope.io.sources import Fetcher, iter_sources
     from narrascope.store import open_store
 
-    pipeline = _pipeline(_step_names(steps)) if analyze else None
+    pipeline = _pipeline(_step_names(steps), _step_options(model)) if analyze else None
     store = open_store(db)
     fetcher = Fetcher(min_interval=rate)
     try:
@@ -463,6 +531,7 @@ def serve(
                                         help="Bearer token for the write endpoints; without one they are disabled."),
     preload: bool = typer.Option(True, "--preload/--no-preload",
                                  help="Load the models before listening, so the first analysis is not slow."),
+    model: Optional[Path] = typer.Option(None, "--model", help=MODEL_HELP + " Pages and analyses use its taxonomy."),
 ) -> None:
     """Serve the dashboard and the JSON API (OpenAPI spec at /openapi.json) over a corpus store.
 
@@ -477,7 +546,7 @@ def serve(
     from narrascope.web import create_app
     from narrascope.web.app import warm_up
 
-    pipeline = Pipeline.from_names(DEFAULT_STEPS)
+    pipeline = Pipeline.from_names(DEFAULT_STEPS, **_step_options(model))
     store = open_store(db)
     if preload:
         started = time.perf_counter()

@@ -83,6 +83,18 @@ class Pipeline:
         built = [step_registry.create(name, **options.get(name, {})) for name in names]
         return cls(steps=built)
 
+    def __post_init__(self) -> None:
+        taxonomy = self.taxonomy
+        if taxonomy is not None:  # a custom narratives model: every step labels with its taxonomy
+            for step in self.steps:
+                if hasattr(step, "use_taxonomy"):
+                    step.use_taxonomy(taxonomy)
+
+    @property
+    def taxonomy(self) -> Any:
+        """The ``Taxonomy`` of the narratives step's model (``None`` without a narratives step)."""
+        return next((step.taxonomy for step in self.steps if step.name == "narratives" and hasattr(step, "taxonomy")), None)
+
     @property
     def names(self) -> list[str]:
         return [step.name for step in self.steps]

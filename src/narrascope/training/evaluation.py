@@ -44,7 +44,7 @@ from narrascope.semeval.metrics import (
     score_subtask3,
     similarities,
 )
-from narrascope.taxonomy import load_default_taxonomy
+from narrascope.taxonomy import Taxonomy, load_default_taxonomy
 
 log = logging.getLogger(__name__)
 
@@ -93,10 +93,19 @@ class CVResult:
         return "\n".join(lines)
 
 
+def scored_classes(taxonomy: Taxonomy) -> dict[str, list[str]]:
+    """The class lists F1 is computed over: the official SemEval lists for the shipped taxonomy (``{}``: the
+    scorer's default), every label of ``taxonomy`` for a user's own."""
+    if taxonomy.fine_labels == load_default_taxonomy().fine_labels:
+        return {}
+    return {"narratives": taxonomy.coarse_labels, "subnarratives": taxonomy.fine_labels}
+
+
 def _score(model: NarrativeClassifier, probs: tuple[np.ndarray, np.ndarray], ids: list[str],
            gold: dict[str, NarrativeAnnotation], languages: dict[str, str]) -> dict[str, dict[str, float]]:
     pred = {i: model.decode(c, f, languages[i]).annotation(i) for i, c, f in zip(ids, probs[0], probs[1])}
-    scores = score_subtask2({i: gold[i] for i in ids}, pred, languages={i: languages[i] for i in ids})
+    scores = score_subtask2({i: gold[i] for i in ids}, pred, languages={i: languages[i] for i in ids},
+                            **scored_classes(model.taxonomy))
     result = {"ALL": {"coarse": scores.coarse, "fine": scores.fine}}
     for lang, s in scores.by_language.items():
         result[lang.upper()] = {"coarse": s.coarse, "fine": s.fine}
@@ -110,6 +119,7 @@ def tune_thresholds(model: NarrativeClassifier, probs: tuple[np.ndarray, np.ndar
     on the given predictions: globally, and for each language of ``languages`` with at least ``min_documents``
     documents (``model.language_thresholds``). Returns ``{"global": {...}, "languages": {lang: {...}}}``."""
     grid = [dict(zip(THRESHOLD_GRID, values)) for values in itertools.product(*THRESHOLD_GRID.values())]
+    classes = scored_classes(model.taxonomy)
     decoded = []  # every document decoded at every grid point, once
     for params in grid:
         model.language_thresholds = {}
@@ -119,7 +129,7 @@ def tune_thresholds(model: NarrativeClassifier, probs: tuple[np.ndarray, np.ndar
 
     def best(rows: list[int]) -> dict[str, float]:
         truth = {ids[r]: gold[ids[r]] for r in rows}
-        scores = [score_subtask2(truth, {ids[r]: decoded[g][r] for r in rows}) for g in range(len(grid))]
+        scores = [score_subtask2(truth, {ids[r]: decoded[g][r] for r in rows}, **classes) for g in range(len(grid))]
         return grid[max(range(len(grid)), key=lambda g: (scores[g].fine, scores[g].coarse, -g))]
 
     chosen = best(list(range(len(ids))))
@@ -188,7 +198,7 @@ def _out_of_fold(corpus: SemevalCorpus, ids: list[str], counts: TermCounts, fold
                  progress: Callable[[str], Any] | None) -> Probabilities:
     """Out-of-fold probabilities over all labels of the corpus, from ``counts`` of the whole corpus; each fold's
     model picks its vocabulary and IDF from its own training rows (``fit_counts``), so no test document leaks in."""
-    coarse_labels, fine_labels = _all_labels(corpus)
+    coarse_labels, fine_labels = _all_labels(corpus, make_model)
     coarse_oof = np.zeros((len(ids), len(coarse_labels)), dtype=np.float32)
     fine_oof = np.zeros((len(ids), len(fine_labels)), dtype=np.float32)
     for k, test in enumerate(fold_index):
@@ -222,7 +232,7 @@ def _pair_out_of_fold(corpus: SemevalCorpus, ids: list[str], counts: TermCounts,
 def _fit_predict(corpus: SemevalCorpus, ids: list[str], counts: TermCounts, train: np.ndarray, test: np.ndarray,
                  make_model: Callable[[], NarrativeClassifier]) -> Probabilities:
     """Probabilities of the ``test`` rows over all labels of the corpus by a model fitted on the ``train`` rows."""
-    coarse_labels, fine_labels = _all_labels(corpus)
+    coarse_labels, fine_labels = _all_labels(corpus, make_model)
     model = make_model().fit_counts(counts.rows(train), [corpus.narratives[ids[i]] for i in train])
     coarse, fine = model.predict_proba_counts(counts.rows(test))
     return _expand(coarse, model.coarse_labels_, coarse_labels), _expand(fine, model.fine_labels_, fine_labels)
@@ -231,12 +241,12 @@ def _fit_predict(corpus: SemevalCorpus, ids: list[str], counts: TermCounts, trai
 def _decoder(corpus: SemevalCorpus, make_model: Callable[[], NarrativeClassifier]) -> NarrativeClassifier:
     """A model used only to decode out-of-fold probabilities (its label lists are the corpus's)."""
     decoder = make_model()
-    decoder.coarse_labels_, decoder.fine_labels_ = _all_labels(corpus)
+    decoder.coarse_labels_, decoder.fine_labels_ = _all_labels(corpus, make_model)
     return decoder
 
 
-def _all_labels(corpus: SemevalCorpus) -> tuple[list[str], list[str]]:
-    return label_sets(corpus.narratives.values(), load_default_taxonomy())
+def _all_labels(corpus: SemevalCorpus, make_model: Callable[[], NarrativeClassifier]) -> tuple[list[str], list[str]]:
+    return label_sets(corpus.narratives.values(), make_model().taxonomy)
 
 
 def _expand(probs: np.ndarray, labels: list[str], all_labels: list[str]) -> np.ndarray:

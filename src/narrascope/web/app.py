@@ -97,6 +97,13 @@ class WebState:
 
         return getattr(self.pipeline, "taxonomy", None) or load_default_taxonomy()
 
+    @property
+    def taxonomy(self) -> Any:
+        """The ``Taxonomy`` pages label with: the pipeline's narratives model's (``serve --model``), else SemEval's."""
+        from narrascope.taxonomy import load_default_taxonomy
+
+        return getattr(self.pipeline, "taxonomy", None) or load_default_taxonomy()
+
     def get_pipeline(self) -> Any:
         if self.pipeline is None:
             from narrascope.pipeline import DEFAULT_STEPS, Pipeline

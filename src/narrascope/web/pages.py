@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from narrascope.documents import Analysis, Document, entity_summary
 from narrascope.errors import NarrascopeError
 from narrascope.store.base import DocumentQuery
-from narrascope.taxonomy import OTHER, load_default_taxonomy
+from narrascope.taxonomy import OTHER, Taxonomy, load_default_taxonomy
 from narrascope.web.api import build_query, check_period, run_query, storyline_documents
 from narrascope.web.app import WebState
 from narrascope.web.charts import bars, surge_marks, swimlane, time_series
@@ -132,7 +132,7 @@ def documents(
     result = run_query(state, query)
     kept = {k: v for k, v in filters.items() if v}
     link = lambda p: "/documents?" + urlencode({**kept, "page": p})  # noqa: E731
-    tax = load_default_taxonomy()
+    tax = state.taxonomy
     return _render(request, "documents.html", filters=filters, result=result, page=page,
                    pages=max(1, -(-result.total // PAGE_SIZE)), link=link, labels=_labels_of(state, result.items),
                    coarse=[n.label for n in tax.narratives])
@@ -147,11 +147,11 @@ def article(request: Request, document_id: str) -> HTMLResponse:
         copies = state.store.duplicates(origin_id=document_id) if doc else []
     if doc is None:
         raise HTTPException(404, f"No article with id {document_id!r} in this corpus.")
-    return _render(request, "article.html", **_article_context(doc, analysis), copies=copies)
+    return _render(request, "article.html", **_article_context(doc, analysis, state.taxonomy), copies=copies)
 
 
-def _article_context(doc: Document, analysis: Analysis | None) -> dict[str, Any]:
-    tax = load_default_taxonomy()
+def _article_context(doc: Document, analysis: Analysis | None, tax: Taxonomy | None = None) -> dict[str, Any]:
+    tax = tax or load_default_taxonomy()
     shown = analysis or Analysis(document_id=doc.id)
     marked = highlight(doc.text, shown, tax)
     return {"doc": doc, "analysis": analysis, "text": marked.html, "legend": marked.legend,
@@ -163,8 +163,9 @@ def _article_context(doc: Document, analysis: Analysis | None) -> dict[str, Any]
 def narrative(request: Request, label: str) -> HTMLResponse:
     from narrascope.corpus.trends import trends
 
-    tax = load_default_taxonomy()
-    level = "subnarrative" if label.count(": ") >= 2 else "narrative"
+    tax = _state(request).taxonomy
+    fine = tax.is_fine(label) if tax.is_known(label) else label.count(": ") >= 2  # labels of another taxonomy: guess
+    level = "subnarrative" if fine else "narrative"
     known = tax.is_known(label) and label != OTHER
     state = _state(request)
     query = DocumentQuery(**{level: label}, limit=10)
@@ -279,5 +280,5 @@ def analyze_submit(
         stored = state.save([(doc, analysis)])
         note = "Saved to the corpus." if stored else "Not saved: the same text or URL is already in the corpus."
     saved = note.startswith("Saved")
-    return _render(request, "analyzed.html", **_article_context(doc, analysis), copies=[], note=note, saved=saved,
+    return _render(request, "analyzed.html", **_article_context(doc, analysis, state.taxonomy), copies=[], note=note, saved=saved,
                    transient=not saved)

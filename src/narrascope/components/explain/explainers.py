@@ -376,13 +376,18 @@ class ExplainStep:
     """Pipeline step (registered as ``explain``): explain each document's dominant narrative into ``Analysis.explanation``.
 
     ``dominant`` maps document ids to ``(narrative, subnarrative)`` or is the path of an official
-    ``subtask-3-dominant-narratives.txt`` file; other documents use the classifier's labels.
+    ``subtask-3-dominant-narratives.txt`` file; other documents use the classifier's labels. ``taxonomy`` (default:
+    the narratives model's, handed over by the pipeline through ``use_taxonomy``, else SemEval's) describes the labels.
     """
 
     name = "explain"
 
-    def __init__(self, explainer: str | Explainer = "extractive", dominant: Mapping[str, Any] | str | Path | None = None, **options: Any) -> None:
+    def __init__(self, explainer: str | Explainer = "extractive", dominant: Mapping[str, Any] | str | Path | None = None,
+                 taxonomy: Taxonomy | None = None, **options: Any) -> None:
+        self.taxonomy = taxonomy
         if isinstance(explainer, str):
+            if explainer == "extractive" and taxonomy is not None:
+                options.setdefault("taxonomy", taxonomy)
             if explainer == "extractive" and "embedder" not in options:
                 options["embedder"] = default_embedder()
             explainer = explainer_registry.create(explainer, **options)
@@ -395,13 +400,21 @@ class ExplainStep:
         for doc_id, value in (dominant or {}).items():
             self.dominant[doc_id] = (value.narrative, value.subnarrative) if hasattr(value, "narrative") else tuple(value)
 
+    def use_taxonomy(self, taxonomy: Taxonomy) -> None:
+        """Describe labels with ``taxonomy`` (the narratives model's) unless one was given explicitly."""
+        if self.taxonomy is None:
+            self.taxonomy = taxonomy
+            for explainer in (self.explainer, getattr(self.explainer, "fallback", None)):  # the LLM's fallback too
+                if getattr(explainer, "taxonomy", False) is None:
+                    explainer.taxonomy = taxonomy  # type: ignore[union-attr]
+
     def __call__(self, documents: Sequence[Document], analyses: Sequence[Analysis]) -> None:
         for doc, analysis in zip(documents, analyses):
             if doc.id in self.dominant:
                 narrative, sub = self.dominant[doc.id]
                 evidence = [e for label in analysis.narratives + analysis.subnarratives if label.label in (narrative, sub) for e in label.evidence]
             else:
-                chosen = dominant_narrative(analysis)
+                chosen = dominant_narrative(analysis, self.taxonomy)
                 if chosen is None:
                     if not analysis.narratives and not analysis.subnarratives:
                         analysis.warnings.append("explain: no narrative labels; run the narratives step before explain")

@@ -7,7 +7,7 @@ narratives (coarse, incl. the bare ``Other``) and subnarratives (fine); scores a
 probabilities. Decoding respects the taxonomy:
 
 1. the domain (URW or CC) is the one with the larger summed narrative probability, labels of the other domain are
-   dropped;
+   dropped (a taxonomy without domains has one implicit domain: nothing is dropped);
 2. a subnarrative is predicted when its probability passes ``fine_threshold`` and its narrative's passes
    ``coarse_threshold * parent_factor``; a predicted subnarrative implies its narrative;
 3. a narrative predicted without a subnarrative gets its best subnarrative if that is close to the threshold, else
@@ -17,6 +17,9 @@ probabilities. Decoding respects the taxonomy:
 
 The three thresholds are tuned by cross-validation, globally and for each language with enough training documents
 (``language_thresholds``); a document is decoded with its language's thresholds.
+
+The taxonomy is a constructor argument (default: SemEval's); a saved model carries it (``taxonomy.yaml``), so a
+model trained on a user's own narratives only ever outputs that taxonomy's labels.
 
 Training works on raw term counts (``TermCounts``) so that cross-validation counts the corpus once and each fold picks
 its vocabulary and IDF from its own training rows only. Evidence: each sentence is scored with the same linear heads
@@ -40,7 +43,7 @@ from narrascope.errors import ModelError
 from narrascope.components.narratives.features import BLOCKS, MIN_DF, TermCounter, TermCounts, count_terms, sublinear_tfidf
 from narrascope.semeval.io import NarrativeAnnotation
 from narrascope.sentences import split_sentences
-from narrascope.taxonomy import OTHER, Taxonomy, load_default_taxonomy
+from narrascope.taxonomy import OTHER, TAXONOMY_FILE, Taxonomy, load_default_taxonomy, load_taxonomy
 from narrascope.shipped import MODELS_DIR
 
 log = logging.getLogger(__name__)
@@ -292,12 +295,14 @@ class NarrativeClassifier:
         return {k: getattr(self, k) for k in keys}
 
     def save(self, path: Path | str) -> None:
-        """Write ``config.json`` and ``weights.npz`` (vocabularies, IDF, int8 heads with a scale per label)."""
+        """Write ``config.json``, ``weights.npz`` (vocabularies, IDF, int8 heads with a scale per label) and the
+        model's taxonomy (``taxonomy.yaml``)."""
         self._check_fitted()
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         config = self.config() | {"coarse_labels": self.coarse_labels_, "fine_labels": self.fine_labels_,
-                                  "blocks": list(self.terms_), "format": 2}
+                                  "blocks": list(self.terms_), "format": 2, "taxonomy": self.taxonomy.name}
+        self.taxonomy.save(path / TAXONOMY_FILE)
         (path / "config.json").write_text(json.dumps(config, ensure_ascii=False, indent=2), encoding="utf-8")
         arrays: dict[str, np.ndarray] = {}
         for block in self.terms_:
@@ -315,14 +320,15 @@ class NarrativeClassifier:
 
     @classmethod
     def load(cls, path: Path | str = DEFAULT_MODEL_DIR) -> NarrativeClassifier:
-        """Load a model saved with ``save``."""
+        """Load a model saved with ``save``, with its taxonomy (SemEval's for a model saved without one)."""
         path = Path(path)
+        taxonomy = load_taxonomy(path) if (path / TAXONOMY_FILE).exists() else load_default_taxonomy()
         try:
             config = json.loads((path / "config.json").read_text(encoding="utf-8"))
             arrays = np.load(path / "weights.npz", allow_pickle=False)
             if config.get("format") != 2:
                 raise ValueError(f"model format {config.get('format')!r}, expected 2")
-            model = cls(**{k: config[k] for k in cls().config() if k in config})
+            model = cls(**{k: config[k] for k in cls().config() if k in config}, taxonomy=taxonomy)
             model.coarse_labels_ = list(config["coarse_labels"])
             model.fine_labels_ = list(config["fine_labels"])
             model.terms_ = {b: _vocabulary(arrays, b) for b in config["blocks"]}
@@ -333,6 +339,10 @@ class NarrativeClassifier:
                 setattr(model, f"{name}_b_", arrays[f"{name}_b"].astype(np.float32))
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"{path}: not a narrascope narrative model ({exc}); train one with `narrascope train`") from exc
+        foreign = [label for label in model.coarse_labels_ + model.fine_labels_ if not taxonomy.is_known(label)]
+        if foreign:
+            raise ModelError(f"{path}: labels not in its taxonomy {taxonomy.name!r}: {', '.join(foreign[:5])}; "
+                             f"retrain the model or restore its {TAXONOMY_FILE}")
         return model
 
 
@@ -367,9 +377,22 @@ class NarrativeStep:
 
     name = "narratives"
 
-    def __init__(self, model: str | Path | None = None) -> None:
-        self.model_path = Path(model) if model else DEFAULT_MODEL_DIR
+    def __init__(self, model: str | Path | NarrativeClassifier | None = None) -> None:
         self._model: NarrativeClassifier | None = None
+        if isinstance(model, NarrativeClassifier):
+            self._model, self.model_path = model, Path("custom")
+        else:
+            self.model_path = Path(model) if model else DEFAULT_MODEL_DIR
+        self._taxonomy: Taxonomy | None = None
+
+    @property
+    def taxonomy(self) -> Taxonomy:
+        """The taxonomy of the model's labels (read without loading the weights): what other steps label with."""
+        if self._model is not None:
+            return self._model.taxonomy
+        if self._taxonomy is None:
+            self._taxonomy = load_taxonomy(self.model_path)
+        return self._taxonomy
 
     @property
     def model(self) -> NarrativeClassifier:
