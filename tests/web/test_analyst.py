@@ -72,3 +72,48 @@ def test_narrative_page_shows_outlets_by_share_of_their_output_with_links(client
     assert href in outlets
     languages = page[page.index("<h2>Languages</h2>"):].split("</section>")[0]
     assert "&amp;language=en" in languages
+
+
+def _titles(html: str) -> list[str]:
+    return re.findall(r'<a class="doc-title" href="[^"]+">(.*?)</a>', html)
+
+
+def test_article_list_filters_ignore_case_and_match_outlet_parts(client: TestClient) -> None:
+    upper = client.get("/documents", params={"language": "BG"}).text
+    assert "28 articles" in upper and upper.count('<span class="lang">bg</span>') == 20
+    part = client.get("/documents", params={"outlet": "NACHRICHTEN"}).text
+    assert "28 articles" in part
+
+
+def test_article_list_sorts_and_clamps_the_page(client: TestClient) -> None:
+    by_title = _titles(client.get("/documents", params={"sort": "title"}).text)
+    assert by_title == sorted(by_title, key=str.lower)
+    oldest = client.get("/documents", params={"sort": "oldest"}).text
+    assert "Report 0:" in _titles(oldest)[0]
+    assert 'href="/documents?sort=oldest&amp;page=2"' in oldest  # the pager keeps the order
+    last = client.get("/documents", params={"page": 999}).text
+    assert "page 5 of 5" in last and "page 999" not in last.lower() and _titles(last)
+    assert client.get("/documents", params={"sort": "nonsense"}).status_code == 422
+
+
+def test_search_snippet_shows_the_matching_passage(client: TestClient) -> None:
+    page = client.get("/documents", params={"q": "brigades"}).text
+    snippet = re.search(r'<span class="snippet">(.*?)</span>', page, re.S).group(1)  # type: ignore[union-attr]
+    assert '<mark class="hit">brigades</mark>' in snippet and "Who is fighting" not in snippet
+
+
+def test_exports_of_filtered_articles_storylines_and_entities(client: TestClient) -> None:
+    page = client.get("/documents", params={"narrative": PRAISE}).text
+    link = re.search(r'href="(/api/export/documents\.csv\?[^"]+)"', page).group(1).replace("&amp;", "&")  # type: ignore[union-attr]
+    csv = client.get(link)
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    lines = csv.text.strip().splitlines()
+    assert lines[0] == "id,title,outlet,published,language,url,narratives,subnarratives" and len(lines) == 7
+    assert all(PRAISE in line for line in lines[1:])
+    data = client.get("/api/export/documents.json", params={"language": "de"}).json()
+    assert len(data) == 28 and {d["language"] for d in data} == {"de"}
+    stories = client.get("/api/export/storylines.json").json()
+    assert stories[0]["id"] == "s-front" and stories[0]["size"] == 3
+    entities = client.get("/api/export/entities.csv").text.splitlines()
+    assert entities[0].startswith("entity,group,documents") and any(line.startswith("Brussels,") for line in entities)
+    assert client.get("/api/export/documents.xml").status_code == 422

@@ -21,16 +21,17 @@ from pydantic import ValidationError
 
 from narrascope.documents import Analysis, Document, entity_summary
 from narrascope.errors import NarrascopeError
-from narrascope.store.base import DocumentQuery
+from narrascope.store.base import DocumentQuery, DocumentSort
 from narrascope.taxonomy import OTHER, Taxonomy, load_default_taxonomy
 from narrascope.web.api import build_query, check_period, run_query, storyline_documents
 from narrascope.web.app import WebState
 from narrascope.web.charts import bars, surge_marks, swimlane, time_series
-from narrascope.web.highlight import highlight
+from narrascope.web.highlight import highlight, passage
 from narrascope.web.schemas import DocumentIn
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 PAGE_SIZE = 20
+SORT_NAMES = {"date": "newest", "oldest": "oldest", "title": "title", "outlet": "outlet"}
 
 
 def article_url(document_id: str) -> str:
@@ -122,20 +123,30 @@ def documents(
     language: Annotated[str | None, Query(max_length=10)] = None,
     since: date | None = None, until: date | None = None,
     q: Annotated[str | None, Query(max_length=500)] = None,
+    sort: DocumentSort = "date",
     page: Annotated[int, Query(ge=1, le=50_000)] = 1,
 ) -> HTMLResponse:
+    """Filtered, sorted articles; a page past the last shows the last page, each article with the passage that
+    matches the search words."""
     state = _state(request)
     filters = {"narrative": narrative, "subnarrative": subnarrative, "entity": entity, "outlet": outlet,
                "language": language, "since": since, "until": until, "q": q}
     query = build_query(narrative, subnarrative, entity, outlet, language, since, until, q,
                         limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    query.sort = sort
     result = run_query(state, query)
+    pages = max(1, -(-result.total // PAGE_SIZE))
+    if page > pages:  # page=999 of 5: show the last page (the pager says so) rather than an empty one
+        page = pages
+        query.offset = (page - 1) * PAGE_SIZE
+        result = run_query(state, query)
     kept = {k: v for k, v in filters.items() if v}
-    link = lambda p: "/documents?" + urlencode({**kept, "page": p})  # noqa: E731
+    link = lambda p, by=sort: "/documents?" + urlencode({**kept, **({"sort": by} if by != "date" else {}), "page": p})  # noqa: E731
     tax = state.taxonomy
-    return _render(request, "documents.html", filters=filters, result=result, page=page,
-                   pages=max(1, -(-result.total // PAGE_SIZE)), link=link, labels=_labels_of(state, result.items),
-                   coarse=[n.label for n in tax.narratives])
+    snippets = {d.id: passage(d.text, q, d.title) for d in result.items}
+    return _render(request, "documents.html", filters=filters, result=result, page=page, pages=pages, link=link,
+                   labels=_labels_of(state, result.items), coarse=[n.label for n in tax.narratives], sort=sort,
+                   sorts=SORT_NAMES, snippets=snippets, export=urlencode(kept))
 
 
 @router.get("/articles/{document_id:anypath}")

@@ -1,0 +1,131 @@
+"""Downloads: the filtered articles, the storylines and the entity framing as CSV or JSON.
+
+Served at ``/api/export/documents.csv`` (or ``.json``), ``/api/export/storylines.*`` and ``/api/export/entities.*``
+with the same filters as the pages that link to them (errors are JSON, as everywhere under ``/api``). Exports
+hold at most ``EXPORT_LIMIT`` rows. CSV cells that a spreadsheet would run as a formula are prefixed with ``'``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from narrascope.documents import Document
+from narrascope.store.base import DocumentSort, Storyline, StorylineSort
+from narrascope.web.api import _check_text, build_query, check_period, run_query
+from narrascope.web.app import WebState
+
+router = APIRouter(prefix="/api/export", tags=["export"])
+EXPORT_LIMIT = 10_000
+Format = Literal["csv", "json"]
+Text = Annotated[str | None, Query(max_length=500)]
+DOCUMENT_FIELDS = ["id", "title", "outlet", "published", "language", "url", "narratives", "subnarratives"]
+STORYLINE_FIELDS = ["id", "title", "size", "first_seen", "last_seen", "languages", "outlets", "narratives"]
+ENTITY_FIELDS = ["entity", "group", "documents", "mentions", "main_role", "share", "roles"]
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def to_csv(rows: Sequence[dict[str, Any]], fields: list[str]) -> str:
+    """``rows`` as CSV with a header line; lists are joined with ``"; "``, mappings as ``key: value; …``."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        flat = {}
+        for key in fields:
+            value = row.get(key)
+            if isinstance(value, dict):
+                value = "; ".join(f"{k}: {v}" for k, v in value.items())
+            elif isinstance(value, (list, tuple)):
+                value = "; ".join(map(str, value))
+            flat[key] = _cell(value)
+        writer.writerow(flat)
+    return out.getvalue()
+
+
+def download(rows: Sequence[dict[str, Any]], fields: list[str], fmt: Format, name: str) -> Response:
+    """A CSV or JSON attachment named ``name.csv`` / ``name.json``."""
+    if fmt == "csv":
+        body, media = to_csv(rows, fields), "text/csv; charset=utf-8"
+    else:
+        body, media = json.dumps([{k: r.get(k) for k in fields} for r in rows], ensure_ascii=False), "application/json"
+    return Response(body, media_type=media, headers={"content-disposition": f'attachment; filename="{name}.{fmt}"'})
+
+
+def document_rows(state: WebState, documents: Sequence[Document]) -> list[dict[str, Any]]:
+    rows = []
+    with state.lock:
+        for d in documents:
+            a = state.store.get_analysis(d.id)
+            rows.append({"id": d.id, "title": d.title, "outlet": d.outlet, "published": d.published,
+                         "language": d.language, "url": d.url,
+                         "narratives": a.narrative_labels if a else [], "subnarratives": a.subnarrative_labels if a else []})
+    return rows
+
+
+def storyline_rows(state: WebState, stories: Sequence[Storyline]) -> list[dict[str, Any]]:
+    with state.lock:
+        full = [state.store.get_storyline(s.id) or s for s in stories]
+    return [s.to_dict() for s in full]
+
+
+@router.get("/documents.{fmt}", summary="The filtered articles as CSV or JSON")
+def export_documents(
+    request: Request, fmt: Format,
+    narrative: Text = None, subnarrative: Text = None, entity: Text = None, outlet: Text = None,
+    language: Annotated[str | None, Query(max_length=10)] = None,
+    since: date | None = None, until: date | None = None, q: Text = None, sort: DocumentSort = "date",
+) -> Response:
+    """Every article matching the filters of ``/documents`` (at most 10,000), with its narrative labels."""
+    state: WebState = request.app.state.web
+    query = build_query(narrative, subnarrative, entity, outlet, language, since, until, q, limit=500)
+    query.sort = sort
+    documents: list[Document] = []
+    while len(documents) < EXPORT_LIMIT:
+        page = run_query(state, query)
+        documents += page.items
+        if len(page.items) < query.limit:
+            break
+        query.offset += query.limit
+    return download(document_rows(state, documents[:EXPORT_LIMIT]), DOCUMENT_FIELDS, fmt, "articles")
+
+
+@router.get("/storylines.{fmt}", summary="The storylines as CSV or JSON")
+def export_storylines(request: Request, fmt: Format, q: Text = None, language: Annotated[str | None, Query(max_length=10)] = None,
+                      narrative: Text = None, sort: StorylineSort = "size") -> Response:
+    """Storylines matching the filters of ``/storylines`` (at most 10,000) with their languages, outlets and
+    narratives."""
+    state: WebState = request.app.state.web
+    _check_text(q=q, language=language, narrative=narrative)
+    with state.lock:
+        page = state.store.storylines(limit=EXPORT_LIMIT, text=q, sort=sort, language=language, narrative=narrative)
+    return download(storyline_rows(state, page.items), STORYLINE_FIELDS, fmt, "storylines")
+
+
+@router.get("/entities.{fmt}", summary="The entity framing as CSV or JSON")
+def export_entities(request: Request, fmt: Format, entity: Text = None, by: Literal["outlet", "language"] | None = None,
+                    since: date | None = None, until: date | None = None) -> Response:
+    """The rows of ``/entities`` (at most 10,000): per entity (and outlet or language), documents per role."""
+    from narrascope.corpus.entities import entity_framing
+
+    state: WebState = request.app.state.web
+    _check_text(entity=entity)
+    check_period(since, until)
+    with state.lock:
+        rows = entity_framing(state.store, entity or None, by, since.isoformat() if since else None,
+                              until.isoformat() if until else None, limit=EXPORT_LIMIT)
+    return download([r.to_dict() for r in rows], ENTITY_FIELDS, fmt, "entities")
+
+
