@@ -64,6 +64,7 @@ def ingest(
     try:
         for batch in _batches(items, batch_size):
             _ingest_batch(batch, store, pipeline, detector, builder, summary)
+            store.heartbeat(run_id)
             if progress:
                 progress(len(batch))
         status = "done"

@@ -109,7 +109,8 @@ class Storyline:
 
 @dataclass
 class Run:
-    """One ingest run: what was read and what it added."""
+    """One ingest run: what was read and what it added. ``status`` is ``running``, ``done``, ``failed``, or
+    ``interrupted`` (its process died: see ``SQLStore.mark_interrupted_runs``)."""
 
     id: int
     command: str
@@ -278,6 +279,8 @@ class Store(Protocol):
 
     # runs
     def start_run(self, command: str, sources: Sequence[str]) -> int: ...
+    def heartbeat(self, run_id: int) -> None: ...
+    def mark_interrupted_runs(self) -> list[int]: ...
     def finish_run(self, run_id: int, status: str, added: int, skipped: int, failed: int) -> None: ...
     def runs(self, limit: int = 20) -> list[Run]: ...
 

@@ -8,9 +8,11 @@ their full-text search (``_text_filter``) and extra ``migrations``. SQL here is 
 from __future__ import annotations
 
 import json
+import os
+import socket
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import numpy as np
@@ -33,11 +35,28 @@ STORYLINE_SORTS = {  # Store.storylines(sort=...) -> ORDER BY
     "title": "LOWER(title), id",
 }
 _CHUNK = 500
+STALE_AFTER = timedelta(hours=1)  # a running run without a heartbeat for this long is marked interrupted
 
 
 def now() -> str:
     """The current UTC time, ISO-8601."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this host (another user's process counts as alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+# Taken first in a migration's transaction, so that two processes opening a new store migrate it once.
+_LOCK_SCHEMA = {"sqlite": "UPDATE schema_migrations SET version = version WHERE 1 = 0",
+                "postgres": "LOCK TABLE schema_migrations IN EXCLUSIVE MODE"}
 
 
 def _day(published: str | None) -> str | None:
@@ -111,6 +130,10 @@ class SQLStore:
             if version in applied:
                 continue
             with self.transaction():
+                self._execute(_LOCK_SCHEMA[self.dialect])  # another process may be migrating the same store
+                if self._one("SELECT 1 FROM schema_migrations WHERE version = ?", (version,)):
+                    applied.add(version)
+                    continue
                 for statement in statements:
                     self._execute(render(statement, self.dialect))
                 self._execute(
@@ -429,9 +452,34 @@ class SQLStore:
 
     # -- runs -------------------------------------------------------------------------------------------------
     def start_run(self, command: str, sources: Sequence[str]) -> int:
-        row = self._one("INSERT INTO runs (command, sources, started_at, status) VALUES (?, ?, ?, 'running') RETURNING id",
-                        (command, json.dumps(list(sources), ensure_ascii=False), now()))
+        """Record a new run (with this host and process id), after marking runs that died as interrupted."""
+        self.mark_interrupted_runs()
+        stamp = now()
+        row = self._one("INSERT INTO runs (command, sources, started_at, status, host, pid, heartbeat_at)"
+                        " VALUES (?, ?, ?, 'running', ?, ?, ?) RETURNING id",
+                        (command, json.dumps(list(sources), ensure_ascii=False), stamp, socket.gethostname(), os.getpid(), stamp))
         return int(row[0])  # type: ignore[index]
+
+    def heartbeat(self, run_id: int) -> None:
+        """Say that run ``run_id`` is still alive (ingest calls it after every batch)."""
+        self._execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", (now(), run_id))
+
+    def mark_interrupted_runs(self) -> list[int]:
+        """Mark as ``interrupted`` the ``running`` runs that can no longer finish; returns their ids.
+
+        A run is interrupted when it ran on this host and its process is gone (``kill -9``, a crash, a reboot), or
+        when it has not sent a heartbeat for ``STALE_AFTER`` (a run on another host, or a process id reused since).
+        A live run wrongly marked (a batch slower than ``STALE_AFTER``) still records its real status when it ends.
+        """
+        cutoff = (datetime.now(timezone.utc) - STALE_AFTER).isoformat(timespec="seconds")
+        host = socket.gethostname()
+        rows = self._all("SELECT id, host, pid, COALESCE(heartbeat_at, started_at) FROM runs WHERE status = 'running'")
+        stale = [int(r[0]) for r in rows
+                 if r[3] < cutoff or (r[1] == host and r[2] is not None and not _process_alive(int(r[2])))]
+        for chunk in _chunks(stale):
+            self._execute(f"UPDATE runs SET status = 'interrupted', finished_at = ? WHERE status = 'running'"
+                          f" AND id IN ({','.join('?' * len(chunk))})", (now(), *chunk))
+        return stale
 
     def finish_run(self, run_id: int, status: str, added: int, skipped: int, failed: int) -> None:
         self._execute("UPDATE runs SET finished_at = ?, status = ?, added = ?, skipped = ?, failed = ? WHERE id = ?",
