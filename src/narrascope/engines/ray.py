@@ -12,7 +12,8 @@ Either way ``map_batches`` runs a callable class in an actor pool of ``workers``
 pipeline once. A killed actor is restarted and its batch retried by Ray (``max_restarts``/``max_task_retries``);
 an exception inside a batch becomes error rows; chunks lost for good (a document that kills its worker every time)
 come back as error analyses: each chunk is its own Ray Data block, and the Data context tolerates errored blocks, so
-Ray drops only that chunk instead of failing the job. Reading and writing files take no CPU slot
+Ray drops only that chunk instead of failing the job (each actor holds one task at a time, so no other chunk is
+queued on the dying actor). Reading and writing files take no CPU slot
 (``num_cpus=0``): the actor pool holds every CPU, and a read task waiting for a slot would wait forever. Importing
 this module does not import Ray.
 """
@@ -191,7 +192,9 @@ class RayEngine:
             fn_constructor_args=(spec,),
             batch_size=batch_size,
             batch_format="pyarrow",
-            compute=ray.data.ActorPoolStrategy(size=self._pool_size(ray)),
+            # One task at a time per actor: a task queued behind a killer chunk dies with the actor and spends a retry
+            # each time, so with Ray's default (2 in flight) an innocent neighbour chunk could be lost with it.
+            compute=ray.data.ActorPoolStrategy(size=self._pool_size(ray), max_tasks_in_flight_per_actor=1),
             num_cpus=1,
             max_restarts=-1,
             max_task_retries=self.max_retries,

@@ -1,0 +1,34 @@
+"""CI runs what the README promises: its test command, with the extra that installs every test's dependencies."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _readme_test_command() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"Run the whole test suite.*?```bash\n(.*?)\n```", readme, re.S)
+    assert block, "the README lost its test command"
+    return block.group(1).strip()
+
+
+def test_ci_runs_exactly_the_readme_test_command_under_ci_true() -> None:
+    command = _readme_test_command()
+    script = [line.strip() for line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()]
+    commands = [line for line in script if line and not line.startswith("#")]
+    assert commands[-1] == command
+    assert "export CI=true" in commands  # missing services fail the run instead of skipping
+    update = commands.index(next(c for c in commands if "apt-get update" in c))
+    install = commands.index(next(c for c in commands if "apt-get install" in c))
+    assert update < install and all(p in commands[install].split() for p in ("postgresql", "chromium"))
+
+
+def test_the_readme_installs_the_dev_extra_which_holds_the_test_tools_and_ray() -> None:
+    assert "pip install -q -e '.[dev]'" in _readme_test_command()
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    assert extras["dev"] == ["narrascope[test,ray]"]
+    assert any(r.startswith("pytest") for r in extras["test"]) and any(r.startswith("ray[data]") for r in extras["ray"])
