@@ -93,8 +93,8 @@ def test_semeval_output_skips_failed_documents(test_data: Path, tmp_path: Path, 
     result = runner.invoke(app, ["analyze", "--format", "semeval", "--steps", "language,narratives", "-o", str(out), *paths])
     assert result.exit_code == 0, result.output
     predictions = read_subtask2(out)
-    assert list(predictions) == ["harbour_en"]
-    assert predictions["harbour_en"].narratives == ["URW: Blaming the war on others rather than the invader"]
+    assert list(predictions) == ["harbour_en.txt"]
+    assert predictions["harbour_en.txt"].narratives == ["URW: Blaming the war on others rather than the invader"]
     assert "1 document analysed, 2 failed" in result.stderr
     assert "narratives failed: RuntimeError: model exploded" in result.stderr
 
@@ -102,7 +102,18 @@ def test_semeval_output_skips_failed_documents(test_data: Path, tmp_path: Path, 
 def test_semeval_to_stdout(test_data: Path, fake_narratives: None) -> None:
     result = runner.invoke(app, ["analyze", "-f", "semeval", "--steps", "narratives", str(test_data / "inputs" / "pazar_bg.txt")])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("pazar_bg\tURW: Blaming the war")
+    assert result.stdout.startswith("pazar_bg.txt\tURW: Blaming the war")
+
+
+def test_semeval_ids_are_file_names_that_match_the_official_gold(semeval_tiny: Path, tmp_path: Path, fake_narratives: None) -> None:
+    pred = tmp_path / "pred.txt"
+    raw = semeval_tiny / "EN" / "raw-documents"
+    result = runner.invoke(app, ["analyze", "-f", "semeval", "--steps", "narratives", "-o", str(pred), str(raw)])
+    assert result.exit_code == 0, result.output
+    assert set(read_subtask2(pred)) == {p.name for p in raw.glob("*.txt")}
+    scored = runner.invoke(app, ["score", str(semeval_tiny / "EN" / "subtask-2-annotations.txt"), str(pred)])
+    assert scored.exit_code == 0, scored.output
+    assert "no prediction" not in scored.stderr and "missing" not in scored.stderr
 
 
 @pytest.mark.parametrize(

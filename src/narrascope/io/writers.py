@@ -136,8 +136,19 @@ class CsvWriter(_StreamWriter):
         self._csv.writerow(["" if row[c] is None else row[c] for c in CSV_COLUMNS])
 
 
+def semeval_id(document_id: str, source: str | None = None) -> str:
+    """The official id of a document: its article's file name with ``.txt``, exactly as in the gold files (a ``.txt``
+    file read on its own has its stem as id; a document from a SemEval folder already has the file name)."""
+    if document_id.endswith(".txt"):
+        return document_id
+    if source and Path(source).suffix.lower() == ".txt" and Path(source).stem == document_id:
+        return Path(source).name
+    return f"{document_id}.txt"
+
+
 class SemevalWriter:
-    """The official subtask-2 prediction file (``id  narratives  subnarratives``); failed documents are skipped."""
+    """The official subtask-2 prediction file (``id  narratives  subnarratives``, ids by ``semeval_id``); failed
+    documents are skipped."""
 
     def __init__(self, out: Path | None = None, stream: TextIO | None = None) -> None:
         self.out = out
@@ -149,7 +160,8 @@ class SemevalWriter:
         if analysis.error is not None:
             self.skipped += 1
             return
-        labels = NarrativeAnnotation(analysis.document_id, analysis.narrative_labels, analysis.subnarrative_labels)
+        labels = NarrativeAnnotation(semeval_id(analysis.document_id, info.source), analysis.narrative_labels,
+                                     analysis.subnarrative_labels)
         self.annotations.append(labels)
 
     def close(self) -> None:
