@@ -273,26 +273,36 @@ def _read_training(data_dirs: list[Path]):  # type: ignore[no-untyped-def]
 @app.command()
 @cli_errors
 def train(
-    paths: list[Path] = typer.Argument(..., help="Labelled .csv/.jsonl files (id, text, labels, optional language), folders of them, or SemEval folders."),
+    paths: Optional[list[Path]] = typer.Argument(None, help="Labelled .csv/.jsonl files (id, text, labels, optional language), folders of them, or SemEval folders."),
     out: Path = typer.Option(..., "--out", help="Directory to write the trained narrative model to."),
     taxonomy: Optional[Path] = typer.Option(None, "--taxonomy", help="Your taxonomy YAML file (default: SemEval-2025 Task 10's)."),
     folds: int = typer.Option(5, help="Folds used to tune the decision thresholds on out-of-fold predictions."),
+    db: Optional[str] = typer.Option(None, "--db", help="Also train on the articles reviewed in this corpus (SQLite file or postgresql:// URL); they win over a file row with the same id."),
 ) -> None:
     """Train the narrative classifier and save it, with its taxonomy, to --out.
 
     CSV/JSONL rows: 'labels' joins the taxonomy's labels ('Narrative' or 'Narrative: Subnarrative') with ';'; empty
-    means no narrative. A label the taxonomy does not know is an error naming the file and line. Thresholds are tuned
-    on out-of-fold predictions (K-fold by document), then the model is refit on all documents. Use it with
+    means no narrative. A label the taxonomy does not know is an error naming the file and line. With --db, the
+    articles reviewed in the dashboard are added (`narrascope export-labels` shows them). Thresholds are tuned on
+    out-of-fold predictions (K-fold by document), then the model is refit on all documents. Use it with
     `narrascope analyze --model DIR`.
     """
     from functools import partial
 
     from narrascope.components.narratives.classifier import NarrativeClassifier
+    from narrascope.errors import InputError
+    from narrascope.semeval.io import SemevalCorpus
     from narrascope.training.data import read_training_data
     from narrascope.training.evaluation import train_narratives
 
     tax = _taxonomy(None, taxonomy)
-    corpus = read_training_data(paths, tax)
+    if not paths and not db:
+        raise InputError("nothing to train on: give labelled files or folders, or --db with reviewed articles")
+    corpus = read_training_data(paths, tax) if paths else SemevalCorpus()
+    if db:
+        corpus.extend(_reviewed_corpus(db, tax))
+    if not corpus.narratives:
+        raise InputError(f"{db} has no reviewed articles yet: review some in the dashboard (/review) first")
     folds = min(folds, len(corpus.narratives))
     model, thresholds, cv = train_narratives(corpus, folds=folds, make_model=partial(NarrativeClassifier, taxonomy=tax),
                                              progress=lambda m: err.print(m))
@@ -302,6 +312,50 @@ def train(
         typer.echo(cv.table())
     err.print(f"trained on {len(corpus.narratives)} documents, taxonomy {tax.name!r}; thresholds {thresholds['global']}; "
               f"saved to {out}", highlight=False, markup=False)
+
+
+def _reviewed_corpus(db: str, taxonomy):  # type: ignore[no-untyped-def]
+    from narrascope.io.labelled import labelled_corpus
+    from narrascope.store import open_store
+
+    store = open_store(db)
+    try:
+        return labelled_corpus(store.reviewed_examples(), taxonomy)
+    finally:
+        store.close()
+
+
+@app.command("export-labels")
+@cli_errors
+def export_labels(
+    db: str = typer.Option("narrascope.db", "--db", help="SQLite file or postgresql:// URL."),
+    fmt: str = typer.Option("csv", "--format", help="csv or jsonl (id, text, language, labels; jsonl adds reviewed entity roles), or semeval (subtask-2 annotation lines)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write here instead of stdout."),
+    taxonomy: Optional[Path] = typer.Option(None, "--taxonomy", help="Taxonomy YAML of the labels, for --format semeval (default: SemEval-2025 Task 10's)."),
+) -> None:
+    """Write the articles reviewed in the dashboard with their reviewed labels.
+
+    'labels' joins narratives ('Narrative') and subnarratives ('Narrative: Subnarrative') with ';', the format
+    `narrascope train FILES` reads; `narrascope train --db DB` trains on the same set directly.
+    """
+    from narrascope.errors import ConfigError
+    from narrascope.io.labelled import LABELLED_FORMATS, write_labelled
+    from narrascope.store import open_store
+
+    if fmt not in LABELLED_FORMATS:
+        raise ConfigError(f"unknown --format {fmt!r}; use one of {', '.join(LABELLED_FORMATS)}")
+    tax = _taxonomy(None, taxonomy) if fmt == "semeval" else None
+    store = open_store(db)
+    try:
+        examples = store.reviewed_examples()
+    finally:
+        store.close()
+    if out is None:
+        write_labelled(sys.stdout, examples, fmt, tax)
+        return
+    with open(out, "w", encoding="utf-8", newline="") as handle:
+        count = write_labelled(handle, examples, fmt, tax)
+    err.print(f"{count} reviewed articles written to {out}", highlight=False, markup=False)
 
 
 @app.command()

@@ -19,22 +19,17 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from narrascope.documents import Document
-from narrascope.errors import ConfigError
-from narrascope.semeval.io import NarrativeAnnotation, SemevalCorpus, split_labels
-from narrascope.taxonomy import OTHER
+from narrascope.errors import ConfigError, InputError
+from narrascope.semeval.io import NarrativeAnnotation, SemevalCorpus
+from narrascope.taxonomy import OTHER, Taxonomy, load_default_taxonomy
 
 LABELLED_COLUMNS = ("id", "text", "language", "labels")
 LABELLED_FORMATS = ("csv", "jsonl", "semeval")
 
 
-def is_subnarrative(label: str) -> bool:
-    """``Domain: Narrative: Subnarrative`` has two ``": "`` separators; a narrative has one (the bare ``Other`` none)."""
-    return label.count(": ") >= 2
-
-
-def parent_narrative(subnarrative: str) -> str:
-    """The narrative a subnarrative label belongs to (its label without the last level)."""
-    return subnarrative.rsplit(": ", 1)[0]
+def belongs_to(subnarrative: str, narrative: str) -> bool:
+    """Whether ``subnarrative`` is a subnarrative of ``narrative`` (its label is ``<narrative>: <name>``)."""
+    return subnarrative.startswith(narrative + ": ")
 
 
 @dataclass
@@ -53,34 +48,12 @@ class LabelledDocument:
         """Narratives then subnarratives, ``;``-joined (``Other`` when there are none)."""
         return ";".join(self.narratives + self.subnarratives) or OTHER
 
-    @classmethod
-    def from_labels(cls, id: str, text: str, language: str | None, labels: Iterable[str],
-                    roles: dict[str, str] | None = None) -> LabelledDocument:
-        """Split mixed labels into narratives and subnarratives; a subnarrative brings its narrative along."""
-        narratives: list[str] = []
-        subnarratives: list[str] = []
-        for label in labels:
-            label = label.strip()
-            if not label or label == OTHER:
-                continue
-            if is_subnarrative(label):
-                if label not in subnarratives:
-                    subnarratives.append(label)
-                label = parent_narrative(label)
-            if label not in narratives:
-                narratives.append(label)
-        return cls(id, text, language, narratives, subnarratives, dict(roles or {}))
+    def annotation(self, taxonomy: Taxonomy) -> NarrativeAnnotation:
+        """The SemEval subtask-2 annotation in ``taxonomy``'s labels: a subnarrative implies its narrative, a
+        narrative without a subnarrative gets ``<Narrative>: Other``, no narrative is ``Other``."""
+        from narrascope.training.data import annotation_of  # the same rules as training files
 
-    def annotation(self) -> NarrativeAnnotation:
-        """The SemEval subtask-2 annotation: no narrative is ``Other``; a narrative without a subnarrative gets
-        ``<Narrative>: Other``."""
-        if not self.narratives:
-            return NarrativeAnnotation(self.id, [OTHER], [OTHER])
-        subs = list(self.subnarratives)
-        for narrative in self.narratives:
-            if not any(parent_narrative(s) == narrative for s in subs):
-                subs.append(f"{narrative}: {OTHER}")
-        return NarrativeAnnotation(self.id, list(self.narratives), subs)
+        return annotation_of(self.id, self.narratives + self.subnarratives, taxonomy)
 
     def record(self) -> dict[str, Any]:
         row: dict[str, Any] = {"id": self.id, "text": self.text, "language": self.language, "labels": self.labels}
@@ -89,13 +62,10 @@ class LabelledDocument:
         return row
 
 
-def parse_labels(value: str) -> list[str]:
-    """The labels of a ``;``-joined ``labels`` field, stripped, in order, without duplicates."""
-    return split_labels(value)
-
-
-def write_labelled(stream: TextIO, documents: Iterable[LabelledDocument], fmt: str = "csv") -> int:
-    """Write ``documents`` to ``stream`` as ``csv``, ``jsonl`` or ``semeval``; returns how many were written."""
+def write_labelled(stream: TextIO, documents: Iterable[LabelledDocument], fmt: str = "csv",
+                   taxonomy: Taxonomy | None = None) -> int:
+    """Write ``documents`` to ``stream`` as ``csv``, ``jsonl`` or ``semeval`` (annotations in ``taxonomy``'s labels,
+    the default taxonomy unless given); returns how many were written."""
     if fmt not in LABELLED_FORMATS:
         raise ConfigError(f"unknown label format {fmt!r}; use one of {', '.join(LABELLED_FORMATS)}")
     count = 0
@@ -108,16 +78,23 @@ def write_labelled(stream: TextIO, documents: Iterable[LabelledDocument], fmt: s
         elif fmt == "jsonl":
             stream.write(json.dumps(doc.record(), ensure_ascii=False) + "\n")
         else:
-            ann = doc.annotation()
+            ann = doc.annotation(taxonomy or load_default_taxonomy())
             stream.write(f"{doc.id}\t{';'.join(ann.narratives)}\t{';'.join(ann.subnarratives)}\n")
         count += 1
     return count
 
 
-def labelled_corpus(documents: Iterable[LabelledDocument]) -> SemevalCorpus:
-    """Training data for ``train_narratives``: the documents and their subtask-2 annotations."""
+def labelled_corpus(documents: Iterable[LabelledDocument], taxonomy: Taxonomy | None = None) -> SemevalCorpus:
+    """Training data for ``train_narratives``: the documents and their subtask-2 annotations in ``taxonomy``'s labels
+    (the default taxonomy unless given). A label the taxonomy does not know is an ``InputError`` naming the document."""
+    from narrascope.training.data import unknown_label_message
+
+    taxonomy = taxonomy or load_default_taxonomy()
     corpus = SemevalCorpus()
     for doc in documents:
+        try:
+            corpus.narratives[doc.id] = doc.annotation(taxonomy)
+        except KeyError as exc:
+            raise InputError(unknown_label_message(str(exc.args[0]), taxonomy), f"reviewed document {doc.id!r}") from None
         corpus.documents[doc.id] = Document(id=doc.id, text=doc.text, language=doc.language)
-        corpus.narratives[doc.id] = doc.annotation()
     return corpus

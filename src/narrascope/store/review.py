@@ -8,7 +8,8 @@ Two tables (schema version 3):
   it append-only: an ``UPDATE``, ``DELETE`` (or PostgreSQL ``TRUNCATE``) of it fails.
 
 A document is *reviewed* once it has a decision. Its reviewed labels are the model's labels that were not rejected
-plus the ones accepted or added; a rejected narrative takes its subnarratives with it (``reviewed_examples``).
+plus the ones accepted or added; a rejected narrative takes its subnarratives with it, and the bare ``Other``
+(no narrative) is left out (``reviewed_examples``).
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from narrascope.errors import InputError
-from narrascope.io.labelled import LabelledDocument, is_subnarrative, parent_narrative
+from narrascope.io.labelled import LabelledDocument, belongs_to
 from narrascope.store.base import Page, QueueItem, Review, ReviewChange
 from narrascope.store.sql import now
+from narrascope.taxonomy import OTHER
 
 REVIEW_KINDS = ("narrative", "subnarrative", "entity")
 REVIEW_STATUSES = ("accepted", "rejected")
@@ -143,18 +145,23 @@ class ReviewSQL:
         return examples
 
     def _reviewed(self, doc_id: str, text: str, language: str | None, decisions: Sequence[tuple]) -> LabelledDocument:
-        labels = [r[0] for r in self._all("SELECT label FROM labels WHERE document_id = ? ORDER BY level, score DESC,"
-                                          " label", (doc_id,))]
+        levels: dict[str, list[str]] = {"narrative": [], "subnarrative": []}
+        for level, label in self._all("SELECT level, label FROM labels WHERE document_id = ? ORDER BY score DESC, label",
+                                      (doc_id,)):
+            levels[level].append(label)
         roles = self._model_roles(doc_id)
-        rejected = {target for kind, target, status, _ in decisions if status == "rejected" and kind != "entity"}
+        rejected: set[str] = set()
         for kind, target, status, value in decisions:
             if kind == "entity":
                 if status == "rejected":
                     roles.pop(target, None)
                 elif value:
                     roles[target] = value
-            elif status == "accepted" and target not in labels:
-                labels.append(target)
-        kept = [label for label in labels if label not in rejected
-                and not (is_subnarrative(label) and parent_narrative(label) in rejected)]
-        return LabelledDocument.from_labels(doc_id, text, language, kept, roles)
+            elif status == "rejected":
+                rejected.add(target)
+            elif target not in levels[kind]:
+                levels[kind].append(target)
+        narratives = [n for n in levels["narrative"] if n not in rejected and n != OTHER]
+        subnarratives = [s for s in levels["subnarrative"] if s not in rejected and s != OTHER
+                         and not any(belongs_to(s, n) for n in rejected)]
+        return LabelledDocument(doc_id, text, language, narratives, subnarratives, roles)
