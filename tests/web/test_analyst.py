@@ -117,3 +117,29 @@ def test_exports_of_filtered_articles_storylines_and_entities(client: TestClient
     entities = client.get("/api/export/entities.csv").text.splitlines()
     assert entities[0].startswith("entity,group,documents") and any(line.startswith("Brussels,") for line in entities)
     assert client.get("/api/export/documents.xml").status_code == 422
+
+
+def test_labels_below_the_threshold_are_hidden_until_asked_for(client: TestClient, web_db: Path) -> None:
+    from narrascope.documents import Evidence
+
+    text = "Western capitals pushed Kyiv into this conflict. Moscow is admired far beyond its borders."
+    store = open_store(web_db)
+    with store.transaction():
+        store.add_documents([Document("low", text, title="Low scores")])
+        store.add_analyses([Analysis("low", narratives=[LabelScore(BLAME, 0.8, [Evidence(0, 48, text[:48], 0.9)]),
+                                                        LabelScore(PRAISE, 0.3, [Evidence(49, len(text), text[49:], 0.5)])])])
+    store.close()
+    page = client.get("/articles/low").text
+    assert "Praise of Russia" not in page and "1 label below the decision threshold hidden" in page
+    assert "model&#39;s confidence" in page or "model's confidence" in page  # what the score means
+    shown = client.get("/articles/low", params={"labels": "all"}).text
+    assert "Praise of Russia" in shown and "below threshold" in shown and "Hide labels below" in shown
+    assert len(set(re.findall(r'<mark class="ev (c\d+)', shown))) == 2  # one colour per label
+
+
+def test_article_links_its_storyline_and_a_copy_its_original(client: TestClient) -> None:
+    copy = client.get("/articles/star-copy").text
+    assert "A syndicated copy (97% similar) of" in copy
+    assert f'href="/articles/{quote("star/article 1", safe="")}">Who is fighting near the front</a>' in copy
+    assert OUTLETS[0] in copy.split('class="copy-of"')[1].split("</p>")[0]
+    assert 'href="/storylines/s-front">Officers near the front</a>' in copy

@@ -2,7 +2,8 @@
 
 Overview (narratives over time, surge alerts), search, narrative, article (evidence highlighted per label),
 storylines, and a paste-an-article form. The form analyses without storing and needs no token; ticking "save to
-the corpus" needs the API token in the form (so the open form can never write).
+the corpus" needs the API token in the form (so the open form can never write). Without the token a paste is
+limited in size and rate per client address (``WebState.paste_refusal``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from narrascope.taxonomy import OTHER, Taxonomy, load_default_taxonomy
 from narrascope.web.api import build_query, check_period, run_query, storyline_documents
 from narrascope.web.app import WebState
 from narrascope.web.charts import bars, surge_marks, swimlane, time_series
-from narrascope.web.highlight import highlight, passage
+from narrascope.web.highlight import THRESHOLDS, highlight, passage
 from narrascope.web.schemas import DocumentIn
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -150,24 +151,33 @@ def documents(
 
 
 @router.get("/articles/{document_id:anypath}")
-def article(request: Request, document_id: str) -> HTMLResponse:
+def article(request: Request, document_id: str, labels: Literal["all"] | None = None) -> HTMLResponse:
+    """An article with its evidence highlighted; labels below the decision threshold only with ``labels=all``."""
     state = _state(request)
     with state.lock:
         doc = state.store.get_document(document_id)
         analysis = state.store.get_analysis(document_id) if doc else None
         copies = state.store.duplicates(origin_id=document_id) if doc else []
+        origin_link = state.store.origin_of(document_id) if doc else None
+        origin = state.store.get_document(origin_link.origin_id) if origin_link else None
+        story_id = state.store.storyline_of(document_id) if doc else None
+        story = state.store.get_storyline(story_id) if story_id else None
     if doc is None:
         raise HTTPException(404, f"No article with id {document_id!r} in this corpus.")
-    return _render(request, "article.html", **_article_context(doc, analysis, state.taxonomy), copies=copies)
+    return _render(request, "article.html", **_article_context(doc, analysis, state.taxonomy, low=labels == "all"),
+                   copies=copies, origin=origin, origin_link=origin_link, story=story,
+                   toggle_url=article_url(doc.id) + ("" if labels == "all" else "?labels=all"))
 
 
-def _article_context(doc: Document, analysis: Analysis | None, tax: Taxonomy | None = None) -> dict[str, Any]:
+def _article_context(doc: Document, analysis: Analysis | None, tax: Taxonomy | None = None,
+                     low: bool = False) -> dict[str, Any]:
     tax = tax or load_default_taxonomy()
     shown = analysis or Analysis(document_id=doc.id)
-    marked = highlight(doc.text, shown, tax)
+    marked = highlight(doc.text, shown, tax, low=low)
     return {"doc": doc, "analysis": analysis, "text": marked.html, "legend": marked.legend,
             "misplaced": marked.misplaced, "entities": entity_summary(shown.entities),
-            "other": any(n.label == OTHER for n in shown.narratives)}
+            "other": any(n.label == OTHER for n in shown.narratives), "hidden": marked.hidden, "show_low": low,
+            "thresholds": THRESHOLDS}
 
 
 @router.get("/narratives/{label:path}")
@@ -280,6 +290,13 @@ def analyze_submit(
         reason = "saving is disabled on this server (no API token configured)" if not state.token else \
             "the API token is missing or wrong, so the article was not analysed or saved"
         return _render(request, "analyze.html", status=403, form=form, errors=[reason], writes=bool(state.token))
+    refusal = state.paste_refusal(request.client.host if request.client else "unknown", text, token)
+    if refusal:  # an anonymous paste over the size or rate limit (WebState.paste_refusal)
+        status, message, retry = refusal
+        page = _render(request, "analyze.html", status=status, form=form, errors=[message], writes=bool(state.token))
+        if retry:
+            page.headers["retry-after"] = str(max(1, round(retry)))
+        return page
     doc = item.to_document()
     doc.source = "web form"
     try:
