@@ -416,6 +416,30 @@ def frame(
     err.print(f"{len(predictions)} mentions framed; written to {out}")
 
 
+@app.command()
+@cli_errors
+def explain(
+    dominant: Path = typer.Argument(..., help="Official subtask-3-dominant-narratives.txt (id, dominant narrative, dominant subnarrative or none)."),
+    docs: Path = typer.Option(..., "--docs", help="The articles: a SemEval language folder or a folder of <id>.txt files."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the predictions here instead of stdout."),
+    explainer: str = typer.Option("extractive", "--explainer", help="A registered explainer: extractive (default) or llm."),
+) -> None:
+    """Explain each article's given dominant narrative (SemEval subtask 3).
+
+    Writes the official prediction format (id, explanation of at most 80 words) in input order.
+    """
+    from narrascope.components.explain.dominant import explain_dominant_file
+    from narrascope.semeval.io import write_subtask3
+
+    predictions = explain_dominant_file(dominant, docs, explainer)
+    if out is None:
+        for doc_id, text in predictions:
+            typer.echo(f"{doc_id}\t{' '.join(text.split())}")
+        return
+    write_subtask3(out, predictions)
+    err.print(f"{len(predictions)} explanations written to {out}")
+
+
 def _evaluate_explanations(data_dirs: list[Path], similarity: str, folds: int) -> None:
     from narrascope.training.evaluation import cross_validate_explainer, explanation_similarity, explanation_table
     from narrascope.training.explainer_tuning import GRID
