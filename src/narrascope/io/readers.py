@@ -339,10 +339,12 @@ def read_csv(path: Path | str, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
                     yield FailedInput(str(path), f"no 'text' column in the header (columns: {shown})", line=1)
                     return
                 start = reader.line_num + 1
+                rows = 0
                 for fields in reader:
                     line, start = start, reader.line_num + 1
                     if not any(field.strip() for field in fields):
                         continue
+                    rows += 1
                     undecodable = [n for n in range(line, start) if n in bad]
                     if undecodable:
                         reason = bad[undecodable[0]]
@@ -358,6 +360,8 @@ def read_csv(path: Path | str, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
                             yield _row_document(path, line, row, max_bytes)
                         except InputError as exc:
                             yield _row_failure(path, exc, line, row.get("id"))
+                if not rows:
+                    yield FailedInput(str(path), "no rows after the header", line=1)
             except csv.Error as exc:
                 yield FailedInput(str(path), f"malformed CSV ({exc}); rows after it skipped", line=start)
     finally:

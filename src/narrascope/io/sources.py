@@ -6,7 +6,7 @@
 ``max_bytes`` (5 MB, the limit of a local file). URLs for which ``skip_url`` returns True (already stored) are not
 fetched at all.
 
-A feed without entries is reported as an empty feed. A feed entry without a link becomes a document of its own text
+A feed without entries is reported as an empty feed. A feed entry without an http(s) link becomes a document of its own text
 (content or summary, HTML stripped) with an id derived from the feed URL and the entry's id or title; an entry with
 neither a link nor text is reported as failed.
 """
@@ -27,6 +27,7 @@ import httpx
 
 from narrascope.documents import Document, FailedInput
 from narrascope.io.readers import MAX_BYTES
+from narrascope.io.urls import is_http_url
 
 USER_AGENT = "narrascope/0.1 (+https://github.com/narrascope)"
 Item = Document | FailedInput
@@ -135,7 +136,9 @@ def _page_document(url: str, html: bytes | str, fallback: dict[str, Any] | None 
 
 
 def _entry_date(entry: Any) -> str | None:
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # feedparser's updated/published fallback notice
+        parsed = entry.get("published_parsed") or entry.get("updated_parsed")
     try:
         return time.strftime("%Y-%m-%dT%H:%M:%S", parsed) if parsed else None
     except (TypeError, ValueError, OverflowError):
@@ -184,7 +187,7 @@ def read_url(url: str, fetcher: Fetcher, skip_url: Callable[[str], bool] = lambd
 
     try:
         response = fetcher.get(url)
-    except (httpx.HTTPError, PermissionError) as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, PermissionError, ValueError) as exc:
         yield FailedInput(source=url, reason=f"cannot fetch: {exc}")
         return
     content_type = response.headers.get("content-type", "")
@@ -203,19 +206,28 @@ def read_url(url: str, fetcher: Fetcher, skip_url: Callable[[str], bool] = lambd
             yield FailedInput(source=url, reason=str(exc))
         return
     for number, entry in enumerate(feed.entries, 1):
-        link = entry.get("link")
-        if not link:
+        link = _entry_link(url, entry)
+        if link is None:
             yield _entry_document(url, number, entry)
             continue
-        link = urljoin(url, link)
         if skip_url(link):
             continue
-        summary = {"title": entry.get("title"), "published": _entry_date(entry), "text": entry.get("summary", "")}
+        summary = {"title": entry.get("title"), "published": _entry_date(entry), "text": _entry_text(entry)}
         try:
             page = fetcher.get(link)
             yield _page_document(link, page.content, summary)
-        except (httpx.HTTPError, PermissionError, ValueError) as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, PermissionError, ValueError) as exc:
             yield FailedInput(source=link, reason=f"feed {url}: {exc}")
+
+
+def _entry_link(feed_url: str, entry: Any) -> str | None:
+    """The entry's link resolved against the feed's URL; ``None`` when it has none or it is not http(s)."""
+    link = entry.get("link")
+    try:
+        link = urljoin(feed_url, str(link)) if link else None
+    except ValueError:  # e.g. an unbalanced IPv6 bracket
+        return None
+    return link if is_http_url(link) else None
 
 
 def iter_sources(sources: Iterable[str], fetcher: Fetcher | None = None,
