@@ -295,8 +295,7 @@ def read_jsonl(path: Path | str, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
                     raise InputError(f"expected a JSON object, got {type(data).__name__}", str(path), line)
                 yield _row_document(path, line, data, max_bytes)
             except json.JSONDecodeError as exc:
-                where = f"{exc.msg} column {exc.colno}" if exc.msg.endswith(" at") else f"{exc.msg} at column {exc.colno}"
-                yield _row_failure(path, InputError(f"invalid JSON ({where})", str(path), line), line)
+                yield _row_failure(path, InputError(f"invalid JSON ({exc.msg} at column {exc.colno})", str(path), line), line)
             except InputError as exc:
                 yield _row_failure(path, exc, line, data.get("id") if isinstance(data, dict) else None)
     if not found:

@@ -298,6 +298,7 @@ class Store(Protocol):
                      fine_threshold: float = 0.25) -> Page[QueueItem]:
         """Analysed documents to review: unreviewed first, then by the smallest margin to the threshold."""
         ...
-    def reviewed_examples(self) -> list[LabelledDocument]:
-        """Every reviewed document with its reviewed labels and roles (training and export data)."""
+    def reviewed_examples(self, document_id: str | None = None) -> list[LabelledDocument]:
+        """Every reviewed document (or just ``document_id``) with its reviewed labels and roles (training and export
+        data)."""
         ...

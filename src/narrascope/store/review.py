@@ -8,7 +8,7 @@ Two tables (schema version 3):
   it append-only: an ``UPDATE``, ``DELETE`` (or PostgreSQL ``TRUNCATE``) of it fails.
 
 A document is *reviewed* once it has a decision. Its reviewed labels are the model's labels that were not rejected
-plus the ones accepted or added; a rejected narrative takes its subnarratives with it, and the bare ``Other``
+plus the ones accepted or added; a rejected narrative takes along its subnarratives not accepted, and the bare ``Other``
 (no narrative) is left out (``reviewed_examples``).
 """
 
@@ -132,9 +132,11 @@ class ReviewSQL:
             items.append(item)
         return Page(items, total, limit, offset)
 
-    def reviewed_examples(self) -> list[LabelledDocument]:
+    def reviewed_examples(self, document_id: str | None = None) -> list[LabelledDocument]:
+        where, params = (" WHERE document_id = ?", (document_id,)) if document_id is not None else ("", ())
         decided: dict[str, list[tuple]] = {}
-        for row in self._all("SELECT document_id, kind, target, status, value FROM reviews ORDER BY document_id"):
+        for row in self._all(f"SELECT document_id, kind, target, status, value FROM reviews{where} ORDER BY document_id",
+                             params):
             decided.setdefault(row[0], []).append(row[1:])
         examples = []
         for doc_id, decisions in decided.items():
@@ -151,6 +153,7 @@ class ReviewSQL:
             levels[level].append(label)
         roles = self._model_roles(doc_id)
         rejected: set[str] = set()
+        accepted = {target for kind, target, status, _ in decisions if status == "accepted"}
         for kind, target, status, value in decisions:
             if kind == "entity":
                 if status == "rejected":
@@ -163,5 +166,5 @@ class ReviewSQL:
                 levels[kind].append(target)
         narratives = [n for n in levels["narrative"] if n not in rejected and n != OTHER]
         subnarratives = [s for s in levels["subnarrative"] if s not in rejected and s != OTHER
-                         and not any(belongs_to(s, n) for n in rejected)]
+                         and (s in accepted or not any(belongs_to(s, n) for n in rejected))]
         return LabelledDocument(doc_id, text, language, narratives, subnarratives, roles)

@@ -224,7 +224,7 @@ def _location(loc: Sequence[Any]) -> str:
 def create_app(store: Store, pipeline: Any = None, token: str | None = None,
                max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     """The narrascope web app over ``store``; ``pipeline`` defaults to the standard one (built on first use)."""
-    from narrascope.web import api, export, pages
+    from narrascope.web import api, export, pages, review, review_pages
 
     app = FastAPI(
         title="narrascope",
@@ -271,6 +271,8 @@ def create_app(store: Store, pipeline: Any = None, token: str | None = None,
     app.include_router(api.router)
     app.include_router(export.router)
     app.include_router(pages.router)
+    app.include_router(review.router)
+    app.include_router(review_pages.router)
     return app
 
 

@@ -1,0 +1,153 @@
+"""The review pages: the review-first queue (``/review``), one article's labels and entity roles to accept, reject
+or add (``/review/articles/{id}``), and a form to label a new article (``/review/new``).
+
+Every form carries the API token and the reviewer's name (``user``, default ``analyst``): without the right token
+nothing is written (403). After a decision the page is shown again with the token and name kept in the form.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+
+from narrascope.documents import entity_summary
+from narrascope.web.app import WebState
+from narrascope.web.review import MAIN_ROLES, DecisionIn, clean_user, decide, label_article, new_document, review_state
+from narrascope.web.schemas import DocumentIn
+
+router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+PAGE_SIZE = 25
+
+
+def _state(request: Request) -> WebState:
+    return request.app.state.web
+
+
+def _render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(request, template, context, status_code=status)
+
+
+@router.get("/review")
+def queue(request: Request, page: Annotated[int, Query(ge=1, le=50_000)] = 1) -> HTMLResponse:
+    state = _state(request)
+    with state.lock:
+        result = state.store.review_queue(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    return _render(request, "review_queue.html", result=result, page=page,
+                   pages=max(1, -(-result.total // PAGE_SIZE)), writes=bool(state.token))
+
+
+def _article(request: Request, document_id: str, status: int = 200, **form: Any) -> HTMLResponse:
+    state = _state(request)
+    with state.lock:
+        doc = state.store.get_document(document_id)
+        analysis = state.store.get_analysis(document_id) if doc else None
+    if doc is None:
+        raise HTTPException(404, f"No article with id {document_id!r} in this corpus.")
+    current = review_state(state, document_id)
+    decided = {(r.kind, r.target): r for r in current.reviews}
+    rows = []
+    for kind, scores in (("narrative", analysis.narratives if analysis else []),
+                         ("subnarrative", analysis.subnarratives if analysis else [])):
+        rows += [(kind, s.label, s.score, decided.pop((kind, s.label), None)) for s in scores]
+    rows += [(kind, target, None, review) for (kind, target), review in decided.items() if kind != "entity"]
+    entities = {e["entity"]: e["main_role"] for e in entity_summary(analysis.entities)} if analysis else {}
+    entity_rows = [(name, role, next((r for r in current.reviews if r.kind == "entity" and r.target == name), None))
+                   for name, role in entities.items()]
+    entity_rows += [(r.target, None, r) for r in current.reviews if r.kind == "entity" and r.target not in entities]
+    tax = state.taxonomy
+    return _render(request, "review_article.html", status=status, doc=doc, rows=rows, entity_rows=entity_rows,
+                   current=current, roles=MAIN_ROLES, coarse=tax.coarse_labels, fine=tax.fine_labels,
+                   writes=bool(state.token), form=form)
+
+
+@router.get("/review/articles/{document_id:anypath}")
+def article(request: Request, document_id: str) -> HTMLResponse:
+    return _article(request, document_id)
+
+
+def _decision(value: str, add_label: str, entity: str, role: str, is_fine: Any) -> DecisionIn:
+    """The decision of the pressed button: ``accept|KIND|TARGET``, ``reject|KIND|TARGET``, ``role|ENTITY`` (with
+    the ``role`` select), ``add-label`` (the ``add_label`` select) or ``add-entity`` (``entity`` and ``role``)."""
+    action, _, rest = value.partition("|")
+    if action in ("accept", "reject"):
+        kind, _, target = rest.partition("|")
+        return DecisionIn(decision=action, kind=kind, target=target, role=role or None)  # type: ignore[arg-type]
+    if action == "role":
+        return DecisionIn(decision="accept", kind="entity", target=rest, role=role or None)  # type: ignore[arg-type]
+    if action == "add-label":
+        kind = "subnarrative" if is_fine(add_label) else "narrative"
+        return DecisionIn(decision="add", kind=kind, target=add_label)  # type: ignore[arg-type]
+    if action == "add-entity":
+        return DecisionIn(decision="add", kind="entity", target=entity.strip(), role=role or None)  # type: ignore[arg-type]
+    raise ValueError(f"unknown decision {value!r}")
+
+
+@router.post("/review/articles/{document_id:anypath}")
+async def article_submit(request: Request, document_id: str) -> HTMLResponse:
+    state = _state(request)
+    form = await request.form()
+    value = lambda name: str(form.get(name) or "")  # noqa: E731
+    token, user = value("token"), value("user")
+    kept = {"token": token, "user": user}
+    if not state.token_ok(token):
+        reason = "reviews are disabled on this server (no API token configured)" if not state.token else \
+            "the API token is missing or wrong: nothing was recorded"
+        return _article(request, document_id, status=403, errors=[reason], **kept)
+    decision_value = value("decision")
+    role = value(f"role:{decision_value.partition('|')[2]}") if decision_value.startswith("role|") else value("role")
+    try:
+        name = clean_user(user)
+        decision = _decision(decision_value, value("add_label"), value("entity"), role, state.taxonomy.is_fine)
+        with state.lock:
+            change = decide(state, document_id, decision, name)
+    except (ValidationError, ValueError) as exc:
+        return _article(request, document_id, status=422, errors=[str(exc).splitlines()[0]], **kept)
+    except HTTPException as exc:
+        if exc.status_code == 404:
+            raise
+        return _article(request, document_id, status=exc.status_code, errors=[str(exc.detail)], **kept)
+    note = f"Recorded: {change.action} {change.target!r} ({change.kind}) by {change.user}."
+    return _article(request, document_id, note=note, **kept)
+
+
+@router.get("/review/new")
+def new_form(request: Request) -> HTMLResponse:
+    tax = _state(request).taxonomy
+    return _render(request, "review_new.html", form={}, errors=[], coarse=tax.coarse_labels, fine=tax.fine_labels,
+                   writes=bool(_state(request).token))
+
+
+@router.post("/review/new")
+def new_submit(
+    request: Request,
+    text: Annotated[str, Form()] = "",
+    title: Annotated[str, Form()] = "",
+    language: Annotated[str, Form()] = "",
+    labels: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI reads the default, never mutates it
+    token: Annotated[str, Form()] = "",
+    user: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    state = _state(request)
+    tax = state.taxonomy
+    form = {"text": text, "title": title, "language": language, "labels": labels, "token": token, "user": user}
+    again = lambda status, errors: _render(request, "review_new.html", status=status, form=form, errors=errors,  # noqa: E731
+                                           coarse=tax.coarse_labels, fine=tax.fine_labels, writes=bool(state.token))
+    if not state.token_ok(token):
+        return again(403, ["the API token is missing or wrong: nothing was saved" if state.token else
+                           "labelling is disabled on this server (no API token configured)"])
+    try:
+        item = DocumentIn(text=text, title=title.strip() or None, language=language.strip() or None)
+        name = clean_user(user)
+        doc = new_document(item)
+        label_article(state, doc, labels, {}, name)
+    except ValidationError as exc:
+        return again(422, [f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()])
+    except HTTPException as exc:
+        return again(exc.status_code, [str(exc.detail)])
+    return _article(request, doc.id, note=f"Saved {doc.id!r} with {len(labels) or 'no'} label(s).", token=token,
+                    user=user)
