@@ -18,6 +18,7 @@ from typing import Any, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from narrascope import __version__
 from narrascope.errors import NarrascopeError
@@ -45,10 +46,30 @@ def cli_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except (NarrascopeError, OSError, ValueError) as exc:
             if _state["debug"]:
                 raise
-            err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True, soft_wrap=True)
+            _print_error(str(exc))
+            raise typer.Exit(2) from None
+        except Exception as exc:
+            if _state["debug"] or not _is_database_error(exc):
+                raise
+            db = kwargs.get("db", "the store")
+            _print_error(f"database {db}: {exc} ({type(exc).__name__}); is --db a narrascope store, and is it intact?")
             raise typer.Exit(2) from None
 
     return wrapper
+
+
+def _print_error(message: str) -> None:
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, markup=True, soft_wrap=True)
+
+
+def _is_database_error(exc: Exception) -> bool:
+    """An error of the database driver (sqlite3 or psycopg): a store that is foreign, corrupt, locked or read-only."""
+    import sqlite3
+
+    if isinstance(exc, sqlite3.Error):
+        return True
+    psycopg = sys.modules.get("psycopg")  # imported only when a postgresql:// store was opened
+    return psycopg is not None and isinstance(exc, psycopg.Error)
 
 
 @app.callback()
@@ -516,8 +537,9 @@ def ingest(
     fetcher = Fetcher(min_interval=rate)
     try:
         known = lambda url: bool(store.known(urls=[url])[0])  # noqa: E731
-        summary = run_ingest(iter_sources(sources, fetcher, skip_url=known), store, pipeline, sources=sources,
-                             batch_size=batch_size, storylines=storylines)
+        with _progress("ingesting") as advance:
+            summary = run_ingest(iter_sources(sources, fetcher, skip_url=known), store, pipeline, sources=sources,
+                                 batch_size=batch_size, storylines=storylines, progress=advance)
     finally:
         fetcher.close()
         store.close()
