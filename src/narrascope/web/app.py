@@ -33,10 +33,12 @@ from narrascope import __version__
 from narrascope.documents import Analysis, Document
 from narrascope.io.urls import is_http_url
 from narrascope.store.base import Store
+from narrascope.web.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 MAX_BODY_BYTES = 16 * 1024 * 1024
+ANONYMOUS_MAX_BYTES = 100_000  # a paste analysed without the API token (the API takes up to 1 MB)
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                                "object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
@@ -89,13 +91,8 @@ class WebState:
     token: str | None = None
     lock: threading.RLock = field(default_factory=threading.RLock)
     pipeline_lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def taxonomy(self) -> Any:
-        """The ``Taxonomy`` pages label with: the pipeline's narratives model's (``serve --model``), else SemEval's."""
-        from narrascope.taxonomy import load_default_taxonomy
-
-        return getattr(self.pipeline, "taxonomy", None) or load_default_taxonomy()
+    anonymous_max_bytes: int = ANONYMOUS_MAX_BYTES
+    paste_limiter: RateLimiter = field(default_factory=RateLimiter)
 
     @property
     def taxonomy(self) -> Any:
@@ -128,6 +125,22 @@ class WebState:
 
     def token_ok(self, presented: str | None) -> bool:
         return bool(self.token) and presented is not None and hmac.compare_digest(presented.encode(), self.token.encode())
+
+    def paste_refusal(self, client: str, text: str, token: str | None) -> tuple[int, str, float] | None:
+        """Why an anonymous paste (no valid token) is refused, as (413 or 429, message, retry-after seconds);
+        ``None`` when it may be analysed. With the token only the API's limits apply."""
+        if self.token_ok(token):
+            return None
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > self.anonymous_max_bytes:
+            return 413, (f"The text is {size / 1000:,.0f} kB, over the {self.anonymous_max_bytes / 1000:,.0f} kB limit "
+                         "of an anonymous paste: shorten it, or give the API token (up to 1 MB)."), 0.0
+        wait = self.paste_limiter.wait(client)
+        if wait:
+            limiter = self.paste_limiter
+            return 429, (f"Too many analyses from your address: at most {limiter.per_minute:g} per minute (bursts of "
+                         f"{limiter.burst}) without the API token. Try again in {wait:.0f} s, or give the API token."), wait
+        return None
 
 
 bearer = HTTPBearer(auto_error=False, description="The token given to `narrascope serve --token`.")
@@ -222,8 +235,14 @@ def _location(loc: Sequence[Any]) -> str:
 
 
 def create_app(store: Store, pipeline: Any = None, token: str | None = None,
-               max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
-    """The narrascope web app over ``store``; ``pipeline`` defaults to the standard one (built on first use)."""
+               max_body_bytes: int = MAX_BODY_BYTES, anonymous_max_bytes: int = ANONYMOUS_MAX_BYTES,
+               anonymous_per_minute: float = 10.0, anonymous_burst: int = 5) -> FastAPI:
+    """The narrascope web app over ``store``; ``pipeline`` defaults to the standard one (built on first use).
+
+    The paste form analyses for anyone who can reach the server; without the API token a paste is limited to
+    ``anonymous_max_bytes`` (413 beyond) and each client address to ``anonymous_per_minute`` analyses a minute in
+    bursts of at most ``anonymous_burst`` (429 beyond).
+    """
     from narrascope.web import api, export, pages, review, review_pages
 
     app = FastAPI(
@@ -235,7 +254,9 @@ def create_app(store: Store, pipeline: Any = None, token: str | None = None,
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    app.state.web = WebState(store=store, pipeline=pipeline, token=token or None)
+    app.state.web = WebState(store=store, pipeline=pipeline, token=token or None,
+                             anonymous_max_bytes=anonymous_max_bytes,
+                             paste_limiter=RateLimiter(per_minute=anonymous_per_minute, burst=anonymous_burst))
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["version"] = __version__
     templates.env.tests["http_url"] = is_http_url  # {% if doc.url is http_url %}: never a javascript: link
