@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from narrascope.documents import Document
+from narrascope.errors import ConfigError, InputError
 from narrascope.training.explainer_tuning import TuningResult, tune_explainer
 from narrascope.components.narratives.classifier import NarrativeClassifier, TermCounts, count_terms, label_sets
 from narrascope.semeval.io import NarrativeAnnotation, SemevalCorpus
@@ -152,8 +153,15 @@ def cross_validate_narratives(
     seed: int = 0,
     progress: Callable[[str], Any] | None = None,
 ) -> CVResult:
-    """K-fold CV (split by document id, stratified by language) of the narrative classifier on ``corpus``."""
+    """K-fold CV (split by document id, stratified by language) of the narrative classifier on ``corpus``; the nested
+    threshold tuning needs ``folds >= 3`` (a ``ConfigError`` otherwise)."""
+    if folds < 3:
+        raise ConfigError(f"cross-validating the narrative classifier needs at least 3 folds, got {folds}: each fold's "
+                          "thresholds are tuned on models that saw neither it nor the fold they predict")
     ids, docs, languages, fold_index = _split(corpus, folds, seed)
+    if not ids:
+        raise InputError("no article with narrative annotations to cross-validate on (subtask-2-annotations.txt and "
+                         "its raw-documents/)")
     counts = _count(docs, make_model)
     oof = _out_of_fold(corpus, ids, counts, fold_index, make_model, progress)
     inner = _pair_out_of_fold(corpus, ids, counts, fold_index, make_model, progress)
@@ -268,7 +276,9 @@ def train_narratives(
     """Tune thresholds on K-fold out-of-fold predictions, then fit the final model on every document.
 
     Also returns the cross-validation result of those same out-of-fold predictions, each fold decoded with thresholds
-    tuned by an inner CV of its training part (what ``cross_validate_narratives`` reports for the same folds and seed). ``folds < 2`` skips the tuning and keeps the model's default thresholds.
+    tuned by an inner CV of its training part (what ``cross_validate_narratives`` reports for the same folds and
+    seed). ``folds < 2`` skips the tuning and keeps the model's default thresholds; ``folds == 2`` tunes them but
+    reports no cross-validation (``None``: its nested tuning needs 3 folds).
     """
     ids, docs, languages, fold_index = _split(corpus, max(folds, 2), seed)
     if folds < 2:
@@ -276,9 +286,11 @@ def train_narratives(
         return model, {"global": {k: getattr(model, k) for k in THRESHOLD_GRID}, "languages": {}}, None
     counts = _count(docs, make_model)
     oof = _out_of_fold(corpus, ids, counts, fold_index, make_model, progress)
-    inner = _pair_out_of_fold(corpus, ids, counts, fold_index, make_model, progress)
     decoder = _decoder(corpus, make_model)
-    cv = _cv_result(corpus, ids, languages, fold_index, oof, inner, decoder)
+    cv = None
+    if folds >= 3:
+        inner = _pair_out_of_fold(corpus, ids, counts, fold_index, make_model, progress)
+        cv = _cv_result(corpus, ids, languages, fold_index, oof, inner, decoder)
     thresholds = tune_thresholds(decoder, oof, ids, corpus.narratives, languages)
     final = make_model().fit_counts(counts, [corpus.narratives[i] for i in ids])
     for key, value in thresholds["global"].items():

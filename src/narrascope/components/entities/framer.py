@@ -501,6 +501,11 @@ class OutOfFold:
 def out_of_fold(corpus: Any, n_folds: int = 5, seed: int = 0, **params: Any) -> OutOfFold:
     """Out-of-fold main and fine scores of ``EntityFramer(**params)``, ``n_folds`` folds by document."""
     ids, contexts, labels = corpus_examples(corpus)
+    if not ids:
+        from narrascope.errors import InputError
+
+        raise InputError("no annotated entity mention to cross-validate on (subtask-1-annotations.txt and its "
+                         "raw-documents/)")
     folds = np.array(document_folds(ids, n_folds, seed))
     main = np.zeros((len(ids), len(MAIN_ROLES)))
     fine: np.ndarray | None = None
