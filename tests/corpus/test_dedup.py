@@ -1,0 +1,44 @@
+"""Near-miss negatives for the duplicate detector: the same story told by another outlet is not a copy; an edited
+copy of the same article is."""
+
+from __future__ import annotations
+
+from narrascope.corpus.dedup import DuplicateDetector
+from narrascope.documents import Document
+
+AGENCY = ("The parliament approved a new budget for military aid on Tuesday after a long debate. Opposition members "
+          "said the money would be better spent on hospitals and schools. The minister of finance promised that taxes "
+          "would not rise next year despite the additional spending on weapons.")
+# the same event, the same names and numbers, written by another newsroom
+OWN_REPORT = ("Lawmakers voted through extra military aid in Tuesday's budget after hours of debate in parliament. "
+              "Critics in the opposition wanted the funds spent on schools and hospitals instead. Taxes will stay "
+              "the same next year, the finance minister said, although spending on weapons goes up.")
+# an opinion piece on the same topic
+COMMENT = ("Another budget, another round of weapons. The parliament's vote on Tuesday shows that military aid always "
+           "wins over hospitals and schools, whatever the minister of finance says about taxes.")
+# the agency text, lightly edited by a syndicating outlet
+EDITED = AGENCY.replace("on Tuesday", "on Tuesday evening").replace("long debate", "lengthy debate") + " (Agency)"
+
+
+def test_the_same_story_in_other_words_is_not_a_duplicate() -> None:
+    detector = DuplicateDetector()
+    docs = [
+        Document("agency", AGENCY, outlet="agency.test", published="2024-05-01"),
+        Document("report", OWN_REPORT, outlet="daily.test", published="2024-05-01"),
+        Document("comment", COMMENT, outlet="blog.test", published="2024-05-02"),
+        Document("edited", EDITED, outlet="syndicate.test", published="2024-05-02"),
+    ]
+    links, _ = detector.process(docs)
+    assert {(d.document_id, d.origin_id) for d in links} == {("edited", "agency")}  # the positive control
+    assert [detector.origin_of(i) for i in ("report", "comment")] == ["report", "comment"]
+    assert all(link.similarity >= detector.threshold for link in links)
+
+
+def test_a_shared_boilerplate_paragraph_does_not_make_two_articles_copies() -> None:
+    footer = " Subscribe to our newsletter for the latest news from the region, every morning in your inbox."
+    detector = DuplicateDetector()
+    links, _ = detector.process([
+        Document("a", "Heavy rain flooded the valley villages overnight and rescue teams evacuated residents." + footer),
+        Document("b", "The football club signed a new goalkeeper from the capital for the coming season." + footer),
+    ])
+    assert links == [] and detector.origin_of("b") == "b"
