@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from narrascope.documents import Analysis, Document, entity_summary
 from narrascope.errors import NarrascopeError
-from narrascope.store.base import DocumentQuery, DocumentSort
+from narrascope.store.base import DocumentQuery, DocumentSort, StorylineSort
 from narrascope.taxonomy import OTHER, Taxonomy, load_default_taxonomy
 from narrascope.web.api import build_query, check_period, run_query, storyline_documents
 from narrascope.web.app import WebState
@@ -189,7 +189,8 @@ def narrative(request: Request, label: str) -> HTMLResponse:
     level = "subnarrative" if fine else "narrative"
     known = tax.is_known(label) and label != OTHER
     state = _state(request)
-    query = DocumentQuery(**{level: label}, limit=10)
+    query = DocumentQuery(narrative=label, limit=10) if level == "narrative" else \
+        DocumentQuery(subnarrative=label, limit=10)
     with state.lock:
         examples = state.store.query_documents(query)
         rows, surges = trends(state.store, level, None, None)  # type: ignore[arg-type]
@@ -236,17 +237,38 @@ def entities(
     with state.lock:
         rows = entity_framing(state.store, entity or None, by, since.isoformat() if since else None,
                               until.isoformat() if until else None, limit=50)
-    return _render(request, "entities.html", rows=rows, filters={"entity": entity, "by": by, "since": since, "until": until})
+    filters = {"entity": entity, "by": by, "since": since, "until": until}
+    return _render(request, "entities.html", rows=rows, filters=filters,
+                   export=urlencode({k: v for k, v in filters.items() if v}))
 
 
 @router.get("/storylines")
-def storylines(request: Request, page: Annotated[int, Query(ge=1, le=50_000)] = 1) -> HTMLResponse:
+def storylines(
+    request: Request,
+    q: Annotated[str | None, Query(max_length=500)] = None,
+    language: Annotated[str | None, Query(max_length=10)] = None,
+    narrative: Annotated[str | None, Query(max_length=500)] = None,
+    sort: StorylineSort = "size",
+    page: Annotated[int, Query(ge=1, le=50_000)] = 1,
+) -> HTMLResponse:
+    """Storylines filtered by title words, language and narrative; largest, most recent or by title."""
     state = _state(request)
+    filters = {"q": (q or "").strip() or None, "language": language, "narrative": narrative}
     with state.lock:
-        result = state.store.storylines(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        result = state.store.storylines(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, text=filters["q"], sort=sort,
+                                        language=language, narrative=narrative)
+        pages = max(1, -(-result.total // PAGE_SIZE))
+        if page > pages:
+            page = pages
+            result = state.store.storylines(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, text=filters["q"],
+                                            sort=sort, language=language, narrative=narrative)
         full = [state.store.get_storyline(s.id) or s for s in result.items]
-    return _render(request, "storylines.html", stories=full, total=result.total, page=page,
-                   pages=max(1, -(-result.total // PAGE_SIZE)))
+    kept = {k: v for k, v in filters.items() if v}
+    link = lambda p, by=sort: "/storylines?" + urlencode({**kept, **({"sort": by} if by != "size" else {}), "page": p})  # noqa: E731
+    return _render(request, "storylines.html", stories=full, total=result.total, page=page, pages=pages, link=link,
+                   filters=filters, sort=sort, sorts={"size": "size", "recent": "most recent", "title": "title"},
+                   export=urlencode({**kept, **({"sort": sort} if sort != "size" else {})}),
+                   coarse=[n.label for n in state.taxonomy.narratives])
 
 
 @router.get("/storylines/{storyline_id}")
