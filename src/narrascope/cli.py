@@ -209,10 +209,11 @@ def analyze(
     """
     from narrascope.errors import ConfigError
     from narrascope.io import read_inputs
-    from narrascope.io.writers import RunSummary, WRITERS, analyze_items, open_writer
+    from narrascope.io.writers import RunSummary, analyze_items, open_writer
+    from narrascope.registry import writers
 
-    if fmt not in WRITERS:
-        raise ConfigError(f"unknown --format {fmt!r}; choose one of: {', '.join(WRITERS)}")
+    if fmt not in writers:
+        raise ConfigError(f"unknown --format {fmt!r}; choose one of: {', '.join(writers.names())}")
     names = _step_names(steps)
     if fmt == "semeval" and "narratives" not in names:
         raise ConfigError(f"--format semeval needs the 'narratives' step (steps: {', '.join(names)})")

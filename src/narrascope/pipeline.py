@@ -1,9 +1,12 @@
 """The analysis pipeline: an ordered list of named steps run over batches of documents.
 
 Each step is a callable ``step(documents, analyses) -> None`` that adds its part to the ``Analysis`` of each
-document (spaCy-style components). Steps are looked up by name in ``narrascope.registry.steps``; the pipeline knows
-nothing about storage or engines. A step that fails on one document records the error on that document's analysis
-and the batch goes on.
+document (spaCy-style components). It declares the ``Analysis`` fields it ``requires`` (assigned by an earlier step)
+and those it ``assigns``; a pipeline whose step lacks a requirement is refused with a ``ConfigError``. Steps are
+looked up by name in ``narrascope.registry.steps``; the pipeline knows nothing about storage or engines. A step that
+fails on one document records the error on that document's analysis and the batch goes on.
+
+``load()`` is the one-call entry point (``nlp = narrascope.load(); nlp("text")``).
 """
 
 from __future__ import annotations
@@ -11,9 +14,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from narrascope.documents import Analysis, Document, FailedInput
+from narrascope.errors import ConfigError
 from narrascope.registry import steps as step_registry
 
 log = logging.getLogger(__name__)
@@ -25,49 +30,30 @@ class Step(Protocol):
     """A pipeline component: adds its part to each analysis of the batch."""
 
     name: str
+    requires: tuple[str, ...]  # Analysis fields an earlier step must assign (optional attribute; default none)
+    assigns: tuple[str, ...]  # Analysis fields this step fills (optional attribute; default none)
 
     def __call__(self, documents: Sequence[Document], analyses: Sequence[Analysis]) -> None: ...
 
 
-@step_registry.register("language")
-class LanguageStep:
-    """Detect the language of documents that have none (ISO 639-1 codes)."""
-
-    name = "language"
-
-    def __call__(self, documents: Sequence[Document], analyses: Sequence[Analysis]) -> None:
-        from narrascope.components.language.detector import detect_language
-
-        for doc, analysis in zip(documents, analyses):
-            if not doc.language:
-                doc.language = detect_language(doc.text)
-            analysis.language = doc.language
-            if doc.language is None:
-                analysis.warnings.append("language could not be identified")
+def check_steps(steps: Sequence[Step]) -> None:
+    """Refuse an order of steps in which a step requires a field that no earlier step assigns."""
+    assigned: dict[str, str] = {}
+    for step in steps:
+        for requirement in getattr(step, "requires", ()):
+            if requirement not in assigned:
+                providers = [name for name in step_registry.names() if _declared_assigns(name, requirement)]
+                hint = f"; add the {' or '.join(repr(p) for p in providers)} step before it" if providers else ""
+                raise ConfigError(f"step {step.name!r} requires {requirement!r}, which no earlier step assigns{hint}")
+        for field_name in getattr(step, "assigns", ()):
+            assigned[field_name] = step.name
 
 
-@step_registry.register("narratives")
-def _narratives_step(**options: Any) -> Step:
-    """The ``narratives`` step (``narrascope.components.narratives.classifier.NarrativeStep``), imported only when used."""
-    from narrascope.components.narratives.classifier import NarrativeStep
-
-    return NarrativeStep(**options)
-
-
-@step_registry.register("entities")
-def _entities_step(**options: Any) -> Step:
-    """The ``entities`` step (``narrascope.components.entities.step.EntitiesStep``), imported only when used."""
-    from narrascope.components.entities.step import EntitiesStep
-
-    return EntitiesStep(**options)
-
-
-@step_registry.register("explain")
-def _explain_step(**options: Any) -> Step:
-    """The ``explain`` step (``narrascope.components.explain.explainers.ExplainStep``), imported only when used."""
-    from narrascope.components.explain.explainers import ExplainStep
-
-    return ExplainStep(**options)
+def _declared_assigns(name: str, field_name: str) -> bool:
+    try:
+        return field_name in getattr(step_registry.get(name), "assigns", ())
+    except Exception:  # noqa: BLE001 - a plugin step that cannot be imported just gives no hint
+        return False
 
 
 @dataclass
@@ -84,6 +70,7 @@ class Pipeline:
         return cls(steps=built)
 
     def __post_init__(self) -> None:
+        check_steps(self.steps)
         taxonomy = self.taxonomy
         if taxonomy is not None:  # a custom narratives model: every step labels with its taxonomy
             for step in self.steps:
@@ -98,6 +85,22 @@ class Pipeline:
     @property
     def names(self) -> list[str]:
         return [step.name for step in self.steps]
+
+    def __call__(self, text_or_document: str | Document) -> Analysis:
+        """Analyse one text (given an id from its content) or ``Document``."""
+        return self.analyze_batch([as_document(text_or_document)])[0]
+
+    def pipe(self, items: Iterable[str | Document], batch_size: int | None = None) -> Iterator[Analysis]:
+        """Analyse a stream of texts or ``Document``s in batches, yielding one ``Analysis`` each, in order."""
+        size = batch_size or self.batch_size
+        batch: list[Document] = []
+        for item in items:
+            batch.append(as_document(item))
+            if len(batch) >= size:
+                yield from self.analyze_batch(batch)
+                batch = []
+        if batch:
+            yield from self.analyze_batch(batch)
 
     def analyze_batch(self, documents: Sequence[Document]) -> list[Analysis]:
         """Analyse one batch; a step error on the batch is retried document by document."""
@@ -153,3 +156,45 @@ def _snapshot(analysis: Analysis) -> dict[str, Any]:
     """The analysis' fields with their lists copied: enough to undo a step, which adds or replaces items but does
     not edit the ones already there (a deep copy cost ~10% of the pipeline's time)."""
     return {k: list(v) if isinstance(v, list) else v for k, v in analysis.__dict__.items()}
+
+
+def as_document(item: str | Document) -> Document:
+    """``item`` itself, or a ``Document`` of the text ``item`` whose id is taken from its content."""
+    if isinstance(item, Document):
+        return item
+    if not isinstance(item, str):
+        raise TypeError(f"expected a str or a Document, got {type(item).__name__}")
+    return Document(id="text-" + Document(id="", text=item).content_hash[:12], text=item)
+
+
+def load(
+    model: str | Path | None = None,
+    steps: Iterable[str] | None = None,
+    taxonomy: str | Path | Any | None = None,
+    batch_size: int = 32,
+    **options: dict[str, Any],
+) -> Pipeline:
+    """The analysis pipeline, ready to call: ``nlp = load(); nlp("text").narratives``.
+
+    ``model``: a narrative model directory written by ``narrascope train`` (default: the shipped SemEval model);
+    ``steps``: step names (default ``DEFAULT_STEPS``; add ``"entities"`` for entity framing); ``taxonomy``: a
+    ``Taxonomy`` or taxonomy file that the model must use (a ``ConfigError`` if it was trained on another one);
+    ``options[step]``: keyword arguments for that step.
+    """
+    names = list(steps) if steps is not None else list(DEFAULT_STEPS)
+    step_options = {name: dict(value) for name, value in options.items()}
+    if model is not None:
+        step_options.setdefault("narratives", {})["model"] = model
+    pipeline = Pipeline.from_names(names, **step_options)
+    pipeline.batch_size = batch_size
+    if taxonomy is not None:
+        from narrascope.taxonomy import Taxonomy, load_taxonomy
+
+        wanted = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
+        used = pipeline.taxonomy
+        if used is not None and used.labels != wanted.labels:
+            raise ConfigError(
+                f"the narrative model uses the taxonomy {used.name!r}, not {wanted.name!r}; "
+                "train a model on it first: narrascope train FILES --taxonomy FILE --out DIR"
+            )
+    return pipeline

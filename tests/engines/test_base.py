@@ -102,6 +102,6 @@ def test_ray_engine_without_ray_names_the_extra(monkeypatch):
 
 def test_spec_carries_the_modules_that_registered_its_steps(steps_module):
     spec = PipelineSpec(steps=("language", "test_words")).with_step_modules()
-    assert spec.imports == ("narrascope.pipeline", steps_module)
+    assert spec.imports == ("narrascope.components.language.step", steps_module)
     with pytest.raises(ConfigError, match="unknown step 'nope'"):
         PipelineSpec(steps=("nope",)).with_step_modules()

@@ -131,6 +131,7 @@ class NatoRolesStep:
 
 def make_pipeline():  # type: ignore[no-untyped-def]
     """The language step (real) plus ``KeywordStep``."""
-    from narrascope.pipeline import LanguageStep, Pipeline
+    from narrascope.components.language.step import LanguageStep
+    from narrascope.pipeline import Pipeline
 
     return Pipeline(steps=[LanguageStep(), KeywordStep()])

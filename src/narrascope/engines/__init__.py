@@ -1,14 +1,12 @@
 """Engines run the same ``Pipeline`` over many documents: ``local`` (default, a process pool) or ``ray``.
 
-Both register themselves in ``narrascope.registry.engines``; ``create_engine("ray", address="auto")`` builds one.
+Both are declared in ``narrascope.registry.engines``; ``create_engine("ray", address="auto")`` builds one.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from narrascope.engines import local as _local  # noqa: F401 - registers "local"
-from narrascope.engines import ray as _ray  # noqa: F401 - registers "ray" (Ray itself is imported lazily)
 from narrascope.engines.base import Engine, EngineRun, PipelineSpec, chunk_items
 from narrascope.registry import engines
 

@@ -20,7 +20,6 @@ from narrascope.documents import Analysis
 from narrascope.engines.base import Item, PipelineSpec, analyze_chunk, chunk_items, error_analysis
 from narrascope.errors import ConfigError
 from narrascope.pipeline import Pipeline
-from narrascope.registry import engines
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +45,6 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-@engines.register("local")
 class LocalEngine:
     """Runs the pipeline on this machine; ``workers=None`` uses every core, ``workers=1`` stays in-process.
 

@@ -30,7 +30,6 @@ from typing import Any
 from narrascope.documents import Analysis, Document
 from narrascope.engines.base import Item, PipelineSpec, analyze_chunk, chunk_items, decode_item, encode_item, error_analysis
 from narrascope.errors import ConfigError, InputError
-from narrascope.registry import engines
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +121,6 @@ def row_to_item(row: dict[str, Any]) -> Item:
     return Document(**fields)
 
 
-@engines.register("ray")
 class RayEngine:
     """Runs the pipeline with Ray Data.
 

@@ -120,28 +120,45 @@ def _read_path(path: Path, max_bytes: int, visited: set[Path] | None = None) -> 
 
 
 def read_file(path: Path | str, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
-    """The document(s) of one file, by extension; failures as ``FailedInput``."""
+    """The document(s) of one file, read by the reader registered for its suffix (``narrascope.registry.readers``);
+    failures as ``FailedInput``."""
+    from narrascope.registry import readers
+
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
+    known = readers.names()
+    if suffix not in known:
         kind = f"'{path.suffix}'" if path.suffix else "without an extension"
-        yield FailedInput(
-            str(path), f"unsupported file type {kind}; supported: {', '.join(SUPPORTED_SUFFIXES)}"
-        )
+        yield FailedInput(str(path), f"unsupported file type {kind}; supported: {', '.join(known)}")
         return
     try:
-        if suffix in ROW_SUFFIXES:
-            _check_not_binary(path)
-            rows = read_jsonl(path, max_bytes) if suffix == ".jsonl" else read_csv(path, max_bytes)
-            yield from rows
-        elif suffix in HTML_SUFFIXES:
-            yield read_html(path, max_bytes)
-        else:
-            yield read_text(path, max_bytes)
+        yield from readers.get(suffix)(path, max_bytes)
     except InputError as exc:
         yield FailedInput(str(path), exc.reason, line=exc.line)
     except OSError as exc:
         yield FailedInput(str(path), f"cannot read ({exc.strerror or exc})")
+
+
+def read_text_file(path: Path, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
+    """The reader of ``.txt`` files: one document."""
+    yield read_text(path, max_bytes)
+
+
+def read_html_file(path: Path, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
+    """The reader of ``.html``/``.htm`` files: one document (main text and metadata by trafilatura)."""
+    yield read_html(path, max_bytes)
+
+
+def read_jsonl_file(path: Path, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
+    """The reader of ``.jsonl`` files: a document per line."""
+    _check_not_binary(path)
+    yield from read_jsonl(path, max_bytes)
+
+
+def read_csv_file(path: Path, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
+    """The reader of ``.csv`` files: a document per row."""
+    _check_not_binary(path)
+    yield from read_csv(path, max_bytes)
 
 
 def _check_size(path: Path, max_bytes: int) -> int:
@@ -295,7 +312,8 @@ def read_jsonl(path: Path | str, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
                     raise InputError(f"expected a JSON object, got {type(data).__name__}", str(path), line)
                 yield _row_document(path, line, data, max_bytes)
             except json.JSONDecodeError as exc:
-                yield _row_failure(path, InputError(f"invalid JSON ({exc.msg} at column {exc.colno})", str(path), line), line)
+                where = f"{exc.msg} column {exc.colno}" if exc.msg.endswith(" at") else f"{exc.msg} at column {exc.colno}"
+                yield _row_failure(path, InputError(f"invalid JSON ({where})", str(path), line), line)
             except InputError as exc:
                 yield _row_failure(path, exc, line, data.get("id") if isinstance(data, dict) else None)
     if not found:

@@ -176,20 +176,16 @@ class SemevalWriter:
             stream.flush()
 
 
-WRITERS: dict[str, type[JsonlWriter] | type[CsvWriter] | type[SemevalWriter]] = {
-    "jsonl": JsonlWriter,
-    "csv": CsvWriter,
-    "semeval": SemevalWriter,
-}
-
-
 def open_writer(fmt: str, out: Path | None = None, stream: TextIO | None = None) -> AnalysisWriter:
-    """The writer for ``fmt`` (jsonl, csv or semeval), to ``out`` or else ``stream`` (default: stdout)."""
-    if fmt not in WRITERS:
-        raise ConfigError(f"unknown output format {fmt!r}; choose one of: {', '.join(WRITERS)}")
+    """The writer registered for ``fmt`` (``narrascope.registry.writers``: jsonl, csv, semeval), to ``out`` or else
+    ``stream`` (default: stdout)."""
+    from narrascope.registry import writers
+
+    if fmt not in writers:
+        raise ConfigError(f"unknown output format {fmt!r}; choose one of: {', '.join(writers.names())}")
     if out is not None and out.is_dir():
         raise ConfigError(f"--out {out} is a folder; give a file name")
-    return WRITERS[fmt](out, stream)
+    return writers.create(fmt, out=out, stream=stream)
 
 
 @dataclass

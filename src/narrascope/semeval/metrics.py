@@ -25,7 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from narrascope.registry import Registry
+from narrascope.registry import similarities
 from narrascope.semeval.io import (
     ExplanationAnnotation,
     MentionAnnotation,
@@ -42,8 +42,6 @@ DEFAULT_SIMILARITY_NAME = "token-f1 (lexical proxy for BERTScore F1)"
 Similarity = Callable[[Sequence[str], Sequence[str]], list[float]]
 """``similarity(predictions, golds) -> scores``: one score in [0, 1] per (prediction, gold) pair."""
 
-similarities: Registry = Registry("similarity")
-"""Explanation-similarity functions for subtask 3, by name (entry-point group ``narrascope.similarity``)."""
 
 
 @lru_cache(maxsize=1)
@@ -298,7 +296,6 @@ def word_tokens(text: str) -> list[str]:
     return tokens
 
 
-@similarities.register("token-f1")
 def token_f1_similarity(predictions: Sequence[str], golds: Sequence[str]) -> list[float]:
     """Lexical proxy for BERTScore F1: F1 of the overlap of lowercased word-token multisets (0 if either is empty)."""
     scores = []

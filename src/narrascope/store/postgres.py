@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from narrascope.errors import ConfigError
-from narrascope.registry import stores
 from narrascope.store.review import ReviewSQL
 from narrascope.store.schema import Migration
 from narrascope.store.sql import SQLStore
@@ -17,7 +16,6 @@ from narrascope.store.sql import SQLStore
 _TSV = "to_tsvector('simple', COALESCE(d.title, '') || ' ' || d.text)"
 
 
-@stores.register("postgres")
 class PostgresStore(ReviewSQL, SQLStore):
     """A corpus in a PostgreSQL database given by a libpq ``dsn`` (``postgresql://user@host:port/db``)."""
 

@@ -9,7 +9,6 @@ from typing import Any
 
 from narrascope.documents import Document
 from narrascope.errors import ConfigError
-from narrascope.registry import stores
 from narrascope.store.review import ReviewSQL
 from narrascope.store.schema import Migration
 from narrascope.store.sql import SQLStore
@@ -20,7 +19,6 @@ def _lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
-@stores.register("sqlite")
 class SQLiteStore(ReviewSQL, SQLStore):
     """A corpus in one SQLite file (``":memory:"`` for a throw-away one). Readers never block the writer (WAL)."""
 

@@ -276,10 +276,17 @@ def test_real_articles_get_grounded_explanations(semeval_data):
 
 
 def test_explain_step_is_registered_by_name():
-    pipeline = Pipeline.from_names(["explain"], explain={"embedder": None, "n_sentences": 1})
+    from narrascope.registry import steps
+
+    step = steps.create("explain", embedder=None, n_sentences=1)
     analysis = Analysis(document_id="d1", narratives=[_label(NARRATIVE, 0.8)])
-    pipeline.steps[0]([_doc()], [analysis])
-    assert pipeline.names == ["explain"] and len(analysis.explanation.sources) == 1
+    step([_doc()], [analysis])
+    assert step.name == "explain" and len(analysis.explanation.sources) == 1
+
+
+def test_a_pipeline_explaining_without_narratives_is_refused():
+    with pytest.raises(ConfigError, match="'explain' requires 'narratives'.*add the 'narratives' step"):
+        Pipeline.from_names(["language", "explain"], explain={"embedder": None})
 
 
 def test_trim_span_never_cuts_inside_a_number_or_a_hyphenated_word():

@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 
 from narrascope.errors import ModelError
-from narrascope.registry import framers
 from narrascope.shipped import MODELS_DIR
 
 log = logging.getLogger(__name__)
@@ -189,7 +188,6 @@ class NamePriors:
         return np.asarray(rows, dtype=np.float64)
 
 
-@framers.register("tfidf")
 class EntityFramer:
     """Classify mentions in context into a main role and fine roles (TF-IDF + name priors + ridge heads).
 

@@ -101,6 +101,8 @@ class EntitiesStep:
     ``max_mentions`` per document (None: all), those of the most salient entities."""
 
     name = "entities"
+    requires: tuple[str, ...] = ()
+    assigns: tuple[str, ...] = ("entities",)
 
     def __init__(self, model: str | Path | None = None, ner: bool = True, max_mentions: int | None = MAX_MENTIONS) -> None:
         self.model_path = Path(model) if model else SHIPPED_FRAMER

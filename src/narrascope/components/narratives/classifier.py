@@ -376,6 +376,8 @@ class NarrativeStep:
     """Pipeline step: fills ``Analysis.narratives`` / ``subnarratives`` (with evidence) from a ``NarrativeClassifier``."""
 
     name = "narratives"
+    requires: tuple[str, ...] = ()
+    assigns: tuple[str, ...] = ("narratives", "subnarratives")
 
     def __init__(self, model: str | Path | NarrativeClassifier | None = None) -> None:
         self._model: NarrativeClassifier | None = None
