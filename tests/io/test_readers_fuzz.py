@@ -145,7 +145,7 @@ def test_broken_html(parts: list[str], noise: bytes) -> None:
 
 
 ENTRY_PARTS = st.sampled_from([
-    "<title>Harbour rules</title>", "<title></title>", "<link>/page</link>", "<link>javascript:alert(1)</link>",
+    "<title>Harbour rules</title>", "<title>&#xD800;</title>", "<title>&#0;</title>", "<title></title>", "<link>/page</link>", "<link>javascript:alert(1)</link>",
     "<link>http://[::1</link>", "<link>http://feed.example/missing</link>", "<link></link>", "<guid>e-1</guid>",
     "<description>The harbour authority announced new shipping rules for the winter.</description>",
     "<description>&lt;p&gt;&lt;/p&gt;</description>", "<description><![CDATA[<b>bold</b> words]]></description>",
@@ -193,7 +193,7 @@ def test_feeds_and_pages(feed: bytes, page: bytes, content_type: str) -> None:
 
 def test_inputs_the_fuzzing_found() -> None:
     """Regressions: a CSV with only a header yielded nothing at all; an entry link with an unbalanced IPv6 bracket
-    raised ValueError out of the feed reader."""
+    raised ValueError out of the feed reader; a character reference to a surrogate made feedparser raise."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "rows.csv"
         path.write_bytes(b"id,text\r\n\r\n")
@@ -206,3 +206,8 @@ def test_inputs_the_fuzzing_found() -> None:
     items = list(read_url("http://feed.example/feed", fetcher))
     fetcher.close()
     assert [(type(i).__name__, getattr(i, "text", None)) for i in items] == [("Document", "Entry text.")]
+    broken = b'<?xml version="1.0"?><rss version="2.0"><channel><item><title>&#xD800;</title></item></channel></rss>'
+    fetcher = Fetcher(min_interval=0, transport=httpx.MockTransport(lambda request: httpx.Response(200, content=broken)))
+    items = list(read_url("http://feed.example/feed", fetcher))
+    fetcher.close()
+    assert len(items) == 1 and isinstance(items[0], FailedInput) and "cannot parse the feed" in items[0].reason

@@ -193,7 +193,11 @@ def read_url(url: str, fetcher: Fetcher, skip_url: Callable[[str], bool] = lambd
     content_type = response.headers.get("content-type", "")
     head = response.content[:500].lstrip().lower()
     is_feed = any(t in content_type for t in ("rss", "atom", "xml")) or head.startswith((b"<?xml", b"<rss", b"<feed"))
-    feed = feedparser.parse(response.content) if is_feed else None
+    try:
+        feed = feedparser.parse(response.content) if is_feed else None
+    except Exception as exc:  # noqa: BLE001 - hostile XML can break feedparser itself (e.g. &#xD800; in a title)
+        yield FailedInput(source=url, reason=f"cannot parse the feed ({type(exc).__name__}: {exc})")
+        return
     if feed is not None and feed.get("version") and not feed.entries:
         yield FailedInput(source=url, reason="feed has no entries (empty feed)")
         return
