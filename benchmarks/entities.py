@@ -35,7 +35,7 @@ def mention_recall(corpus, n_folds: int = 5, seed: int = 0) -> dict[str, dict[st
     """Per language: recall of NER alone, NER + CV gazetteer, NER + full gazetteer; mentions predicted per document."""
     from narrascope.components.entities.gazetteer import Gazetteer
     from narrascope.components.entities.mentions import GazetteerFinder, merge_mentions, ner_finders
-    from narrascope.components.entities.framer import document_folds
+    from narrascope.training.folds import document_folds
     from narrascope.semeval.io import mention_span
 
     doc_ids = sorted(corpus.mentions)
@@ -149,7 +149,9 @@ def headroom(corpus, n_folds: int = 5, seeds: int = 5, params: dict | None = Non
 
     import numpy as np
 
-    from narrascope.components.entities.framer import MAIN_ROLES, RolePrediction, document_folds, out_of_fold
+    from narrascope.components.entities.framer import MAIN_ROLES, RolePrediction
+    from narrascope.training.folds import document_folds
+    from narrascope.training.entities import out_of_fold
 
     params = params or {}
     runs = []
@@ -213,7 +215,8 @@ def salience(corpus, n_folds: int = 5, save: Path | None = None) -> None:  # typ
     import numpy as np
     from sklearn.metrics import roc_auc_score
 
-    from narrascope.components.entities.salience import EntitySalience, cross_validate_salience, salience_examples
+    from narrascope.components.entities.salience import EntitySalience
+    from narrascope.training.entities import cross_validate_salience, salience_examples
 
     t0 = time.perf_counter()
     ids, folds, X, y = salience_examples(corpus, n_folds)
@@ -447,7 +450,7 @@ def main() -> int:
 
     cv_summary = None
     if args.part in ("all", "framer"):
-        from narrascope.components.entities.framer import cross_validate_framer
+        from narrascope.training.entities import cross_validate_framer
 
         t0 = time.perf_counter()
         scores = cross_validate_framer(corpus, n_folds=args.folds, **args.params)
@@ -464,7 +467,7 @@ def main() -> int:
         gazetteer.save(args.save_gazetteer)
         print(f"gazetteer: {len(gazetteer)} names written to {args.save_gazetteer}")
     if args.save_framer:
-        from narrascope.components.entities.framer import train_framer
+        from narrascope.training.entities import train_framer
 
         train_framer(corpus, args.save_framer, model_card=model_card(corpus, cv_summary, args.folds), **args.params)
         print(f"framer written to {args.save_framer}")

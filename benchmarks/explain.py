@@ -25,7 +25,8 @@ from pathlib import Path
 
 from narrascope.training.evaluation import cross_validate_explainer, explanation_similarity, explanation_table
 from narrascope.training.explainer_tuning import GRID
-from narrascope.components.explain.explainers import ExtractiveExplainer, default_embedder, evaluate_explanations  # registers "e5"
+from narrascope.components.explain.explainers import ExtractiveExplainer, default_embedder
+from narrascope.training.explanations import evaluate_explanations
 from narrascope.semeval.io import read_semeval_folder
 from narrascope.semeval.metrics import Subtask3Scores, similarities
 

@@ -63,7 +63,7 @@ def test_evaluate_subtask2_refuses_fewer_than_three_folds(semeval_tiny: Path) ->
 
 
 def test_evaluate_subtask1_prints_the_library_cross_validation(semeval_tiny: Path) -> None:
-    from narrascope.components.entities.framer import cross_validate_framer
+    from narrascope.training.entities import cross_validate_framer
 
     result = runner.invoke(app, ["evaluate", str(semeval_tiny), "--subtask", "1", "--folds", "2"])
     assert result.exit_code == 0, result.output

@@ -397,7 +397,7 @@ def evaluate(
     figure), the same with the shipped settings (chosen on all of this data), and the first-80-words baseline.
     """
     if subtask == 1:
-        from narrascope.components.entities.framer import cross_validate_framer
+        from narrascope.training.entities import cross_validate_framer
 
         scores = cross_validate_framer(_read_training(data_dirs), n_folds=folds)
         typer.echo(f"Subtask 1, {folds}-fold CV by document on gold mentions (pooled over folds)")
@@ -426,7 +426,7 @@ def frame(
 
     Writes the official prediction format (id, mention, start, end, main_role, fine_role...) in input order.
     """
-    from narrascope.components.entities.step import frame_mention_file
+    from narrascope.semeval.tasks import frame_mention_file
     from narrascope.semeval.io import write_subtask1
 
     predictions = frame_mention_file(mentions, docs, model)
@@ -450,7 +450,7 @@ def explain(
 
     Writes the official prediction format (id, explanation of at most 80 words) in input order.
     """
-    from narrascope.components.explain.dominant import explain_dominant_file
+    from narrascope.semeval.tasks import explain_dominant_file
     from narrascope.semeval.io import write_subtask3
 
     predictions = explain_dominant_file(dominant, docs, explainer)
@@ -465,7 +465,8 @@ def explain(
 def _evaluate_explanations(data_dirs: list[Path], similarity: str, folds: int) -> None:
     from narrascope.training.evaluation import cross_validate_explainer, explanation_similarity, explanation_table
     from narrascope.training.explainer_tuning import GRID
-    from narrascope.components.explain.explainers import default_embedder, evaluate_explanations
+    from narrascope.components.explain.explainers import default_embedder
+    from narrascope.training.explanations import evaluate_explanations
 
     function, name = explanation_similarity(similarity)
     corpus = _read_training(data_dirs)

@@ -8,6 +8,7 @@ Python string offsets with ``end`` exclusive, so ``text[s.start:s.end] == s.text
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -69,3 +70,21 @@ def shorten(text: str, limit: int) -> str:
     if " " in cut[limit // 2 :]:
         cut = cut[: cut.rindex(" ")]
     return cut.rstrip(" ,;:.-–") + "…"
+
+
+MAX_EXPLANATION_WORDS = 80
+"""The longest explanation, in ``word_tokens`` (SemEval subtask 3's limit)."""
+
+
+def word_tokens(text: str) -> list[str]:
+    """Lowercased whitespace tokens with leading/trailing punctuation and symbols stripped (any script)."""
+    tokens = []
+    for raw in text.lower().split():
+        start, end = 0, len(raw)
+        while start < end and unicodedata.category(raw[start])[0] in "PS":
+            start += 1
+        while end > start and unicodedata.category(raw[end - 1])[0] in "PS":
+            end -= 1
+        if start < end:
+            tokens.append(raw[start:end])
+    return tokens

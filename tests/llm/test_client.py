@@ -18,7 +18,7 @@ import pytest
 
 from narrascope.documents import Analysis, Document, LabelScore
 from narrascope.errors import ConfigError, ModelError
-from narrascope.components.explain.explainers import ExplainStep
+from narrascope.components.explain.step import ExplainStep
 from narrascope.llm.client import ChatClient
 from narrascope.components.explain.llm import LLMExplainer
 from narrascope.registry import explainers

@@ -143,3 +143,40 @@ def test_article_links_its_storyline_and_a_copy_its_original(client: TestClient)
     assert f'href="/articles/{quote("star/article 1", safe="")}">Who is fighting near the front</a>' in copy
     assert OUTLETS[0] in copy.split('class="copy-of"')[1].split("</p>")[0]
     assert 'href="/storylines/s-front">Officers near the front</a>' in copy
+
+
+def test_storylines_list_filters_sorts_pages_and_says_undated(client: TestClient, web_db: Path) -> None:
+    store = open_store(web_db)
+    from narrascope.store.base import Storyline
+
+    with store.transaction():
+        store.save_storyline(Storyline("s-undated", "A quiet story", size=1, centroid=[0.0]))
+        store.assign_storyline(["doc-001"], "s-undated")
+    store.close()
+    page = client.get("/storylines").text
+    assert "? – ?" not in page and '<span class="muted">undated</span>' in page
+    assert "2 storylines" in page and 'href="/api/export/storylines.csv?"' in page
+    by_title = client.get("/storylines", params={"sort": "title"}).text
+    assert by_title.index("A quiet story") < by_title.index("Officers near the front")
+    found = client.get("/storylines", params={"q": "OFFICERS"}).text
+    assert "1 storyline." in found and "A quiet story" not in found
+    assert "A quiet story" in client.get("/storylines", params={"language": "DE"}).text  # doc-001 is German
+    assert "No storyline matches" in client.get("/storylines", params={"narrative": PRAISE, "q": "quiet"}).text
+    assert "2 storylines" in client.get("/storylines", params={"page": 50}).text
+    assert "undated" in client.get("/storylines/s-undated").text
+
+
+def test_small_screens_and_keyboards(client: TestClient) -> None:
+    page = client.get("/").text
+    assert '<a class="skip-link" href="#main">' in page and '<main id="main"' in page
+    css = client.get("/static/style.css").text
+    assert ".table-wrap{overflow-x:auto" in css and "svg,img,.chart,.uplot{max-width:100%}" in css
+    assert ":focus-visible" in css and "@media (max-width:600px)" in css
+    for path in ("/", "/documents", "/storylines", "/entities", "/narratives/" + quote(BLAME, safe=""),
+                 "/articles/" + quote("star/article 1", safe="")):
+        html = client.get(path).text
+        tables = html.count("<table")
+        assert tables == html.count('<div class="table-wrap"><table'), path  # every table can scroll sideways
+    article = client.get("/articles/" + quote("star/article 1", safe="")).text
+    assert 'class="tip" tabindex="0" data-tip="Probability that the article frames the entity"' in article
+    assert "row.tabIndex = 0" in client.get("/static/charts.js").text  # chart series toggles by keyboard

@@ -21,84 +21,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from narrascope.annotations import (
+    AnnotatedCorpus,
+    ExplanationAnnotation,
+    MentionAnnotation,
+    NarrativeAnnotation,
+    index_to_utf16,
+    mention_span,
+    official_span,
+    utf16_to_index,
+)
 from narrascope.documents import Document
 from narrascope.errors import InputError
-
-LANGUAGES = ("BG", "EN", "HI", "PT", "RU")
-LANGUAGE_CODES = {"BG": "bg", "EN": "en", "HI": "hi", "PT": "pt", "RU": "ru"}
+from narrascope.io.semeval_layout import LANGUAGE_CODES, LANGUAGES, is_semeval_folder, language_folders, read_raw_document
 
 
-@dataclass
-class NarrativeAnnotation:
-    """Subtask 2 gold or prediction for one document."""
 
-    id: str
-    narratives: list[str]
-    subnarratives: list[str]
-
-
-@dataclass
-class MentionAnnotation:
-    """Subtask 1 gold or prediction for one mention; official offsets (UTF-16 code units, ``end`` inclusive)."""
-
-    id: str
-    mention: str
-    start: int
-    end: int
-    main_role: str | None = None
-    fine_roles: list[str] = field(default_factory=list)
-
-
-def index_to_utf16(text: str, index: int) -> int:
-    """The UTF-16 code-unit offset of Python string index ``index`` in ``text``."""
-    prefix = text[:index]
-    return index if prefix.isascii() else len(prefix.encode("utf-16-le")) // 2
-
-
-def utf16_to_index(text: str, offset: int) -> int:
-    """The Python string index of UTF-16 code-unit ``offset`` in ``text`` (inside a surrogate pair: the character)."""
-    if text.isascii():
-        return offset
-    return len(text.encode("utf-16-le")[: 2 * offset].decode("utf-16-le", errors="ignore"))
-
-
-def mention_span(text: str, mention: MentionAnnotation) -> tuple[int, int]:
-    """Python ``(start, end)`` offsets, ``end`` exclusive, of an official mention: ``text[start:end]`` is the mention."""
-    return utf16_to_index(text, mention.start), utf16_to_index(text, mention.end + 1)
-
-
-def official_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """Official ``(start, end)`` (UTF-16 code units, ``end`` inclusive) of the Python span ``text[start:end]``."""
-    return index_to_utf16(text, start), index_to_utf16(text, end) - 1
-
-
-@dataclass
-class ExplanationAnnotation:
-    """Subtask 3 gold for one document (``explanation`` empty in the input file of dominant narratives)."""
-
-    id: str
-    narrative: str
-    subnarrative: str | None
-    explanation: str = ""
-
-
-@dataclass
-class SemevalCorpus:
-    """One or more language folders: documents and whatever annotations exist, keyed by document id."""
-
-    documents: dict[str, Document] = field(default_factory=dict)
-    narratives: dict[str, NarrativeAnnotation] = field(default_factory=dict)
-    mentions: dict[str, list[MentionAnnotation]] = field(default_factory=dict)
-    explanations: dict[str, ExplanationAnnotation] = field(default_factory=dict)
-
-    def language_of(self, doc_id: str) -> str | None:
-        return self.documents[doc_id].language if doc_id in self.documents else None
-
-    def extend(self, other: SemevalCorpus) -> None:
-        self.documents.update(other.documents)
-        self.narratives.update(other.narratives)
-        self.mentions.update(other.mentions)
-        self.explanations.update(other.explanations)
+SemevalCorpus = AnnotatedCorpus  # the corpus of a SemEval release: documents with their gold labels
 
 
 def _lines(path: Path) -> Iterator[tuple[int, list[str]]]:
@@ -202,37 +141,6 @@ def read_subtask3_predictions(path: Path | str) -> dict[str, str]:
             raise InputError(f"document {doc_id!r} appears twice", str(path), number)
         result[doc_id] = (cols[1] if len(cols) == 2 else "\t".join(cols[3:])).strip()
     return result
-
-
-def read_raw_document(path: Path | str, language: str | None = None) -> Document:
-    """Read one raw article byte-faithfully; the first non-empty line is taken as the title."""
-    path = Path(path)
-    try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            text = handle.read()
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 at byte {exc.start}", str(path)) from exc
-    except OSError as exc:
-        raise InputError(f"cannot read ({exc.strerror})", str(path)) from exc
-    title = next((line.strip() for line in text.splitlines() if line.strip()), None)
-    return Document(id=path.name, text=text, title=title, language=language, source=str(path))
-
-
-def is_semeval_folder(path: Path | str) -> bool:
-    """True for a language folder (has ``raw-documents/``) or a release folder containing language folders."""
-    path = Path(path)
-    return (path / "raw-documents").is_dir() or any((path / lang / "raw-documents").is_dir() for lang in LANGUAGES)
-
-
-def language_folders(path: Path | str) -> list[Path]:
-    """The language folders under ``path`` (or ``path`` itself when it is one)."""
-    path = Path(path)
-    if (path / "raw-documents").is_dir():
-        return [path]
-    folders = [path / lang for lang in LANGUAGES if (path / lang / "raw-documents").is_dir()]
-    if not folders:
-        raise InputError("not a SemEval folder: no raw-documents/ here or in BG/EN/HI/PT/RU subfolders", str(path))
-    return folders
 
 
 def read_semeval_folder(path: Path | str, strict: bool = True) -> SemevalCorpus:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from narrascope.registry import similarities
+from narrascope.sentences import MAX_EXPLANATION_WORDS, word_tokens
 from narrascope.semeval.io import (
     ExplanationAnnotation,
     MentionAnnotation,
@@ -36,7 +37,6 @@ from narrascope.semeval.io import (
     read_subtask3_predictions,
 )
 
-MAX_EXPLANATION_WORDS = 80
 DEFAULT_SIMILARITY_NAME = "token-f1 (lexical proxy for BERTScore F1)"
 
 Similarity = Callable[[Sequence[str], Sequence[str]], list[float]]
@@ -280,20 +280,6 @@ def _subtask1_summary(
 
 
 # --- subtask 3 ----------------------------------------------------------------------------------------------------
-
-
-def word_tokens(text: str) -> list[str]:
-    """Lowercased whitespace tokens with leading/trailing punctuation and symbols stripped (any script)."""
-    tokens = []
-    for raw in text.lower().split():
-        start, end = 0, len(raw)
-        while start < end and unicodedata.category(raw[start])[0] in "PS":
-            start += 1
-        while end > start and unicodedata.category(raw[end - 1])[0] in "PS":
-            end -= 1
-        if start < end:
-            tokens.append(raw[start:end])
-    return tokens
 
 
 def token_f1_similarity(predictions: Sequence[str], golds: Sequence[str]) -> list[float]:

@@ -7,7 +7,8 @@ from types import SimpleNamespace
 import pytest
 
 from narrascope.documents import EntityMention
-from narrascope.components.entities.framer import EntityFramer, MentionContext, document_folds, summarize_roles
+from narrascope.components.entities.framer import EntityFramer, MentionContext, summarize_roles
+from narrascope.training.folds import document_folds
 
 
 def _example(name: str, verb: str) -> MentionContext:
@@ -45,7 +46,8 @@ def test_framer_learns_roles_from_context_and_respects_main_role(tmp_path) -> No
 def test_official_offsets_after_crlf_and_astral_characters_select_the_mention() -> None:
     """Official offsets count UTF-16 code units (an emoji is two) and include the last character; CRLF is two
     characters in both. The offsets below are written by hand, not computed from the text."""
-    from narrascope.components.entities.framer import _context_window, corpus_examples
+    from narrascope.components.entities.framer import _context_window
+    from narrascope.training.entities import corpus_examples
     from narrascope.documents import Document
     from narrascope.semeval.io import MentionAnnotation, SemevalCorpus
 
@@ -287,8 +289,9 @@ def _memorisation_corpus(n: int = 60, seed: int = 0):  # type: ignore[no-untyped
 def test_out_of_fold_scores_chance_where_only_memorising_the_test_document_could_do_better(monkeypatch) -> None:
     import numpy as np
 
-    import narrascope.components.entities.framer as framer_module
-    from narrascope.components.entities.framer import MAIN_ROLES, corpus_examples, cross_validate_framer, out_of_fold
+    import narrascope.training.entities as training_module
+    from narrascope.components.entities.framer import MAIN_ROLES
+    from narrascope.training.entities import corpus_examples, cross_validate_framer, out_of_fold
 
     corpus = _memorisation_corpus()
     params = {"static_weight": 0.0, "e5_weight": 0.0}
@@ -308,14 +311,15 @@ def test_out_of_fold_scores_chance_where_only_memorising_the_test_document_could
         def fit(self, _contexts, _labels):  # type: ignore[no-untyped-def]
             return super().fit(contexts, labels)
 
-    monkeypatch.setattr(framer_module, "EntityFramer", Leaky)
+    monkeypatch.setattr(training_module, "EntityFramer", Leaky)
     assert out_of_fold(corpus, n_folds=3, **params).score(corpus).main_role_accuracy > 0.9  # measured 0.97
 
 
 def test_out_of_fold_headroom_decoding_with_the_gold_main_roles() -> None:
     import numpy as np
 
-    from narrascope.components.entities.framer import MAIN_ROLES, out_of_fold
+    from narrascope.components.entities.framer import MAIN_ROLES
+    from narrascope.training.entities import out_of_fold
 
     corpus = _corpus()
     oof = out_of_fold(corpus, n_folds=3, static_weight=0.0, e5_weight=0.0)

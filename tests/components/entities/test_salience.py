@@ -100,8 +100,8 @@ def test_salience_cv_scores_chance_unless_a_documents_own_annotation_reaches_its
     the gazetteer count of the framed name gives it away."""
     from sklearn.metrics import roc_auc_score
 
-    import narrascope.components.entities.gazetteer as gazetteer_module
-    from narrascope.components.entities.salience import cross_validate_salience, salience_examples
+    import narrascope.training.entities as training_module
+    from narrascope.training.entities import cross_validate_salience, salience_examples
 
     corpus = _memorisation_corpus()
     ids, folds, X, y = salience_examples(corpus, n_folds=3)
@@ -117,6 +117,6 @@ def test_salience_cv_scores_chance_unless_a_documents_own_annotation_reaches_its
         def build(cls, mentions, **kwargs):  # type: ignore[no-untyped-def, override]
             return build(Gazetteer, everything, **kwargs)
 
-    monkeypatch.setattr(gazetteer_module, "Gazetteer", Leaky)
+    monkeypatch.setattr(training_module, "Gazetteer", Leaky)
     _, folds, X, y = salience_examples(corpus, n_folds=3)
     assert roc_auc_score(y, cross_validate_salience(folds, X, y)) > 0.95  # measured 1.00

@@ -12,7 +12,8 @@ from narrascope.documents import Analysis, Document
 from narrascope.errors import InputError
 from narrascope.components.entities.gazetteer import Gazetteer
 from narrascope.components.entities.framer import EntityFramer
-from narrascope.components.entities.step import EntitiesStep, frame_document, frame_mentions, read_mention_lines
+from narrascope.components.entities.step import EntitiesStep, frame_document, frame_mentions
+from narrascope.semeval.tasks import read_mention_lines
 from narrascope.semeval.io import MentionAnnotation, official_span
 
 from .test_framer import _data

@@ -11,18 +11,18 @@ from hypothesis import strategies as st
 
 from narrascope.documents import Analysis, Document, Evidence, LabelScore
 from narrascope.errors import ConfigError, InputError
+
 from narrascope.components.explain.explainers import (
     TEMPLATES,
     ExplainerSettings,
-    ExplainStep,
     ExtractiveExplainer,
-    dominant_narrative,
-    evaluate_explanations,
     first_words,
     load_explainer_settings,
     template_for,
     trim_span,
 )
+from narrascope.components.explain.step import ExplainStep, dominant_narrative
+from narrascope.training.explanations import evaluate_explanations
 from narrascope.pipeline import Pipeline
 from narrascope.registry import explainers
 from narrascope.semeval.io import read_semeval_folder
@@ -238,7 +238,9 @@ def test_step_reads_the_official_dominant_narratives_file(tmp_path):
     path.write_text(f"a\t{NARRATIVE}\t{SUB}\nb\tCC: Criticism of climate movement\tnone\n", encoding="utf-8")
     step_cls = explainers.get("extractive")
     assert step_cls is ExtractiveExplainer
-    pipeline = Pipeline([ExplainStep(dominant=path, embedder=None)])
+    from narrascope.semeval.io import read_subtask3
+
+    pipeline = Pipeline([ExplainStep(dominant=read_subtask3(path, with_explanations=False), embedder=None)])
     analyses = pipeline.analyze_batch([_doc(doc_id="a"), _doc(doc_id="b"), _doc(doc_id="c")])
     assert (analyses[0].explanation.narrative, analyses[0].explanation.subnarrative) == (NARRATIVE, SUB)
     assert (analyses[1].explanation.narrative, analyses[1].explanation.subnarrative) == ("CC: Criticism of climate movement", None)
@@ -248,8 +250,10 @@ def test_step_reads_the_official_dominant_narratives_file(tmp_path):
 def test_malformed_dominant_narratives_file_names_file_and_line(tmp_path):
     path = tmp_path / "dominant.txt"
     path.write_text(f"a\t{NARRATIVE}\t{SUB}\nb only-two-fields\n", encoding="utf-8")
+    from narrascope.semeval.io import read_subtask3
+
     with pytest.raises(InputError, match=r"dominant\.txt:2"):
-        ExplainStep(dominant=path, embedder=None)
+        read_subtask3(path, with_explanations=False)
 
 
 def test_evaluation_scores_explainer_and_baseline_per_language(semeval_tiny):

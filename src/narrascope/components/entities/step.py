@@ -2,7 +2,7 @@
 
 ``frame_document`` finds the named-entity mentions of one article (``narrascope.components.entities.mentions``), asks the
 ``EntityFramer`` for their roles and returns ``EntityMention`` records with the sentence around each mention as
-evidence. ``frame_mention_file`` frames the mentions of an official ``subtask-1-entity-mentions.txt`` input and
+evidence. ``frame_mentions`` frames given mentions (``narrascope.semeval.tasks`` runs it on an official input file) and
 returns them in input order, ready for ``narrascope.semeval.io.write_subtask1``.
 """
 
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from narrascope.documents import Analysis, Document, EntityMention, Evidence
 from narrascope.errors import InputError
 from narrascope.components.entities.framer import SHIPPED_FRAMER, EntityFramer, MentionContext
-from narrascope.semeval.io import MentionAnnotation
+from narrascope.annotations import MentionAnnotation
 
 if TYPE_CHECKING:
     from narrascope.components.entities.gazetteer import Gazetteer
@@ -129,7 +129,7 @@ def frame_mentions(
     documents: Mapping[str, Document], mentions: Sequence[MentionAnnotation], framer: EntityFramer, source: str = "mentions"
 ) -> list[MentionAnnotation]:
     """Roles for given mentions (official offsets), in the given order; a mention of an unknown document fails."""
-    from narrascope.semeval.io import mention_span
+    from narrascope.annotations import mention_span
 
     contexts = []
     for i, m in enumerate(mentions, 1):
@@ -144,41 +144,3 @@ def frame_mentions(
     return [
         MentionAnnotation(m.id, m.mention, m.start, m.end, p.main_role, list(p.fine_roles)) for m, p in zip(mentions, predictions)
     ]
-
-
-def read_mention_lines(path: Path | str) -> list[MentionAnnotation]:
-    """The mentions of an official entity-mentions (or annotation) file, in file order."""
-    from narrascope.semeval.io import read_subtask1
-
-    by_doc = read_subtask1(path, with_roles=False)
-    order: list[MentionAnnotation] = []
-    cursor = {doc_id: iter(ms) for doc_id, ms in by_doc.items()}
-    with open(path, encoding="utf-8", newline="") as handle:
-        for line in handle:
-            doc_id = line.split("\t", 1)[0].strip()
-            if line.strip() and doc_id in cursor:
-                order.append(next(cursor[doc_id]))
-    return order
-
-
-def read_documents(path: Path | str) -> dict[str, Document]:
-    """Documents by file name from a SemEval folder, a ``raw-documents`` folder or a folder of ``.txt`` files."""
-    from narrascope.semeval.io import is_semeval_folder, read_raw_document, read_semeval_folder
-
-    path = Path(path)
-    if is_semeval_folder(path):
-        return read_semeval_folder(path, strict=False).documents
-    if not path.is_dir():
-        raise InputError("not a folder of documents", str(path))
-    docs = {p.name: read_raw_document(p) for p in sorted(path.glob("*.txt"))}
-    if not docs:
-        raise InputError("no .txt documents here", str(path))
-    return docs
-
-
-def frame_mention_file(mentions_path: Path | str, docs: Path | str, model: Path | str | None = None) -> list[MentionAnnotation]:
-    """Frame an official ``subtask-1-entity-mentions.txt`` against the documents in ``docs``; input order kept."""
-    from narrascope.components.entities.framer import shipped_framer
-
-    framer = EntityFramer.load(model) if model else shipped_framer()
-    return frame_mentions(read_documents(docs), read_mention_lines(mentions_path), framer, source=str(mentions_path))

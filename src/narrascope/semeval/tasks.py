@@ -1,15 +1,54 @@
-"""Explain given dominant narratives: the official SemEval subtask-3 task (its input names one dominant narrative and
-subnarrative per article; the answer is ``id<TAB>explanation`` of at most 80 words)."""
+"""The official SemEval tasks run end to end from their input files: frame the mentions of a subtask-1
+``entity-mentions`` file, explain the dominant narratives of a subtask-3 input file (``id<TAB>explanation`` of at
+most 80 words). The components do the work; this adapter reads and orders the official files."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
 
-from narrascope.components.explain.explainers import MAX_EXPLANATION_WORDS, ExtractiveExplainer, default_embedder
+from narrascope.annotations import MentionAnnotation
+from narrascope.components.entities.framer import EntityFramer, shipped_framer
+from narrascope.components.entities.step import frame_mentions
+from narrascope.components.explain.explainers import ExtractiveExplainer, default_embedder
 from narrascope.documents import Document
 from narrascope.errors import InputError
+from narrascope.io.semeval_layout import is_semeval_folder, read_raw_document
 from narrascope.registry import explainers as explainer_registry
+from narrascope.semeval.io import read_semeval_folder, read_subtask1, read_subtask3
+from narrascope.sentences import MAX_EXPLANATION_WORDS
+
+
+def read_mention_lines(path: Path | str) -> list[MentionAnnotation]:
+    """The mentions of an official entity-mentions (or annotation) file, in file order."""
+    by_doc = read_subtask1(path, with_roles=False)
+    order: list[MentionAnnotation] = []
+    cursor = {doc_id: iter(ms) for doc_id, ms in by_doc.items()}
+    with open(path, encoding="utf-8", newline="") as handle:
+        for line in handle:
+            doc_id = line.split("\t", 1)[0].strip()
+            if line.strip() and doc_id in cursor:
+                order.append(next(cursor[doc_id]))
+    return order
+
+
+def read_documents(path: Path | str) -> dict[str, Document]:
+    """Documents by file name from a SemEval folder, a ``raw-documents`` folder or a folder of ``.txt`` files."""
+    path = Path(path)
+    if is_semeval_folder(path):
+        return read_semeval_folder(path, strict=False).documents
+    if not path.is_dir():
+        raise InputError("not a folder of documents", str(path))
+    docs = {p.name: read_raw_document(p) for p in sorted(path.glob("*.txt"))}
+    if not docs:
+        raise InputError("no .txt documents here", str(path))
+    return docs
+
+
+def frame_mention_file(mentions_path: Path | str, docs: Path | str, model: Path | str | None = None) -> list[MentionAnnotation]:
+    """Frame an official ``subtask-1-entity-mentions.txt`` against the documents in ``docs``; input order kept."""
+    framer = EntityFramer.load(model) if model else shipped_framer()
+    return frame_mentions(read_documents(docs), read_mention_lines(mentions_path), framer, source=str(mentions_path))
 
 
 def explain_dominant_file(dominant_path: Path | str, docs: Path | str, explainer: str = "extractive") -> list[tuple[str, str]]:
@@ -17,9 +56,6 @@ def explain_dominant_file(dominant_path: Path | str, docs: Path | str, explainer
     subnarrative or ``none``), in file order, against the articles in ``docs`` (a SemEval language folder, its
     ``raw-documents`` or a folder of ``<id>.txt``). ``explainer`` is a registered explainer name (``extractive``,
     ``llm``). Explanations are cut to ``MAX_EXPLANATION_WORDS`` (80) words."""
-    from narrascope.components.entities.step import read_documents
-    from narrascope.semeval.io import read_subtask3
-
     dominant = read_subtask3(dominant_path, with_explanations=False)
     lines = _line_numbers(Path(dominant_path))
     documents = read_documents(docs)
