@@ -305,7 +305,7 @@ def train_narratives(
 def explanation_similarity(name: str) -> tuple[Similarity, str]:
     """The subtask-3 similarity registered as ``name`` (``similarities``; a ``ConfigError`` lists the known names)
     and the name to print for it."""
-    from narrascope.components.explain.explainers import E5_SIMILARITY_NAME  # registers "e5"
+    from narrascope.training.explanations import E5_SIMILARITY_NAME
 
     function = similarities.get(name)
     return function, {"e5": E5_SIMILARITY_NAME, "token-f1": DEFAULT_SIMILARITY_NAME}.get(name, name)
