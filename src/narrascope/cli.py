@@ -337,7 +337,7 @@ def train(
 
 
 def _reviewed_corpus(db: str, taxonomy):  # type: ignore[no-untyped-def]
-    from narrascope.io.labelled import labelled_corpus
+    from narrascope.training.labelled import labelled_corpus
     from narrascope.store import open_store
 
     store = open_store(db)
@@ -361,7 +361,7 @@ def export_labels(
     `narrascope train FILES` reads; `narrascope train --db DB` trains on the same set directly.
     """
     from narrascope.errors import ConfigError
-    from narrascope.io.labelled import LABELLED_FORMATS, write_labelled
+    from narrascope.training.labelled import LABELLED_FORMATS, write_labelled
     from narrascope.store import open_store
 
     if fmt not in LABELLED_FORMATS:

@@ -31,9 +31,9 @@ from typing import Any
 
 from narrascope.documents import Document, FailedInput, is_blank
 from narrascope.errors import InputError
+from narrascope.io.semeval_layout import LANGUAGE_CODES, is_semeval_folder, language_folders, read_raw_document
 from narrascope.io.urls import is_http_url
 from narrascope.sentences import shorten
-from narrascope.io.semeval_layout import LANGUAGE_CODES, is_semeval_folder, language_folders, read_raw_document
 
 log = logging.getLogger(__name__)
 

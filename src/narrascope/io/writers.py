@@ -1,4 +1,5 @@
-"""Writing analyses out: JSONL (default), flat CSV, or the SemEval subtask-2 submission format.
+"""Writing analyses out: JSONL (default) and flat CSV (the SemEval subtask-2 submission format is registered by
+``narrascope.semeval.writer``; every writer is looked up in ``narrascope.registry.writers``).
 
 Each written record is ``Analysis.to_dict()`` plus a little metadata of the input it came from (url, outlet,
 published, length, line), never the full text. ``analyze_items`` pairs each analysis with that metadata, and a
@@ -10,7 +11,6 @@ from __future__ import annotations
 import csv
 import json
 import sys
-import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -19,11 +19,9 @@ from typing import Any, Protocol, TextIO
 
 from narrascope.documents import Analysis, Document, FailedInput, entity_summary
 from narrascope.errors import ConfigError
-from narrascope.pipeline import Pipeline
-from narrascope.semeval.io import NarrativeAnnotation, write_subtask2
 
 CSV_COLUMNS = (
-    "id", "source", "language", "title", "url", "outlet", "published",
+    "id", "source", "language", "language_support", "title", "url", "outlet", "published",
     "narratives", "subnarratives", "protagonists", "antagonists", "innocents", "explanation", "warnings", "error",
 )  # fmt: skip
 ROLE_COLUMNS = {"protagonists": "Protagonist", "antagonists": "Antagonist", "innocents": "Innocent"}
@@ -60,8 +58,14 @@ def analysis_record(analysis: Analysis, info: InputInfo) -> dict[str, Any]:
     return record
 
 
+class Analyzer(Protocol):
+    """What ``analyze_items`` runs: a ``narrascope.pipeline.Pipeline`` or anything with its ``analyze``."""
+
+    def analyze(self, items: Iterable[Document | FailedInput], progress: Callable[[int], None] | None = None) -> Iterator[Analysis]: ...
+
+
 def analyze_items(
-    pipeline: Pipeline,
+    pipeline: Analyzer,
     items: Iterable[Document | FailedInput],
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[Analysis, InputInfo]]:
@@ -122,6 +126,7 @@ class CsvWriter(_StreamWriter):
             "id": analysis.document_id,
             "source": info.source,
             "language": analysis.language,
+            "language_support": analysis.language_support,
             "title": analysis.title,
             "url": info.url,
             "outlet": info.outlet,
@@ -134,46 +139,6 @@ class CsvWriter(_StreamWriter):
             "error": analysis.error,
         }
         self._csv.writerow(["" if row[c] is None else row[c] for c in CSV_COLUMNS])
-
-
-def semeval_id(document_id: str, source: str | None = None) -> str:
-    """The official id of a document: its article's file name with ``.txt``, exactly as in the gold files (a ``.txt``
-    file read on its own has its stem as id; a document from a SemEval folder already has the file name)."""
-    if document_id.endswith(".txt"):
-        return document_id
-    if source and Path(source).suffix.lower() == ".txt" and Path(source).stem == document_id:
-        return Path(source).name
-    return f"{document_id}.txt"
-
-
-class SemevalWriter:
-    """The official subtask-2 prediction file (``id  narratives  subnarratives``, ids by ``semeval_id``); failed
-    documents are skipped."""
-
-    def __init__(self, out: Path | None = None, stream: TextIO | None = None) -> None:
-        self.out = out
-        self.stream = stream
-        self.annotations: list[NarrativeAnnotation] = []
-        self.skipped = 0
-
-    def write(self, analysis: Analysis, info: InputInfo) -> None:
-        if analysis.error is not None:
-            self.skipped += 1
-            return
-        labels = NarrativeAnnotation(semeval_id(analysis.document_id, info.source), analysis.narrative_labels,
-                                     analysis.subnarrative_labels)
-        self.annotations.append(labels)
-
-    def close(self) -> None:
-        if self.out is not None:
-            write_subtask2(self.out, self.annotations)
-            return
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "subtask-2.txt"
-            write_subtask2(path, self.annotations)
-            stream = self.stream or sys.stdout
-            stream.write(path.read_text(encoding="utf-8"))
-            stream.flush()
 
 
 def open_writer(fmt: str, out: Path | None = None, stream: TextIO | None = None) -> AnalysisWriter:

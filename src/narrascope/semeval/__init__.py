@@ -1,22 +1,24 @@
-"""The official SemEval-2025 Task 10 file formats (``io``) and metrics (``metrics``)."""
+"""The SemEval-2025 Task 10 adapter, on top of the components: official file formats (``io``, ``writer``), metrics
+(``metrics``) and the official tasks run from their input files (``tasks``)."""
 
-from narrascope.semeval.io import (
-    LANGUAGES,
+from narrascope.annotations import (
     ExplanationAnnotation,
     MentionAnnotation,
     NarrativeAnnotation,
-    SemevalCorpus,
     index_to_utf16,
     mention_span,
     official_span,
+    utf16_to_index,
+)
+from narrascope.io.semeval_layout import LANGUAGES, read_raw_document
+from narrascope.semeval.io import (
+    SemevalCorpus,
     read_gold,
-    read_raw_document,
     read_semeval_folder,
     read_subtask1,
     read_subtask2,
     read_subtask3,
     read_subtask3_predictions,
-    utf16_to_index,
     write_subtask1,
     write_subtask2,
     write_subtask3,

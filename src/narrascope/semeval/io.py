@@ -17,11 +17,10 @@ number.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from narrascope.annotations import (
+from narrascope.annotations import (  # noqa: F401 - the gold-label types, re-exported with their file formats
     AnnotatedCorpus,
     ExplanationAnnotation,
     MentionAnnotation,
@@ -31,11 +30,14 @@ from narrascope.annotations import (
     official_span,
     utf16_to_index,
 )
-from narrascope.documents import Document
 from narrascope.errors import InputError
-from narrascope.io.semeval_layout import LANGUAGE_CODES, LANGUAGES, is_semeval_folder, language_folders, read_raw_document
-
-
+from narrascope.io.semeval_layout import (  # noqa: F401 - the folder layout, re-exported
+    LANGUAGE_CODES,
+    LANGUAGES,
+    is_semeval_folder,
+    language_folders,
+    read_raw_document,
+)
 
 SemevalCorpus = AnnotatedCorpus  # the corpus of a SemEval release: documents with their gold labels
 

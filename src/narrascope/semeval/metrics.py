@@ -16,7 +16,6 @@ that are not in the gold data are counted and ignored.
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -26,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from narrascope.registry import similarities
-from narrascope.sentences import MAX_EXPLANATION_WORDS, word_tokens
 from narrascope.semeval.io import (
     ExplanationAnnotation,
     MentionAnnotation,
@@ -36,6 +34,7 @@ from narrascope.semeval.io import (
     read_subtask2,
     read_subtask3_predictions,
 )
+from narrascope.sentences import MAX_EXPLANATION_WORDS, word_tokens
 
 DEFAULT_SIMILARITY_NAME = "token-f1 (lexical proxy for BERTScore F1)"
 

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
 
 from narrascope.documents import Analysis, Document
-from narrascope.io.labelled import LabelledDocument
+from narrascope.training.labelled import LabelledDocument
 
 T = TypeVar("T")
 TrendKey = Literal["narrative", "subnarrative", "outlet", "language"]

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from narrascope.errors import InputError
-from narrascope.io.labelled import LabelledDocument, belongs_to
+from narrascope.training.labelled import LabelledDocument, belongs_to
 from narrascope.store.base import Page, QueueItem, Review, ReviewChange
 from narrascope.store.sql import now
 from narrascope.taxonomy import OTHER

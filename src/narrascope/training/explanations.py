@@ -9,7 +9,6 @@ from typing import Any
 from narrascope.components.explain.explainers import Explainer, ExtractiveExplainer, default_embedder, first_words
 from narrascope.documents import Document
 
-
 _E5_CACHE: dict[str, Any] = {}
 
 

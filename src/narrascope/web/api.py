@@ -10,15 +10,31 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
-from narrascope.documents import Document
 from narrascope.errors import NarrascopeError
-from narrascope.store.base import DocumentQuery, Storyline
-from narrascope.web.app import WebState, require_token
+from narrascope.store.base import Storyline
+from narrascope.web.queries import build_query, check_period, check_text, run_query, storyline_documents
 from narrascope.web.schemas import (
-    AnalysisOut, AnalyzeResult, BatchIn, BatchResult, DocumentIn, DocumentOut, DocumentPage, DocumentSummary,
-    DocumentWithAnalysis, EntitiesOut, EntityFramingOut, ErrorOut, HealthOut, StorylineDetail, StorylineOut,
-    StorylinePage, SurgeOut, TrendRowOut, TrendsOut,
+    AnalysisOut,
+    AnalyzeResult,
+    BatchIn,
+    BatchResult,
+    DocumentIn,
+    DocumentOut,
+    DocumentPage,
+    DocumentSummary,
+    DocumentWithAnalysis,
+    EntitiesOut,
+    EntityFramingOut,
+    ErrorOut,
+    HealthOut,
+    StorylineDetail,
+    StorylineOut,
+    StorylinePage,
+    SurgeOut,
+    TrendRowOut,
+    TrendsOut,
 )
+from narrascope.web.state import WebState, require_token
 
 ERRORS = {code: {"model": ErrorOut} for code in (400, 401, 403, 404, 413, 422, 503)}
 router = APIRouter(prefix="/api", responses={400: ERRORS[400], 422: ERRORS[422], 413: ERRORS[413]})
@@ -27,45 +43,6 @@ Text = Annotated[str | None, Query(max_length=500)]
 
 def _state(request: Request) -> WebState:
     return request.app.state.web
-
-
-def _check_text(**params: str | None) -> None:
-    for name, value in params.items():
-        if value is not None and "\x00" in value:
-            raise HTTPException(400, f"query parameter {name!r} contains a NUL character")
-
-
-def check_period(since: date | None, until: date | None) -> None:
-    """400 unless ``since`` ≤ ``until`` and both lie in 1900–2199."""
-    for name, day in (("since", since), ("until", until)):
-        if day is not None and not 1900 <= day.year < 2200:
-            raise HTTPException(400, f"{name} ({day}) is outside 1900-2199")
-    if since and until and since > until:
-        raise HTTPException(400, f"since ({since}) is after until ({until})")
-
-
-def build_query(narrative: str | None = None, subnarrative: str | None = None, entity: str | None = None,
-                outlet: str | None = None, language: str | None = None, since: date | None = None,
-                until: date | None = None, q: str | None = None, storyline: str | None = None,
-                include_duplicates: bool = False, limit: int = 20, offset: int = 0) -> DocumentQuery:
-    """A ``DocumentQuery`` from request parameters (blank strings mean "no filter")."""
-    _check_text(narrative=narrative, subnarrative=subnarrative, entity=entity, outlet=outlet, language=language, q=q)
-    check_period(since, until)
-    return DocumentQuery(narrative=narrative or None, subnarrative=subnarrative or None, entity=entity or None,
-                         outlet=outlet or None, language=language or None, since=since.isoformat() if since else None,
-                         until=until.isoformat() if until else None, text=(q or "").strip() or None,
-                         storyline=storyline, include_duplicates=include_duplicates, limit=limit, offset=offset)
-
-
-def run_query(state: WebState, query: DocumentQuery):  # type: ignore[no-untyped-def]
-    """``store.query_documents`` under the store lock; a full-text query the store rejects is a 400."""
-    try:
-        with state.lock:
-            return state.store.query_documents(query)
-    except Exception as exc:  # noqa: BLE001 - the store's driver errors differ (sqlite3, psycopg)
-        if query.text:
-            raise HTTPException(400, f"cannot search for q={query.text!r}: {exc}") from None
-        raise
 
 
 @router.get("/health", response_model=HealthOut, summary="Liveness and corpus size")
@@ -162,12 +139,6 @@ def list_storylines(request: Request, limit: Annotated[int, Query(ge=1, le=100)]
     return StorylinePage(items=[storyline_out(s) for s in full], total=page.total, limit=limit, offset=offset)
 
 
-def storyline_documents(state: WebState, storyline_id: str, limit: int = 500) -> list[Document]:
-    """The storyline's documents (copies included), earliest first."""
-    page = run_query(state, DocumentQuery(storyline=storyline_id, include_duplicates=True, limit=limit))
-    return sorted(page.items, key=lambda d: (d.published or "9999", d.id))
-
-
 @router.get("/storylines/{storyline_id}", response_model=StorylineDetail, responses={404: ERRORS[404]},
             summary="A storyline with its timeline and documents")
 def get_storyline(request: Request, storyline_id: str) -> StorylineDetail:
@@ -192,7 +163,7 @@ def get_entities(
     document once, by the role of most of the entity's mentions in it; syndicated copies counted once."""
     from narrascope.corpus.entities import entity_framing
 
-    _check_text(entity=entity)
+    check_text(entity=entity)
     check_period(since, until)
     state = _state(request)
     with state.lock:

@@ -19,8 +19,8 @@ from fastapi.responses import Response
 
 from narrascope.documents import Document
 from narrascope.store.base import DocumentSort, Storyline, StorylineSort
-from narrascope.web.api import _check_text, build_query, check_period, run_query
-from narrascope.web.app import WebState
+from narrascope.web.queries import build_query, check_period, check_text, run_query
+from narrascope.web.state import WebState
 
 router = APIRouter(prefix="/api/export", tags=["export"])
 EXPORT_LIMIT = 10_000
@@ -108,7 +108,7 @@ def export_storylines(request: Request, fmt: Format, q: Text = None, language: A
     """Storylines matching the filters of ``/storylines`` (at most 10,000) with their languages, outlets and
     narratives."""
     state: WebState = request.app.state.web
-    _check_text(q=q, language=language, narrative=narrative)
+    check_text(q=q, language=language, narrative=narrative)
     with state.lock:
         page = state.store.storylines(limit=EXPORT_LIMIT, text=q, sort=sort, language=language, narrative=narrative)
     return download(storyline_rows(state, page.items), STORYLINE_FIELDS, fmt, "storylines")
@@ -121,7 +121,7 @@ def export_entities(request: Request, fmt: Format, entity: Text = None, by: Lite
     from narrascope.corpus.entities import entity_framing
 
     state: WebState = request.app.state.web
-    _check_text(entity=entity)
+    check_text(entity=entity)
     check_period(since, until)
     with state.lock:
         rows = entity_framing(state.store, entity or None, by, since.isoformat() if since else None,

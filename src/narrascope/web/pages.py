@@ -24,8 +24,8 @@ from narrascope.documents import Analysis, Document, entity_summary
 from narrascope.errors import NarrascopeError
 from narrascope.store.base import DocumentQuery, DocumentSort, StorylineSort
 from narrascope.taxonomy import OTHER, Taxonomy, load_default_taxonomy
-from narrascope.web.api import build_query, check_period, run_query, storyline_documents
-from narrascope.web.app import WebState
+from narrascope.web.queries import build_query, check_period, run_query, storyline_documents
+from narrascope.web.state import WebState
 from narrascope.web.charts import bars, surge_marks, swimlane, time_series
 from narrascope.web.highlight import THRESHOLDS, highlight, passage
 from narrascope.web.schemas import DocumentIn

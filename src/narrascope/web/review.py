@@ -18,10 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from narrascope.documents import Document
 from narrascope.errors import InputError
-from narrascope.io.labelled import LABELLED_FORMATS, write_labelled
 from narrascope.store.base import QueueItem, Review, ReviewChange
-from narrascope.web.app import WebState, require_token
+from narrascope.training.labelled import LABELLED_FORMATS, write_labelled
 from narrascope.web.schemas import DocumentIn, DocumentOut, ErrorOut
+from narrascope.web.state import WebState, require_token
 
 MAIN_ROLES = ("Protagonist", "Antagonist", "Innocent")
 DEFAULT_USER = "analyst"

@@ -15,9 +15,9 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from narrascope.documents import entity_summary
-from narrascope.web.app import WebState
 from narrascope.web.review import MAIN_ROLES, DecisionIn, clean_user, decide, label_article, new_document, review_state
 from narrascope.web.schemas import DocumentIn
+from narrascope.web.state import WebState
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 PAGE_SIZE = 25

@@ -13,10 +13,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from narrascope.annotations import MentionAnnotation
+from narrascope.components.entities.framer import SHIPPED_FRAMER, EntityFramer, MentionContext
 from narrascope.documents import Analysis, Document, EntityMention, Evidence
 from narrascope.errors import InputError
-from narrascope.components.entities.framer import SHIPPED_FRAMER, EntityFramer, MentionContext
-from narrascope.annotations import MentionAnnotation
 
 if TYPE_CHECKING:
     from narrascope.components.entities.gazetteer import Gazetteer

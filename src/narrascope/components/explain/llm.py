@@ -12,11 +12,11 @@ import logging
 import re
 from collections.abc import Sequence
 
-from narrascope.sentences import MAX_EXPLANATION_WORDS, word_tokens
+from narrascope.components.explain.explainers import ExtractiveExplainer, first_words
 from narrascope.documents import Document, Evidence, Explanation
 from narrascope.errors import ModelError
-from narrascope.components.explain.explainers import ExtractiveExplainer, first_words
 from narrascope.llm.client import DEFAULT_API_KEY_ENV, ChatClient
+from narrascope.sentences import MAX_EXPLANATION_WORDS, word_tokens
 
 log = logging.getLogger(__name__)
 

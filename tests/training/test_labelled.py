@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from narrascope.errors import ConfigError, InputError
-from narrascope.io.labelled import LabelledDocument, labelled_corpus, write_labelled
+from narrascope.training.labelled import LabelledDocument, labelled_corpus, write_labelled
 from narrascope.semeval.io import read_subtask2
 from narrascope.taxonomy import load_default_taxonomy
 from narrascope.training.data import read_training_data

@@ -1,0 +1,57 @@
+"""Queries shared by the JSON API, the pages and the exports: filters checked and turned into a ``DocumentQuery``,
+run against the store under its lock."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import HTTPException
+
+from narrascope.documents import Document
+from narrascope.store.base import DocumentQuery
+from narrascope.web.state import WebState
+
+
+def check_text(**params: str | None) -> None:
+    for name, value in params.items():
+        if value is not None and "\x00" in value:
+            raise HTTPException(400, f"query parameter {name!r} contains a NUL character")
+
+
+def check_period(since: date | None, until: date | None) -> None:
+    """400 unless ``since`` ≤ ``until`` and both lie in 1900–2199."""
+    for name, day in (("since", since), ("until", until)):
+        if day is not None and not 1900 <= day.year < 2200:
+            raise HTTPException(400, f"{name} ({day}) is outside 1900-2199")
+    if since and until and since > until:
+        raise HTTPException(400, f"since ({since}) is after until ({until})")
+
+
+def build_query(narrative: str | None = None, subnarrative: str | None = None, entity: str | None = None,
+                outlet: str | None = None, language: str | None = None, since: date | None = None,
+                until: date | None = None, q: str | None = None, storyline: str | None = None,
+                include_duplicates: bool = False, limit: int = 20, offset: int = 0) -> DocumentQuery:
+    """A ``DocumentQuery`` from request parameters (blank strings mean "no filter")."""
+    check_text(narrative=narrative, subnarrative=subnarrative, entity=entity, outlet=outlet, language=language, q=q)
+    check_period(since, until)
+    return DocumentQuery(narrative=narrative or None, subnarrative=subnarrative or None, entity=entity or None,
+                         outlet=outlet or None, language=language or None, since=since.isoformat() if since else None,
+                         until=until.isoformat() if until else None, text=(q or "").strip() or None,
+                         storyline=storyline, include_duplicates=include_duplicates, limit=limit, offset=offset)
+
+
+def run_query(state: WebState, query: DocumentQuery):  # type: ignore[no-untyped-def]
+    """``store.query_documents`` under the store lock; a full-text query the store rejects is a 400."""
+    try:
+        with state.lock:
+            return state.store.query_documents(query)
+    except Exception as exc:  # noqa: BLE001 - the store's driver errors differ (sqlite3, psycopg)
+        if query.text:
+            raise HTTPException(400, f"cannot search for q={query.text!r}: {exc}") from None
+        raise
+
+
+def storyline_documents(state: WebState, storyline_id: str, limit: int = 500) -> list[Document]:
+    """The storyline's documents (copies included), earliest first."""
+    page = run_query(state, DocumentQuery(storyline=storyline_id, include_duplicates=True, limit=limit))
+    return sorted(page.items, key=lambda d: (d.published or "9999", d.id))

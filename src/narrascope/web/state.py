@@ -1,0 +1,129 @@
+"""What the web routes share: the ``WebState`` (store, pipeline, token, limits) on ``app.state.web``, the
+token dependency of write endpoints, and the ``anypath`` route parameter for document ids."""
+
+from __future__ import annotations
+
+import hmac
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.convertors import Convertor, register_url_convertor
+
+from narrascope.documents import Analysis, Document
+from narrascope.store.base import Store
+from narrascope.web.ratelimit import RateLimiter
+
+ANONYMOUS_MAX_BYTES = 100_000  # a paste analysed without the API token (the API takes up to 1 MB)
+
+
+class AnyPathConvertor(Convertor[str]):
+    """Route parameter ``{name:anypath}``: like ``path`` but matching any character, newlines included, so that
+    every stored document id (line breaks and control characters too) round-trips through its quoted URL."""
+
+    regex = r"[\s\S]*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("anypath", AnyPathConvertor())
+
+
+class _Precomputed:
+    """Stands in for the pipeline inside ``ingest``: hands back analyses already computed, and notes which
+    documents were new (``ingest`` passes only those, possibly renamed when their id was taken)."""
+
+    def __init__(self, pairs: Sequence[tuple[Document, Analysis]]) -> None:
+        self._by_doc = {id(doc): analysis for doc, analysis in pairs}
+        self.stored: set[int] = set()
+
+    def analyze(self, documents: Sequence[Document]) -> list[Analysis]:
+        out = []
+        for doc in documents:
+            analysis = self._by_doc[id(doc)]
+            analysis.document_id = doc.id
+            self.stored.add(id(doc))
+            out.append(analysis)
+        return out
+
+
+@dataclass
+class WebState:
+    """What the routes share: the store (behind ``lock``), the pipeline (built on first use) and the token."""
+
+    store: Store
+    pipeline: Any = None
+    token: str | None = None
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    pipeline_lock: threading.Lock = field(default_factory=threading.Lock)
+    anonymous_max_bytes: int = ANONYMOUS_MAX_BYTES
+    paste_limiter: RateLimiter = field(default_factory=RateLimiter)
+
+    @property
+    def taxonomy(self) -> Any:
+        """The ``Taxonomy`` pages label with: the pipeline's narratives model's (``serve --model``), else SemEval's."""
+        from narrascope.taxonomy import load_default_taxonomy
+
+        return getattr(self.pipeline, "taxonomy", None) or load_default_taxonomy()
+
+    def get_pipeline(self) -> Any:
+        if self.pipeline is None:
+            from narrascope.pipeline import DEFAULT_STEPS, Pipeline
+
+            self.pipeline = Pipeline.from_names(DEFAULT_STEPS)
+        return self.pipeline
+
+    def analyze(self, documents: list[Document]) -> list[Analysis]:
+        """Analyse ``documents`` (one request at a time: the models are shared and CPU-bound)."""
+        with self.pipeline_lock:
+            return list(self.get_pipeline().analyze(documents))
+
+    def save(self, pairs: Sequence[tuple[Document, Analysis]]) -> set[int]:
+        """Add new documents and their analyses to the corpus (dedup and storylines as ``narrascope ingest``);
+        returns ``id()`` of the documents stored (the others were already known by URL or text)."""
+        from narrascope.corpus.ingestion import ingest
+
+        feeder = _Precomputed(pairs)
+        with self.lock:
+            ingest([doc for doc, _ in pairs], self.store, feeder, sources=["web api"])
+        return feeder.stored
+
+    def token_ok(self, presented: str | None) -> bool:
+        return bool(self.token) and presented is not None and hmac.compare_digest(presented.encode(), self.token.encode())
+
+    def paste_refusal(self, client: str, text: str, token: str | None) -> tuple[int, str, float] | None:
+        """Why an anonymous paste (no valid token) is refused, as (413 or 429, message, retry-after seconds);
+        ``None`` when it may be analysed. With the token only the API's limits apply."""
+        if self.token_ok(token):
+            return None
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > self.anonymous_max_bytes:
+            return 413, (f"The text is {size / 1000:,.0f} kB, over the {self.anonymous_max_bytes / 1000:,.0f} kB limit "
+                         "of an anonymous paste: shorten it, or give the API token (up to 1 MB)."), 0.0
+        wait = self.paste_limiter.wait(client)
+        if wait:
+            limiter = self.paste_limiter
+            return 429, (f"Too many analyses from your address: at most {limiter.per_minute:g} per minute (bursts of "
+                         f"{limiter.burst}) without the API token. Try again in {wait:.0f} s, or give the API token."), wait
+        return None
+
+
+bearer = HTTPBearer(auto_error=False, description="The token given to `narrascope serve --token`.")
+
+
+def require_token(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
+    """Dependency of write endpoints: 403 when writes are disabled, 401 without the right bearer token."""
+    state: WebState = request.app.state.web
+    if not state.token:
+        raise HTTPException(403, "write endpoints are disabled: start the server with --token or set "
+                                 "NARRASCOPE_API_TOKEN to enable them")
+    if credentials is None or not state.token_ok(credentials.credentials):
+        raise HTTPException(401, "missing or wrong API token: send 'Authorization: Bearer <token>'",
+                            headers={"WWW-Authenticate": "Bearer"})
