@@ -34,6 +34,7 @@ import numpy as np
 from narrascope.documents import Document
 from narrascope.errors import ConfigError, InputError
 from narrascope.training.explainer_tuning import TuningResult, tune_explainer
+from narrascope.components.narratives import dense
 from narrascope.components.narratives.classifier import NarrativeClassifier, TermCounts, count_terms, label_sets
 from narrascope.semeval.io import NarrativeAnnotation, SemevalCorpus
 from narrascope.semeval.metrics import (
@@ -41,11 +42,12 @@ from narrascope.semeval.metrics import (
     MAX_EXPLANATION_WORDS,
     Similarity,
     Subtask3Scores,
+    official_class_lists,
     score_subtask2,
     score_subtask3,
     similarities,
 )
-from narrascope.taxonomy import Taxonomy, load_default_taxonomy
+from narrascope.taxonomy import OTHER, Taxonomy, load_default_taxonomy
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ THRESHOLD_GRID = {
     "fine_threshold": (0.1, 0.15, 0.2, 0.25, 0.3, 0.4),
     "min_top_prob": (0.0, 0.15, 0.25, 0.35),
 }
+OTHER_GATES = (None, 0.3, 0.4, 0.5, 0.6)  # the bare Other whenever its probability reaches the gate (None: no gate)
 
 
 def document_folds(ids: Sequence[str], languages: Sequence[str], k: int = 5, seed: int = 0) -> list[np.ndarray]:
@@ -116,22 +119,37 @@ def _score(model: NarrativeClassifier, probs: tuple[np.ndarray, np.ndarray], ids
 def tune_thresholds(model: NarrativeClassifier, probs: tuple[np.ndarray, np.ndarray], ids: list[str],
                     gold: dict[str, NarrativeAnnotation], languages: Mapping[str, str] | None = None,
                     min_documents: int = MIN_LANGUAGE_DOCUMENTS) -> dict[str, Any]:
-    """Set ``model``'s thresholds to the grid point of ``THRESHOLD_GRID`` maximising official fine F1 (ties: coarse)
-    on the given predictions: globally, and for each language of ``languages`` with at least ``min_documents``
-    documents (``model.language_thresholds``). Returns ``{"global": {...}, "languages": {lang: {...}}}``."""
-    grid = [dict(zip(THRESHOLD_GRID, values)) for values in itertools.product(*THRESHOLD_GRID.values())]
+    """Set ``model``'s thresholds to the grid point of ``THRESHOLD_GRID`` × ``OTHER_GATES`` maximising official fine
+    F1 (ties: coarse, then the earlier point: no gate first) on the given predictions: globally, and for each language
+    of ``languages`` with at least ``min_documents`` documents (``model.language_thresholds``). Returns
+    ``{"global": {...}, "languages": {lang: {...}}}``."""
+    base = [dict(zip(THRESHOLD_GRID, values)) for values in itertools.product(*THRESHOLD_GRID.values())]
+    grid = [params | {"other_gate": gate} for gate in OTHER_GATES for params in base]
     classes = scored_classes(model.taxonomy)
-    decoded = []  # every document decoded at every grid point, once
-    for params in grid:
-        model.language_thresholds = {}
-        for key, value in params.items():
-            setattr(model, key, value)
-        decoded.append([model.decode(c, f).annotation(i) for i, c, f in zip(ids, probs[0], probs[1])])
+    official = official_class_lists()
+    coarse_classes = set(classes.get("narratives", official[0]))
+    fine_classes = set(classes.get("subnarratives", official[1]))
+    truth = [(set(gold[i].narratives) & coarse_classes, set(gold[i].subnarratives) & fine_classes) for i in ids]
+    # per-document F1 (fine F, coarse C) at every grid point: each document is decoded once per THRESHOLD_GRID point;
+    # a gate only turns a decoded document into the bare Other
+    F, C = np.zeros((len(grid), len(ids))), np.zeros((len(grid), len(ids)))
+    for g, params in enumerate(base):
+        model.set_params(language_thresholds={}, other_gate=None, **params)
+        for r, (c, f) in enumerate(zip(probs[0], probs[1])):
+            prediction = model.decode(c, f)
+            C[g, r] = _f1(truth[r][0], {n for n, _ in prediction.narratives} & coarse_classes)
+            F[g, r] = _f1(truth[r][1], {n for n, _ in prediction.subnarratives} & fine_classes)
+    other = probs[0][:, model.coarse_labels_.index(OTHER)] if OTHER in model.coarse_labels_ else None
+    other_f = np.array([_f1(t[1], {OTHER} & fine_classes) for t in truth])
+    other_c = np.array([_f1(t[0], {OTHER} & coarse_classes) for t in truth])
+    for k, gate in enumerate(OTHER_GATES[1:], start=1):
+        gated = other >= gate if other is not None else np.zeros(len(ids), dtype=bool)
+        block = slice(k * len(base), (k + 1) * len(base))
+        F[block], C[block] = np.where(gated, other_f, F[: len(base)]), np.where(gated, other_c, C[: len(base)])
 
-    def best(rows: list[int]) -> dict[str, float]:
-        truth = {ids[r]: gold[ids[r]] for r in rows}
-        scores = [score_subtask2(truth, {ids[r]: decoded[g][r] for r in rows}, **classes) for g in range(len(grid))]
-        return grid[max(range(len(grid)), key=lambda g: (scores[g].fine, scores[g].coarse, -g))]
+    def best(rows: list[int]) -> dict[str, Any]:
+        fine, coarse = F[:, rows].mean(axis=1), C[:, rows].mean(axis=1)
+        return grid[max(range(len(grid)), key=lambda g: (round(fine[g], 12), round(coarse[g], 12), -g))]
 
     chosen = best(list(range(len(ids))))
     per_language: dict[str, dict[str, float]] = {}
@@ -140,10 +158,13 @@ def tune_thresholds(model: NarrativeClassifier, probs: tuple[np.ndarray, np.ndar
         for r, i in enumerate(ids):
             groups.setdefault(languages.get(i) or "", []).append(r)
         per_language = {lang: best(rows) for lang, rows in sorted(groups.items()) if lang and len(rows) >= min_documents}
-    for key, value in chosen.items():
-        setattr(model, key, value)
-    model.language_thresholds = per_language
+    model.set_params(**chosen, language_thresholds=per_language)
     return {"global": chosen, "languages": per_language}
+
+
+def _f1(gold: set[str], pred: set[str]) -> float:
+    """One document's F1 as the official scorer computes it (0 when both sets are empty)."""
+    return 0.0 if not gold and not pred else 2 * len(gold & pred) / (len(gold) + len(pred))
 
 
 def cross_validate_narratives(
@@ -292,11 +313,47 @@ def train_narratives(
         inner = _pair_out_of_fold(corpus, ids, counts, fold_index, make_model, progress)
         cv = _cv_result(corpus, ids, languages, fold_index, oof, inner, decoder)
     thresholds = tune_thresholds(decoder, oof, ids, corpus.narratives, languages)
-    final = make_model().fit_counts(counts, [corpus.narratives[i] for i in ids])
-    for key, value in thresholds["global"].items():
-        setattr(final, key, value)
+    annotations = [corpus.narratives[i] for i in ids]
+    final = make_model().fit_counts(counts, annotations, languages=[d.language for d in docs])
+    final.set_params(**thresholds["global"])
     final.language_thresholds = thresholds["languages"]
+    if final.dense_alpha is not None:
+        thresholds["transfer"] = fit_transfer_head(final, docs, annotations, make_model)
     return final, thresholds, cv
+
+
+def held_out_language_dense(vectors: np.ndarray, Y: np.ndarray, languages: Sequence[str], alpha: float) -> np.ndarray:
+    """Leave-one-language-out predictions of the dense head: each language's rows scored by a head fitted on the
+    rows of the other languages (zeros when there is no other language)."""
+    P = np.zeros(Y.shape, dtype=np.float32)
+    langs = np.asarray(languages)
+    for lang in sorted(set(languages)):
+        test = langs == lang
+        if not test.all():
+            P[test] = dense.dense_scores(vectors[test], *dense.fit_dense(vectors[~test], Y[~test], alpha))
+    return P
+
+
+def fit_transfer_head(model: NarrativeClassifier, docs: Sequence[Document], annotations: Sequence[NarrativeAnnotation],
+                      make_model: Callable[[], NarrativeClassifier] = NarrativeClassifier) -> dict[str, Any]:
+    """Fit ``model``'s dense head (for untrained languages) on ``docs`` and set its ``transfer_thresholds``, tuned
+    (global grid) on leave-one-language-out predictions of the dense head over the training languages: each language
+    scored by a head that never saw it, as an unseen language will be. With one training language the transfer
+    thresholds stay the global ones (``{}``). Returns them."""
+    vectors = dense.document_vectors([model._text(d) for d in docs])
+    Y = model.label_matrix(annotations)
+    model.dense_W_, model.dense_b_ = dense.fit_dense(vectors, Y, model.dense_alpha or 0.0)
+    languages = [d.language or "unknown" for d in docs]
+    if len(set(languages)) < 2:
+        model.transfer_thresholds = {}
+        return {}
+    P = held_out_language_dense(vectors, Y, languages, model.dense_alpha or 0.0)
+    decoder = make_model()
+    decoder.coarse_labels_, decoder.fine_labels_ = model.coarse_labels_, model.fine_labels_
+    split = len(model.coarse_labels_)
+    ids = [a.id for a in annotations]
+    model.transfer_thresholds = tune_thresholds(decoder, (P[:, :split], P[:, split:]), ids, dict(zip(ids, annotations)))["global"]
+    return model.transfer_thresholds
 
 
 # --- subtask 3: explanations ----------------------------------------------------------------------------------------

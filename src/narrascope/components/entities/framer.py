@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from narrascope.components.estimator import Estimator
 from narrascope.errors import ModelError
 from narrascope.shipped import MODELS_DIR
 
@@ -188,7 +189,7 @@ class NamePriors:
         return np.asarray(rows, dtype=np.float64)
 
 
-class EntityFramer:
+class EntityFramer(Estimator):
     """Classify mentions in context into a main role and fine roles (TF-IDF + name priors + ridge heads).
 
     Ridge regressions on one-hot targets (sparse LSQR; CPU-light) score the main roles and, trained on the mentions

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from narrascope.components.estimator import Estimator
 from narrascope.errors import ModelError
 from narrascope.shipped import MODELS_DIR
 
@@ -73,7 +74,7 @@ def entity_features(mentions: Sequence[Any], text: str, language: str | None, ga
     return list(groups), np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
 
 
-class EntitySalience:
+class EntitySalience(Estimator):
     """Logistic regression over ``FEATURES`` (standardised); ``score`` gives each entity a probability."""
 
     def __init__(self, C: float = 1.0) -> None:
