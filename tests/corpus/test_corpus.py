@@ -71,7 +71,7 @@ def test_static_storylines_link_translations_and_keep_unrelated_stories_apart() 
     assert story_of["pt"] == story_of["en"] == story_of["ru"]
     assert story_of["ru-budget"] != story_of["en"] and story_of["en-other"] != story_of["en"]
     # Without centring the language component dominates: the same threshold links nothing across languages.
-    raw = StorylineBuilder(threshold=builder.threshold)
+    raw = StorylineBuilder(threshold=builder.threshold, min_shared=0)  # embeddings only
     raw._embed = lambda ds: raw.embedder.embed([f"{d.title or ''}\n{d.text[:1500]}" for d in ds])  # type: ignore[method-assign]
     raw.embedder = builder.embedder
     raw_assigned, _ = raw.assign(docs)

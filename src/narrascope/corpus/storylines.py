@@ -1,19 +1,34 @@
-"""Storylines: documents on the same story, across outlets and languages, within a time window.
+"""Storylines: documents on the same story (one event), across outlets and languages, within a time window.
 
-Each new document joins the storyline whose centroid (mean multilingual embedding) is most similar, if the cosine
-similarity reaches ``threshold`` and the storyline was active within ``window_days``; otherwise it starts a new
-storyline whose id derives from the founding document, so ids are stable across incremental runs.
+A new document joins a storyline when three things hold, else it starts one whose id derives from the founding
+document (so ids are stable across incremental runs):
+
+1. **Embedding, average linkage**: its mean cosine to the storyline's documents (the dot product with the mean of
+   their unit vectors, ``Storyline.centroid``) reaches ``threshold``. Comparing with the *normalised* centroid instead
+   (single-topic drift) let a storyline grow into a topic bucket: one held 100 unrelated climate articles of the
+   SemEval release in four languages.
+2. **Shared rare words**: the story keys it shares with the storyline (``story_keys``: stemmed content words and
+   names of the title and lead, names transliterated to Latin and folded through the gazetteer aliases so that
+   "Путина", "Putin" and "पुतिन" can meet) weigh at least ``min_shared`` in IDF over the documents seen, each key
+   counted by the share of the storyline's documents that have it. Topic words ("climate", "war") are in too many
+   documents to count much; an event's names, places and numbers are not.
+3. **Time**: the storyline was active within ``window_days`` and would not span more than ``max_span_days``.
 
 With the default "static" embedder every vector is first centred on the mean vector of its document's language
 (``models/static/language_means.npz``, built by ``scripts/storyline_language_means.py``): raw static embeddings of two
 unrelated articles in one language have a median cosine of 0.77, and across languages 0.01, so without centring a
 threshold merges a whole language into one storyline and never links two languages.
+
+``benchmarks/storylines.py --db STORE`` prints the largest storylines of an ingested corpus with their titles;
+docs/corpus.md has the figures.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import math
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
@@ -21,10 +36,12 @@ from pathlib import Path
 
 import numpy as np
 
+from narrascope.components.entities.gazetteer import AliasTable, stem, tokens
 from narrascope.documents import Document
+from narrascope.errors import ModelError
 from narrascope.sentences import shorten
-from narrascope.store.base import Store, Storyline
 from narrascope.shipped import MODELS_DIR
+from narrascope.store.base import DocumentQuery, Store, Storyline
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +49,61 @@ STORY_CHARS = 1500  # a storyline is judged on the title and the lead of the art
 LANGUAGE_MEANS_FILE = MODELS_DIR / "static" / "language_means.npz"
 CENTRED_THRESHOLD = 0.45  # cosine of centred static embeddings; docs/corpus.md says how it was chosen
 RAW_THRESHOLD = 0.75
+MIN_SHARED = 0.2  # IDF-weighted cosine of the story keys of a document and a storyline; docs/corpus.md
+MAX_SPAN_DAYS = 30
+KEY_CHARS = 6  # words are compared on their first letters: a light stemmer for every script
+NAME_KEYS = "=~#"  # the first character of the keys of names (aliases, transliterated) and numbers
+CROSS_LANGUAGE = 0.5  # share of ``min_shared`` needed in another language: many names do not meet across scripts
+_LATIN = str.maketrans({
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z", "и": "i", "й": "i",
+    "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f",
+    "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sht", "ъ": "a", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
+})
+"""Cyrillic to Latin, so that names meet across scripts on their first letters (Скибицкий / Skibitsky: "skibit")."""
+
+
+@lru_cache(maxsize=1)
+def _aliases() -> AliasTable | None:
+    try:
+        return AliasTable.load()
+    except ModelError as exc:
+        log.warning("storylines: no alias table (%s); names are matched by spelling only", exc)
+        return None
+
+
+def story_keys(text: str) -> set[str]:
+    """What identifies a story in ``text``: names, content words and numbers, as keys comparable across languages.
+
+    A capitalised word is a name: its gazetteer alias (``=Russia`` for Россия, Rússia, रूस) or its first letters in
+    Latin script (``~putin`` for Путина, Putin). Other words of at least four letters are content words (their
+    first ``KEY_CHARS`` letters, Cyrillic case endings folded); numbers of two digits or more are kept as they are.
+    Devanagari has no capitals: its words are looked up as aliases, else kept whole.
+    """
+    aliases = _aliases()
+    words = [t for _, _, t in tokens(text)]
+    keys: set[str] = set()
+    skip = False
+    for i, word in enumerate(words):
+        if skip:
+            skip = False
+            continue
+        if word.isdigit():
+            if len(word) >= 2:
+                keys.add("#" + word)
+            continue
+        if aliases is not None and i + 1 < len(words) and (canonical := aliases.lookup(f"{word} {words[i + 1]}")):
+            keys.add("=" + canonical)
+            skip = True
+            continue
+        if word[:1].isupper() or not word[:1].isalpha() or word[:1].lower() == word[:1].upper():
+            canonical = aliases.lookup(word) if aliases is not None and len(word) >= 2 else None
+            if canonical:
+                keys.add("=" + canonical)
+            elif len(word) >= 3:
+                keys.add("~" + stem(word).lower().translate(_LATIN)[:KEY_CHARS])
+        elif len(word) >= 4:
+            keys.add(stem(word).lower()[:KEY_CHARS])
+    return keys
 
 
 @lru_cache(maxsize=4)
@@ -87,23 +159,45 @@ def _day(published: str | None) -> date | None:
 
 
 class StorylineBuilder:
-    """Assigns documents to storylines; ``load(store)`` continues from the stored ones."""
+    """Assigns documents to storylines; ``load(store)`` continues from the stored ones.
 
-    def __init__(self, embedder=None, threshold: float | None = None, window_days: int = 14) -> None:  # type: ignore[no-untyped-def]
+    ``threshold``: the least mean cosine to a storyline's documents; ``min_shared``: the least IDF weight of shared
+    story keys (``None`` or 0 turns the check off); ``window_days``: the longest silence of a storyline that a new
+    document can still join; ``max_span_days``: the longest a storyline may last.
+    """
+
+    def __init__(self, embedder=None, threshold: float | None = None, window_days: int = 14,  # type: ignore[no-untyped-def]
+                 min_shared: float | None = MIN_SHARED, max_span_days: int = MAX_SPAN_DAYS) -> None:
         """``threshold`` defaults to ``CENTRED_THRESHOLD`` for the centred static embedder, ``RAW_THRESHOLD`` otherwise."""
         self.embedder = embedder
         self._threshold = threshold
         self.window_days = window_days
+        self.min_shared = min_shared or 0.0
+        self.max_span_days = max_span_days
         self.storylines: dict[str, Storyline] = {}
+        self._store: Store | None = None
+        self._keys: dict[str, Counter[str]] = {}  # storyline id -> documents per story key
+        self._members: dict[str, int] = {}  # storyline id -> documents behind ``_keys``
+        self._languages: dict[str, set[str | None]] = {}  # storyline id -> languages of those documents
+        self._df: Counter[str] = Counter()  # documents per story key, over every document seen
+        self._seen = 0
 
-    def load(self, store: Store) -> StorylineBuilder:
+    def load(self, store: Store, max_documents: int = 20000) -> StorylineBuilder:
+        """Continue from ``store``'s storylines; its first ``max_documents`` documents give the key frequencies."""
         offset = 0
         while True:
             page = store.storylines(limit=1000, offset=offset)
             self.storylines.update((s.id, s) for s in page.items)
             offset += len(page.items)
             if not page.items or offset >= page.total:
-                return self
+                break
+        self._store = store
+        if self.min_shared and self.storylines:
+            for doc in store.iter_documents():
+                self._count(story_keys(self._story_text(doc)))
+                if self._seen >= max_documents:
+                    break
+        return self
 
     @property
     def centred(self) -> bool:
@@ -118,39 +212,91 @@ class StorylineBuilder:
             return self._threshold
         return CENTRED_THRESHOLD if self.centred else RAW_THRESHOLD
 
+    @staticmethod
+    def _story_text(document: Document) -> str:
+        return f"{document.title or ''}\n{document.text[:STORY_CHARS]}"
+
     def _embed(self, documents: Sequence[Document]) -> np.ndarray:
+        """Unit vectors of the title and lead, centred on their language's mean when ``centred``."""
         if self.embedder is None:
             self.embedder = default_embedder()
-        texts = [f"{d.title or ''}\n{d.text[:STORY_CHARS]}" for d in documents]
-        vectors = np.asarray(self.embedder.embed(texts), dtype=np.float32)
+        vectors = np.asarray(self.embedder.embed([self._story_text(d) for d in documents]), dtype=np.float32)
         if self.centred:
-            vectors = centre(vectors, [d.language for d in documents], load_language_means())
+            return centre(vectors, [d.language for d in documents], load_language_means())
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        np.divide(vectors, norms, out=vectors, where=norms > 0)
         return vectors
 
+    def _count(self, keys: set[str]) -> None:
+        self._df.update(keys)
+        self._seen += 1
+
+    def _idf(self, key: str) -> float:
+        return math.log((self._seen + 1) / (self._df.get(key, 0) + 1)) + 1.0  # as scikit-learn: never 0
+
+    def _story_keys(self, sid: str) -> tuple[Counter[str], int]:
+        """Documents per key of storyline ``sid`` and how many documents that counts (stored ones read once)."""
+        if sid not in self._keys:
+            counts: Counter[str] = Counter()
+            members = 0
+            languages: set[str | None] = set()
+            if self._store is not None:
+                page = self._store.query_documents(DocumentQuery(storyline=sid, include_duplicates=True, limit=100))
+                for doc in page.items:
+                    counts.update(story_keys(self._story_text(doc)))
+                    languages.add(doc.language)
+                members = len(page.items)
+            self._keys[sid], self._members[sid], self._languages[sid] = counts, members, languages
+        return self._keys[sid], self._members[sid]
+
+    def shared_weight(self, keys: set[str], sid: str, language: str | None = None) -> float:
+        """Cosine of ``keys`` and storyline ``sid``'s keys, weighted by IDF (a key of the storyline by the share of its
+        documents that have it): 1 for the same keys, 0 for none shared. When the storyline has no document in
+        ``language`` only names and numbers count (content words never meet across languages). A storyline whose
+        documents are unknown (a stored one with none readable) shares everything.
+        """
+        counts, members = self._story_keys(sid)
+        if not members:
+            return 1.0
+        if language not in self._languages[sid]:
+            keys = {k for k in keys if k[0] in NAME_KEYS}
+            counts = Counter({k: n for k, n in counts.items() if k[0] in NAME_KEYS})
+        if not keys or not counts:
+            return 0.0
+        dot = sum(self._idf(k) ** 2 * counts[k] / members for k in keys if k in counts)
+        if not dot:
+            return 0.0
+        doc_norm = math.sqrt(sum(self._idf(k) ** 2 for k in keys))
+        story_norm = math.sqrt(sum((self._idf(k) * n / members) ** 2 for k, n in counts.items()))
+        return dot / (doc_norm * story_norm)
+
     @staticmethod
-    def _set_row(matrix: np.ndarray, last: np.ndarray, row: int, story: Storyline) -> None:
-        centroid = np.asarray(story.centroid, dtype=np.float32)
-        norm = float(np.linalg.norm(centroid))
-        matrix[row] = centroid / norm if norm > 0 else centroid
-        day = _day(story.last_seen)
-        last[row] = day.toordinal() if day else np.nan
+    def _set_row(matrix: np.ndarray, first: np.ndarray, last: np.ndarray, row: int, story: Storyline) -> None:
+        matrix[row] = np.asarray(story.centroid, dtype=np.float32)  # the mean of unit vectors: average linkage
+        for days, seen in ((first, story.first_seen), (last, story.last_seen)):
+            day = _day(seen)
+            days[row] = day.toordinal() if day else np.nan
 
     def assign(self, documents: Sequence[Document]) -> tuple[dict[str, list[str]], list[Storyline]]:
         """``({storyline_id: [document ids]}, changed storylines)`` for ``documents`` (in publication order)."""
         if not documents:
             return {}, []
         vectors = self._embed(documents)
+        keys = [story_keys(self._story_text(d)) for d in documents] if self.min_shared else [set() for _ in documents]
+        for doc_keys in keys:  # the batch counts in the frequencies before any of it is placed
+            self._count(doc_keys)
         threshold = self.threshold
         order = sorted(range(len(documents)), key=lambda i: documents[i].published or "")
-        # Unit centroids and last-seen days of every storyline, as arrays: one matrix-vector product per document
+        # Mean vectors and first/last-seen days of every storyline, as arrays: one matrix-vector product per document
         # (a Python loop over thousands of storylines per document made 10k documents 60% slower).
         dim = vectors.shape[1]
         ids = [sid for sid, story in self.storylines.items() if len(story.centroid) == dim]
         row_of = {sid: row for row, sid in enumerate(ids)}
         matrix = np.zeros((len(ids) + len(documents), dim), dtype=np.float32)  # room for one new storyline per document
+        first = np.full(len(matrix), np.nan)
         last = np.full(len(matrix), np.nan)
         for row, sid in enumerate(ids):
-            self._set_row(matrix, last, row, self.storylines[sid])
+            self._set_row(matrix, first, last, row, self.storylines[sid])
         assigned: dict[str, list[str]] = {}
         changed: dict[str, Storyline] = {}
         for i in order:
@@ -158,29 +304,42 @@ class StorylineBuilder:
             when = _day(doc.published)
             best: Storyline | None = None
             if ids:
-                norm = float(np.linalg.norm(vec))
-                sims = matrix[: len(ids)] @ vec / (norm if norm > 0 else 1.0)
+                sims = matrix[: len(ids)] @ vec
                 if when:
+                    ordinal = when.toordinal()
                     with np.errstate(invalid="ignore"):  # storylines without a date (NaN) stay candidates
-                        sims[np.abs(last[: len(ids)] - when.toordinal()) > self.window_days] = -np.inf
-                k = int(np.argmax(sims))
-                if sims[k] >= threshold:
-                    best = self.storylines[ids[k]]
+                        sims[np.abs(last[: len(ids)] - ordinal) > self.window_days] = -np.inf
+                        span = np.fmax(last[: len(ids)], ordinal) - np.fmin(first[: len(ids)], ordinal)
+                        sims[span > self.max_span_days] = -np.inf
+                for k in np.argsort(-sims)[:5]:  # the most similar storylines that also share the story's keys
+                    if sims[k] < threshold:
+                        break
+                    needed = self.min_shared * (1.0 if doc.language in self._languages.get(ids[k], {doc.language})
+                                                else CROSS_LANGUAGE)
+                    if not needed or self.shared_weight(keys[i], ids[k], doc.language) >= needed:
+                        best = self.storylines[ids[k]]
+                        break
             if best is None:
                 sid = "s-" + hashlib.sha1(doc.id.encode("utf-8")).hexdigest()[:12]
                 best = Storyline(sid, shorten(doc.title or doc.text, 90), size=0, centroid=[0.0] * len(vec))
                 self.storylines[sid] = best
+                self._keys[sid], self._members[sid], self._languages[sid] = Counter(), 0, set()
                 if sid not in row_of:
                     row_of[sid] = len(ids)
                     ids.append(sid)
             centroid = np.asarray(best.centroid, dtype=np.float32)
             best.centroid = ((centroid * best.size + vec) / (best.size + 1)).tolist()
             best.size += 1
+            if self.min_shared:
+                counts, members = self._story_keys(best.id)
+                counts.update(keys[i])
+                self._members[best.id] = members + 1
+                self._languages[best.id].add(doc.language)
             day = doc.published[:10] if doc.published else None
             if day:
                 best.first_seen = min(filter(None, [best.first_seen, day]))
                 best.last_seen = max(filter(None, [best.last_seen, day]))
-            self._set_row(matrix, last, row_of[best.id], best)
+            self._set_row(matrix, first, last, row_of[best.id], best)
             assigned.setdefault(best.id, []).append(doc.id)
             changed[best.id] = best
         return assigned, list(changed.values())
