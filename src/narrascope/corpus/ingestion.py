@@ -7,8 +7,8 @@ skips what is stored (by URL and content hash) and goes on. Nothing is fetched t
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from narrascope.corpus.dedup import DuplicateDetector
@@ -27,9 +27,12 @@ class IngestSummary:
     skipped: int = 0
     failed: int = 0
     duplicates: int = 0
+    stored: dict[str, str] = field(default_factory=dict)  # id given -> id stored, for the documents really added
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data.pop("stored")
+        return data
 
 
 def _batches(items: Iterable[Document | FailedInput], size: int) -> Iterator[list[Document | FailedInput]]:
@@ -52,8 +55,10 @@ def ingest(
     detector: DuplicateDetector | None = None,
     storylines: StorylineBuilder | None | bool = True,
     progress: Callable[[int], None] | None = None,
+    analyses: Mapping[str, Analysis] | None = None,
 ) -> IngestSummary:
-    """Store the new documents among ``items`` (analysed with ``pipeline`` when given); returns the counts."""
+    """Store the new documents among ``items`` with their analyses: from ``pipeline`` when given, else the
+    already computed ``analyses`` by document id (as the web API has them); returns the counts."""
     run_id = store.start_run("ingest", list(sources))
     summary = IngestSummary(run_id)
     detector = (detector or DuplicateDetector()).load(store)
@@ -63,7 +68,7 @@ def ingest(
     status = "failed"
     try:
         for batch in _batches(items, batch_size):
-            _ingest_batch(batch, store, pipeline, detector, builder, summary)
+            _ingest_batch(batch, store, pipeline, detector, builder, summary, analyses)
             store.heartbeat(run_id)
             if progress:
                 progress(len(batch))
@@ -74,7 +79,8 @@ def ingest(
 
 
 def _ingest_batch(batch: list[Document | FailedInput], store: Store, pipeline: Any, detector: DuplicateDetector,
-                  builder: StorylineBuilder | None, summary: IngestSummary) -> None:
+                  builder: StorylineBuilder | None, summary: IngestSummary,
+                  precomputed: Mapping[str, Analysis] | None = None) -> None:
     summary.read += len(batch)
     failures = [i for i in batch if isinstance(i, FailedInput)]
     for failure in failures:
@@ -93,11 +99,16 @@ def _ingest_batch(batch: list[Document | FailedInput], store: Store, pipeline: A
         urls.add(doc.url) if doc.url else None
         hashes.add(doc.content_hash)
         new.append(doc)
+    given = {id(doc): doc.id for doc in new}
     taken = store.taken_ids([d.id for d in new])  # type: ignore[attr-defined]
     for doc in new:
         if doc.id in taken:
             doc.id = _renamed(doc)
     analyses: list[Analysis] = list(pipeline.analyze(new)) if pipeline is not None and new else []
+    if pipeline is None and precomputed is not None:
+        analyses = [precomputed[given[id(doc)]] for doc in new if given[id(doc)] in precomputed]
+        for doc, analysis in zip([d for d in new if given[id(d)] in precomputed], analyses):
+            analysis.document_id = doc.id  # renamed when its id was taken
     duplicates, signatures = detector.process(new)
     assigned, changed = builder.assign(new) if builder is not None else ({}, [])
     with store.transaction():
@@ -114,6 +125,7 @@ def _ingest_batch(batch: list[Document | FailedInput], store: Store, pipeline: A
         for story_id, ids in assigned.items():
             store.assign_storyline([stored[i] for i in ids if i in stored], story_id)
     summary.added += len(stored)
+    summary.stored.update({given[id(doc)]: stored[doc.id] for doc in new if doc.id in stored})
     summary.skipped += len(new) - len(stored)
     summary.duplicates += len(kept)
 

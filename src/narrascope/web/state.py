@@ -36,24 +36,6 @@ class AnyPathConvertor(Convertor[str]):
 register_url_convertor("anypath", AnyPathConvertor())
 
 
-class _Precomputed:
-    """Stands in for the pipeline inside ``ingest``: hands back analyses already computed, and notes which
-    documents were new (``ingest`` passes only those, possibly renamed when their id was taken)."""
-
-    def __init__(self, pairs: Sequence[tuple[Document, Analysis]]) -> None:
-        self._by_doc = {id(doc): analysis for doc, analysis in pairs}
-        self.stored: set[int] = set()
-
-    def analyze(self, documents: Sequence[Document]) -> list[Analysis]:
-        out = []
-        for doc in documents:
-            analysis = self._by_doc[id(doc)]
-            analysis.document_id = doc.id
-            self.stored.add(id(doc))
-            out.append(analysis)
-        return out
-
-
 @dataclass
 class WebState:
     """What the routes share: the store (behind ``lock``), the pipeline (built on first use) and the token."""
@@ -90,13 +72,16 @@ class WebState:
         returns ``id()`` of the documents stored (the others were already known by URL or text)."""
         from narrascope.corpus.ingestion import ingest
 
-        feeder = _Precomputed(pairs)
+        given = [(doc, doc.id) for doc, _ in pairs]
         with self.lock:
-            ingest([doc for doc, _ in pairs], self.store, feeder, sources=["web api"])
-        return feeder.stored
+            summary = ingest([doc for doc, _ in pairs], self.store, sources=["web api"],
+                             analyses={doc.id: analysis for doc, analysis in pairs})
+        return {id(doc) for doc, doc_id in given if doc_id in summary.stored}
 
     def token_ok(self, presented: str | None) -> bool:
-        return bool(self.token) and presented is not None and hmac.compare_digest(presented.encode(), self.token.encode())
+        if not self.token or presented is None:
+            return False
+        return hmac.compare_digest(presented.encode(), self.token.encode())
 
     def paste_refusal(self, client: str, text: str, token: str | None) -> tuple[int, str, float] | None:
         """Why an anonymous paste (no valid token) is refused, as (413 or 429, message, retry-after seconds);
