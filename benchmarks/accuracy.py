@@ -7,6 +7,12 @@ fine) per language and overall as mean ± std over folds, thresholds tuned witho
 predictions of an earlier one with the same model, such as ``global-thresholds``). The corpus is counted once (word
 and character n-grams); each variant's folds then pick their own vocabulary and IDF from their training rows, as ``narrascope evaluate``
 does. ``narrascope evaluate DATA_DIR`` prints the default row alone.
+
+``--holdout-language`` adds leave-one-language-out rows (``narrascope.training.transfer``): each language scored by a
+model trained on the other languages, thresholds tuned leave-one-language-out on those only, for the dense head on
+static multilingual embeddings (the route a trained model takes for a language without training articles) and for the
+n-gram heads under the same protocol; printed beside the first variant's in-language CV, with the mean over languages.
+``--holdout-language --variants none`` prints the held-out rows alone.
 """
 
 from __future__ import annotations
@@ -49,8 +55,9 @@ def main() -> None:
     parser.add_argument("data", nargs="?", type=Path, default=root.parent / "shared" / "data" / "semeval2025-task10")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--variants", default="default,global-thresholds,word-only,char-only,alpha-0.25,alpha-1")
+    parser.add_argument("--holdout-language", action="store_true", help="Add leave-one-language-out rows.")
     args = parser.parse_args()
-    names = args.variants.split(",")
+    names = [] if args.variants == "none" else args.variants.split(",")
     unknown = [n for n in names if n not in VARIANTS]
     if unknown:
         raise SystemExit(f"unknown variant(s) {', '.join(unknown)}; known: {', '.join(VARIANTS)}")
@@ -61,6 +68,7 @@ def main() -> None:
     counts = _count(docs, NarrativeClassifier)
     print(f"counted word and character n-grams once ({time.perf_counter() - start:.0f} s)", flush=True)
     rows = []
+    first_cv = None
     oofs: dict[Callable[[], NarrativeClassifier], Any] = {}  # variants that only decode differently share the model's
     for name in names:
         variant = VARIANTS[name]
@@ -76,8 +84,18 @@ def main() -> None:
         result = _cv_result(corpus, ids, languages, fold_index, oof, inner, _decoder(corpus, variant.make_model),
                             min_documents=variant.min_documents)
         elapsed = time.perf_counter() - start
+        first_cv = first_cv or result
         print(f"\n== {name}: {variant.description} ({elapsed:.0f} s)\n{result.table()}", flush=True)
         rows.append((name, result.summary(), elapsed))
+    if args.holdout_language:
+        from narrascope.training.transfer import cross_validate_holdout_language
+
+        start = time.perf_counter()
+        held_out = cross_validate_holdout_language(corpus, routes=("dense", "ngram"))
+        print(f"\n== each language held out: trained on the other languages ({time.perf_counter() - start:.0f} s)\n"
+              f"{held_out.table(first_cv)}", flush=True)
+    if not rows:
+        return
     languages_seen = [g for g in rows[0][1] if g != "ALL"]
     print("\nAblation (F1 fine, mean over folds; coarse for ALL and EN)")
     header = f"{'variant':<18}" + "".join(f"{g:>8}" for g in languages_seen + ["ALL"])

@@ -387,8 +387,14 @@ def evaluate(
     folds: int = typer.Option(5, help="Number of cross-validation folds (split by document id, stratified by language)."),
     subtask: int = typer.Option(2, "--subtask", min=1, max=3, help="Subtask to evaluate (1: entity framing, 2: narratives, 3: explanations)."),
     similarity: str = typer.Option("e5", help="Subtask 3 similarity (a registered name: e5 = multilingual-e5-small cosine, token-f1)."),
+    holdout_language: bool = typer.Option(False, "--holdout-language", help="Subtask 2: also hold out each language in turn (train on the others, score it) and print it beside the in-language CV, with the mean."),
 ) -> None:
     """Cross-validate on SemEval data and print official scores per language (mean ± std over folds).
+
+    Subtask 2 with --holdout-language adds leave-one-language-out scores: for each language, a model trained on the
+    other languages scores it through the route a trained model takes for a language without training articles (the
+    dense head on static multilingual embeddings), with thresholds tuned leave-one-language-out on the training
+    languages only (never on the held-out language's labels).
 
     Subtask 1 frames the gold mentions (EMR, micro P/R/F1 over fine roles, main-role accuracy; pooled over folds).
 
@@ -412,6 +418,13 @@ def evaluate(
     result = cross_validate_narratives(corpus, folds=folds, progress=lambda m: err.print(m))
     typer.echo(f"Subtask 2, {folds}-fold CV, official F1 samples (mean ± std over folds)")
     typer.echo(result.table())
+    if holdout_language:
+        from narrascope.training.transfer import cross_validate_holdout_language
+
+        held_out = cross_validate_holdout_language(corpus, progress=lambda m: err.print(m))
+        typer.echo("\nSubtask 2, each language held out (trained on the others), official F1 samples, beside the "
+                   f"in-language {folds}-fold CV")
+        typer.echo(held_out.table(result))
 
 
 @app.command()

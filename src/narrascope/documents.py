@@ -166,7 +166,10 @@ class Analysis:
 
     ``narratives`` hold coarse labels (``URW: <Narrative>``), ``subnarratives`` fine labels
     (``URW: <Narrative>: <Sub>``); the bare ``Other`` when no narrative applies. ``error`` is set (and the rest left
-    empty) when the document could not be analysed.
+    empty) when the document could not be analysed. ``language_support`` says how far to trust the labels for the
+    document's language: ``trained`` (the model had training articles in it), ``transfer`` (covered only by the
+    multilingual representation: far less reliable) or ``unsupported`` (no labels; a warning says why); None when no
+    narrative step ran.
     """
 
     document_id: str
@@ -181,6 +184,7 @@ class Analysis:
     error: str | None = None
     model: str | None = None
     taxonomy: str | None = None
+    language_support: str | None = None
 
     @property
     def narrative_labels(self) -> list[str]:
@@ -205,6 +209,7 @@ class Analysis:
             "error": self.error,
             "model": self.model,
             "taxonomy": self.taxonomy,
+            "language_support": self.language_support,
         }
 
     @classmethod
@@ -222,6 +227,7 @@ class Analysis:
             error=data.get("error"),
             model=data.get("model"),
             taxonomy=data.get("taxonomy"),
+            language_support=data.get("language_support"),
         )
 
     @classmethod

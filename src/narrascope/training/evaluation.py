@@ -314,7 +314,8 @@ def train_narratives(
         cv = _cv_result(corpus, ids, languages, fold_index, oof, inner, decoder)
     thresholds = tune_thresholds(decoder, oof, ids, corpus.narratives, languages)
     annotations = [corpus.narratives[i] for i in ids]
-    final = make_model().fit_counts(counts, annotations, languages=[d.language for d in docs])
+    final = make_model().fit_counts(counts, annotations)
+    final.languages_ = sorted({d.language for d in docs if d.language})
     final.set_params(**thresholds["global"])
     final.language_thresholds = thresholds["languages"]
     if final.dense_alpha is not None:

@@ -8,7 +8,7 @@ URLs absolute http(s).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -157,6 +157,10 @@ class AnalysisOut(BaseModel):
     error: str | None = None
     model: str | None = None
     taxonomy: str | None = None
+    language_support: Literal["trained", "transfer", "unsupported"] | None = Field(
+        None, description="How far to trust the labels for the document's language: trained (the model had training "
+        "articles in it), transfer (covered only by the multilingual representation: far less reliable), unsupported "
+        "(no labels; see warnings); null when no narrative step ran.")
 
     @classmethod
     def of(cls, analysis: Analysis) -> AnalysisOut:

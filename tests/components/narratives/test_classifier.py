@@ -171,7 +171,8 @@ def test_language_thresholds_override_the_global_ones(fitted: NarrativeClassifie
     model.language_thresholds = {"en": {"min_top_prob": 0.2}}
     assert model.decode(coarse, fine, "pt").annotation("x").narratives == [OTHER]
     assert model.decode(coarse, fine, "en").annotation("x").narratives == [WEST]
-    assert model.thresholds("en") == {"coarse_threshold": 0.4, "fine_threshold": model.fine_threshold, "min_top_prob": 0.2}
+    assert model.thresholds("en") == {"coarse_threshold": 0.4, "fine_threshold": model.fine_threshold, "min_top_prob": 0.2,
+                                      "other_gate": None}
     model.save(tmp_path / "again")
     assert NarrativeClassifier.load(tmp_path / "again").language_thresholds == {"en": {"min_top_prob": 0.2}}
 

@@ -13,10 +13,16 @@ probabilities. Decoding respects the taxonomy:
 3. a narrative predicted without a subnarrative gets its best subnarrative if that is close to the threshold, else
    ``<Narrative>: Other``;
 4. nothing predicted → the bare ``Other``, unless the best narrative beats ``Other`` and ``min_top_prob``: F1-samples
-   rewards a plausible label.
+   rewards a plausible label;
+0. before all that, the "Other gate": the bare ``Other`` whenever its own probability reaches ``other_gate`` (None: off).
 
-The three thresholds are tuned by cross-validation, globally and for each language with enough training documents
+The thresholds are tuned by cross-validation, globally and for each language with enough training documents
 (``language_thresholds``); a document is decoded with its language's thresholds.
+
+Languages without training articles: a document whose ``language`` is set but not among the training languages
+(``languages_``) is scored by the dense head on static multilingual embeddings and decoded with
+``transfer_thresholds`` (tuned leave-one-language-out); ``language_support`` says which route a document took, and a
+text in a script the static vocabulary does not cover gets no labels (``narrascope.components.narratives.dense``).
 
 The taxonomy is a constructor argument (default: SemEval's); a saved model carries it (``taxonomy.yaml``), so a
 model trained on a user's own narratives only ever outputs that taxonomy's labels.
@@ -38,8 +44,10 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from narrascope.components.estimator import Estimator
 from narrascope.documents import Document, Evidence, LabelScore
 from narrascope.errors import ModelError
+from narrascope.components.narratives import dense
 from narrascope.components.narratives.features import BLOCKS, MIN_DF, TermCounter, TermCounts, count_terms, sublinear_tfidf
 from narrascope.annotations import NarrativeAnnotation
 from narrascope.sentences import split_sentences
@@ -49,7 +57,8 @@ from narrascope.shipped import MODELS_DIR
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL_DIR = MODELS_DIR / "default"
-THRESHOLD_KEYS = ("coarse_threshold", "fine_threshold", "min_top_prob")
+THRESHOLD_KEYS = ("coarse_threshold", "fine_threshold", "min_top_prob", "other_gate")
+FORMAT = 3  # 3: Other gate, dense head for untrained languages, languages_; format-2 models still load
 
 
 def label_sets(annotations: Iterable[NarrativeAnnotation], taxonomy: Taxonomy) -> tuple[list[str], list[str]]:
@@ -74,7 +83,7 @@ class Prediction:
 
 
 @dataclass
-class NarrativeClassifier:
+class NarrativeClassifier(Estimator):
     """Multi-label narrative/subnarrative classifier (scikit-learn style estimator)."""
 
     word_features: int = 60000
@@ -87,8 +96,14 @@ class NarrativeClassifier:
     min_top_prob: float = 0.25
     max_chars: int = 20000
     evidence_sentences: int = 2
-    # per-language overrides of coarse_threshold / fine_threshold / min_top_prob, e.g. {"en": {"fine_threshold": 0.2}}
-    language_thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
+    other_gate: float | None = None
+    # per-language overrides of the THRESHOLD_KEYS, e.g. {"en": {"fine_threshold": 0.2}}
+    language_thresholds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # the dense head for languages without training articles (None: no such head, every document takes the n-grams)
+    dense_alpha: float | None = 3.0
+    # thresholds of documents routed to the dense head (tuned leave-one-language-out; missing keys: the global ones)
+    transfer_thresholds: dict[str, Any] = field(default_factory=dict)
+    min_coverage: float = dense.MIN_COVERAGE
     taxonomy: Taxonomy = field(default_factory=load_default_taxonomy, repr=False)
 
     # ---- features -------------------------------------------------------------------------------------------------
@@ -138,21 +153,36 @@ class NarrativeClassifier:
         """Learn vocabularies, IDF and one head per label seen in ``annotations`` (aligned with ``documents``)."""
         if len(documents) != len(annotations) or not documents:
             raise ModelError("fit needs as many annotations as documents, and at least one document")
-        return self.fit_counts(count_terms([self._text(d) for d in documents], blocks=self.blocks), annotations)
+        texts = [self._text(d) for d in documents]
+        vectors = dense.document_vectors(texts) if self.dense_alpha is not None else None
+        return self.fit_counts(count_terms(texts, blocks=self.blocks), annotations, vectors,
+                               [d.language for d in documents])
 
-    def fit_counts(self, counts: TermCounts, annotations: Sequence[NarrativeAnnotation]) -> NarrativeClassifier:
-        """``fit`` on pre-computed term counts (rows aligned with ``annotations``); vocabulary chosen from these rows."""
+    def fit_counts(self, counts: TermCounts, annotations: Sequence[NarrativeAnnotation],
+                   vectors: np.ndarray | None = None, languages: Sequence[str | None] | None = None) -> NarrativeClassifier:
+        """``fit`` on pre-computed term counts (rows aligned with ``annotations``); vocabulary chosen from these rows.
+        With ``vectors`` (``dense.document_vectors`` of the same rows) the dense head is fitted too; ``languages``
+        (one per row) become ``languages_``, the languages that take the n-gram heads."""
         if counts.n != len(annotations) or not annotations:
             raise ModelError("fit needs as many annotations as documents, and at least one document")
         X = self._tfidf(self._select(counts))
         self.coarse_labels_, self.fine_labels_ = label_sets(annotations, self.taxonomy)
-        Y = np.array([[label in a.narratives for label in self.coarse_labels_]
-                      + [label in a.subnarratives for label in self.fine_labels_] for a in annotations], dtype=np.float64)
+        Y = self.label_matrix(annotations)
         W, b = _ridge(X, Y, self.alpha)
         split = len(self.coarse_labels_)
         self.coarse_W_, self.coarse_b_ = W[:split], b[:split]
         self.fine_W_, self.fine_b_ = W[split:], b[split:]
+        self.languages_ = sorted({lang for lang in languages or () if lang})
+        self.dense_W_ = self.dense_b_ = None
+        if vectors is not None and self.dense_alpha is not None:
+            self.dense_W_, self.dense_b_ = dense.fit_dense(vectors, Y, self.dense_alpha)
         return self
+
+    def label_matrix(self, annotations: Sequence[NarrativeAnnotation]) -> np.ndarray:
+        """0/1 targets ``(n, coarse + fine labels)`` of ``annotations`` over the fitted label lists."""
+        return np.array([[label in a.narratives for label in self.coarse_labels_]
+                         + [label in a.subnarratives for label in self.fine_labels_] for a in annotations],
+                        dtype=np.float64).reshape(len(annotations), -1)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "coarse_W_"):
@@ -183,10 +213,43 @@ class NarrativeClassifier:
         return self._scores(self._tfidf(counts.project(self.terms_)))
 
     def predict_proba(self, documents: Sequence[Document]) -> tuple[np.ndarray, np.ndarray]:
-        """Scores in [0, 1], ``(n, len(coarse_labels_))`` and ``(n, len(fine_labels_))``."""
+        """Scores in [0, 1], ``(n, len(coarse_labels_))`` and ``(n, len(fine_labels_))``: the n-gram heads' for a
+        document in a training language (or without a language), the dense head's for one in another language."""
         self._check_fitted()
-        coarse, fine = self._block_scores(self.count([self._text(d) for d in documents]))
-        return np.clip(coarse, 0.0, 1.0), np.clip(fine, 0.0, 1.0)
+        texts = [self._text(d) for d in documents]
+        transfer = [i for i, d in enumerate(documents) if self.routes_to_dense(d.language)]
+        ngram = [i for i in range(len(documents)) if i not in set(transfer)]
+        split = len(self.coarse_labels_)
+        out = np.zeros((len(documents), split + len(self.fine_labels_)), dtype=np.float32)
+        if ngram:
+            coarse, fine = self._block_scores(self.count([texts[i] for i in ngram]))
+            out[ngram] = np.clip(np.hstack([coarse, fine]), 0.0, 1.0)
+        if transfer:
+            out[transfer] = self.dense_proba(dense.document_vectors([texts[i] for i in transfer]))
+        return out[:, :split], out[:, split:]
+
+    def dense_proba(self, vectors: np.ndarray) -> np.ndarray:
+        """The dense head's scores of static document vectors, ``(n, coarse + fine labels)`` in [0, 1]."""
+        if getattr(self, "dense_W_", None) is None:
+            raise ModelError("this narrative model has no dense head for untrained languages: retrain it")
+        return dense.dense_scores(vectors, self.dense_W_, self.dense_b_)
+
+    def routes_to_dense(self, language: str | None) -> bool:
+        """True when a document in ``language`` is scored by the dense head: the model has one, knows its training
+        languages (trained on documents with a language) and ``language`` is set but not among them."""
+        trained = getattr(self, "languages_", None)
+        return getattr(self, "dense_W_", None) is not None and bool(trained) and bool(language) and language not in trained
+
+    def language_support(self, documents: Sequence[Document]) -> list[str]:
+        """``trained``, ``transfer`` or ``unsupported`` for each document (``narrascope.components.narratives.dense``):
+        a training language is trained; otherwise the static vocabulary's coverage of its text decides."""
+        trained = set(getattr(self, "languages_", None) or self.language_thresholds)
+        out = [dense.TRAINED if d.language and d.language in trained else "" for d in documents]
+        rest = [i for i, support in enumerate(out) if not support]
+        if rest:
+            for i, share in zip(rest, dense.coverage([self._text(documents[i]) for i in rest])):
+                out[i] = dense.TRANSFER if share >= self.min_coverage else dense.UNSUPPORTED
+        return out
 
     def _label_maps(self) -> tuple[dict[str, str], dict[str, str]]:
         """Domain of every coarse and fine label, parent narrative of every fine label (cached: decode is hot in CV)."""
@@ -199,9 +262,10 @@ class NarrativeClassifier:
             self._maps_key = key
         return self._maps
 
-    def thresholds(self, language: str | None = None) -> dict[str, float]:
-        """The decision thresholds applied to a document in ``language`` (its overrides, else the global ones)."""
-        own = self.language_thresholds.get(language or "", {})
+    def thresholds(self, language: str | None = None) -> dict[str, Any]:
+        """The decision thresholds applied to a document in ``language``: the transfer thresholds for a language
+        routed to the dense head, else its own overrides, else the global ones."""
+        own = self.transfer_thresholds if self.routes_to_dense(language) else self.language_thresholds.get(language or "", {})
         return {k: own.get(k, getattr(self, k)) for k in THRESHOLD_KEYS}
 
     def decode(self, coarse_p: np.ndarray, fine_p: np.ndarray, language: str | None = None) -> Prediction:
@@ -214,6 +278,8 @@ class NarrativeClassifier:
         cp = dict(zip(self.coarse_labels_, coarse_p.tolist()))
         fp = dict(zip(self.fine_labels_, fine_p.tolist()))
         other_p = cp.pop(OTHER, 0.0)
+        if t["other_gate"] is not None and OTHER in self.coarse_labels_ and other_p >= t["other_gate"]:
+            return Prediction([(OTHER, other_p)], [(OTHER, other_p)])
         domain_mass: dict[str, float] = {}
         for label, p in cp.items():
             domain_mass[domain_of[label]] = domain_mass.get(domain_of[label], 0.0) + p
@@ -255,20 +321,43 @@ class NarrativeClassifier:
 
     def predict_with_evidence(self, documents: Sequence[Document]) -> list[tuple[list[LabelScore], list[LabelScore]]]:
         """Labels with the top evidence sentences (offsets into each document's text) per label."""
+        return self.predict_with_support(documents, [dense.TRAINED] * len(documents))
+
+    def predict_with_support(self, documents: Sequence[Document], support: Sequence[str]) -> list[tuple[list[LabelScore], list[LabelScore]]]:
+        """``predict_with_evidence`` given each document's ``language_support``: no labels where ``unsupported``."""
+        self._check_fitted()
         results = []
         coarse_index = {label: i for i, label in enumerate(self.coarse_labels_)}
         fine_index = {label: i for i, label in enumerate(self.fine_labels_)}
         texts = [self._text(doc) for doc in documents]
         all_sentences = [[s for s in split_sentences(text) if len(s.text) >= 20] for text in texts]
-        doc_counts, span_counts = self.counter.count(texts, [[(s.start, s.end) for s in ss] for ss in all_sentences])
-        coarse_p, fine_p = (np.clip(p, 0.0, 1.0) for p in self._block_scores(doc_counts))
-        flat_coarse, flat_fine = self._block_scores(span_counts)
-        offset = 0
-        for prediction, sentences in zip((self.decode(c, f, d.language) for d, c, f in zip(documents, coarse_p, fine_p)), all_sentences):
-            if sentences:
-                s_coarse = flat_coarse[offset : offset + len(sentences)]
-                s_fine = flat_fine[offset : offset + len(sentences)]
-                offset += len(sentences)
+        split = len(self.coarse_labels_)
+        doc_p = np.zeros((len(documents), split + len(self.fine_labels_)), dtype=np.float32)
+        sentence_p: list[np.ndarray] = [doc_p[:0]] * len(documents)
+        transfer = [i for i, d in enumerate(documents) if support[i] != dense.UNSUPPORTED and self.routes_to_dense(d.language)]
+        ngram = [i for i, d in enumerate(documents) if support[i] != dense.UNSUPPORTED and i not in set(transfer)]
+        if ngram:
+            doc_counts, span_counts = self.counter.count(
+                [texts[i] for i in ngram], [[(s.start, s.end) for s in all_sentences[i]] for i in ngram])
+            doc_p[ngram] = np.clip(np.hstack(self._block_scores(doc_counts)), 0.0, 1.0)
+            flat = np.hstack(self._block_scores(span_counts))
+            bounds = np.cumsum([0] + [len(all_sentences[i]) for i in ngram])
+            for k, i in enumerate(ngram):
+                sentence_p[i] = flat[bounds[k]:bounds[k + 1]]
+        if transfer:
+            sentence_texts = [s.text for i in transfer for s in all_sentences[i]]
+            vectors = dense.document_vectors([texts[i] for i in transfer] + sentence_texts)
+            doc_p[transfer] = self.dense_proba(vectors[: len(transfer)])
+            flat = self.dense_proba(vectors[len(transfer):])
+            bounds = np.cumsum([0] + [len(all_sentences[i]) for i in transfer])
+            for k, i in enumerate(transfer):
+                sentence_p[i] = flat[bounds[k]:bounds[k + 1]]
+        for i, (d, sentences) in enumerate(zip(documents, all_sentences)):
+            if support[i] == dense.UNSUPPORTED:
+                results.append(([], []))
+                continue
+            prediction = self.decode(doc_p[i, :split], doc_p[i, split:], d.language)
+            s_coarse, s_fine = sentence_p[i][:, :split], sentence_p[i][:, split:]
 
             def evidence(label: str, index: dict[str, int], scores: np.ndarray) -> list[Evidence]:
                 if not sentences or label == OTHER:
@@ -282,8 +371,8 @@ class NarrativeClassifier:
                 return [Evidence(sentences[i].start, sentences[i].end, sentences[i].text,
                                  round(float(np.clip(column[i], 0.0, 1.0)), 4)) for i in top]
 
-            narratives = [LabelScore(lbl, round(p, 4), evidence(lbl, coarse_index, s_coarse if sentences else None)) for lbl, p in prediction.narratives]
-            subnarratives = [LabelScore(lbl, round(p, 4), evidence(lbl, fine_index, s_fine if sentences else None)) for lbl, p in prediction.subnarratives]
+            narratives = [LabelScore(lbl, round(p, 4), evidence(lbl, coarse_index, s_coarse)) for lbl, p in prediction.narratives]
+            subnarratives = [LabelScore(lbl, round(p, 4), evidence(lbl, fine_index, s_fine)) for lbl, p in prediction.subnarratives]
             results.append((narratives, subnarratives))
         return results
 
@@ -291,17 +380,20 @@ class NarrativeClassifier:
 
     def config(self) -> dict[str, Any]:
         keys = ("word_features", "char_features", "alpha", "max_df", "coarse_threshold", "fine_threshold",
-                "parent_factor", "min_top_prob", "max_chars", "evidence_sentences", "language_thresholds")
+                "parent_factor", "min_top_prob", "max_chars", "evidence_sentences", "other_gate", "language_thresholds",
+                "dense_alpha", "transfer_thresholds", "min_coverage")
         return {k: getattr(self, k) for k in keys}
 
     def save(self, path: Path | str) -> None:
-        """Write ``config.json``, ``weights.npz`` (vocabularies, IDF, int8 heads with a scale per label) and the
-        model's taxonomy (``taxonomy.yaml``)."""
+        """Write ``config.json``, ``weights.npz`` (vocabularies, IDF, int8 heads with a scale per label, the dense
+        head) and the model's taxonomy (``taxonomy.yaml``)."""
         self._check_fitted()
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         config = self.config() | {"coarse_labels": self.coarse_labels_, "fine_labels": self.fine_labels_,
-                                  "blocks": list(self.terms_), "format": 2, "taxonomy": self.taxonomy.name}
+                                  "blocks": list(self.terms_), "languages": list(getattr(self, "languages_", [])),
+                                  "dense": getattr(self, "dense_W_", None) is not None,
+                                  "dense_embedder": dense.DENSE_EMBEDDER, "format": FORMAT, "taxonomy": self.taxonomy.name}
         self.taxonomy.save(path / TAXONOMY_FILE)
         (path / "config.json").write_text(json.dumps(config, ensure_ascii=False, indent=2), encoding="utf-8")
         arrays: dict[str, np.ndarray] = {}
@@ -316,6 +408,8 @@ class NarrativeClassifier:
             arrays[f"{name}_W"] = np.round(W / scale[:, None]).astype(np.int8)
             arrays[f"{name}_scale"] = scale.astype(np.float32)
             arrays[f"{name}_b"] = getattr(self, f"{name}_b_").astype(np.float32)
+        if getattr(self, "dense_W_", None) is not None:
+            arrays["dense_W"], arrays["dense_b"] = self.dense_W_.astype(np.float32), self.dense_b_.astype(np.float32)
         np.savez_compressed(path / "weights.npz", **arrays)
 
     @classmethod
@@ -326,8 +420,8 @@ class NarrativeClassifier:
         try:
             config = json.loads((path / "config.json").read_text(encoding="utf-8"))
             arrays = np.load(path / "weights.npz", allow_pickle=False)
-            if config.get("format") != 2:
-                raise ValueError(f"model format {config.get('format')!r}, expected 2")
+            if config.get("format") not in (2, FORMAT):
+                raise ValueError(f"model format {config.get('format')!r}, expected 2 or {FORMAT}")
             model = cls(**{k: config[k] for k in cls().config() if k in config}, taxonomy=taxonomy)
             model.coarse_labels_ = list(config["coarse_labels"])
             model.fine_labels_ = list(config["fine_labels"])
@@ -337,6 +431,10 @@ class NarrativeClassifier:
                 W = arrays[f"{name}_W"].astype(np.float32) * arrays[f"{name}_scale"][:, None]
                 setattr(model, f"{name}_W_", W)
                 setattr(model, f"{name}_b_", arrays[f"{name}_b"].astype(np.float32))
+            # format 2: no dense head, training languages unknown (those with their own thresholds stand in)
+            model.languages_ = list(config.get("languages", sorted(model.language_thresholds)))
+            model.dense_W_ = arrays["dense_W"].astype(np.float32) if config.get("dense") else None
+            model.dense_b_ = arrays["dense_b"].astype(np.float32) if config.get("dense") else None
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"{path}: not a narrascope narrative model ({exc}); train one with `narrascope train`") from exc
         foreign = [label for label in model.coarse_labels_ + model.fine_labels_ if not taxonomy.is_known(label)]
@@ -377,7 +475,7 @@ class NarrativeStep:
 
     name = "narratives"
     requires: tuple[str, ...] = ()
-    assigns: tuple[str, ...] = ("narratives", "subnarratives")
+    assigns: tuple[str, ...] = ("narratives", "subnarratives", "language_support")
 
     def __init__(self, model: str | Path | NarrativeClassifier | None = None) -> None:
         self._model: NarrativeClassifier | None = None
@@ -403,7 +501,19 @@ class NarrativeStep:
         return self._model
 
     def __call__(self, documents: Sequence[Document], analyses: Sequence[Any]) -> None:
-        for analysis, (narratives, subnarratives) in zip(analyses, self.model.predict_with_evidence(documents)):
+        support = self.model.language_support(documents)
+        results = self.model.predict_with_support(documents, support)
+        for doc, analysis, level, (narratives, subnarratives) in zip(documents, analyses, support, results):
+            analysis.language_support = level
+            if level == dense.UNSUPPORTED:
+                analysis.warnings.append(
+                    f"language {doc.language or 'unknown'}: its script or vocabulary is not covered by the narrative "
+                    "model (neither trained on it nor covered by its multilingual representation); no narratives "
+                    "predicted")
+            elif level == dense.TRANSFER:
+                analysis.warnings.append(
+                    f"language {doc.language or 'unknown'}: the narrative model had no training articles in it; labels "
+                    "come from cross-lingual transfer and are far less reliable (see the model card)")
             analysis.narratives = narratives
             analysis.subnarratives = subnarratives
             analysis.model = f"narratives:{self.model_path.name}"
