@@ -60,8 +60,11 @@ def assert_grounded(document: Document, explanation, max_words: int = MAX_EXPLAN
     if explanation.sources:
         template = template_for(document.language)
         claims = [" ".join(s.text.split()) for s in explanation.sources]
-        rebuilt = template.claim.format(claim=claims[0]) + "".join(template.support.format(support=c) for c in claims[1:]) + template.end
-        assert explanation.text in (rebuilt, " ".join(claims))  # with the template, or the quotes alone
+        supports = "".join(template.support.format(support=c) for c in claims[1:])
+        options = []
+        for claim in (claims[0], claims[0] + " …"):  # a claim cut short ends with "…"
+            options += [template.claim.format(claim=claim) + supports + template.end, " ".join([claim, *claims[1:]])]
+        assert explanation.text in options  # with the template, or the quotes alone
 
 
 def test_explanation_quotes_the_supporting_sentences_in_the_template():
@@ -334,3 +337,25 @@ def test_evaluate_subtask3_prints_explainer_and_baseline_per_language(semeval_ti
     assert rows["baseline: first 80 words"].similarity < rows["extractive, shipped"].similarity  # the explainer helps
     bad = CliRunner().invoke(app, ["evaluate", str(semeval_tiny), "--subtask", "3", "--similarity", "bleu"])
     assert bad.exit_code == 2 and "token-f1" in bad.output
+
+
+def test_quoted_sentences_are_not_quoted_twice_and_supports_are_whole_sentences():
+    """Issue 20: ``""This`` in the Why box, and support sentences cut mid-sentence."""
+    text = ('"NATO generals planned the conflict in Ukraine years ago," a retired colonel told the radio. '
+            + "Western weapons keep the war going and Washington refuses every peace offer, " + "he said again " * 30
+            + ". NATO wants the war to go on.")
+    doc = _doc(text)
+    explanation = ExtractiveExplainer(n_sentences=2, per_language=None).explain(doc, NARRATIVE, SUB)
+    assert '""' not in explanation.text and "“\"" not in explanation.text
+    assert any(s.text.startswith("NATO generals planned the conflict") for s in explanation.sources)  # no quote mark
+    assert_grounded(doc, explanation)
+    assert "Western weapons" not in explanation.text  # too long to quote whole beside the claim: not cut, skipped
+
+
+def test_the_labels_evidence_sentences_come_before_the_opening():
+    doc = _doc()
+    late = ARTICLE.index("He said Western weapons")
+    evidence = [Evidence(late, ARTICLE.index(" Local"), ARTICLE[late : ARTICLE.index(" Local")], 0.9)]
+    explainer = ExtractiveExplainer(n_sentences=1, w_position=5.0, per_language=None)
+    assert explainer.explain(doc, NARRATIVE, SUB).sources[0].start < late  # without evidence the lead prior wins
+    assert explainer.explain(doc, NARRATIVE, SUB, evidence=evidence).sources[0].start == late

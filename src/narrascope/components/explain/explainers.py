@@ -77,6 +77,7 @@ BOILERPLATE = re.compile(
 """Captions and cross-links ("Photo: …", "Russia: Photo collage …", "Read also: …"): never quoted."""
 _CLAUSE_END = re.compile(r"[,;:](?=\s)|(?<=\s)[—–]")  # a clause break, never inside "1,48,000"
 _TRAILING = ".!?…।;:,"
+_QUOTES = "\"'“”„«»‘’‚`‹›"
 
 
 def template_for(language: str | None) -> Template:
@@ -117,6 +118,20 @@ def trim_span(text: str, start: int, end: int, max_words: int) -> tuple[int, int
         end = cut
     while end > start and (text[end - 1] in _TRAILING or text[end - 1].isspace()):
         end -= 1
+    return unquote_span(text, start, end)
+
+
+def unquote_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """``text[start:end]`` without the quote marks and spaces at its ends: the template adds its own quotes, so a
+    quoted sentence would come out doubled (``""This``). A quote mark inside the span is kept."""
+    while start < end and (text[start] in _QUOTES or text[start].isspace()):
+        start += 1
+    while end > start and (text[end - 1] in _QUOTES or text[end - 1].isspace()):
+        end -= 1
+    while end > start and text[end - 1] in _TRAILING:  # "…provocation." → "…provocation"
+        end -= 1
+        while end > start and (text[end - 1] in _QUOTES or text[end - 1].isspace()):
+            end -= 1
     return start, end
 
 
@@ -262,7 +277,10 @@ class ExtractiveExplainer:
         central = [_cosine(bag, centroid) for bag in weighted]
         position = [1.0 / (1.0 + i / 3.0) for i in range(len(sentences))]
         features = [_normalised(label_sim), _normalised(evidence_sim), _normalised(central), position]
-        scores = [sum(w * f[i] for w, f in zip(self.settings.weights, features)) for i in range(len(sentences))]
+        weights = list(self.settings.weights)
+        if evidence:  # the label's own evidence sentences come first; the other features order them and the rest
+            weights[1] = max(weights[1], weights[0] + weights[2] + weights[3])
+        scores = [sum(w * f[i] for w, f in zip(weights, features)) for i in range(len(sentences))]
         order = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
         return [Evidence(sentences[i].start, sentences[i].end, sentences[i].text, round(scores[i], 6)) for i in order]
 
@@ -296,6 +314,7 @@ class ExtractiveExplainer:
         fixed = [len(p.replace("{claim}", "").replace("{support}", "").split()) for p in parts]
         budget = settings.max_words - fixed[0] - fixed[2]
         chosen: list[Evidence] = []
+        cut = False  # whether the claim had to be cut short (then it ends with "…")
         for candidate in ranked:
             if len(chosen) >= settings.n_sentences:
                 break
@@ -304,7 +323,13 @@ class ExtractiveExplainer:
                 if budget < 6 or _cosine(Counter(word_tokens(candidate.text)), Counter(word_tokens(chosen[0].text))) > 0.8:
                     budget += fixed[1]
                     continue
-            start, end = trim_span(document.text, candidate.start, candidate.end, max(1, budget))
+            start, end = unquote_span(document.text, candidate.start, candidate.end)
+            if len(document.text[start:end].split()) > budget:
+                if chosen:  # a support sentence is quoted whole or not at all: look for a shorter one
+                    budget += fixed[1]
+                    continue
+                start, end = trim_span(document.text, start, end, max(1, budget - 1))  # room for the "…"
+                cut = True
             if end <= start:
                 continue
             span = Evidence(start, end, document.text[start:end], candidate.score)
@@ -312,7 +337,7 @@ class ExtractiveExplainer:
             chosen.append(span)
         text = ""
         if chosen:
-            text = parts[0].format(claim=" ".join(chosen[0].text.split()))
+            text = parts[0].format(claim=" ".join(chosen[0].text.split()) + (" …" if cut else ""))
             for span in chosen[1:]:
                 text += parts[1].format(support=" ".join(span.text.split()))
             text += parts[2]
