@@ -208,7 +208,7 @@ class ExtractiveExplainer:
         taxonomy: Taxonomy | None = None,
         per_language: Mapping[str, Mapping[str, Any]] | str | Path | None = "shipped",
     ) -> None:
-        given = {
+        given: dict[str, Any] = {  # the settings given (not None), of ExplainerSettings' field types
             "n_sentences": n_sentences, "max_words": max_words, "use_template": use_template, "w_label": w_label,
             "w_evidence": w_evidence, "w_central": w_central, "w_position": w_position, "min_words": min_words,
         }
@@ -278,8 +278,8 @@ class ExtractiveExplainer:
         position = [1.0 / (1.0 + i / 3.0) for i in range(len(sentences))]
         features = [_normalised(label_sim), _normalised(evidence_sim), _normalised(central), position]
         weights = list(self.settings.weights)
-        if evidence:  # the label's own evidence sentences come first; the other features order them and the rest
-            weights[1] = max(weights[1], weights[0] + weights[2] + weights[3])
+        if evidence:  # the label's own evidence sentences weigh at least as much as the lead prior
+            weights[1] = max(weights[1], weights[3])
         scores = [sum(w * f[i] for w, f in zip(weights, features)) for i in range(len(sentences))]
         order = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
         return [Evidence(sentences[i].start, sentences[i].end, sentences[i].text, round(scores[i], 6)) for i in order]
