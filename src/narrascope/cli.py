@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 from rich.console import Console
@@ -22,6 +22,11 @@ from rich.markup import escape
 
 from narrascope import __version__
 from narrascope.errors import NarrascopeError
+
+if TYPE_CHECKING:  # imported lazily at run time: the CLI starts fast
+    from narrascope.pipeline import Pipeline
+    from narrascope.semeval.io import SemevalCorpus
+    from narrascope.taxonomy import Taxonomy
 
 app = typer.Typer(
     help="narrascope: propaganda narratives, entity framing and grounded explanations for multilingual news.",
@@ -90,7 +95,7 @@ def version() -> None:
 MODEL_HELP = "A narrative model directory made by `narrascope train` (default: the shipped SemEval model)."
 
 
-def _taxonomy(model: Path | None, taxonomy: Path | None):  # type: ignore[no-untyped-def]
+def _taxonomy(model: Path | None, taxonomy: Path | None) -> Taxonomy:
     """The taxonomy of --taxonomy FILE, else of --model DIR, else SemEval's."""
     from narrascope.taxonomy import load_default_taxonomy, load_taxonomy
 
@@ -273,7 +278,7 @@ def _step_options(model: Path | None) -> dict[str, dict[str, Any]]:
     return {"narratives": {"model": str(model)}}
 
 
-def _pipeline(names: list[str], options: dict[str, dict[str, Any]] | None = None):  # type: ignore[no-untyped-def]
+def _pipeline(names: list[str], options: dict[str, dict[str, Any]] | None = None) -> Pipeline:
     from narrascope.errors import ConfigError
     from narrascope.pipeline import Pipeline
 
@@ -283,7 +288,7 @@ def _pipeline(names: list[str], options: dict[str, dict[str, Any]] | None = None
         raise ConfigError(f"a step is unavailable: {exc}; install its optional dependencies") from exc
 
 
-def _read_training(data_dirs: list[Path]):  # type: ignore[no-untyped-def]
+def _read_training(data_dirs: list[Path]) -> SemevalCorpus:
     from narrascope.semeval.io import SemevalCorpus, read_semeval_folder
 
     corpus = SemevalCorpus()

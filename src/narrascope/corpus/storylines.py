@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -42,6 +43,9 @@ from narrascope.errors import ModelError
 from narrascope.sentences import shorten
 from narrascope.shipped import MODELS_DIR
 from narrascope.store.base import DocumentQuery, Store, Storyline
+
+if TYPE_CHECKING:
+    from narrascope.embeddings.embedders import Embedder
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +144,7 @@ class HashingEmbedder:
         return vectorizer.transform(texts).toarray().astype(np.float32)
 
 
-def default_embedder():  # type: ignore[no-untyped-def]
+def default_embedder() -> Embedder:
     """The multilingual "static" embedder, or the hashing fallback when it is not available."""
     try:
         from narrascope.embeddings.embedders import get_embedder
@@ -166,7 +170,7 @@ class StorylineBuilder:
     document can still join; ``max_span_days``: the longest a storyline may last.
     """
 
-    def __init__(self, embedder=None, threshold: float | None = None, window_days: int = 14,  # type: ignore[no-untyped-def]
+    def __init__(self, embedder: Embedder | None = None, threshold: float | None = None, window_days: int = 14,
                  min_shared: float | None = MIN_SHARED, max_span_days: int = MAX_SPAN_DAYS) -> None:
         """``threshold`` defaults to ``CENTRED_THRESHOLD`` for the centred static embedder, ``RAW_THRESHOLD`` otherwise."""
         self.embedder = embedder

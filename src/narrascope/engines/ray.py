@@ -116,9 +116,10 @@ def row_to_item(row: dict[str, Any]) -> Item:
         return Document(id=Path(path).stem, text=text, source=path)
     fields = {k: (None if row.get(k) is None else str(row[k])) for k in DOCUMENT_FIELDS}
     source = fields["source"] or row.get("path") or "?"
-    if not fields["id"] or fields["text"] is None:
-        return FailedInput(source=str(source), reason="row has no 'id' or no 'text'", id=fields["id"])
-    return Document(**fields)
+    doc_id, text = fields.pop("id"), fields.pop("text")
+    if not doc_id or text is None:
+        return FailedInput(source=str(source), reason="row has no 'id' or no 'text'", id=doc_id)
+    return Document(id=doc_id, text=text, **fields)
 
 
 class RayEngine:

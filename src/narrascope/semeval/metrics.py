@@ -344,7 +344,7 @@ def score_subtask3(
         raise ValueError(f"similarity returned {len(values)} scores for {len(answered)} pairs")
     per_doc = {i: 0.0 for i in gold_text} | dict(zip(answered, (float(v) for v in values), strict=True))
     default_name = DEFAULT_SIMILARITY_NAME if similarity is token_f1_similarity else None
-    name = similarity_name or default_name or getattr(similarity, "__name__", "similarity")
+    name = similarity_name or default_name or str(getattr(similarity, "__name__", "similarity"))
     scores = _subtask3_summary(list(gold_text), per_doc, pred, name)
     if languages is not None:
         scores.by_language = {

@@ -97,7 +97,7 @@ class ReviewSQL:
                 f" RETURNING {AUDIT_COLUMNS}",
                 (document_id, kind, target, action, json.dumps(before, ensure_ascii=False) if before else None,
                  json.dumps(after, ensure_ascii=False), user, stamp))
-        return _change(inserted)  # type: ignore[arg-type]
+        return _change(inserted)
 
     def reviews(self, document_id: str) -> list[Review]:
         rows = self._all(f"SELECT {REVIEW_COLUMNS} FROM reviews WHERE document_id = ? ORDER BY kind, target",

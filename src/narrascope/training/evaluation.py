@@ -124,7 +124,7 @@ def tune_thresholds(model: NarrativeClassifier, probs: tuple[np.ndarray, np.ndar
     of ``languages`` with at least ``min_documents`` documents (``model.language_thresholds``). Returns
     ``{"global": {...}, "languages": {lang: {...}}}``."""
     base = [dict(zip(THRESHOLD_GRID, values)) for values in itertools.product(*THRESHOLD_GRID.values())]
-    grid = [params | {"other_gate": gate} for gate in OTHER_GATES for params in base]
+    grid: list[dict[str, float | None]] = [{**params, "other_gate": gate} for gate in OTHER_GATES for params in base]
     classes = scored_classes(model.taxonomy)
     official = official_class_lists()
     coarse_classes = set(classes.get("narratives", official[0]))

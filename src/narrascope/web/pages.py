@@ -300,9 +300,9 @@ def analyze_submit(
     token: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     state = _state(request)
-    form = {"text": text, "title": title, "outlet": outlet, "published": published, "language": language,
-            "save": bool(save)}
-    fields = {k: v.strip() or None for k, v in form.items() if k not in ("text", "save")}
+    given = {"title": title, "outlet": outlet, "published": published, "language": language}
+    form: dict[str, object] = {"text": text, **given, "save": bool(save)}
+    fields = {k: v.strip() or None for k, v in given.items()}
     try:
         item = DocumentIn(text=text, **fields)
     except ValidationError as exc:

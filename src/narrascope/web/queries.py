@@ -8,7 +8,7 @@ from datetime import date
 from fastapi import HTTPException
 
 from narrascope.documents import Document
-from narrascope.store.base import DocumentQuery
+from narrascope.store.base import DocumentQuery, Page
 from narrascope.web.state import WebState
 
 
@@ -40,7 +40,7 @@ def build_query(narrative: str | None = None, subnarrative: str | None = None, e
                          storyline=storyline, include_duplicates=include_duplicates, limit=limit, offset=offset)
 
 
-def run_query(state: WebState, query: DocumentQuery):  # type: ignore[no-untyped-def]
+def run_query(state: WebState, query: DocumentQuery) -> Page[Document]:
     """``store.query_documents`` under the store lock; a full-text query the store rejects is a 400."""
     try:
         with state.lock:

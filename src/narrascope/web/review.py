@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypedDict
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse
@@ -213,7 +213,14 @@ def export_text(state: WebState, fmt: str) -> str:
 
 # -- routes ---------------------------------------------------------------------------------------------------------
 User = Annotated[str | None, Header(alias="X-Narrascope-User", description="Who reviews (default: analyst).")]
-WRITE = {"dependencies": [Depends(require_token)], "responses": {401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]}}
+class _WriteRoute(TypedDict):
+    """The route decorator arguments of a write endpoint: the token dependency and its error responses."""
+
+    dependencies: list[Any]
+    responses: dict[int | str, dict[str, Any]]
+
+
+WRITE: _WriteRoute = {"dependencies": [Depends(require_token)], "responses": {401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]}}
 
 
 def _state(request: Request) -> WebState:

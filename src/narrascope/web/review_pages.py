@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from narrascope.documents import entity_summary
-from narrascope.web.review import MAIN_ROLES, DecisionIn, clean_user, decide, label_article, new_document, review_state
+from narrascope.web.review import MAIN_ROLES, DecisionIn, ReviewOut, clean_user, decide, label_article, new_document, review_state
 from narrascope.web.schemas import DocumentIn
 from narrascope.web.state import WebState
 
@@ -50,7 +50,7 @@ def _article(request: Request, document_id: str, status: int = 200, **form: Any)
         raise HTTPException(404, f"No article with id {document_id!r} in this corpus.")
     current = review_state(state, document_id)
     decided = {(r.kind, r.target): r for r in current.reviews}
-    rows = []
+    rows: list[tuple[str, str, float | None, ReviewOut | None]] = []
     for kind, scores in (("narrative", analysis.narratives if analysis else []),
                          ("subnarrative", analysis.subnarratives if analysis else [])):
         rows += [(kind, s.label, s.score, decided.pop((kind, s.label), None)) for s in scores]
@@ -76,14 +76,13 @@ def _decision(value: str, add_label: str, entity: str, role: str, is_fine: Any) 
     action, _, rest = value.partition("|")
     if action in ("accept", "reject"):
         kind, _, target = rest.partition("|")
-        return DecisionIn(decision=action, kind=kind, target=target, role=role or None)  # type: ignore[arg-type]
+        return DecisionIn.model_validate({"decision": action, "kind": kind, "target": target, "role": role or None})
     if action == "role":
-        return DecisionIn(decision="accept", kind="entity", target=rest, role=role or None)  # type: ignore[arg-type]
+        return DecisionIn.model_validate({"decision": "accept", "kind": "entity", "target": rest, "role": role or None})
     if action == "add-label":
-        kind = "subnarrative" if is_fine(add_label) else "narrative"
-        return DecisionIn(decision="add", kind=kind, target=add_label)  # type: ignore[arg-type]
+        return DecisionIn(decision="add", kind="subnarrative" if is_fine(add_label) else "narrative", target=add_label)
     if action == "add-entity":
-        return DecisionIn(decision="add", kind="entity", target=entity.strip(), role=role or None)  # type: ignore[arg-type]
+        return DecisionIn.model_validate({"decision": "add", "kind": "entity", "target": entity.strip(), "role": role or None})
     raise ValueError(f"unknown decision {value!r}")
 
 
@@ -93,11 +92,10 @@ async def article_submit(request: Request, document_id: str) -> HTMLResponse:
     form = await request.form()
     value = lambda name: str(form.get(name) or "")  # noqa: E731
     token, user = value("token"), value("user")
-    kept = {"token": token, "user": user}
     if not state.token_ok(token):
         reason = "reviews are disabled on this server (no API token configured)" if not state.token else \
             "the API token is missing or wrong: nothing was recorded"
-        return _article(request, document_id, status=403, errors=[reason], **kept)
+        return _article(request, document_id, status=403, errors=[reason], token=token, user=user)
     decision_value = value("decision")
     role = value(f"role:{decision_value.partition('|')[2]}") if decision_value.startswith("role|") else value("role")
     try:
@@ -106,13 +104,13 @@ async def article_submit(request: Request, document_id: str) -> HTMLResponse:
         with state.lock:
             change = decide(state, document_id, decision, name)
     except (ValidationError, ValueError) as exc:
-        return _article(request, document_id, status=422, errors=[str(exc).splitlines()[0]], **kept)
+        return _article(request, document_id, status=422, errors=[str(exc).splitlines()[0]], token=token, user=user)
     except HTTPException as exc:
         if exc.status_code == 404:
             raise
-        return _article(request, document_id, status=exc.status_code, errors=[str(exc.detail)], **kept)
+        return _article(request, document_id, status=exc.status_code, errors=[str(exc.detail)], token=token, user=user)
     note = f"Recorded: {change.action} {change.target!r} ({change.kind}) by {change.user}."
-    return _article(request, document_id, note=note, **kept)
+    return _article(request, document_id, note=note, token=token, user=user)
 
 
 @router.get("/review/new")

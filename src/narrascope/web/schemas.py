@@ -39,12 +39,12 @@ class DocumentIn(BaseModel):
         "title": "Who is really fighting", "outlet": "example.org", "published": "2024-03-01", "language": "en"}]})
 
     text: str = Field(min_length=1, description=f"Article text (UTF-8, at most {MAX_DOCUMENT_BYTES:,} bytes).")
-    id: str | None = Field(None, min_length=1, max_length=200, description="Your id for the document.")
-    title: str | None = Field(None, max_length=1000)
-    url: str | None = Field(None, max_length=2000, description="The article's http(s) URL.")
-    outlet: str | None = Field(None, max_length=200)
-    published: str | None = Field(None, max_length=40, description="ISO-8601 date or datetime, e.g. 2024-03-01.")
-    language: str | None = Field(None, pattern=r"^[a-z]{2,3}$", description="ISO 639-1 code; detected when absent.")
+    id: str | None = Field(default=None, min_length=1, max_length=200, description="Your id for the document.")
+    title: str | None = Field(default=None, max_length=1000)
+    url: str | None = Field(default=None, max_length=2000, description="The article's http(s) URL.")
+    outlet: str | None = Field(default=None, max_length=200)
+    published: str | None = Field(default=None, max_length=40, description="ISO-8601 date or datetime, e.g. 2024-03-01.")
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}$", description="ISO 639-1 code; detected when absent.")
 
     @field_validator("text")
     @classmethod
@@ -115,7 +115,7 @@ class EntityMentionOut(BaseModel):
     fine_roles: list[str] = []
     score: float = 0.0
     evidence: EvidenceOut | None = None
-    salience: float | None = Field(None, ge=0, le=1, description="Probability that the article frames this mention's "
+    salience: float | None = Field(default=None, ge=0, le=1, description="Probability that the article frames this mention's "
                                    "entity (the same for all its mentions); null for analyses made before salience.")
 
 
@@ -128,7 +128,7 @@ class EntitySummaryOut(BaseModel):
     fine_roles: list[str] = Field([], description="The fine roles of the mentions with main_role, most frequent first.")
     mentions: int = Field(ge=1, description="How many mentions the entity has.")
     share: float = Field(ge=0, le=1, description="The fraction of its mentions cast as main_role (4 decimals).")
-    salience: float | None = Field(None, ge=0, le=1, description="Probability that the article frames the entity (that "
+    salience: float | None = Field(default=None, ge=0, le=1, description="Probability that the article frames the entity (that "
                                    "annotators would give it a role); null for analyses made before salience.")
 
 
@@ -276,7 +276,7 @@ class EntityFramingOut(BaseModel):
     """How the corpus frames one entity (in one outlet or language when grouped)."""
 
     entity: str = Field(description="The entity's name.")
-    group: str | None = Field(None, description="The outlet or language of this row; null when not grouped.")
+    group: str | None = Field(default=None, description="The outlet or language of this row; null when not grouped.")
     documents: int = Field(ge=1, description="Documents framing the entity (syndicated copies counted once).")
     roles: dict[str, int] = Field(description="Documents per main role, each document counted once by the role of "
                                               "most of the entity's mentions in it.")
@@ -286,7 +286,7 @@ class EntityFramingOut(BaseModel):
 
 
 class EntitiesOut(BaseModel):
-    by: str | None = Field(None, description="outlet, language or null.")
+    by: str | None = Field(default=None, description="outlet, language or null.")
     rows: list[EntityFramingOut]
 
 

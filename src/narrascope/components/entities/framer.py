@@ -172,7 +172,7 @@ class NamePriors:
         for name, (main, fine) in zip(names, labels):
             key = folded_key(name)
             self.counts[key] = self.counts.get(key, 0) + self._vector(main, fine)
-        total = sum(self.counts.values()) if self.counts else self._vector("", [])
+        total = np.sum(list(self.counts.values()), axis=0) if self.counts else self._vector("", [])
         self.base = total[1:] / max(total[0], 1.0)
         return self
 
@@ -232,8 +232,7 @@ class EntityFramer(Estimator):
 
         windows = [_context_window(c, self.window) + " " + _narrative_tokens(c.narratives) for c in contexts]
         names = [c.mention.lower() for c in contexts]
-        fitting = labels is not None
-        if fitting:
+        if labels is not None:  # fitting
             from sklearn.feature_extraction.text import TfidfVectorizer
 
             self.context_vectorizer_ = TfidfVectorizer(**_CONTEXT_TFIDF, max_features=self.max_features)
@@ -323,7 +322,7 @@ class EntityFramer(Estimator):
         self._check_fitted()
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        state = {
+        state: dict[str, Any] = {
             "format": "narrascope-entity-framer/1",
             "config": self._config(),
             "fine_roles": self.fine_roles_,

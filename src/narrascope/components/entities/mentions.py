@@ -231,8 +231,8 @@ def assign_entities(mentions: Sequence[FoundMention], aliases: AliasTable | None
     for _, members in groups:
         canonical = next((c for c in (aliases.lookup(_clean(x.text)) for x in members) if c), None)
         if canonical is None:
-            longest = max(members, key=lambda x: (len(name_key(x.text)), len(x.text)))
-            canonical = _clean(longest.text) or longest.text
+            fullest = max(members, key=lambda x: (len(name_key(x.text)), len(x.text)))
+            canonical = _clean(fullest.text) or fullest.text
         for m in members:
             m.entity = canonical
 

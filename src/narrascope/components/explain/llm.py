@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from narrascope.components.explain.explainers import ExtractiveExplainer, first_words
 from narrascope.documents import Document, Evidence, Explanation

@@ -63,8 +63,9 @@ class ExplainStep:
                 options.setdefault("taxonomy", taxonomy)
             if explainer == "extractive" and "embedder" not in options:
                 options["embedder"] = default_embedder()
-            explainer = explainer_registry.create(explainer, **options)
-        self.explainer: Explainer = explainer
+            self.explainer: Explainer = explainer_registry.create(explainer, **options)
+        else:
+            self.explainer = explainer
         self.dominant: dict[str, tuple[str, str | None]] = {}
         for doc_id, value in (dominant or {}).items():
             self.dominant[doc_id] = (value.narrative, value.subnarrative) if hasattr(value, "narrative") else tuple(value)

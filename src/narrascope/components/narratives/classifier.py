@@ -121,9 +121,11 @@ class NarrativeClassifier(Estimator):
 
     @property
     def counter(self) -> TermCounter:
-        if getattr(self, "_counter", None) is None:
-            self._counter = TermCounter(self.terms_)
-        return self._counter
+        counter: TermCounter | None = getattr(self, "_counter", None)
+        if counter is None:
+            counter = TermCounter(self.terms_)
+            self._counter: TermCounter | None = counter
+        return counter
 
     def _blocks_tfidf(self, counts: TermCounts) -> dict[str, sparse.csr_matrix]:
         """Sublinear TF × IDF of each block, L2-normalised per block (as scikit-learn's TfidfVectorizer)."""
@@ -137,7 +139,8 @@ class NarrativeClassifier(Estimator):
         """Pick each block's vocabulary (document frequency within [min_df, max_df], most frequent first) and IDF."""
         n = counts.n
         self.terms_, self.idf_ = {}, {}
-        self._counter = self._split = None
+        self._counter = None
+        self._split: dict[str, np.ndarray] | None = None  # the heads' weights per block (built by _block_scores)
         for block in self.blocks:
             df = np.asarray((counts.matrices[block] > 0).sum(axis=0)).ravel()
             keep = np.flatnonzero((df >= MIN_DF[block]) & (df <= max(self.max_df * n, MIN_DF[block])))
@@ -193,13 +196,15 @@ class NarrativeClassifier(Estimator):
 
     def _block_scores(self, counts: TermCounts) -> tuple[np.ndarray, np.ndarray]:
         """``_raw_scores`` of counts, block by block (no stacked design matrix)."""
-        if getattr(self, "_split", None) is None:
+        weights: dict[str, np.ndarray] | None = getattr(self, "_split", None)
+        if weights is None:
             W = np.vstack([self.coarse_W_, self.fine_W_])
             bounds = np.cumsum([0] + [len(t) for t in self.terms_.values()])
-            self._split = {b: np.ascontiguousarray(W[:, bounds[i]:bounds[i + 1]].T) for i, b in enumerate(self.terms_)}
+            weights = {b: np.ascontiguousarray(W[:, bounds[i]:bounds[i + 1]].T) for i, b in enumerate(self.terms_)}
+            self._split = weights
         scores = np.zeros((counts.n, len(self.coarse_labels_) + len(self.fine_labels_)), dtype=np.float32)
         for block, X in self._blocks_tfidf(counts).items():
-            scores += X @ self._split[block]
+            scores += X @ weights[block]
         split = len(self.coarse_labels_)
         return scores[:, :split] + self.coarse_b_, scores[:, split:] + self.fine_b_
 
@@ -230,14 +235,15 @@ class NarrativeClassifier(Estimator):
 
     def dense_proba(self, vectors: np.ndarray) -> np.ndarray:
         """The dense head's scores of static document vectors, ``(n, coarse + fine labels)`` in [0, 1]."""
-        if getattr(self, "dense_W_", None) is None:
+        W, b = getattr(self, "dense_W_", None), getattr(self, "dense_b_", None)
+        if W is None or b is None:
             raise ModelError("this narrative model has no dense head for untrained languages: retrain it")
-        return dense.dense_scores(vectors, self.dense_W_, self.dense_b_)
+        return dense.dense_scores(vectors, W, b)
 
     def routes_to_dense(self, language: str | None) -> bool:
         """True when a document in ``language`` is scored by the dense head: the model has one, knows its training
         languages (trained on documents with a language) and ``language`` is set but not among them."""
-        trained = getattr(self, "languages_", None)
+        trained: list[str] = getattr(self, "languages_", None) or []
         return getattr(self, "dense_W_", None) is not None and bool(trained) and bool(language) and language not in trained
 
     def language_support(self, documents: Sequence[Document]) -> list[str]:
@@ -326,7 +332,7 @@ class NarrativeClassifier(Estimator):
     def predict_with_support(self, documents: Sequence[Document], support: Sequence[str]) -> list[tuple[list[LabelScore], list[LabelScore]]]:
         """``predict_with_evidence`` given each document's ``language_support``: no labels where ``unsupported``."""
         self._check_fitted()
-        results = []
+        results: list[tuple[list[LabelScore], list[LabelScore]]] = []
         coarse_index = {label: i for i, label in enumerate(self.coarse_labels_)}
         fine_index = {label: i for i, label in enumerate(self.fine_labels_)}
         texts = [self._text(doc) for doc in documents]
@@ -339,6 +345,7 @@ class NarrativeClassifier(Estimator):
         if ngram:
             doc_counts, span_counts = self.counter.count(
                 [texts[i] for i in ngram], [[(s.start, s.end) for s in all_sentences[i]] for i in ngram])
+            assert span_counts is not None  # spans were given
             doc_p[ngram] = np.clip(np.hstack(self._block_scores(doc_counts)), 0.0, 1.0)
             flat = np.hstack(self._block_scores(span_counts))
             bounds = np.cumsum([0] + [len(all_sentences[i]) for i in ngram])
@@ -396,7 +403,7 @@ class NarrativeClassifier(Estimator):
                                   "dense_embedder": dense.DENSE_EMBEDDER, "format": FORMAT, "taxonomy": self.taxonomy.name}
         self.taxonomy.save(path / TAXONOMY_FILE)
         (path / "config.json").write_text(json.dumps(config, ensure_ascii=False, indent=2), encoding="utf-8")
-        arrays: dict[str, np.ndarray] = {}
+        arrays: dict[str, Any] = {}  # numpy arrays (np.savez_compressed's **kwds would also take its allow_pickle)
         for block in self.terms_:
             # one UTF-8 buffer, newline-separated (no term contains whitespace other than single spaces): loads in
             # milliseconds where an array of 60k Python strings takes seconds
@@ -408,8 +415,9 @@ class NarrativeClassifier(Estimator):
             arrays[f"{name}_W"] = np.round(W / scale[:, None]).astype(np.int8)
             arrays[f"{name}_scale"] = scale.astype(np.float32)
             arrays[f"{name}_b"] = getattr(self, f"{name}_b_").astype(np.float32)
-        if getattr(self, "dense_W_", None) is not None:
-            arrays["dense_W"], arrays["dense_b"] = self.dense_W_.astype(np.float32), self.dense_b_.astype(np.float32)
+        dense_W, dense_b = getattr(self, "dense_W_", None), getattr(self, "dense_b_", None)
+        if dense_W is not None and dense_b is not None:
+            arrays["dense_W"], arrays["dense_b"] = dense_W.astype(np.float32), dense_b.astype(np.float32)
         np.savez_compressed(path / "weights.npz", **arrays)
 
     @classmethod
