@@ -32,7 +32,8 @@ def test_train_saves_the_model_the_library_trains_and_prints_its_cv(trained: tup
     assert cv is not None and cv.table() in printed and "3-fold CV" in printed
     saved = NarrativeClassifier.load(out)
     assert (saved.coarse_labels_, saved.fine_labels_) == label_sets(corpus.narratives.values(), saved.taxonomy)
-    assert {k: getattr(saved, k) for k in THRESHOLD_GRID} == thresholds["global"]
+    assert {k: getattr(saved, k) for k in thresholds["global"]} == thresholds["global"]
+    assert (out / "taxonomy.yaml").exists() and "3-fold CV" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert all(thresholds["global"][k] in grid for k, grid in THRESHOLD_GRID.items())
     ids = sorted(corpus.narratives)
     docs = [corpus.documents[i] for i in ids]

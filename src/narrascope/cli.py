@@ -337,6 +337,15 @@ def train(
     if cv is not None:
         typer.echo(f"{folds}-fold CV of this configuration, F1 samples (mean ± std over folds)")
         typer.echo(cv.table())
+    card = out / "MODEL_CARD.md"
+    if not card.exists():  # a hand-written card (the shipped model's) is kept
+        languages = sorted({(d.language or "unknown") for i, d in corpus.documents.items() if i in corpus.narratives})
+        card.write_text(
+            f"# narrative model\n\n- **Taxonomy**: {tax.name} (`taxonomy.yaml`)\n- **Training data**: "
+            f"{len(corpus.narratives)} articles; languages: {', '.join(languages)} (other languages take the dense "
+            f"transfer head: far less reliable)\n- **Thresholds**: {thresholds}\n"
+            + (f"- **{folds}-fold CV** (F1 samples, mean ± std over folds):\n\n```\n{cv.table()}\n```\n" if cv else ""),
+            encoding="utf-8")
     err.print(f"trained on {len(corpus.narratives)} documents, taxonomy {tax.name!r}; thresholds {thresholds['global']}; "
               f"saved to {out}", highlight=False, markup=False)
 
