@@ -136,3 +136,12 @@ def test_ner_on_a_long_text_runs_in_pieces_with_document_offsets(monkeypatch, la
     pieces = [(m.start, m.end, m.text) for f in mentions.ner_finders(language) for m in f.find(long_text)]
     assert pieces == whole and len(whole) >= 12 * 2
     assert all(long_text[s:e] == t for s, e, t in pieces)
+
+
+def test_shipped_aliases_merge_names_across_scripts_and_inflections() -> None:
+    from narrascope.components.entities.mentions import default_aliases
+
+    aliases = default_aliases()
+    assert aliases.lookup("Вашингтона") == aliases.lookup("Washington") == aliases.lookup("the United States") == "United States"
+    assert aliases.lookup("Виктора Орбана") == aliases.lookup("Orbán") == "Viktor Orbán"
+    assert aliases.lookup("Moscow") != aliases.lookup("Kremlin") != aliases.lookup("Russia")

@@ -11,9 +11,11 @@ Three finders, each behind the ``MentionFinder`` protocol and loaded lazily once
 - ``GazetteerFinder``: names annotated in the SemEval training data (``narrascope.components.entities.gazetteer``), in every
   language — the only finder for Hindi.
 
-Overlapping spans are resolved in favour of the longer one. ``assign_entities`` then gives every mention the key of
+Mentions that are not names (``narrascope.components.entities.noise``: pronouns, common words, numbers) are dropped,
+then overlapping spans are resolved in favour of the longer one. ``assign_entities`` then gives every mention the key of
 its entity within the document: an alias-table name when one matches (US / U.S. / США → ``United States``), otherwise
-the longest name of a group in which shorter names are the trailing words of a longer one (Putin → Vladimir Putin).
+the longest name of a group in which shorter names are the trailing words of a longer one (Putin → Vladimir Putin),
+in Russian and Bulgarian in its dictionary form (``narrascope.components.entities.normal``).
 Offsets are Python string offsets into the text, ``end`` exclusive.
 """
 
@@ -210,8 +212,12 @@ def _clean(text: str) -> str:
     return name
 
 
-def assign_entities(mentions: Sequence[FoundMention], aliases: AliasTable | None = None) -> None:
-    """Set ``entity`` on each mention: one key per entity within the document (see the module docstring)."""
+def assign_entities(mentions: Sequence[FoundMention], aliases: AliasTable | None = None, language: str | None = None) -> None:
+    """Set ``entity`` on each mention: one key per entity within the document (see the module docstring); in Russian
+    and Bulgarian the key is the name's dictionary form (``narrascope.components.entities.normal``), so that
+    ``киевского режима`` in one article and ``киевский режим`` in another are one entity."""
+    from narrascope.components.entities.normal import normal_name
+
     aliases = aliases if aliases is not None else default_aliases()
     groups: list[tuple[list[str], list[FoundMention]]] = []  # (folded words of the longest name, members)
     for m in sorted(mentions, key=lambda m: -len(name_key(m.text))):
@@ -232,7 +238,7 @@ def assign_entities(mentions: Sequence[FoundMention], aliases: AliasTable | None
         canonical = next((c for c in (aliases.lookup(_clean(x.text)) for x in members) if c), None)
         if canonical is None:
             fullest = max(members, key=lambda x: (len(name_key(x.text)), len(x.text)))
-            canonical = _clean(fullest.text) or fullest.text
+            canonical = normal_name(_clean(fullest.text) or fullest.text, language)
         for m in members:
             m.entity = canonical
 
@@ -240,11 +246,16 @@ def assign_entities(mentions: Sequence[FoundMention], aliases: AliasTable | None
 def find_mentions(
     text: str, language: str | None = None, gazetteer: Gazetteer | None = None, ner: bool = True, aliases: AliasTable | None = None
 ) -> list[FoundMention]:
-    """Entity mentions of one text, non-overlapping, in text order, each with its ``entity`` key."""
+    """Entity mentions of one text, non-overlapping, in text order, each with its ``entity`` key; mentions that are
+    not names (pronouns, common words, numbers: ``narrascope.components.entities.noise``) are left out."""
+    from narrascope.components.entities.noise import drop_noise
+
+    language = language or _script_language(text)
+    gazetteer = gazetteer if gazetteer is not None else default_gazetteer()
     found: list[FoundMention] = []
-    for finder in finders_for(language or _script_language(text), gazetteer, ner):
+    for finder in finders_for(language, gazetteer, ner):
         found.extend(finder.find(text))
-    merged = merge_mentions(found)
-    assign_entities(merged, aliases)
+    merged = merge_mentions(drop_noise(found, language, gazetteer))
+    assign_entities(merged, aliases, language)
     return merged
 
