@@ -86,3 +86,18 @@ def test_ingest_with_the_entities_step_fills_what_the_entities_command_reports(t
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(rows) == 1 and rows[0]["entity"] == "NATO" and rows[0]["documents"] >= 3
     assert rows[0]["main_role"] == "Antagonist" and sum(rows[0]["roles"].values()) == rows[0]["documents"]
+
+
+def test_entity_table_counts_entities_and_analysed_articles_and_pages(db) -> None:  # type: ignore[no-untyped-def]
+    from narrascope.corpus.entities import entity_table
+
+    store = open_store(str(db))
+    whole = entity_table(store, limit=1)
+    assert [r.entity for r in whole.rows] == ["NATO"] and whole.entities == 2 and whole.documents == 3  # copy left out
+    assert [r.entity for r in entity_table(store, limit=1, offset=1).rows] == ["Kyiv"]
+    kyiv = entity_table(store, entity="kyiv")
+    assert kyiv.entities == 1 and kyiv.documents == 3  # the articles analysed for entities, not only Kyiv's
+    assert entity_table(store, since="2024-05-02").documents == 2
+    with pytest.raises(ConfigError):
+        entity_table(store, offset=-1)
+    store.close()

@@ -180,3 +180,30 @@ def test_empty_store(tmp_path) -> None:  # type: ignore[no-untyped-def]
         assert "No articles yet" in c.get("/").text
         assert c.get("/storylines").status_code == 200 and c.get("/documents").status_code == 200
         assert "No framed entities" in c.get("/entities").text
+
+
+def test_entities_page_says_how_many_entities_and_articles_and_pages_through_them(client: TestClient, web_db) -> None:  # type: ignore[no-untyped-def]
+    from narrascope.corpus.entities import entity_table
+
+    store = open_store(web_db)
+    table = entity_table(store, limit=50)
+    store.close()
+    assert table.entities >= 2 and table.documents >= 1
+    page = client.get("/entities").text
+    count = re.search(r'<p class="muted" id="entities-count">(.*?)</p>', page, re.S)
+    assert count is not None
+    assert f"of {table.entities} entit" in count.group(1) and f"{table.documents} article" in count.group(1)
+    first = client.get("/entities", params={"limit": 1}).text
+    assert f"Showing 1–1 of {table.entities}" in first and 'href="/entities?limit=1&amp;offset=1" rel="next"' in first
+    assert f'href="/entities?limit={table.entities}">Show all {table.entities}</a>' in first
+    second = client.get("/entities", params={"limit": 1, "offset": 1}).text
+    names = [re.findall(r'<tr><td><a href="/documents\?entity=[^"]+">([^<]+)</a>', p) for p in (first, second)]
+    assert names == [[table.rows[0].entity], [table.rows[1].entity]] and 'rel="prev"' in second
+    assert client.get("/entities", params={"limit": 0}).status_code == 422
+
+
+def test_article_entity_names_link_to_the_entities_page(client: TestClient) -> None:
+    page = client.get("/articles/" + quote("star/article 1", safe="")).text
+    section = re.search(r'<section class="entities">(.*?)</section>', page, re.S)
+    assert section is not None and '<a href="/entities?entity=Russia"' in section.group(1)
+    assert "Russia" in client.get("/entities", params={"entity": "Russia"}).text

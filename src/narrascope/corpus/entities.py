@@ -6,6 +6,7 @@ out (their origin counts).
 
     from narrascope.corpus.entities import entity_framing
     rows = entity_framing(store, entity="NATO", by="outlet")
+    table = entity_table(store, limit=50, offset=50)   # a page of rows, the number of entities and of articles
 """
 
 from __future__ import annotations
@@ -38,16 +39,39 @@ class EntityFraming:
         return asdict(self)
 
 
+@dataclass
+class EntityTable:
+    """One page of ``EntityFraming`` rows, with the number of ``entities`` in the whole table (before ``limit`` and
+    ``offset``) and of the ``documents`` analysed for entities in the period (articles with at least one framed
+    mention; syndicated copies left out)."""
+
+    rows: list[EntityFraming]
+    entities: int
+    documents: int
+    limit: int
+    offset: int = 0
+
+
 def entity_framing(
     store: Store, entity: str | None = None, by: Literal["outlet", "language"] | None = None,
     since: str | None = None, until: str | None = None, limit: int = 20,
 ) -> list[EntityFraming]:
     """The ``limit`` entities framed in the most documents (or only ``entity``: its key or one of its mention texts),
     largest first; with ``by``, one row per entity and outlet (or language) instead, the entity's largest groups first."""
+    return entity_table(store, entity, by, since, until, limit).rows
+
+
+def entity_table(
+    store: Store, entity: str | None = None, by: Literal["outlet", "language"] | None = None,
+    since: str | None = None, until: str | None = None, limit: int = 20, offset: int = 0,
+) -> EntityTable:
+    """``entity_framing`` from the ``offset``-th entity on, with the totals a page needs (``EntityTable``)."""
     if by is not None and by not in GROUPS:
         raise ConfigError(f"entity framing: unknown grouping {by!r}; use {' or '.join(GROUPS)}")
     if limit < 1:
         raise ConfigError(f"entity framing: limit must be positive, got {limit}")
+    if offset < 0:
+        raise ConfigError(f"entity framing: offset must not be negative, got {offset}")
     per_document: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     groups: dict[tuple[str, str], str | None] = {}
     for row in store.entity_role_counts(entity, since, until):
@@ -62,10 +86,14 @@ def entity_framing(
         mentions[(name, group)] += sum(roles.values())
     total = {name: sum(sum(c.values()) for c in by_group.values()) for name, by_group in counts.items()}
     rows = []
-    for name in sorted(counts, key=lambda name: (-total[name], name))[:limit]:
+    for name in sorted(counts, key=lambda name: (-total[name], name))[offset : offset + limit]:
         for group, roles in sorted(counts[name].items(), key=lambda g: (-sum(g[1].values()), str(g[0]))):
             documents = sum(roles.values())
             main = min(roles, key=lambda r: (-roles[r], r))
             ordered = {r: roles[r] for r in (*MAIN_ROLES, *sorted(set(roles) - set(MAIN_ROLES))) if roles[r]}
             rows.append(EntityFraming(name, documents, ordered, main, round(roles[main] / documents, 4), mentions[(name, group)], group))
-    return rows
+    if entity:  # the articles analysed for entities are those of every entity
+        analysed = len({row.document_id for row in store.entity_role_counts(None, since, until)})
+    else:
+        analysed = len({doc_id for _, doc_id in per_document})
+    return EntityTable(rows, len(counts), analysed, limit, offset)

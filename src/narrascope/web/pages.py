@@ -228,18 +228,29 @@ def entities(
     entity: Annotated[str | None, Query(max_length=500)] = None,
     by: Literal["outlet", "language"] | None = None,
     since: date | None = None, until: date | None = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> HTMLResponse:
-    """How the corpus frames its entities (``corpus.entities.entity_framing``), optionally per outlet or language."""
-    from narrascope.corpus.entities import entity_framing
+    """How the corpus frames its entities (``corpus.entities.entity_table``), optionally per outlet or language;
+    ``limit`` entities from the ``offset``-th on, with links to the previous and next ones."""
+    from narrascope.corpus.entities import entity_table
 
     check_period(since, until)
     state = _state(request)
     with state.lock:
-        rows = entity_framing(state.store, entity or None, by, since.isoformat() if since else None,
-                              until.isoformat() if until else None, limit=50)
+        table = entity_table(state.store, entity or None, by, since.isoformat() if since else None,
+                             until.isoformat() if until else None, limit=limit, offset=offset)
     filters = {"entity": entity, "by": by, "since": since, "until": until}
-    return _render(request, "entities.html", rows=rows, filters=filters,
-                   export=urlencode({k: v for k, v in filters.items() if v}))
+    kept = {k: v for k, v in filters.items() if v}
+
+    def page(start: int, size: int = limit) -> str:
+        return "/entities?" + urlencode({**kept, **({"limit": size} if size != 50 else {}), **({"offset": start} if start else {})})
+
+    pages = {"previous": page(max(0, offset - limit)) if offset else None,
+             "next": page(offset + limit) if offset + limit < table.entities else None,
+             "all": page(0, table.entities) if table.entities > limit and table.entities <= 5000 else None}
+    return _render(request, "entities.html", rows=table.rows, table=table, pages=pages, filters=filters,
+                   export=urlencode(kept))
 
 
 @router.get("/storylines")
