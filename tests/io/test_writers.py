@@ -39,7 +39,7 @@ def test_jsonl_and_csv_writers_to_a_stream() -> None:
     writer.write(analysis, info)
     writer.close()
     header, row = stream.getvalue().splitlines()
-    assert header.startswith("id,source,language,title")
+    assert header.startswith("id,source,language,language_support,title")
     assert "URW: A;URW: B" in row and "Because." in row
     assert dict(zip(header.split(","), row.split(",")))["antagonists"] == ""  # no entities step, no names
 
