@@ -317,6 +317,7 @@ def train(
     from functools import partial
 
     from narrascope.components.narratives.classifier import NarrativeClassifier
+    from narrascope.components.narratives.fewshot import FEWSHOT_BELOW
     from narrascope.errors import InputError
     from narrascope.semeval.io import SemevalCorpus
     from narrascope.training.data import read_training_data
@@ -331,8 +332,11 @@ def train(
     if not corpus.narratives:
         raise InputError(f"{db} has no reviewed articles yet: review some in the dashboard (/review) first")
     folds = min(folds, len(corpus.narratives))
-    model, thresholds, cv = train_narratives(corpus, folds=folds, make_model=partial(NarrativeClassifier, taxonomy=tax),
-                                             progress=lambda m: err.print(m))
+    # your own taxonomy: a narrative with fewer than FEWSHOT_BELOW labelled articles is scored from its definition,
+    # examples and those articles (docs/custom-narratives.md, "Few labelled articles")
+    fewshot_below = FEWSHOT_BELOW if taxonomy is not None else 0
+    model, thresholds, cv = train_narratives(corpus, folds=folds, progress=lambda m: err.print(m),
+                                             make_model=partial(NarrativeClassifier, taxonomy=tax, fewshot_below=fewshot_below))
     model.save(out)
     if cv is not None:
         typer.echo(f"{folds}-fold CV of this configuration, F1 samples (mean ± std over folds)")

@@ -33,6 +33,7 @@ import numpy as np
 
 from narrascope.documents import Document
 from narrascope.errors import ConfigError, InputError
+from narrascope.training.label_thresholds import MAX_LABELS, tunable_labels, tune_label_thresholds
 from narrascope.training.explainer_tuning import TuningResult, tune_explainer
 from narrascope.components.narratives import dense
 from narrascope.components.narratives.classifier import NarrativeClassifier, TermCounts, count_terms, label_sets
@@ -134,7 +135,7 @@ def tune_thresholds(model: NarrativeClassifier, probs: tuple[np.ndarray, np.ndar
     # a gate only turns a decoded document into the bare Other
     F, C = np.zeros((len(grid), len(ids))), np.zeros((len(grid), len(ids)))
     for g, params in enumerate(base):
-        model.set_params(language_thresholds={}, other_gate=None, **params)
+        model.set_params(language_thresholds={}, label_thresholds={}, other_gate=None, **params)
         for r, (c, f) in enumerate(zip(probs[0], probs[1])):
             prediction = model.decode(c, f)
             C[g, r] = _f1(truth[r][0], {n for n, _ in prediction.narratives} & coarse_classes)
@@ -159,6 +160,9 @@ def tune_thresholds(model: NarrativeClassifier, probs: tuple[np.ndarray, np.ndar
             groups.setdefault(languages.get(i) or "", []).append(r)
         per_language = {lang: best(rows) for lang, rows in sorted(groups.items()) if lang and len(rows) >= min_documents}
     model.set_params(**chosen, language_thresholds=per_language)
+    if classes and len(tunable_labels(model)) <= MAX_LABELS:  # a small custom taxonomy: each label for its binary F1
+        model.language_thresholds = per_language = {}
+        chosen = {**chosen, **tune_label_thresholds(model, probs, ids, gold)}
     return {"global": chosen, "languages": per_language}
 
 
@@ -320,6 +324,7 @@ def train_narratives(
     final.language_thresholds = thresholds["languages"]
     if final.dense_alpha is not None:
         thresholds["transfer"] = fit_transfer_head(final, docs, annotations, make_model)
+    final.fit_fewshot([final._text(d) for d in docs], annotations)  # labels under fewshot_below articles
     return final, thresholds, cv
 
 

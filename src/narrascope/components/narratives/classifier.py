@@ -47,7 +47,7 @@ from scipy import sparse
 from narrascope.components.estimator import Estimator
 from narrascope.documents import Document, Evidence, LabelScore
 from narrascope.errors import ModelError
-from narrascope.components.narratives import dense
+from narrascope.components.narratives import dense, fewshot
 from narrascope.components.narratives.features import BLOCKS, MIN_DF, TermCounter, TermCounts, count_terms, sublinear_tfidf
 from narrascope.annotations import NarrativeAnnotation
 from narrascope.sentences import split_sentences
@@ -104,6 +104,11 @@ class NarrativeClassifier(Estimator):
     # thresholds of documents routed to the dense head (tuned leave-one-language-out; missing keys: the global ones)
     transfer_thresholds: dict[str, Any] = field(default_factory=dict)
     min_coverage: float = dense.MIN_COVERAGE
+    # labels with fewer training articles are scored by the few-shot prototype scorer (fewshot.py); 0: never (the
+    # default; `narrascope train --taxonomy` uses FEWSHOT_BELOW)
+    fewshot_below: int = 0
+    # per-label decision thresholds replacing coarse_threshold / fine_threshold for those labels
+    label_thresholds: dict[str, float] = field(default_factory=dict)
     taxonomy: Taxonomy = field(default_factory=load_default_taxonomy, repr=False)
 
     # ---- features -------------------------------------------------------------------------------------------------
@@ -158,8 +163,14 @@ class NarrativeClassifier(Estimator):
             raise ModelError("fit needs as many annotations as documents, and at least one document")
         texts = [self._text(d) for d in documents]
         vectors = dense.document_vectors(texts) if self.dense_alpha is not None else None
-        return self.fit_counts(count_terms(texts, blocks=self.blocks), annotations, vectors,
-                               [d.language for d in documents])
+        self.fit_counts(count_terms(texts, blocks=self.blocks), annotations, vectors, [d.language for d in documents])
+        return self.fit_fewshot(texts, annotations)
+
+    def fit_fewshot(self, texts: Sequence[str], annotations: Sequence[NarrativeAnnotation]) -> NarrativeClassifier:
+        """Score the taxonomy labels with fewer than ``fewshot_below`` training articles (none included) with a
+        ``PrototypeScorer`` fitted on ``texts``; they get heads of their own and the decision threshold 0.5."""
+        self.fewshot_ = fewshot.attach(self, texts, annotations)
+        return self
 
     def fit_counts(self, counts: TermCounts, annotations: Sequence[NarrativeAnnotation],
                    vectors: np.ndarray | None = None, languages: Sequence[str | None] | None = None) -> NarrativeClassifier:
@@ -177,6 +188,7 @@ class NarrativeClassifier(Estimator):
         self.fine_W_, self.fine_b_ = W[split:], b[split:]
         self.languages_ = sorted({lang for lang in languages or () if lang})
         self.dense_W_ = self.dense_b_ = None
+        self.fewshot_ = None
         if vectors is not None and self.dense_alpha is not None:
             self.dense_W_, self.dense_b_ = dense.fit_dense(vectors, Y, self.dense_alpha)
         return self
@@ -231,6 +243,8 @@ class NarrativeClassifier(Estimator):
             out[ngram] = np.clip(np.hstack([coarse, fine]), 0.0, 1.0)
         if transfer:
             out[transfer] = self.dense_proba(dense.document_vectors([texts[i] for i in transfer]))
+        if getattr(self, "fewshot_", None) is not None:
+            fewshot.overlay(self, texts, out)
         return out[:, :split], out[:, split:]
 
     def dense_proba(self, vectors: np.ndarray) -> np.ndarray:
@@ -294,11 +308,13 @@ class NarrativeClassifier(Estimator):
         domain = max(domain_mass, key=domain_mass.__getitem__)
         cp = {k: v for k, v in cp.items() if domain_of[k] == domain}
         fp = {k: v for k, v in fp.items() if domain_of[k] == domain}
+        own = self.label_thresholds
         chosen_fine = {
             k: v for k, v in fp.items()
-            if v >= fine_threshold and cp.get(parent_of[k], 0.0) >= coarse_threshold * self.parent_factor
+            if v >= own.get(k, fine_threshold)
+            and cp.get(parent_of[k], 0.0) >= own.get(parent_of[k], coarse_threshold) * self.parent_factor
         }
-        chosen_coarse = {k: v for k, v in cp.items() if v >= coarse_threshold}
+        chosen_coarse = {k: v for k, v in cp.items() if v >= own.get(k, coarse_threshold)}
         for label in chosen_fine:
             parent = parent_of[label]
             chosen_coarse.setdefault(parent, cp.get(parent, 0.0))
@@ -359,6 +375,9 @@ class NarrativeClassifier(Estimator):
             bounds = np.cumsum([0] + [len(all_sentences[i]) for i in transfer])
             for k, i in enumerate(transfer):
                 sentence_p[i] = flat[bounds[k]:bounds[k + 1]]
+        if getattr(self, "fewshot_", None) is not None:
+            scored = [i for i in range(len(documents)) if support[i] != dense.UNSUPPORTED]
+            fewshot.overlay_sentences(self, [[s.text for s in all_sentences[i]] for i in scored], doc_p, sentence_p, scored)
         for i, (d, sentences) in enumerate(zip(documents, all_sentences)):
             if support[i] == dense.UNSUPPORTED:
                 results.append(([], []))
@@ -388,7 +407,7 @@ class NarrativeClassifier(Estimator):
     def config(self) -> dict[str, Any]:
         keys = ("word_features", "char_features", "alpha", "max_df", "coarse_threshold", "fine_threshold",
                 "parent_factor", "min_top_prob", "max_chars", "evidence_sentences", "other_gate", "language_thresholds",
-                "dense_alpha", "transfer_thresholds", "min_coverage")
+                "dense_alpha", "transfer_thresholds", "min_coverage", "fewshot_below", "label_thresholds")
         return {k: getattr(self, k) for k in keys}
 
     def save(self, path: Path | str) -> None:
@@ -397,7 +416,9 @@ class NarrativeClassifier(Estimator):
         self._check_fitted()
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        config = self.config() | {"coarse_labels": self.coarse_labels_, "fine_labels": self.fine_labels_,
+        scorer = getattr(self, "fewshot_", None)
+        config = self.config() | {"fewshot": scorer.config() if scorer is not None else None,
+                                  "coarse_labels": self.coarse_labels_, "fine_labels": self.fine_labels_,
                                   "blocks": list(self.terms_), "languages": list(getattr(self, "languages_", [])),
                                   "dense": getattr(self, "dense_W_", None) is not None,
                                   "dense_embedder": dense.DENSE_EMBEDDER, "format": FORMAT, "taxonomy": self.taxonomy.name}
@@ -419,6 +440,8 @@ class NarrativeClassifier(Estimator):
         if dense_W is not None and dense_b is not None:
             arrays["dense_W"], arrays["dense_b"] = dense_W.astype(np.float32), dense_b.astype(np.float32)
         np.savez_compressed(path / "weights.npz", **arrays)
+        if getattr(self, "fewshot_", None) is not None:
+            self.fewshot_.save(path)
 
     @classmethod
     def load(cls, path: Path | str = DEFAULT_MODEL_DIR) -> NarrativeClassifier:
@@ -443,6 +466,7 @@ class NarrativeClassifier(Estimator):
             model.languages_ = list(config.get("languages", sorted(model.language_thresholds)))
             model.dense_W_ = arrays["dense_W"].astype(np.float32) if config.get("dense") else None
             model.dense_b_ = arrays["dense_b"].astype(np.float32) if config.get("dense") else None
+            model.fewshot_ = fewshot.PrototypeScorer.load(path, config["fewshot"]) if config.get("fewshot") else None
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"{path}: not a narrascope narrative model ({exc}); train one with `narrascope train`") from exc
         foreign = [label for label in model.coarse_labels_ + model.fine_labels_ if not taxonomy.is_known(label)]
