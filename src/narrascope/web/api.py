@@ -12,7 +12,16 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from narrascope.errors import NarrascopeError
 from narrascope.store.base import Storyline
-from narrascope.web.queries import build_query, check_period, check_text, run_query, storyline_documents
+from narrascope.web.queries import (
+    Language,
+    Text,
+    build_query,
+    check_period,
+    check_text,
+    document_with_analysis,
+    run_query,
+    storyline_with_documents,
+)
 from narrascope.web.schemas import (
     AnalysisOut,
     AnalyzeResult,
@@ -34,20 +43,15 @@ from narrascope.web.schemas import (
     TrendRowOut,
     TrendsOut,
 )
-from narrascope.web.state import WebState, require_token
+from narrascope.web.state import WebState, require_token, web_state
 
 ERRORS = {code: {"model": ErrorOut} for code in (400, 401, 403, 404, 413, 422, 503)}
 router = APIRouter(prefix="/api", responses={400: ERRORS[400], 422: ERRORS[422], 413: ERRORS[413]})
-Text = Annotated[str | None, Query(max_length=500)]
-
-
-def _state(request: Request) -> WebState:
-    return request.app.state.web
 
 
 @router.get("/health", response_model=HealthOut, summary="Liveness and corpus size")
 def health(request: Request) -> HealthOut:
-    state = _state(request)
+    state = web_state(request)
     with state.lock:
         count = state.store.count_documents()
     return HealthOut(status="ok", documents=count, writes_enabled=bool(state.token))
@@ -57,7 +61,7 @@ def health(request: Request) -> HealthOut:
 def list_documents(
     request: Request,
     narrative: Text = None, subnarrative: Text = None, entity: Text = None,
-    outlet: Text = None, language: Annotated[str | None, Query(max_length=10)] = None,
+    outlet: Text = None, language: Language = None,
     since: Annotated[date | None, Query(description="First day, YYYY-MM-DD (inclusive).")] = None,
     until: Annotated[date | None, Query(description="Last day, YYYY-MM-DD (inclusive).")] = None,
     q: Annotated[str | None, Query(max_length=500, description="Full-text search: all words must occur.")] = None,
@@ -69,7 +73,7 @@ def list_documents(
     (e.g. ``URW: Blaming the war on others``); syndicated copies are left out unless ``include_duplicates``."""
     query = build_query(narrative, subnarrative, entity, outlet, language, since, until, q, None, include_duplicates,
                         limit, offset)
-    page = run_query(_state(request), query)
+    page = run_query(web_state(request), query)
     return DocumentPage(items=[DocumentSummary.of(d) for d in page.items], total=page.total, limit=page.limit,
                         offset=page.offset)
 
@@ -77,10 +81,7 @@ def list_documents(
 @router.get("/documents/{document_id:anypath}", response_model=DocumentWithAnalysis,
             responses={404: ERRORS[404]}, summary="A document and its analysis")
 def get_document(request: Request, document_id: str) -> DocumentWithAnalysis:
-    state = _state(request)
-    with state.lock:
-        doc = state.store.get_document(document_id)
-        analysis = state.store.get_analysis(document_id) if doc else None
+    doc, analysis = document_with_analysis(web_state(request), document_id)
     if doc is None:
         raise HTTPException(404, f"no document with id {document_id!r}")
     return DocumentWithAnalysis(document=DocumentOut.of(doc), analysis=AnalysisOut.of(analysis) if analysis else None)
@@ -113,14 +114,14 @@ def analyze_one(request: Request, document: DocumentIn,
                 store: Annotated[bool, Query(description="Add the article to the corpus.")] = True) -> AnalyzeResult:
     """Run the analysis pipeline (language, narratives with evidence, entity roles, explanation) on one article;
     with ``store`` (default) it is added to the corpus unless the same URL or text is already there."""
-    return _analyze(_state(request), [document], store)[0]
+    return _analyze(web_state(request), [document], store)[0]
 
 
 @router.post("/analyze/batch", response_model=BatchResult, dependencies=[Depends(require_token)],
              responses={401: ERRORS[401], 403: ERRORS[403], 503: ERRORS[503]}, summary="Analyse up to 100 articles")
 def analyze_batch(request: Request, batch: BatchIn,
                   store: Annotated[bool, Query(description="Add the articles to the corpus.")] = True) -> BatchResult:
-    results = _analyze(_state(request), batch.documents, store)
+    results = _analyze(web_state(request), batch.documents, store)
     stored = sum(r.stored for r in results)
     return BatchResult(results=results, stored=stored, skipped=len(results) - stored if store else 0)
 
@@ -132,7 +133,7 @@ def storyline_out(story: Storyline) -> StorylineOut:
 @router.get("/storylines", response_model=StorylinePage, summary="Storylines, largest first")
 def list_storylines(request: Request, limit: Annotated[int, Query(ge=1, le=100)] = 20,
                     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> StorylinePage:
-    state = _state(request)
+    state = web_state(request)
     with state.lock:
         page = state.store.storylines(limit=limit, offset=offset)
         full = [state.store.get_storyline(s.id) or s for s in page.items]
@@ -142,12 +143,9 @@ def list_storylines(request: Request, limit: Annotated[int, Query(ge=1, le=100)]
 @router.get("/storylines/{storyline_id}", response_model=StorylineDetail, responses={404: ERRORS[404]},
             summary="A storyline with its timeline and documents")
 def get_storyline(request: Request, storyline_id: str) -> StorylineDetail:
-    state = _state(request)
-    with state.lock:
-        story = state.store.get_storyline(storyline_id)
+    story, docs = storyline_with_documents(web_state(request), storyline_id)
     if story is None:
         raise HTTPException(404, f"no storyline with id {storyline_id!r}")
-    docs = storyline_documents(state, storyline_id)
     return StorylineDetail(**storyline_out(story).model_dump(), documents=[DocumentSummary.of(d) for d in docs])
 
 
@@ -165,7 +163,7 @@ def get_entities(
 
     check_text(entity=entity)
     check_period(since, until)
-    state = _state(request)
+    state = web_state(request)
     with state.lock:
         rows = entity_framing(state.store, entity, by, since.isoformat() if since else None,
                               until.isoformat() if until else None, limit)
@@ -185,7 +183,7 @@ def get_trends(
     from narrascope.corpus.trends import trends
 
     check_period(since, until)
-    state = _state(request)
+    state = web_state(request)
     with state.lock:
         rows, surges = trends(state.store, by, since.isoformat() if since else None,
                               until.isoformat() if until else None, z_threshold=z, min_docs=min_docs)

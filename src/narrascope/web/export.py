@@ -12,20 +12,19 @@ import io
 import json
 from collections.abc import Sequence
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from narrascope.documents import Document
 from narrascope.store.base import DocumentSort, Storyline, StorylineSort
-from narrascope.web.queries import build_query, check_period, check_text, run_query
-from narrascope.web.state import WebState
+from narrascope.web.queries import Language, Text, build_query, check_period, check_text, run_query
+from narrascope.web.state import WebState, web_state
 
 router = APIRouter(prefix="/api/export", tags=["export"])
 EXPORT_LIMIT = 10_000
 Format = Literal["csv", "json"]
-Text = Annotated[str | None, Query(max_length=500)]
 DOCUMENT_FIELDS = ["id", "title", "outlet", "published", "language", "url", "narratives", "subnarratives"]
 STORYLINE_FIELDS = ["id", "title", "size", "first_seen", "last_seen", "languages", "outlets", "narratives"]
 ENTITY_FIELDS = ["entity", "group", "documents", "mentions", "main_role", "share", "roles"]
@@ -85,11 +84,11 @@ def storyline_rows(state: WebState, stories: Sequence[Storyline]) -> list[dict[s
 def export_documents(
     request: Request, fmt: Format,
     narrative: Text = None, subnarrative: Text = None, entity: Text = None, outlet: Text = None,
-    language: Annotated[str | None, Query(max_length=10)] = None,
+    language: Language = None,
     since: date | None = None, until: date | None = None, q: Text = None, sort: DocumentSort = "date",
 ) -> Response:
     """Every article matching the filters of ``/documents`` (at most 10,000), with its narrative labels."""
-    state: WebState = request.app.state.web
+    state = web_state(request)
     query = build_query(narrative, subnarrative, entity, outlet, language, since, until, q, limit=500)
     query.sort = sort
     documents: list[Document] = []
@@ -103,11 +102,11 @@ def export_documents(
 
 
 @router.get("/storylines.{fmt}", summary="The storylines as CSV or JSON")
-def export_storylines(request: Request, fmt: Format, q: Text = None, language: Annotated[str | None, Query(max_length=10)] = None,
+def export_storylines(request: Request, fmt: Format, q: Text = None, language: Language = None,
                       narrative: Text = None, sort: StorylineSort = "size") -> Response:
     """Storylines matching the filters of ``/storylines`` (at most 10,000) with their languages, outlets and
     narratives."""
-    state: WebState = request.app.state.web
+    state = web_state(request)
     check_text(q=q, language=language, narrative=narrative)
     with state.lock:
         page = state.store.storylines(limit=EXPORT_LIMIT, text=q, sort=sort, language=language, narrative=narrative)
@@ -120,7 +119,7 @@ def export_entities(request: Request, fmt: Format, entity: Text = None, by: Lite
     """The rows of ``/entities`` (at most 10,000): per entity (and outlet or language), documents per role."""
     from narrascope.corpus.entities import entity_framing
 
-    state: WebState = request.app.state.web
+    state = web_state(request)
     check_text(entity=entity)
     check_period(since, until)
     with state.lock:

@@ -24,11 +24,11 @@ from narrascope.documents import Analysis, Document, entity_summary
 from narrascope.errors import NarrascopeError
 from narrascope.store.base import DocumentQuery, DocumentSort, StorylineSort
 from narrascope.taxonomy import OTHER, Taxonomy, load_default_taxonomy
-from narrascope.web.queries import build_query, check_period, run_query, storyline_documents
-from narrascope.web.state import WebState
+from narrascope.web.queries import Language, Text, build_query, check_period, run_query, storyline_with_documents
+from narrascope.web.state import WebState, render, web_state
 from narrascope.web.charts import bars, surge_marks, swimlane, time_series
 from narrascope.web.highlight import THRESHOLDS, highlight, passage
-from narrascope.web.schemas import DocumentIn
+from narrascope.web.schemas import DocumentIn, form_errors
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 PAGE_SIZE = 20
@@ -53,15 +53,6 @@ def register_filters(templates: Jinja2Templates) -> None:
     env.filters["pct"] = lambda value: f"{100 * float(value):.0f}%"
 
 
-def _render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(request, template, context, status_code=status)
-
-
-def _state(request: Request) -> WebState:
-    return request.app.state.web
-
-
 def _chart(data: dict) -> Markup:
     """Chart data as JSON safe to embed in ``<script type="application/json">``."""
     return Markup(json.dumps(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
@@ -81,7 +72,7 @@ def overview(request: Request, since: date | None = None, until: date | None = N
     from narrascope.corpus.trends import period_changes, trends
 
     check_period(since, until)
-    state = _state(request)
+    state = web_state(request)
     s, u = (since.isoformat() if since else None), (until.isoformat() if until else None)
     period_query = DocumentQuery(since=s, until=u)
     with state.lock:
@@ -102,7 +93,7 @@ def overview(request: Request, since: date | None = None, until: date | None = N
     series = time_series(rows, leaders)
     marks = surge_marks(series, surges)
     period = "&".join(f"{k}={v}" for k, v in (("since", s), ("until", u)) if v)
-    return _render(
+    return render(
         request, "overview.html", since=s, until=u, total=total, unique=unique, days=days,
         chart_data=_chart({**series, "marks": marks}), unit=series["unit"], leaders=leaders,
         legend_entries=[(i % 8, k, dated[k], sum(1 for m in marks if m["series"] == i + 1))
@@ -117,19 +108,19 @@ def overview(request: Request, since: date | None = None, until: date | None = N
 @router.get("/documents")
 def documents(
     request: Request,
-    narrative: Annotated[str | None, Query(max_length=500)] = None,
-    subnarrative: Annotated[str | None, Query(max_length=500)] = None,
-    entity: Annotated[str | None, Query(max_length=500)] = None,
-    outlet: Annotated[str | None, Query(max_length=500)] = None,
-    language: Annotated[str | None, Query(max_length=10)] = None,
+    narrative: Text = None,
+    subnarrative: Text = None,
+    entity: Text = None,
+    outlet: Text = None,
+    language: Language = None,
     since: date | None = None, until: date | None = None,
-    q: Annotated[str | None, Query(max_length=500)] = None,
+    q: Text = None,
     sort: DocumentSort = "date",
     page: Annotated[int, Query(ge=1, le=50_000)] = 1,
 ) -> HTMLResponse:
     """Filtered, sorted articles; a page past the last shows the last page, each article with the passage that
     matches the search words."""
-    state = _state(request)
+    state = web_state(request)
     filters = {"narrative": narrative, "subnarrative": subnarrative, "entity": entity, "outlet": outlet,
                "language": language, "since": since, "until": until, "q": q}
     query = build_query(narrative, subnarrative, entity, outlet, language, since, until, q,
@@ -145,15 +136,15 @@ def documents(
     link = lambda p, by=sort: "/documents?" + urlencode({**kept, **({"sort": by} if by != "date" else {}), "page": p})  # noqa: E731
     tax = state.taxonomy
     snippets = {d.id: passage(d.text, q, d.title) for d in result.items}
-    return _render(request, "documents.html", filters=filters, result=result, page=page, pages=pages, link=link,
-                   labels=_labels_of(state, result.items), coarse=[n.label for n in tax.narratives], sort=sort,
-                   sorts=SORT_NAMES, snippets=snippets, export=urlencode(kept))
+    return render(request, "documents.html", filters=filters, result=result, page=page, pages=pages, link=link,
+                  labels=_labels_of(state, result.items), coarse=[n.label for n in tax.narratives], sort=sort,
+                  sorts=SORT_NAMES, snippets=snippets, export=urlencode(kept))
 
 
 @router.get("/articles/{document_id:anypath}")
 def article(request: Request, document_id: str, labels: Literal["all"] | None = None) -> HTMLResponse:
     """An article with its evidence highlighted; labels below the decision threshold only with ``labels=all``."""
-    state = _state(request)
+    state = web_state(request)
     with state.lock:
         doc = state.store.get_document(document_id)
         analysis = state.store.get_analysis(document_id) if doc else None
@@ -164,9 +155,9 @@ def article(request: Request, document_id: str, labels: Literal["all"] | None = 
         story = state.store.get_storyline(story_id) if story_id else None
     if doc is None:
         raise HTTPException(404, f"No article with id {document_id!r} in this corpus.")
-    return _render(request, "article.html", **_article_context(doc, analysis, state.taxonomy, low=labels == "all"),
-                   copies=copies, origin=origin, origin_link=origin_link, story=story,
-                   toggle_url=article_url(doc.id) + ("" if labels == "all" else "?labels=all"))
+    return render(request, "article.html", **_article_context(doc, analysis, state.taxonomy, low=labels == "all"),
+                  copies=copies, origin=origin, origin_link=origin_link, story=story,
+                  toggle_url=article_url(doc.id) + ("" if labels == "all" else "?labels=all"))
 
 
 def _article_context(doc: Document, analysis: Analysis | None, tax: Taxonomy | None = None,
@@ -184,11 +175,11 @@ def _article_context(doc: Document, analysis: Analysis | None, tax: Taxonomy | N
 def narrative(request: Request, label: str) -> HTMLResponse:
     from narrascope.corpus.trends import trends
 
-    tax = _state(request).taxonomy
+    tax = web_state(request).taxonomy
     fine = tax.is_fine(label) if tax.is_known(label) else label.count(": ") >= 2  # labels of another taxonomy: guess
     level = "subnarrative" if fine else "narrative"
     known = tax.is_known(label) and label != OTHER
-    state = _state(request)
+    state = web_state(request)
     query = DocumentQuery(narrative=label, limit=10) if level == "narrative" else \
         DocumentQuery(subnarrative=label, limit=10)
     with state.lock:
@@ -215,17 +206,17 @@ def narrative(request: Request, label: str) -> HTMLResponse:
                     key=lambda t: (-t[1], -t[2], t[0]))[:10]
     top = shares[0][1] if shares else 1.0
     filtered = "/documents?" + urlencode({level: label}) + "&"
-    return _render(request, "narrative.html", label=label, level=level, info=info, sub=sub, examples=examples,
-                   evidence=evidence, chart_data=_chart(time_series(own, [label])), dated=sum(r.count for r in own),
-                   surges=[s for s in reversed(surges) if s.key == label][:10],
-                   outlets=[(o, share, n, all_, 100 * share / top) for o, share, n, all_ in shares],
-                   languages=bars(languages), subnarratives=subnarratives, filtered=filtered)
+    return render(request, "narrative.html", label=label, level=level, info=info, sub=sub, examples=examples,
+                  evidence=evidence, chart_data=_chart(time_series(own, [label])), dated=sum(r.count for r in own),
+                  surges=[s for s in reversed(surges) if s.key == label][:10],
+                  outlets=[(o, share, n, all_, 100 * share / top) for o, share, n, all_ in shares],
+                  languages=bars(languages), subnarratives=subnarratives, filtered=filtered)
 
 
 @router.get("/entities")
 def entities(
     request: Request,
-    entity: Annotated[str | None, Query(max_length=500)] = None,
+    entity: Text = None,
     by: Literal["outlet", "language"] | None = None,
     since: date | None = None, until: date | None = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 50,
@@ -236,7 +227,7 @@ def entities(
     from narrascope.corpus.entities import entity_table
 
     check_period(since, until)
-    state = _state(request)
+    state = web_state(request)
     with state.lock:
         table = entity_table(state.store, entity or None, by, since.isoformat() if since else None,
                              until.isoformat() if until else None, limit=limit, offset=offset)
@@ -249,21 +240,21 @@ def entities(
     pages = {"previous": page(max(0, offset - limit)) if offset else None,
              "next": page(offset + limit) if offset + limit < table.entities else None,
              "all": page(0, table.entities) if table.entities > limit and table.entities <= 5000 else None}
-    return _render(request, "entities.html", rows=table.rows, table=table, pages=pages, filters=filters,
-                   export=urlencode(kept))
+    return render(request, "entities.html", rows=table.rows, table=table, pages=pages, filters=filters,
+                  export=urlencode(kept))
 
 
 @router.get("/storylines")
 def storylines(
     request: Request,
-    q: Annotated[str | None, Query(max_length=500)] = None,
-    language: Annotated[str | None, Query(max_length=10)] = None,
-    narrative: Annotated[str | None, Query(max_length=500)] = None,
+    q: Text = None,
+    language: Language = None,
+    narrative: Text = None,
     sort: StorylineSort = "size",
     page: Annotated[int, Query(ge=1, le=50_000)] = 1,
 ) -> HTMLResponse:
     """Storylines filtered by title words, language and narrative; largest, most recent or by title."""
-    state = _state(request)
+    state = web_state(request)
     filters = {"q": (q or "").strip() or None, "language": language, "narrative": narrative}
     with state.lock:
         result = state.store.storylines(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, text=filters["q"], sort=sort,
@@ -276,27 +267,25 @@ def storylines(
         full = [state.store.get_storyline(s.id) or s for s in result.items]
     kept = {k: v for k, v in filters.items() if v}
     link = lambda p, by=sort: "/storylines?" + urlencode({**kept, **({"sort": by} if by != "size" else {}), "page": p})  # noqa: E731
-    return _render(request, "storylines.html", stories=full, total=result.total, page=page, pages=pages, link=link,
-                   filters=filters, sort=sort, sorts={"size": "size", "recent": "most recent", "title": "title"},
-                   export=urlencode({**kept, **({"sort": sort} if sort != "size" else {})}),
-                   coarse=[n.label for n in state.taxonomy.narratives])
+    return render(request, "storylines.html", stories=full, total=result.total, page=page, pages=pages, link=link,
+                  filters=filters, sort=sort, sorts={"size": "size", "recent": "most recent", "title": "title"},
+                  export=urlencode({**kept, **({"sort": sort} if sort != "size" else {})}),
+                  coarse=[n.label for n in state.taxonomy.narratives])
 
 
 @router.get("/storylines/{storyline_id}")
 def storyline(request: Request, storyline_id: str) -> HTMLResponse:
-    state = _state(request)
-    with state.lock:
-        story = state.store.get_storyline(storyline_id)
+    state = web_state(request)
+    story, docs = storyline_with_documents(state, storyline_id)
     if story is None:
         raise HTTPException(404, f"No storyline with id {storyline_id!r}.")
-    docs = storyline_documents(state, storyline_id)
-    return _render(request, "storyline.html", story=story, docs=docs, lanes=swimlane(docs),
-                   labels=_labels_of(state, docs[:200]))
+    return render(request, "storyline.html", story=story, docs=docs, lanes=swimlane(docs),
+                  labels=_labels_of(state, docs[:200]))
 
 
 @router.get("/analyze")
 def analyze_form(request: Request) -> HTMLResponse:
-    return _render(request, "analyze.html", form={}, errors=[], writes=bool(_state(request).token))
+    return render(request, "analyze.html", form={}, errors=[], writes=bool(web_state(request).token))
 
 
 @router.post("/analyze")
@@ -310,23 +299,22 @@ def analyze_submit(
     save: Annotated[str, Form()] = "",
     token: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
-    state = _state(request)
+    state = web_state(request)
     given = {"title": title, "outlet": outlet, "published": published, "language": language}
     form: dict[str, object] = {"text": text, **given, "save": bool(save)}
     fields = {k: v.strip() or None for k, v in given.items()}
     try:
         item = DocumentIn(text=text, **fields)
     except ValidationError as exc:
-        errors = [f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
-        return _render(request, "analyze.html", status=422, form=form, errors=errors, writes=bool(state.token))
+        return render(request, "analyze.html", status=422, form=form, errors=form_errors(exc), writes=bool(state.token))
     if save and not state.token_ok(token):
         reason = "saving is disabled on this server (no API token configured)" if not state.token else \
             "the API token is missing or wrong, so the article was not analysed or saved"
-        return _render(request, "analyze.html", status=403, form=form, errors=[reason], writes=bool(state.token))
+        return render(request, "analyze.html", status=403, form=form, errors=[reason], writes=bool(state.token))
     refusal = state.paste_refusal(request.client.host if request.client else "unknown", text, token)
     if refusal:  # an anonymous paste over the size or rate limit (WebState.paste_refusal)
         status, message, retry = refusal
-        page = _render(request, "analyze.html", status=status, form=form, errors=[message], writes=bool(state.token))
+        page = render(request, "analyze.html", status=status, form=form, errors=[message], writes=bool(state.token))
         if retry:
             page.headers["retry-after"] = str(max(1, round(retry)))
         return page
@@ -341,5 +329,5 @@ def analyze_submit(
         stored = state.save([(doc, analysis)])
         note = "Saved to the corpus." if stored else "Not saved: the same text or URL is already in the corpus."
     saved = note.startswith("Saved")
-    return _render(request, "analyzed.html", **_article_context(doc, analysis, state.taxonomy), copies=[], note=note, saved=saved,
-                   transient=not saved)
+    return render(request, "analyzed.html", **_article_context(doc, analysis, state.taxonomy), copies=[], note=note, saved=saved,
+                  transient=not saved)

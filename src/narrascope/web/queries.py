@@ -1,15 +1,21 @@
-"""Queries shared by the JSON API, the pages and the exports: filters checked and turned into a ``DocumentQuery``,
-run against the store under its lock."""
+"""Queries shared by the JSON API, the pages and the exports: filter parameters checked and turned into a
+``DocumentQuery``, documents and storylines read from the store under its lock."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import HTTPException
+from fastapi import HTTPException, Query
 
-from narrascope.documents import Document
-from narrascope.store.base import DocumentQuery, Page
+from narrascope.documents import Analysis, Document
+from narrascope.store.base import DocumentQuery, Page, Storyline
 from narrascope.web.state import WebState
+
+Text = Annotated[str | None, Query(max_length=500)]
+"""A free-text query parameter: a label, an entity, an outlet, search words."""
+Language = Annotated[str | None, Query(max_length=10)]
+"""A language code query parameter."""
 
 
 def check_text(**params: str | None) -> None:
@@ -55,3 +61,18 @@ def storyline_documents(state: WebState, storyline_id: str, limit: int = 500) ->
     """The storyline's documents (copies included), earliest first."""
     page = run_query(state, DocumentQuery(storyline=storyline_id, include_duplicates=True, limit=limit))
     return sorted(page.items, key=lambda d: (d.published or "9999", d.id))
+
+
+def document_with_analysis(state: WebState, document_id: str) -> tuple[Document | None, Analysis | None]:
+    """The stored document and its analysis (``None`` for either that is not stored)."""
+    with state.lock:
+        doc = state.store.get_document(document_id)
+        analysis = state.store.get_analysis(document_id) if doc else None
+    return doc, analysis
+
+
+def storyline_with_documents(state: WebState, storyline_id: str) -> tuple[Storyline | None, list[Document]]:
+    """The storyline (``None`` when there is none with that id) and its documents, earliest first."""
+    with state.lock:
+        story = state.store.get_storyline(storyline_id)
+    return story, storyline_documents(state, storyline_id) if story else []

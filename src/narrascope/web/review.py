@@ -20,8 +20,9 @@ from narrascope.documents import Document
 from narrascope.errors import InputError
 from narrascope.store.base import QueueItem, Review, ReviewChange
 from narrascope.training.labelled import LABELLED_FORMATS, write_labelled
+from narrascope.web.queries import Text
 from narrascope.web.schemas import DocumentIn, DocumentOut, ErrorOut
-from narrascope.web.state import WebState, require_token
+from narrascope.web.state import WebState, require_token, web_state
 
 MAIN_ROLES = ("Protagonist", "Antagonist", "Innocent")
 DEFAULT_USER = "analyst"
@@ -223,25 +224,21 @@ class _WriteRoute(TypedDict):
 WRITE: _WriteRoute = {"dependencies": [Depends(require_token)], "responses": {401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]}}
 
 
-def _state(request: Request) -> WebState:
-    return request.app.state.web
-
-
 @router.get("/queue", response_model=QueueOut, summary="Documents to review first")
 def get_queue(request: Request, limit: Annotated[int, Query(ge=1, le=200)] = 20,
               offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> QueueOut:
     """Analysed documents, unreviewed first, then by the model's uncertainty: the smallest distance of a label's
     score from the decision threshold (0.4 for narratives, 0.25 for subnarratives) first."""
-    state = _state(request)
+    state = web_state(request)
     with state.lock:
         page = state.store.review_queue(limit=limit, offset=offset)
     return QueueOut(items=[queue_out(i) for i in page.items], total=page.total, limit=limit, offset=offset)
 
 
 @router.get("/audit", response_model=list[ChangeOut], summary="The audit trail, newest first")
-def get_audit(request: Request, document_id: Annotated[str | None, Query(max_length=500)] = None,
+def get_audit(request: Request, document_id: Text = None,
               limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[ChangeOut]:
-    state = _state(request)
+    state = web_state(request)
     with state.lock:
         return [change_out(c) for c in state.store.review_history(document_id, limit=limit)]
 
@@ -251,27 +248,27 @@ def get_export(request: Request, format: Literal["csv", "jsonl", "semeval"] = "c
     """What ``narrascope export-labels --format FORMAT`` writes."""
     assert format in LABELLED_FORMATS
     media = {"csv": "text/csv", "jsonl": "application/x-ndjson", "semeval": "text/plain"}[format]
-    return PlainTextResponse(export_text(_state(request), format), media_type=f"{media}; charset=utf-8")
+    return PlainTextResponse(export_text(web_state(request), format), media_type=f"{media}; charset=utf-8")
 
 
 @router.post("/articles", response_model=LabelledArticleOut, status_code=201, summary="Label a new article", **WRITE)
 def post_article(request: Request, article: LabelledArticleIn, user: User = None) -> LabelledArticleOut:
     """Add an article to the corpus with the labels (and entity roles) you give it; it joins the reviewed set."""
     doc = new_document(article.document)
-    changes = label_article(_state(request), doc, article.labels, dict(article.roles), clean_user(user))
+    changes = label_article(web_state(request), doc, article.labels, dict(article.roles), clean_user(user))
     return LabelledArticleOut(document=DocumentOut.of(doc), changes=[change_out(c) for c in changes])
 
 
 @router.get("/documents/{document_id:anypath}", response_model=ReviewStateOut, responses={404: ERRORS[404]},
             summary="A document's decisions, reviewed labels and history")
 def get_review(request: Request, document_id: str) -> ReviewStateOut:
-    return review_state(_state(request), document_id)
+    return review_state(web_state(request), document_id)
 
 
 @router.post("/documents/{document_id:anypath}", response_model=ReviewStateOut, summary="Accept, reject or add", **WRITE)
 def post_review(request: Request, document_id: str, body: DecisionsIn, user: User = None) -> ReviewStateOut:
     """Record the decisions in order (all or none) and return the document's new state."""
-    state = _state(request)
+    state = web_state(request)
     name = clean_user(user)
     with state.lock, state.store.transaction():
         for decision in body.decisions:

@@ -11,41 +11,30 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from narrascope.documents import entity_summary
 from narrascope.web.review import MAIN_ROLES, DecisionIn, ReviewOut, clean_user, decide, label_article, new_document, review_state
-from narrascope.web.schemas import DocumentIn
-from narrascope.web.state import WebState
+from narrascope.web.queries import document_with_analysis
+from narrascope.web.schemas import DocumentIn, form_errors
+from narrascope.web.state import render, web_state
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 PAGE_SIZE = 25
 
 
-def _state(request: Request) -> WebState:
-    return request.app.state.web
-
-
-def _render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(request, template, context, status_code=status)
-
-
 @router.get("/review")
 def queue(request: Request, page: Annotated[int, Query(ge=1, le=50_000)] = 1) -> HTMLResponse:
-    state = _state(request)
+    state = web_state(request)
     with state.lock:
         result = state.store.review_queue(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    return _render(request, "review_queue.html", result=result, page=page,
-                   pages=max(1, -(-result.total // PAGE_SIZE)), writes=bool(state.token))
+    return render(request, "review_queue.html", result=result, page=page,
+                  pages=max(1, -(-result.total // PAGE_SIZE)), writes=bool(state.token))
 
 
 def _article(request: Request, document_id: str, status: int = 200, **form: Any) -> HTMLResponse:
-    state = _state(request)
-    with state.lock:
-        doc = state.store.get_document(document_id)
-        analysis = state.store.get_analysis(document_id) if doc else None
+    state = web_state(request)
+    doc, analysis = document_with_analysis(state, document_id)
     if doc is None:
         raise HTTPException(404, f"No article with id {document_id!r} in this corpus.")
     current = review_state(state, document_id)
@@ -60,9 +49,9 @@ def _article(request: Request, document_id: str, status: int = 200, **form: Any)
                    for name, role in entities.items()]
     entity_rows += [(r.target, None, r) for r in current.reviews if r.kind == "entity" and r.target not in entities]
     tax = state.taxonomy
-    return _render(request, "review_article.html", status=status, doc=doc, rows=rows, entity_rows=entity_rows,
-                   current=current, roles=MAIN_ROLES, coarse=tax.coarse_labels, fine=tax.fine_labels,
-                   writes=bool(state.token), form=form)
+    return render(request, "review_article.html", status=status, doc=doc, rows=rows, entity_rows=entity_rows,
+                  current=current, roles=MAIN_ROLES, coarse=tax.coarse_labels, fine=tax.fine_labels,
+                  writes=bool(state.token), form=form)
 
 
 @router.get("/review/articles/{document_id:anypath}")
@@ -88,7 +77,7 @@ def _decision(value: str, add_label: str, entity: str, role: str, is_fine: Any) 
 
 @router.post("/review/articles/{document_id:anypath}")
 async def article_submit(request: Request, document_id: str) -> HTMLResponse:
-    state = _state(request)
+    state = web_state(request)
     form = await request.form()
     value = lambda name: str(form.get(name) or "")  # noqa: E731
     token, user = value("token"), value("user")
@@ -115,9 +104,9 @@ async def article_submit(request: Request, document_id: str) -> HTMLResponse:
 
 @router.get("/review/new")
 def new_form(request: Request) -> HTMLResponse:
-    tax = _state(request).taxonomy
-    return _render(request, "review_new.html", form={}, errors=[], coarse=tax.coarse_labels, fine=tax.fine_labels,
-                   writes=bool(_state(request).token))
+    tax = web_state(request).taxonomy
+    return render(request, "review_new.html", form={}, errors=[], coarse=tax.coarse_labels, fine=tax.fine_labels,
+                  writes=bool(web_state(request).token))
 
 
 @router.post("/review/new")
@@ -130,11 +119,11 @@ def new_submit(
     token: Annotated[str, Form()] = "",
     user: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
-    state = _state(request)
+    state = web_state(request)
     tax = state.taxonomy
     form = {"text": text, "title": title, "language": language, "labels": labels, "token": token, "user": user}
-    again = lambda status, errors: _render(request, "review_new.html", status=status, form=form, errors=errors,  # noqa: E731
-                                           coarse=tax.coarse_labels, fine=tax.fine_labels, writes=bool(state.token))
+    again = lambda status, errors: render(request, "review_new.html", status=status, form=form, errors=errors,  # noqa: E731
+                                          coarse=tax.coarse_labels, fine=tax.fine_labels, writes=bool(state.token))
     if not state.token_ok(token):
         return again(403, ["the API token is missing or wrong: nothing was saved" if state.token else
                            "labelling is disabled on this server (no API token configured)"])
@@ -144,7 +133,7 @@ def new_submit(
         doc = new_document(item)
         label_article(state, doc, labels, {}, name)
     except ValidationError as exc:
-        return again(422, [f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()])
+        return again(422, form_errors(exc))
     except HTTPException as exc:
         return again(exc.status_code, [str(exc.detail)])
     return _article(request, doc.id, note=f"Saved {doc.id!r} with {len(labels) or 'no'} label(s).", token=token,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from narrascope.documents import Analysis, Document
 from narrascope.io.urls import is_http_url
@@ -29,6 +29,11 @@ def _clean(value: str | None, field: str) -> str | None:
     except UnicodeEncodeError:
         raise ValueError(f"{field} is not valid Unicode (lone surrogate)") from None
     return value
+
+
+def form_errors(exc: ValidationError) -> list[str]:
+    """A form's validation errors, one ``field: message`` line each, for a page to show beside the form."""
+    return [f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
 
 
 class DocumentIn(BaseModel):

@@ -1,5 +1,5 @@
 """What the web routes share: the ``WebState`` (store, pipeline, token, limits) on ``app.state.web``, the
-token dependency of write endpoints, and the ``anypath`` route parameter for document ids."""
+token dependency of write endpoints, the ``anypath`` route parameter for document ids, and page rendering."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.templating import Jinja2Templates
 from starlette.convertors import Convertor, register_url_convertor
 
 from narrascope.documents import Analysis, Document
@@ -98,6 +100,17 @@ class WebState:
             return 429, (f"Too many analyses from your address: at most {limiter.per_minute:g} per minute (bursts of "
                          f"{limiter.burst}) without the API token. Try again in {wait:.0f} s, or give the API token."), wait
         return None
+
+
+def web_state(request: Request) -> WebState:
+    """The ``WebState`` of the app serving ``request``."""
+    return request.app.state.web
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """``template`` (in ``templates/``) rendered with ``context``, as the page's response."""
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(request, template, context, status_code=status)
 
 
 bearer = HTTPBearer(auto_error=False, description="The token given to `narrascope serve --token`.")
