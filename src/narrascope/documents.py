@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from dataclasses import asdict, dataclass, field, fields
-from typing import Any, TypeVar
+from dataclasses import Field, asdict, dataclass, field, fields
+from typing import Any, ClassVar, Self, TypeVar
 
 T = TypeVar("T")
 
@@ -17,6 +17,20 @@ T = TypeVar("T")
 def _from_dict(cls: type[T], data: dict[str, Any]) -> T:
     names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
     return cls(**{k: v for k, v in data.items() if k in names})
+
+
+class Record:
+    """A dataclass that round-trips through JSON as its fields: ``to_dict()`` and ``from_dict(data)`` (keys that are
+    not fields are ignored). A class whose fields need converting overrides both."""
+
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        return _from_dict(cls, data)
 
 
 def is_blank(text: str) -> bool:
@@ -27,7 +41,7 @@ def is_blank(text: str) -> bool:
 
 
 @dataclass
-class Document:
+class Document(Record):
     """One article. ``id`` is unique within a corpus; ``published`` is an ISO-8601 date or datetime."""
 
     id: str
@@ -44,16 +58,9 @@ class Document:
         """SHA-256 of the text, the identity of a document's content."""
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Document:
-        return _from_dict(cls, data)
-
 
 @dataclass
-class FailedInput:
+class FailedInput(Record):
     """An input that could not become a ``Document``; the batch goes on without it."""
 
     source: str
@@ -61,29 +68,15 @@ class FailedInput:
     line: int | None = None
     id: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> FailedInput:
-        return _from_dict(cls, data)
-
 
 @dataclass
-class Evidence:
+class Evidence(Record):
     """A span of the article that supports a label: ``text == document.text[start:end]``."""
 
     start: int
     end: int
     text: str
     score: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Evidence:
-        return _from_dict(cls, data)
 
 
 @dataclass

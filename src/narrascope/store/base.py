@@ -20,7 +20,7 @@ from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
 
-from narrascope.documents import Analysis, Document
+from narrascope.documents import Analysis, Document, Record
 from narrascope.training.labelled import LabelledDocument
 
 T = TypeVar("T")
@@ -69,15 +69,12 @@ class Page(Generic[T]):
 
 
 @dataclass
-class Duplicate:
+class Duplicate(Record):
     """``document_id`` is a syndicated copy (or near-duplicate) of ``origin_id``, the group's earliest document."""
 
     document_id: str
     origin_id: str
     similarity: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass
@@ -108,7 +105,7 @@ class Storyline:
 
 
 @dataclass
-class Run:
+class Run(Record):
     """One ingest run: what was read and what it added. ``status`` is ``running``, ``done``, ``failed``, or
     ``interrupted`` (its process died: see ``SQLStore.mark_interrupted_runs``)."""
 
@@ -121,9 +118,6 @@ class Run:
     added: int = 0
     skipped: int = 0
     failed: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass
@@ -153,7 +147,7 @@ ReviewStatus = Literal["accepted", "rejected"]
 
 
 @dataclass
-class Review:
+class Review(Record):
     """A person's current decision on one narrative, subnarrative or entity role of a document.
 
     ``target`` is the label, or the entity key for ``kind="entity"`` (then ``value`` is the main role it has).
@@ -167,12 +161,9 @@ class Review:
     user: str = "analyst"
     updated_at: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass
-class ReviewChange:
+class ReviewChange(Record):
     """One row of the append-only audit trail: ``user`` changed ``target`` from ``before`` to ``after`` at
     ``created_at``. ``before`` is the previous decision, else what the model said (``{"status": "predicted", ...}``),
     else ``None``; ``action`` is ``accept``, ``reject``, ``add`` or ``label`` (a new article labelled by hand)."""
@@ -187,12 +178,9 @@ class ReviewChange:
     user: str
     created_at: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass
-class QueueItem:
+class QueueItem(Record):
     """A document waiting for review: ``margin`` is the distance of its least certain label's score from the
     decision threshold (``None`` without scored labels); ``label``/``score`` are that label and its score."""
 
@@ -203,9 +191,6 @@ class QueueItem:
     label: str | None = None
     score: float | None = None
     reviewed: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 
