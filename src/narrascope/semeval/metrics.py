@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import Field, asdict, dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from narrascope.registry import similarities
 from narrascope.semeval.io import (
@@ -91,11 +91,29 @@ def _group(ids: Iterable[str], languages: Mapping[str, str]) -> dict[str, list[s
     return dict(sorted(groups.items()))
 
 
+class _ScoresByLanguage:
+    """What the score classes share: ``to_dict()`` with the per-language scores, and ``summary()``, the
+    ``headline()`` plus one line per language where there are several."""
+
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+    by_language: Mapping[str, _ScoresByLanguage]
+
+    def headline(self) -> str:
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def summary(self) -> str:
+        lines = [f"  {lang:<8} {s.summary()}" for lang, s in self.by_language.items() if len(self.by_language) > 1]
+        return "\n".join([self.headline()] + lines)
+
+
 # --- subtask 2 ----------------------------------------------------------------------------------------------------
 
 
 @dataclass
-class Subtask2Scores:
+class Subtask2Scores(_ScoresByLanguage):
     """F1 samples for narratives (coarse) and subnarratives (fine); ``fine`` is the ranking metric."""
 
     coarse: float
@@ -117,10 +135,9 @@ class Subtask2Scores:
             data.pop("fine_per_document")
         return data
 
-    def summary(self) -> str:
-        """``F1 samples coarse: 0.550  fine: 0.430  (399 documents)``, plus one line per language."""
-        line = f"F1 samples coarse: {self.coarse:.3f}  fine: {self.fine:.3f}  ({self.n_documents} documents)"
-        return "\n".join([line] + [f"  {lang:<8} {s.summary()}" for lang, s in self.by_language.items() if len(self.by_language) > 1])
+    def headline(self) -> str:
+        """``F1 samples coarse: 0.550  fine: 0.430  (399 documents)``."""
+        return f"F1 samples coarse: {self.coarse:.3f}  fine: {self.fine:.3f}  ({self.n_documents} documents)"
 
     def warnings(self) -> list[str]:
         return _id_warnings(self.missing_ids, self.unknown_ids, "document")
@@ -179,7 +196,7 @@ def _subtask2_summary(
 
 
 @dataclass
-class Subtask1Scores:
+class Subtask1Scores(_ScoresByLanguage):
     """Entity-framing scores over gold mentions; ``emr`` is the ranking metric."""
 
     emr: float
@@ -192,18 +209,12 @@ class Subtask1Scores:
     unknown_predictions: int = 0
     by_language: dict[str, Subtask1Scores] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["by_language"] = {lang: s.to_dict() for lang, s in self.by_language.items()}
-        return data
-
-    def summary(self) -> str:
-        """EMR, micro P/R/F1 over fine roles and main-role accuracy, plus one line per language."""
-        line = (
+    def headline(self) -> str:
+        """EMR, micro P/R/F1 over fine roles and main-role accuracy."""
+        return (
             f"EMR: {self.emr:.3f}  micro P/R/F1: {self.precision:.3f}/{self.recall:.3f}/{self.f1:.3f}  "
             f"main-role accuracy: {self.main_role_accuracy:.3f}  ({self.n_mentions} mentions)"
         )
-        return "\n".join([line] + [f"  {lang:<8} {s.summary()}" for lang, s in self.by_language.items() if len(self.by_language) > 1])
 
     def warnings(self) -> list[str]:
         notes = []
@@ -293,7 +304,7 @@ def token_f1_similarity(predictions: Sequence[str], golds: Sequence[str]) -> lis
 
 
 @dataclass
-class Subtask3Scores:
+class Subtask3Scores(_ScoresByLanguage):
     """Mean explanation similarity (``similarity_name`` says which proxy) and length statistics of predictions."""
 
     similarity: float
@@ -308,18 +319,12 @@ class Subtask3Scores:
     unknown_ids: list[str] = field(default_factory=list)
     by_language: dict[str, Subtask3Scores] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["by_language"] = {lang: s.to_dict() for lang, s in self.by_language.items()}
-        return data
-
-    def summary(self) -> str:
-        """Mean similarity with the proxy's name and the length statistics, plus one line per language."""
-        line = (
+    def headline(self) -> str:
+        """Mean similarity with the proxy's name and the length statistics."""
+        return (
             f"similarity [{self.similarity_name}]: {self.similarity:.3f}  words: mean {self.mean_words:.1f}, "
             f"max {self.max_words}, <= {MAX_EXPLANATION_WORDS}: {100 * self.share_within_limit:.1f}%  ({self.n_documents} documents)"
         )
-        return "\n".join([line] + [f"  {lang:<8} {s.summary()}" for lang, s in self.by_language.items() if len(self.by_language) > 1])
 
     def warnings(self) -> list[str]:
         return _id_warnings(self.missing_ids, self.unknown_ids, "document")
