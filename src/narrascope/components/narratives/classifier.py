@@ -440,8 +440,8 @@ class NarrativeClassifier(Estimator):
         if dense_W is not None and dense_b is not None:
             arrays["dense_W"], arrays["dense_b"] = dense_W.astype(np.float32), dense_b.astype(np.float32)
         np.savez_compressed(path / "weights.npz", **arrays)
-        if getattr(self, "fewshot_", None) is not None:
-            self.fewshot_.save(path)
+        if scorer is not None:
+            scorer.save(path)
 
     @classmethod
     def load(cls, path: Path | str = DEFAULT_MODEL_DIR) -> NarrativeClassifier:
