@@ -6,7 +6,8 @@ The corpus is synthesised from the SemEval training articles in DATA_DIR (defaul
 and never written anywhere but a temporary SQLite store:
 - an *original* story mixes the sentences of two or three random articles of one language, shuffled (so originals
   do not copy each other);
-- a *syndicated copy* (``--copies`` of the corpus) takes an original, drops one sentence, changes a few words and
+- a *syndicated copy* (``--copies`` of the corpus) takes an original, drops exactly one of its sentences (none when it
+  has fewer than five), replaces three words (drawn with replacement, so two to three distinct words change) and
   adds a byline, and appears at another outlet one to five days later;
 - dates spread over one year; outlets are drawn from a list of 40.
 The whole stream is ingested (``narrascope.corpus.ingest``: analysis with ``--steps``, MinHash duplicate detection,
@@ -60,7 +61,8 @@ def synthesise(data: Path, n_docs: int, copy_share: float, seed: int = 0) -> tup
     for j in range(n_copies):
         source = rng.choice(originals)
         sentences = split_sentences(source.text)
-        kept = [s.text for k, s in enumerate(sentences) if k != rng.randrange(len(sentences)) or len(sentences) < 5]
+        dropped = rng.randrange(len(sentences)) if len(sentences) >= 5 else -1  # exactly one, if 5 or more
+        kept = [s.text for k, s in enumerate(sentences) if k != dropped]
         words = " ".join(kept).split()
         for _ in range(3):
             words[rng.randrange(len(words))] = rng.choice(["reportedly", "officials", "sources", "today"])

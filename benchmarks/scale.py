@@ -1,10 +1,12 @@
 """Documents per second for the local and the Ray engine on this machine, at several corpus sizes.
 
 Usage: python benchmarks/scale.py [--sizes 1000 10000] [--workers N] [--steps language,...] [--batch-size 32]
-                                  [--engines local,ray] [--json]
+                                  [--engines local,ray] [--data DIR] [--json]
 
-Documents are synthesised at run time from the articles in ``examples/`` (each copy gets a distinct id and a
-numbered sentence, language left unset so the language step really runs); nothing is written to the repository.
+Documents are distinct real text (``article_variants.py``): the 1,781 SemEval training articles under ``--data``
+(default ../shared/data/semeval2025-task10), then variants of them that swap content words between articles of one
+language, reorder, drop and repeat sentences; the language is left unset so the language step really runs. Nothing
+is written to the repository. Without the data the script stops with a message saying where it looked.
 Each engine gets a fresh pool, so the wall time includes worker start-up and model loading, as a real run would;
 ``ray.init`` itself is timed apart (a cluster is normally already running). Prints wall time, documents/s and the
 ray/local wall-time ratio per size, the peak RSS of the driver and of the largest worker process, plus the steps
@@ -21,20 +23,11 @@ import threading
 import time
 from pathlib import Path
 
-from narrascope.documents import Document
+from article_variants import DATA_DIR, Article, read_articles, varied_documents
+
 from narrascope.engines import PipelineSpec, create_engine
 from narrascope.engines.local import default_workers
 from narrascope.pipeline import DEFAULT_STEPS
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def synthesise(n: int) -> list[Document]:
-    """``n`` documents cycling through the bundled example articles, each made distinct."""
-    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "examples").glob("*.txt"))]
-    if not texts:
-        sys.exit("no examples/*.txt to synthesise documents from")
-    return [Document(id=f"syn-{i:06d}", text=f"{texts[i % len(texts)]}\nThis is copy number {i}.") for i in range(n)]
 
 
 def rss_mb(pid: int) -> float:
@@ -88,10 +81,10 @@ class PeakMemory:
         self._thread.join()
 
 
-def run_engine(name: str, n: int, spec: PipelineSpec, workers: int) -> tuple[float, PeakMemory]:
-    """Wall seconds (and peak memory) to analyse ``n`` synthetic documents with a fresh engine; checks every
+def run_engine(name: str, n: int, spec: PipelineSpec, workers: int, articles: list[Article]) -> tuple[float, PeakMemory]:
+    """Wall seconds (and peak memory) to analyse ``n`` distinct documents with a fresh engine; checks every
     document came back without error."""
-    documents = synthesise(n)
+    documents = varied_documents(n, articles, prefix="scale")
     engine = create_engine(name, workers=workers)
     start = time.perf_counter()
     count = errors = 0
@@ -112,6 +105,7 @@ def main() -> None:
     parser.add_argument("--steps", default=",".join(DEFAULT_STEPS))
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--engines", default="local,ray")
+    parser.add_argument("--data", type=Path, default=DATA_DIR, help="The SemEval training release (5 language folders).")
     parser.add_argument("--json", action="store_true", help="Also print the figures as one JSON object.")
     args = parser.parse_args()
     spec = PipelineSpec(steps=tuple(s for s in args.steps.split(",") if s), batch_size=args.batch_size)
@@ -120,6 +114,9 @@ def main() -> None:
         "steps": list(spec.steps), "workers": args.workers, "batch_size": args.batch_size,
         "cpus": os.cpu_count(), "load_avg_at_start": os.getloadavg()[0], "runs": [],
     }
+    articles = read_articles(args.data)
+    print(f"documents: the {len(articles)} SemEval training articles under {args.data}, then variants "
+          "(content words swapped within a language, sentences reordered, dropped, repeated)")
     print(f"steps={','.join(spec.steps)} workers={args.workers} batch_size={args.batch_size} cpus={os.cpu_count()} "
           f"load_avg={os.getloadavg()[0]:.1f}")
     if "ray" in engines:
@@ -131,7 +128,7 @@ def main() -> None:
     for n in args.sizes:
         walls = {}
         for name in engines:
-            walls[name], memory = run_engine(name, n, spec, args.workers)
+            walls[name], memory = run_engine(name, n, spec, args.workers, articles)
             ratio = walls[name] / walls["local"] if name == "ray" and "local" in walls else None
             print(f"{n:>7} {name:>6} {walls[name]:>8.1f} {n / walls[name]:>8.1f} {'' if ratio is None else f'{ratio:.2f}':>9} "
                   f"{memory.driver_mb:>9.0f} {memory.worker_mb:>9.0f}", flush=True)

@@ -2,8 +2,9 @@
 
 Usage: python benchmarks/speed.py [DATA_DIR] [--limit 500] [--steps language,narratives,...] [--workers N]
 DATA_DIR defaults to ../shared/data/semeval2025-task10. Runs the pipeline in this process twice over the same texts:
-"cold" includes loading the models (and filling the embedding cache, if a step uses one, in a fresh temporary cache
-directory), "warm" reuses the loaded models and the filled cache. Prints documents/s for each pass, per-step time of
+"cold" includes loading the models and filling the embedding cache (if a step uses one) in a fresh, empty temporary
+cache directory (``NARRASCOPE_CACHE_DIR`` is always pointed there, whatever it was set to, and removed at the end),
+"warm" reuses the loaded models and the filled cache. Prints documents/s for each pass, per-step time of
 the warm pass and the peak resident memory of the process. The ``language`` step identifies each article's language
 (lingua), as for a user's files; ``--given-language`` takes it from the SemEval folder instead.
 
@@ -46,12 +47,29 @@ def main() -> None:
              for p in paths]
     chars = sum(len(t) for _, t, _ in texts)
     print(f"{len(texts)} articles, {chars / len(texts):.0f} characters on average; steps: {args.steps}")
-    os.environ.setdefault("NARRASCOPE_CACHE_DIR", tempfile.mkdtemp(prefix="narrascope-speed-"))
-    if args.workers > 1:
-        _pool_pass(texts, args.steps.split(","), args.workers)
-        return
+    with tempfile.TemporaryDirectory(prefix="narrascope-speed-cache-") as cache:
+        os.environ["NARRASCOPE_CACHE_DIR"] = cache  # an empty cache: "cold" really computes every embedding
+        print(f"embedding cache: {cache} (new, empty); load average {os.getloadavg()[0]:.1f}")
+        if args.workers > 1:
+            _pool_pass(texts, args.steps.split(","), args.workers)
+        else:
+            _in_process(texts, args.steps.split(","))
+        print(f"embedding cache at the end: {_cache_rows(Path(cache))} vectors; load average {os.getloadavg()[0]:.1f}")
+
+
+def _cache_rows(directory: Path) -> int:
+    import sqlite3
+
+    path = directory / "embeddings.sqlite"
+    if not path.exists():
+        return 0
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
+
+
+def _in_process(texts: list[tuple[str, str, str | None]], steps: list[str]) -> None:
     start, cpu_start = time.perf_counter(), time.process_time()
-    pipeline = Pipeline.from_names(args.steps.split(","))
+    pipeline = Pipeline.from_names(steps)
     for label in ("cold", "warm"):
         docs = [Document(id=i, text=t, language=lang) for i, t, lang in texts]
         timings: dict[str, float] = defaultdict(float)
