@@ -354,7 +354,7 @@ def train(
               f"saved to {out}", highlight=False, markup=False)
 
 
-def _reviewed_corpus(db: str, taxonomy):  # type: ignore[no-untyped-def]
+def _reviewed_corpus(db: str, taxonomy: Taxonomy) -> SemevalCorpus:
     from narrascope.training.labelled import labelled_corpus
     from narrascope.store import open_store
 
@@ -445,12 +445,27 @@ def evaluate(
         typer.echo(held_out.table(result))
 
 
+DOCS_OPTION = typer.Option(..., "--docs", help="The articles: a SemEval language folder or a folder of <id>.txt files.")
+OUT_OPTION = typer.Option(None, "--out", "-o", help="Write the predictions here instead of stdout.")
+
+
+def _official_output(out: Path | None, write: Callable[[Path, Any], None], predictions: list[Any],
+                     line: Callable[[Any], str], what: str) -> None:
+    """Official predictions to ``out`` with ``write``, or one ``line`` each to stdout."""
+    if out is None:
+        for prediction in predictions:
+            typer.echo(line(prediction))
+        return
+    write(out, predictions)
+    err.print(f"{len(predictions)} {what}; written to {out}")
+
+
 @app.command()
 @cli_errors
 def frame(
     mentions: Path = typer.Argument(..., help="Official subtask-1-entity-mentions.txt (id, mention, start, end; offsets as in SemEval)."),
-    docs: Path = typer.Option(..., "--docs", help="The articles: a SemEval language folder or a folder of <id>.txt files."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the predictions here instead of stdout."),
+    docs: Path = DOCS_OPTION,
+    out: Optional[Path] = OUT_OPTION,
     model: Optional[Path] = typer.Option(None, "--model", help="An entity framer directory (default: the shipped one)."),
 ) -> None:
     """Assign main and fine roles to given entity mentions (SemEval subtask 1).
@@ -461,20 +476,16 @@ def frame(
     from narrascope.semeval.io import write_subtask1
 
     predictions = frame_mention_file(mentions, docs, model)
-    if out is None:
-        for m in predictions:
-            typer.echo("\t".join([m.id, m.mention, str(m.start), str(m.end), m.main_role or "", *m.fine_roles]))
-        return
-    write_subtask1(out, predictions)
-    err.print(f"{len(predictions)} mentions framed; written to {out}")
+    _official_output(out, write_subtask1, predictions, what="mentions framed",
+                     line=lambda m: "\t".join([m.id, m.mention, str(m.start), str(m.end), m.main_role or "", *m.fine_roles]))
 
 
 @app.command()
 @cli_errors
 def explain(
     dominant: Path = typer.Argument(..., help="Official subtask-3-dominant-narratives.txt (id, dominant narrative, dominant subnarrative or none)."),
-    docs: Path = typer.Option(..., "--docs", help="The articles: a SemEval language folder or a folder of <id>.txt files."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the predictions here instead of stdout."),
+    docs: Path = DOCS_OPTION,
+    out: Optional[Path] = OUT_OPTION,
     explainer: str = typer.Option("extractive", "--explainer", help="A registered explainer: extractive (default) or llm."),
 ) -> None:
     """Explain each article's given dominant narrative (SemEval subtask 3).
@@ -485,12 +496,8 @@ def explain(
     from narrascope.semeval.io import write_subtask3
 
     predictions = explain_dominant_file(dominant, docs, explainer)
-    if out is None:
-        for doc_id, text in predictions:
-            typer.echo(f"{doc_id}\t{' '.join(text.split())}")
-        return
-    write_subtask3(out, predictions)
-    err.print(f"{len(predictions)} explanations written to {out}")
+    _official_output(out, write_subtask3, predictions, what="explanations",
+                     line=lambda p: f"{p[0]}\t{' '.join(p[1].split())}")
 
 
 def _evaluate_explanations(data_dirs: list[Path], similarity: str, folds: int) -> None:
