@@ -39,7 +39,6 @@ from narrascope.web.schemas import (
     StorylineDetail,
     StorylineOut,
     StorylinePage,
-    SurgeOut,
     TrendRowOut,
     TrendsOut,
 )
@@ -188,4 +187,4 @@ def get_trends(
         rows, surges = trends(state.store, by, since.isoformat() if since else None,
                               until.isoformat() if until else None, z_threshold=z, min_docs=min_docs)
     return TrendsOut(by=by, rows=[TrendRowOut(day=r.day, key=r.key, count=r.count) for r in rows],
-                     surges=[SurgeOut(**s.to_dict()) for s in surges])
+                     surges=list(surges))

@@ -68,18 +68,6 @@ class ReviewOut(BaseModel):
     updated_at: str
 
 
-class ChangeOut(BaseModel):
-    id: int
-    document_id: str
-    kind: str
-    target: str
-    action: str
-    before: dict[str, Any] | None
-    after: dict[str, Any]
-    user: str
-    created_at: str
-
-
 class ReviewStateOut(BaseModel):
     """A document's current decisions, its reviewed labels and roles (what ``export-labels`` writes) and history."""
 
@@ -88,7 +76,7 @@ class ReviewStateOut(BaseModel):
     narratives: list[str]
     subnarratives: list[str]
     roles: dict[str, str]
-    history: list[ChangeOut]
+    history: list[ReviewChange]
 
 
 class QueueItemOut(BaseModel):
@@ -110,7 +98,7 @@ class QueueOut(BaseModel):
 
 class LabelledArticleOut(BaseModel):
     document: DocumentOut
-    changes: list[ChangeOut]
+    changes: list[ReviewChange]
 
 
 # -- shared with the pages ------------------------------------------------------------------------------------------
@@ -188,16 +176,12 @@ def review_state(state: WebState, document_id: str) -> ReviewStateOut:
     return ReviewStateOut(
         document_id=document_id, reviews=[review_out(r) for r in reviews],
         narratives=reviewed.narratives if reviewed else [], subnarratives=reviewed.subnarratives if reviewed else [],
-        roles=reviewed.roles if reviewed else {}, history=[change_out(c) for c in history])
+        roles=reviewed.roles if reviewed else {}, history=list(history))
 
 
 def review_out(review: Review) -> ReviewOut:
     return ReviewOut(kind=review.kind, target=review.target, status=review.status, value=review.value,
                      user=review.user, updated_at=review.updated_at)
-
-
-def change_out(change: ReviewChange) -> ChangeOut:
-    return ChangeOut(**change.to_dict())
 
 
 def queue_out(item: QueueItem) -> QueueItemOut:
@@ -235,12 +219,12 @@ def get_queue(request: Request, limit: Annotated[int, Query(ge=1, le=200)] = 20,
     return QueueOut(items=[queue_out(i) for i in page.items], total=page.total, limit=limit, offset=offset)
 
 
-@router.get("/audit", response_model=list[ChangeOut], summary="The audit trail, newest first")
+@router.get("/audit", response_model=list[ReviewChange], summary="The audit trail, newest first")
 def get_audit(request: Request, document_id: Text = None,
-              limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[ChangeOut]:
+              limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[ReviewChange]:
     state = web_state(request)
     with state.lock:
-        return [change_out(c) for c in state.store.review_history(document_id, limit=limit)]
+        return list(state.store.review_history(document_id, limit=limit))
 
 
 @router.get("/export", response_class=PlainTextResponse, summary="The reviewed set (csv, jsonl or semeval)")
@@ -256,7 +240,7 @@ def post_article(request: Request, article: LabelledArticleIn, user: User = None
     """Add an article to the corpus with the labels (and entity roles) you give it; it joins the reviewed set."""
     doc = new_document(article.document)
     changes = label_article(web_state(request), doc, article.labels, dict(article.roles), clean_user(user))
-    return LabelledArticleOut(document=DocumentOut.of(doc), changes=[change_out(c) for c in changes])
+    return LabelledArticleOut(document=DocumentOut.of(doc), changes=list(changes))
 
 
 @router.get("/documents/{document_id:anypath}", response_model=ReviewStateOut, responses={404: ERRORS[404]},

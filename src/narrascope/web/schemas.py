@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from narrascope.corpus.trends import Surge
 from narrascope.documents import Analysis, Document
 from narrascope.io.urls import is_http_url
 
@@ -261,20 +262,10 @@ class TrendRowOut(BaseModel):
     count: int
 
 
-class SurgeOut(BaseModel):
-    day: str
-    key: str
-    count: int
-    share: float
-    baseline: float
-    std: float
-    z: float
-
-
 class TrendsOut(BaseModel):
     by: str
     rows: list[TrendRowOut]
-    surges: list[SurgeOut]
+    surges: list[Surge]
 
 
 class EntityFramingOut(BaseModel):
