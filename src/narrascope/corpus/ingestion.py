@@ -56,15 +56,20 @@ def ingest(
     storylines: StorylineBuilder | None | bool = True,
     progress: Callable[[int], None] | None = None,
     analyses: Mapping[str, Analysis] | None = None,
+    loaded: bool = False,
 ) -> IngestSummary:
     """Store the new documents among ``items`` with their analyses: from ``pipeline`` when given, else the
-    already computed ``analyses`` by document id (as the web API has them); returns the counts."""
+    already computed ``analyses`` by document id (as the web API has them); returns the counts. ``loaded``: the
+    given ``detector`` and ``storylines`` already hold the store's state (kept from an earlier ingest into a store
+    nobody else changed since), so they are not loaded again."""
     run_id = store.start_run("ingest", list(sources))
     summary = IngestSummary(run_id)
-    detector = (detector or DuplicateDetector()).load(store)
+    detector = detector if loaded and detector is not None else (detector or DuplicateDetector()).load(store)
     builder = None
     if storylines:
-        builder = (storylines if isinstance(storylines, StorylineBuilder) else StorylineBuilder()).load(store)
+        builder = storylines if isinstance(storylines, StorylineBuilder) else StorylineBuilder()
+        if not (loaded and isinstance(storylines, StorylineBuilder)):
+            builder = builder.load(store)
     status = "failed"
     try:
         for batch in _batches(items, batch_size):

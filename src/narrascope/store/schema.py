@@ -100,6 +100,11 @@ MIGRATIONS: list[Migration] = [
             "ALTER TABLE runs ADD COLUMN heartbeat_at TEXT",
         ],
     ),
+    (
+        5,
+        "documents: index on the publication date, for the newest-first and oldest-first lists",
+        ["CREATE INDEX documents_published ON documents (published, id)"],
+    ),
 ]
 
 

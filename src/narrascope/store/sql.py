@@ -192,6 +192,12 @@ class SQLStore:
         row = self._one(f"SELECT {DOC_COLUMNS} FROM documents d WHERE d.id = ?", (document_id,))
         return self._document(row) if row else None
 
+    def change_marker(self) -> tuple[int, int]:
+        """Changes whenever documents are added (and with them analyses, duplicates and storylines) or a run starts:
+        ``(documents, last run id)``, cheap enough to ask on every request, so that results can be cached until then."""
+        row = self._one("SELECT (SELECT COUNT(*) FROM documents), (SELECT MAX(id) FROM runs)")
+        return (int(row[0]), int(row[1] or 0)) if row else (0, 0)
+
     def count_documents(self, include_duplicates: bool = True) -> int:
         where = "" if include_duplicates else f" WHERE {NOT_COPY}"
         return int(self._one(f"SELECT COUNT(*) FROM documents d{where}")[0])  # type: ignore[index]
@@ -399,9 +405,11 @@ class SQLStore:
         story.outlets = {r[0]: int(r[1]) for r in self._all(f"SELECT d.outlet, COUNT(*) {base} AND d.outlet IS NOT NULL GROUP BY d.outlet ORDER BY 2 DESC", (storyline_id,))}
         story.languages = {r[0]: int(r[1]) for r in self._all(f"SELECT d.language, COUNT(*) {base} AND d.language IS NOT NULL GROUP BY d.language ORDER BY 2 DESC", (storyline_id,))}
         story.timeline = [(r[0], int(r[1])) for r in self._all(f"SELECT d.day, COUNT(*) {base} AND d.day IS NOT NULL GROUP BY d.day ORDER BY d.day", (storyline_id,))]
-        story.narratives = {r[0]: int(r[1]) for r in self._all(
-            "SELECT l.label, COUNT(*) FROM labels l JOIN documents d ON d.id = l.document_id WHERE d.storyline_id = ?"
-            " AND l.level = 'narrative' GROUP BY l.label ORDER BY 2 DESC, 1", (storyline_id,))}
+        # every level grouped, the narrative rows kept: filtering on the level made SQLite scan all narrative labels
+        story.narratives = {r[1]: int(r[2]) for r in self._all(
+            "SELECT l.level, l.label, COUNT(*) FROM labels l WHERE l.document_id IN"
+            " (SELECT d.id FROM documents d WHERE d.storyline_id = ?) GROUP BY l.level, l.label ORDER BY 3 DESC, 2",
+            (storyline_id,)) if r[0] == "narrative"}
         return story
 
     # -- statistics -------------------------------------------------------------------------------------------

@@ -75,7 +75,8 @@ def overview(request: Request, since: date | None = None, until: date | None = N
     state = web_state(request)
     s, u = (since.isoformat() if since else None), (until.isoformat() if until else None)
     period_query = DocumentQuery(since=s, until=u)
-    with state.lock:
+
+    def compute() -> tuple:
         rows, surges = trends(state.store, "narrative", s, u)
         total = state.store.query_documents(DocumentQuery(since=s, until=u, include_duplicates=True, limit=1)).total
         unique = state.store.query_documents(DocumentQuery(since=s, until=u, limit=1)).total
@@ -85,6 +86,11 @@ def overview(request: Request, since: date | None = None, until: date | None = N
         periods, changes = period_changes(state.store, "narrative", s, u)
         stories = state.store.storylines(limit=6)
         recent = state.store.query_documents(DocumentQuery(since=s, until=u, limit=8)).items
+        return rows, surges, total, unique, totals, languages, outlets, periods, changes, stories, recent, \
+            _labels_of(state, recent)
+
+    (rows, surges, total, unique, totals, languages, outlets, periods, changes, stories, recent,
+     recent_labels) = state.cached(("overview", s, u), compute)
     dated: Counter = Counter()
     for r in rows:
         dated[r.key] += r.count
@@ -100,7 +106,7 @@ def overview(request: Request, since: date | None = None, until: date | None = N
                       for i, k in enumerate(leaders)],
         surges=list(reversed(surges))[:15], periods=periods, changes=[c for c in changes if c.count or c.previous][:12],
         narratives=sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:20], languages=bars(languages),
-        outlets=bars(outlets), stories=stories, recent=recent, recent_labels=_labels_of(state, recent),
+        outlets=bars(outlets), stories=stories, recent=recent, recent_labels=recent_labels,
         period=period,
     )
 
@@ -182,14 +188,20 @@ def narrative(request: Request, label: str) -> HTMLResponse:
     state = web_state(request)
     query = DocumentQuery(narrative=label, limit=10) if level == "narrative" else \
         DocumentQuery(subnarrative=label, limit=10)
-    with state.lock:
-        examples = state.store.query_documents(query)
-        rows, surges = trends(state.store, level, None, None)  # type: ignore[arg-type]
-        outlets = state.store.count_by("outlet", query)
-        output = state.store.count_by("outlet", DocumentQuery()) if outlets else {}
-        languages = state.store.count_by("language", query)
-        analyses = {d.id: state.store.get_analysis(d.id) for d in examples.items}
-        sub_counts = state.store.label_counts("subnarrative", query) if level == "narrative" else {}
+    store = state.store
+
+    def compute() -> tuple:
+        examples = store.query_documents(query)
+        rows, surges = state.cached(("trends", level), lambda: trends(store, level, None, None))  # type: ignore[arg-type]
+        outlets = store.count_by("outlet", query)
+        output = state.cached(("outlets",), lambda: store.count_by("outlet", DocumentQuery())) if outlets else {}
+        languages = store.count_by("language", query)
+        analyses = {d.id: store.get_analysis(d.id) for d in examples.items}
+        sub_counts = store.label_counts("subnarrative", query) if level == "narrative" else {}
+        return examples, rows, surges, outlets, output, languages, analyses, sub_counts
+
+    examples, rows, surges, outlets, output, languages, analyses, sub_counts = \
+        state.cached(("narrative", level, label), compute)
     if not known and examples.total == 0:
         raise HTTPException(404, f"{label!r} is not a narrative of the taxonomy and no article carries it.")
     own = [r for r in rows if r.key == label]
@@ -228,9 +240,9 @@ def entities(
 
     check_period(since, until)
     state = web_state(request)
-    with state.lock:
-        table = entity_table(state.store, entity or None, by, since.isoformat() if since else None,
-                             until.isoformat() if until else None, limit=limit, offset=offset)
+    args = (entity or None, by, since.isoformat() if since else None, until.isoformat() if until else None)
+    table = state.cached(("entities", *args, limit, offset),
+                         lambda: entity_table(state.store, *args, limit=limit, offset=offset))
     filters = {"entity": entity, "by": by, "since": since, "until": until}
     kept = {k: v for k, v in filters.items() if v}
 

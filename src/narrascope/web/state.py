@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import hmac
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
@@ -19,6 +19,8 @@ from narrascope.documents import Analysis, Document
 from narrascope.store.base import Store
 from narrascope.web.ratelimit import RateLimiter
 
+T = TypeVar("T")
+CACHE_ENTRIES = 512  # cached page results (WebState.cached) before the cache starts afresh
 ANONYMOUS_MAX_BYTES = 100_000  # a paste analysed without the API token (the API takes up to 1 MB)
 
 
@@ -49,6 +51,11 @@ class WebState:
     pipeline_lock: threading.Lock = field(default_factory=threading.Lock)
     anonymous_max_bytes: int = ANONYMOUS_MAX_BYTES
     paste_limiter: RateLimiter = field(default_factory=RateLimiter)
+    # results that only change with the corpus, valid while the store's change_marker() is ``_cache_marker``
+    _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+    _cache_marker: Any = field(default=None, repr=False)
+    # the duplicate detector and storyline builder of the last save, with the marker the store had after it
+    _ingest_state: tuple[Any, Any, Any] | None = field(default=None, repr=False)
 
     @property
     def taxonomy(self) -> Any:
@@ -72,13 +79,41 @@ class WebState:
     def save(self, pairs: Sequence[tuple[Document, Analysis]]) -> set[int]:
         """Add new documents and their analyses to the corpus (dedup and storylines as ``narrascope ingest``);
         returns ``id()`` of the documents stored (the others were already known by URL or text)."""
+        from narrascope.corpus.dedup import DuplicateDetector
         from narrascope.corpus.ingestion import ingest
+        from narrascope.corpus.storylines import StorylineBuilder
 
         given = [(doc, doc.id) for doc, _ in pairs]
         with self.lock:
+            # Loading every signature and storyline takes seconds on a large corpus: keep them from the last save
+            # unless the store changed since (another process ingested, a document was added by review).
+            state, self._ingest_state = self._ingest_state, None
+            if state is not None and state[0] == self.store.change_marker():
+                detector, builder = state[1], state[2]
+            else:
+                detector, builder = DuplicateDetector().load(self.store), StorylineBuilder().load(self.store)
+            before = self.store.change_marker()
             summary = ingest([doc for doc, _ in pairs], self.store, sources=["web api"],
-                             analyses={doc.id: analysis for doc, analysis in pairs})
+                             analyses={doc.id: analysis for doc, analysis in pairs}, detector=detector,
+                             storylines=builder, loaded=True)
+            # what this save alone makes of the marker; anything else means another writer: load afresh next time
+            if self.store.change_marker() == (before[0] + summary.added, summary.run_id):
+                self._ingest_state = (self.store.change_marker(), detector, builder)
         return {id(doc) for doc, doc_id in given if doc_id in summary.stored}
+
+    def cached(self, key: Any, compute: Callable[[], T]) -> T:
+        """``compute()`` (under the store lock), remembered by ``key`` until the store changes (its
+        ``change_marker``); the result is shared between requests, so callers must not modify it."""
+        with self.lock:
+            marker = self.store.change_marker()
+            if marker != self._cache_marker:
+                self._cache.clear()
+                self._cache_marker = marker
+            if key not in self._cache:
+                if len(self._cache) >= CACHE_ENTRIES:
+                    self._cache.clear()
+                self._cache[key] = compute()
+            return self._cache[key]
 
     def token_ok(self, presented: str | None) -> bool:
         if not self.token or presented is None:
