@@ -1,0 +1,60 @@
+"""Results cached in ``WebState`` until the store changes, and the ingest state kept between saves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from narrascope.documents import Document
+from narrascope.store import open_store
+
+from .corpus import TOKEN
+
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def _store_article(client: TestClient, text: str) -> None:
+    response = client.post("/api/analyze?store=true", json={"text": text, "outlet": "cache.example"}, headers=AUTH)
+    assert response.status_code == 200, response.text
+
+
+def test_cache_is_dropped_when_another_process_adds_documents(client: TestClient, web_db: Path) -> None:
+    state = client.app.state.web  # type: ignore[attr-defined]
+    assert state.cached(("test",), lambda: 1) == 1
+    assert state.cached(("test",), lambda: 2) == 1  # unchanged store: remembered
+    other = open_store(web_db)
+    try:
+        other.add_documents([Document(id="cache-other", text="A document added by another process entirely.")])
+    finally:
+        other.close()
+    assert state.cached(("test",), lambda: 3) == 3
+
+
+def test_pages_show_documents_saved_after_they_were_cached(client: TestClient) -> None:
+    assert client.get("/entities").status_code == 200
+    assert client.get("/").status_code == 200
+    _store_article(client, "Zyxwvut Qwertyland announced a new programme in the capital on Monday. "
+                           "Zyxwvut Qwertyland said the programme would start next year.")
+    assert client.get("/").status_code == 200
+    assert client.get("/entities").status_code == 200
+    state = client.app.state.web  # type: ignore[attr-defined]
+    assert state._cache_marker == state.store.change_marker()
+
+
+def test_save_keeps_detector_and_storylines_until_the_store_changes_elsewhere(client: TestClient, web_db: Path) -> None:
+    state = client.app.state.web  # type: ignore[attr-defined]
+    _store_article(client, "The harbour authority opened a third terminal for container ships this week.")
+    first = state._ingest_state
+    assert first is not None and first[0] == state.store.change_marker()
+    _store_article(client, "Farmers in the valley reported the earliest cherry harvest in forty years.")
+    second = state._ingest_state
+    assert second is not None and second[1] is first[1] and second[2] is first[2]  # reused, not reloaded
+    other = open_store(web_db)
+    try:
+        other.add_documents([Document(id="save-other", text="Another writer stored this document in between.")])
+    finally:
+        other.close()
+    _store_article(client, "The city council voted to extend the tram line to the northern suburbs.")
+    third = state._ingest_state
+    assert third is not None and third[1] is not first[1]  # the store changed elsewhere: loaded afresh
