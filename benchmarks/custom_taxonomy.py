@@ -17,15 +17,12 @@ import argparse
 import time
 from pathlib import Path
 
-import numpy as np
 
 from narrascope.components.narratives.classifier import NarrativeClassifier
 from narrascope.semeval.io import NarrativeAnnotation, SemevalCorpus, read_semeval_folder
 from narrascope.taxonomy import OTHER, Taxonomy
 from narrascope.training.data import annotation_of
-from narrascope.training.evaluation import (
-    _count, _decoder, _out_of_fold, _pair_out_of_fold, _split, scored_classes, tune_thresholds,
-)
+from narrascope.training.evaluation import _split, nested_predictions, scored_classes
 from narrascope.semeval.metrics import score_subtask2
 
 TAXONOMY = """\
@@ -77,18 +74,7 @@ def main() -> None:
     started = time.perf_counter()
     make_model = lambda: NarrativeClassifier(taxonomy=taxonomy)  # noqa: E731
     ids, docs, languages, fold_index = _split(corpus, args.folds, 0)
-    counts = _count(docs, make_model)
-    oof = _out_of_fold(corpus, ids, counts, fold_index, make_model, None)
-    inner = _pair_out_of_fold(corpus, ids, counts, fold_index, make_model, None)
-    decoder = _decoder(corpus, make_model)
-    predicted: dict[str, NarrativeAnnotation] = {}
-    for k, test in enumerate(fold_index):
-        others = [j for j in range(len(fold_index)) if j != k]
-        rows = np.concatenate([fold_index[j] for j in others])
-        tuning = (np.concatenate([inner[k, j][0] for j in others]), np.concatenate([inner[k, j][1] for j in others]))
-        tune_thresholds(decoder, tuning, [ids[i] for i in rows], corpus.narratives, languages)
-        for i in test:
-            predicted[ids[i]] = decoder.decode(oof[0][i], oof[1][i], languages[ids[i]]).annotation(ids[i])
+    predicted = nested_predictions(corpus, ids, docs, languages, fold_index, make_model)
     seconds = time.perf_counter() - started
 
     foreign = {label for a in predicted.values() for label in a.narratives + a.subnarratives} - taxonomy.labels

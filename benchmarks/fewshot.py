@@ -32,30 +32,11 @@ from narrascope.components.narratives.classifier import NarrativeClassifier
 from narrascope.components.narratives.fewshot import PrototypeScorer, _best_f1_threshold, sentence_vectors
 from narrascope.semeval.io import SemevalCorpus, read_semeval_folder
 from narrascope.taxonomy import OTHER
-from narrascope.training.evaluation import _count, _decoder, _out_of_fold, _pair_out_of_fold, _split, tune_thresholds
+from narrascope.training.evaluation import _count, _split, nested_predictions
 
 
 def f1(gold: np.ndarray, predicted: np.ndarray) -> float:
     return float(2 * (gold & predicted).sum() / max(gold.sum() + predicted.sum(), 1))
-
-
-def supervised_predictions(corpus: SemevalCorpus, ids: list[str], docs: list, languages: dict[str, str],
-                           fold_index: list[np.ndarray]) -> dict[str, NarrativeAnnotation]:
-    """Decoded out-of-fold predictions of the n-gram model, each fold with thresholds tuned by its inner CV."""
-    make_model = NarrativeClassifier
-    counts = _count(docs, make_model)
-    oof = _out_of_fold(corpus, ids, counts, fold_index, make_model, None)
-    inner = _pair_out_of_fold(corpus, ids, counts, fold_index, make_model, None)
-    decoder = _decoder(corpus, make_model)
-    predicted = {}
-    for k, test in enumerate(fold_index):
-        others = [j for j in range(len(fold_index)) if j != k]
-        rows = np.concatenate([fold_index[j] for j in others])
-        tuning = (np.concatenate([inner[k, j][0] for j in others]), np.concatenate([inner[k, j][1] for j in others]))
-        tune_thresholds(decoder, tuning, [ids[i] for i in rows], corpus.narratives, languages)
-        for i in test:
-            predicted[ids[i]] = decoder.decode(oof[0][i], oof[1][i], languages[ids[i]]).annotation(ids[i])
-    return predicted
 
 
 def main() -> None:
@@ -82,7 +63,7 @@ def main() -> None:
     positive = np.array([[l in a.subnarratives for l in labels] for a in gold])
 
     started = time.perf_counter()
-    supervised = supervised_predictions(corpus, ids, docs, languages, fold_index)
+    supervised = nested_predictions(corpus, ids, docs, languages, fold_index)
     supervised_f1 = [f1(positive[:, j], np.array([l in supervised[i].subnarratives for i in ids]))
                      for j, l in enumerate(labels)]
     seconds_supervised = time.perf_counter() - started

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -196,22 +196,46 @@ def cross_validate_narratives(
 Probabilities = tuple[np.ndarray, np.ndarray]
 
 
-def _cv_result(corpus: SemevalCorpus, ids: list[str], languages: dict[str, str], fold_index: list[np.ndarray],
-               oof: Probabilities, inner: Mapping[tuple[int, int], Probabilities], decoder: NarrativeClassifier,
-               min_documents: int = MIN_LANGUAGE_DOCUMENTS) -> CVResult:
-    """Scores of each fold's out-of-fold predictions ``oof``, decoded with thresholds tuned on ``inner[(k, j)]``, the
-    predictions of fold j by models that saw neither fold k nor fold j (``_pair_out_of_fold``), for every j != k
-    (per language for languages with at least ``min_documents`` documents there)."""
-    result = CVResult()
+def _tuned_folds(corpus: SemevalCorpus, ids: list[str], languages: dict[str, str], fold_index: list[np.ndarray],
+                 inner: Mapping[tuple[int, int], Probabilities], decoder: NarrativeClassifier,
+                 min_documents: int = MIN_LANGUAGE_DOCUMENTS) -> Iterator[tuple[np.ndarray, dict[str, Any]]]:
+    """For each fold k: its rows and the thresholds set on ``decoder``, tuned on ``inner[(k, j)]``, the predictions
+    of fold j by models that saw neither fold k nor fold j (``_pair_out_of_fold``), for every j != k (per language
+    for languages with at least ``min_documents`` documents there)."""
     for k, test in enumerate(fold_index):
         others = [j for j in range(len(fold_index)) if j != k]
         rows = np.concatenate([fold_index[j] for j in others])
         tuning = (np.concatenate([inner[k, j][0] for j in others]), np.concatenate([inner[k, j][1] for j in others]))
-        result.thresholds.append(tune_thresholds(decoder, tuning, [ids[i] for i in rows], corpus.narratives,
-                                                 languages, min_documents=min_documents))
+        yield test, tune_thresholds(decoder, tuning, [ids[i] for i in rows], corpus.narratives, languages,
+                                    min_documents=min_documents)
+
+
+def _cv_result(corpus: SemevalCorpus, ids: list[str], languages: dict[str, str], fold_index: list[np.ndarray],
+               oof: Probabilities, inner: Mapping[tuple[int, int], Probabilities], decoder: NarrativeClassifier,
+               min_documents: int = MIN_LANGUAGE_DOCUMENTS) -> CVResult:
+    """Scores of each fold's out-of-fold predictions ``oof``, decoded with the thresholds of ``_tuned_folds``."""
+    result = CVResult()
+    for test, thresholds in _tuned_folds(corpus, ids, languages, fold_index, inner, decoder, min_documents):
+        result.thresholds.append(thresholds)
         result.folds.append(_score(decoder, (oof[0][test], oof[1][test]), [ids[i] for i in test], corpus.narratives,
                                    languages))
     return result
+
+
+def nested_predictions(corpus: SemevalCorpus, ids: list[str], docs: list[Document], languages: dict[str, str],
+                       fold_index: list[np.ndarray],
+                       make_model: Callable[[], NarrativeClassifier] = NarrativeClassifier) -> dict[str, NarrativeAnnotation]:
+    """The decoded out-of-fold labels of every document (``_split``'s ``ids``, ``docs``, ``languages``, folds): each
+    fold decoded with thresholds tuned by the nested CV, as ``cross_validate_narratives`` scores them."""
+    counts = _count(docs, make_model)
+    oof = _out_of_fold(corpus, ids, counts, fold_index, make_model, None)
+    inner = _pair_out_of_fold(corpus, ids, counts, fold_index, make_model, None)
+    decoder = _decoder(corpus, make_model)
+    predicted: dict[str, NarrativeAnnotation] = {}
+    for test, _ in _tuned_folds(corpus, ids, languages, fold_index, inner, decoder):
+        for i in test:
+            predicted[ids[i]] = decoder.decode(oof[0][i], oof[1][i], languages[ids[i]]).annotation(ids[i])
+    return predicted
 
 
 def _split(corpus: SemevalCorpus, folds: int, seed: int) -> tuple[list[str], list[Document], dict[str, str], list[np.ndarray]]:
