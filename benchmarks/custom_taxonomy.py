@@ -25,17 +25,7 @@ from narrascope.training.data import annotation_of
 from narrascope.training.evaluation import _split, nested_predictions, scored_classes
 from narrascope.semeval.metrics import score_subtask2
 
-TAXONOMY = """\
-name: analyst-demo
-narratives:
-  - name: War blame shifted
-    definition: The article blames the war in Ukraine on the West, NATO or Ukraine rather than on Russia.
-  - name: Climate change downplayed
-    definition: The article denies or minimises climate change or humanity's part in it.
-    subnarratives:
-      - name: Climate cycles are natural
-        definition: Warming is presented as a natural cycle, not caused by people.
-"""
+TAXONOMY = Path(__file__).resolve().parents[1] / "docs" / "examples" / "analyst-demo.yaml"
 WAR = "URW: Blaming the war on others rather than the invader"
 DOWNPLAY = "CC: Downplaying climate change"
 CYCLES = "CC: Downplaying climate change: Climate cycles are natural"
@@ -59,12 +49,7 @@ def main() -> None:
     parser.add_argument("--languages", default="BG,EN,HI,PT,RU")
     args = parser.parse_args()
 
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "analyst-demo.yaml"
-        path.write_text(TAXONOMY, encoding="utf-8")
-        taxonomy = Taxonomy.from_file(path)
+    taxonomy = Taxonomy.from_file(TAXONOMY)
     corpus = SemevalCorpus()
     for lang in args.languages.split(","):
         part = read_semeval_folder(Path(args.data) / lang)

@@ -69,21 +69,11 @@ def test_user_taxonomy_loads(tmp_path: Path) -> None:
     assert tax.fine_labels == ["EN: Grid is failing: Blackouts are imminent", "EN: Grid is failing: Other", OTHER]
 
 
-MINIMAL = """\
-name: analyst-demo
-narratives:
-  - name: War blame shifted
-    definition: The article blames the war in Ukraine on the West, NATO or Ukraine rather than on Russia.
-  - name: Climate change downplayed
-    definition: The article denies or minimises climate change or humanity's part in it.
-    subnarratives:
-      - name: Climate cycles are natural
-        definition: Warming is presented as a natural cycle, not caused by people.
-"""
+MINIMAL = Path(__file__).resolve().parents[1] / "docs" / "examples" / "analyst-demo.yaml"  # the issue's minimal file
 
 
 def test_minimal_file_without_domains(tmp_path: Path) -> None:
-    tax = Taxonomy.from_file(write(tmp_path / "demo.yaml", MINIMAL))
+    tax = Taxonomy.from_file(MINIMAL)
     assert tax.name == "analyst-demo"
     assert tax.domains == []
     assert tax.coarse_labels == ["War blame shifted", "Climate change downplayed", OTHER]
@@ -96,7 +86,7 @@ def test_minimal_file_without_domains(tmp_path: Path) -> None:
 
 
 def test_taxonomy_round_trips_through_its_file(tmp_path: Path, taxonomy: Taxonomy) -> None:
-    for original in (taxonomy, Taxonomy.from_file(write(tmp_path / "demo.yaml", MINIMAL))):
+    for original in (taxonomy, Taxonomy.from_file(MINIMAL)):
         original.save(tmp_path / "copy.yaml")
         copy = load_taxonomy(tmp_path / "copy.yaml")
         assert copy.name == original.name
