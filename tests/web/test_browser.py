@@ -5,40 +5,14 @@ Screenshots go to ``test-output/web/`` (gitignored) so a person can look at them
 
 from __future__ import annotations
 
-import os
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "web"
 
 pytestmark = pytest.mark.slow
-
-
-def _unavailable(reason: str) -> None:
-    """Skip with ``reason``; under ``CI=true`` fail instead: CI installs Chromium and must run these tests."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true and the browser tests cannot run: {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """A headless Chromium; skips when Playwright or the Debian chromium package is missing (fails under CI=true)."""
-    if not CHROMIUM.exists():
-        _unavailable("no /usr/bin/chromium (apt-get install -y chromium)")
-    try:
-        from playwright import sync_api
-    except ImportError:
-        _unavailable("playwright is not installed (pip install -e '.[dev]')")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

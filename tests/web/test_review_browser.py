@@ -1,14 +1,13 @@
 """The review loop in headless Chromium: review three labels in the page, export, retrain, see the change.
 
-Skips without /usr/bin/chromium or Playwright (``test_review.py`` runs the same loop through the TestClient).
+Skips without /usr/bin/chromium or Playwright, fails then under ``CI=true`` (``test_review.py`` runs the same loop
+through the TestClient).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,11 +17,8 @@ import pytest
 from narrascope.store import open_store
 
 from . import review_flow as flow
-from .conftest import free_port
+from .conftest import serving
 from .corpus import TOKEN
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 pytestmark = pytest.mark.slow
 
@@ -30,44 +26,26 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def review_server(tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
     """``(base URL, corpus.db, base.csv)``: a uvicorn server over the review-flow corpus, token configured."""
-    import uvicorn
-
     from narrascope.web import create_app
 
     db, base = flow.build(tmp_path)
     store = open_store(db)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(store, token=TOKEN), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{port}"
-    httpx.get(url + "/review", timeout=120)
-    yield url, db, base
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(store, token=TOKEN), warm_up="/review") as url:
+        yield url, db, base
     store.close()
 
 
 @pytest.fixture
-def page(review_server: tuple[str, Path, Path]):  # type: ignore[no-untyped-def]
-    if not CHROMIUM.exists():
-        pytest.skip("no /usr/bin/chromium (apt-get install -y chromium chromium-driver)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = browser.new_context(base_url=review_server[0])
-        page = context.new_page()
-        problems: list[str] = []
-        page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-        page.set_default_timeout(60_000)
-        yield page
-        context.close()
-        browser.close()
-        assert not problems, problems
+def page(browser, review_server: tuple[str, Path, Path]):  # type: ignore[no-untyped-def]
+    """A fresh page on the review server (Chromium from conftest: fails instead of skipping under CI=true)."""
+    context = browser.new_context(base_url=review_server[0])
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    page.set_default_timeout(60_000)
+    yield page
+    context.close()
+    assert not problems, problems
 
 
 def _decide(page, button: str) -> None:  # type: ignore[no-untyped-def]

@@ -4,8 +4,6 @@ URLs are accepted at the API boundary or ever rendered as a link."""
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from html import escape, unescape
 from pathlib import Path
@@ -19,7 +17,7 @@ from narrascope.documents import Analysis, Document
 from narrascope.store import open_store
 from narrascope.web import create_app
 
-from .conftest import free_port
+from .conftest import serving
 from .corpus import TOKEN, build_corpus, make_pipeline
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -41,23 +39,12 @@ def _store_documents(db: Path, docs: list[Document]) -> None:
 @pytest.fixture(scope="module")
 def odd_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A uvicorn server (a real one: the test client decodes a path twice) over a corpus with ``ODD_IDS``."""
-    import uvicorn
-
     db = build_corpus(tmp_path_factory.mktemp("odd") / "corpus.db")
     _store_documents(db, [Document(id=i, text=f"An article whose id is {i!r}, stored as given.", title="Odd id",
                                    published="2024-04-10") for i in ODD_IDS])
     store = open_store(db)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(store, pipeline=make_pipeline(), token=TOKEN),
-                                           host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(store, pipeline=make_pipeline(), token=TOKEN), warm_up=None) as base:
+        yield base
     store.close()
 
 
