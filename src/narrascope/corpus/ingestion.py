@@ -111,9 +111,11 @@ def _ingest_batch(batch: list[Document | FailedInput], store: Store, pipeline: A
             doc.id = _renamed(doc)
     analyses: list[Analysis] = list(pipeline.analyze(new)) if pipeline is not None and new else []
     if pipeline is None and precomputed is not None:
-        analyses = [precomputed[given[id(doc)]] for doc in new if given[id(doc)] in precomputed]
-        for doc, analysis in zip([d for d in new if given[id(d)] in precomputed], analyses):
-            analysis.document_id = doc.id  # renamed when its id was taken
+        for doc in new:
+            analysis = precomputed.get(given[id(doc)])
+            if analysis is not None:
+                analysis.document_id = doc.id  # renamed when its id was taken
+                analyses.append(analysis)
     duplicates, signatures = detector.process(new)
     assigned, changed = builder.assign(new) if builder is not None else ({}, [])
     with store.transaction():
