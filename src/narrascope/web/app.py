@@ -28,7 +28,7 @@ from narrascope import __version__
 from narrascope.io.urls import is_http_url
 from narrascope.store.base import Store
 from narrascope.web.ratelimit import RateLimiter
-from narrascope.web.state import ANONYMOUS_MAX_BYTES, WebState, require_token  # noqa: F401 - re-exported
+from narrascope.web.state import ANONYMOUS_MAX_BYTES, WebState
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
