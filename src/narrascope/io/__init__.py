@@ -3,6 +3,6 @@
 
 from __future__ import annotations
 
-from narrascope.io.readers import MAX_BYTES, SUPPORTED_SUFFIXES, read_file, read_inputs
+from narrascope.io.readers import MAX_BYTES, read_file, read_inputs
 
-__all__ = ["MAX_BYTES", "SUPPORTED_SUFFIXES", "read_file", "read_inputs"]
+__all__ = ["MAX_BYTES", "read_file", "read_inputs"]  # the supported suffixes: narrascope.registry.readers.names()

@@ -38,10 +38,6 @@ from narrascope.sentences import shorten
 log = logging.getLogger(__name__)
 
 MAX_BYTES = 5 * 1024 * 1024
-TEXT_SUFFIXES = (".txt",)
-HTML_SUFFIXES = (".html", ".htm")
-ROW_SUFFIXES = (".jsonl", ".csv")
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + ROW_SUFFIXES
 METADATA_FIELDS = ("title", "url", "outlet", "published", "language")
 
 # Leading bytes of common binary formats that end up renamed as text.
