@@ -31,12 +31,10 @@ from typing import Any
 
 import numpy as np
 
-from narrascope.documents import Document
-from narrascope.errors import ConfigError, InputError
-from narrascope.training.label_thresholds import MAX_LABELS, tunable_labels, tune_label_thresholds
-from narrascope.training.explainer_tuning import TuningResult, tune_explainer
 from narrascope.components.narratives import dense
 from narrascope.components.narratives.classifier import NarrativeClassifier, TermCounts, count_terms, label_sets
+from narrascope.documents import Document
+from narrascope.errors import ConfigError, InputError
 from narrascope.semeval.io import NarrativeAnnotation, SemevalCorpus
 from narrascope.semeval.metrics import (
     DEFAULT_SIMILARITY_NAME,
@@ -49,6 +47,9 @@ from narrascope.semeval.metrics import (
     similarities,
 )
 from narrascope.taxonomy import OTHER, Taxonomy, load_default_taxonomy
+from narrascope.training.explainer_tuning import TuningResult, tune_explainer
+from narrascope.training.folds import document_folds
+from narrascope.training.label_thresholds import MAX_LABELS, tunable_labels, tune_label_thresholds
 
 log = logging.getLogger(__name__)
 
@@ -59,18 +60,6 @@ THRESHOLD_GRID = {
     "min_top_prob": (0.0, 0.15, 0.25, 0.35),
 }
 OTHER_GATES = (None, 0.3, 0.4, 0.5, 0.6)  # the bare Other whenever its probability reaches the gate (None: no gate)
-
-
-def document_folds(ids: Sequence[str], languages: Sequence[str], k: int = 5, seed: int = 0) -> list[np.ndarray]:
-    """Fold number of each document, stratified by language, deterministic for a seed."""
-    rng = np.random.default_rng(seed)
-    folds = np.zeros(len(ids), dtype=int)
-    for lang in sorted(set(languages)):
-        idx = np.array([i for i, l in enumerate(languages) if l == lang])
-        idx = idx[np.argsort([ids[i] for i in idx])]
-        rng.shuffle(idx)
-        folds[idx] = np.arange(len(idx)) % k
-    return [np.flatnonzero(folds == f) for f in range(k)]
 
 
 @dataclass
@@ -242,7 +231,8 @@ def _split(corpus: SemevalCorpus, folds: int, seed: int) -> tuple[list[str], lis
     ids = sorted(i for i in corpus.narratives if i in corpus.documents)
     docs = [corpus.documents[i] for i in ids]
     languages = {i: (corpus.documents[i].language or "unknown") for i in ids}
-    return ids, docs, languages, document_folds(ids, [languages[i] for i in ids], folds, seed)
+    fold_of = np.array(document_folds(ids, folds, seed, [languages[i] for i in ids]))
+    return ids, docs, languages, [np.flatnonzero(fold_of == k) for k in range(folds)]
 
 
 def _count(docs: list[Document], make_model: Callable[[], NarrativeClassifier]) -> TermCounts:
