@@ -42,3 +42,23 @@ def test_a_shared_boilerplate_paragraph_does_not_make_two_articles_copies() -> N
         Document("b", "The football club signed a new goalkeeper from the capital for the coming season." + footer),
     ])
     assert links == [] and detector.origin_of("b") == "b"
+
+
+def test_a_copy_link_committed_after_the_signatures_were_read_is_left_for_the_next_load() -> None:
+    # another process stored "late" and its copy link between this process's two reads of the store
+    from narrascope.corpus.dedup import Duplicate
+
+    source = DuplicateDetector()
+    _, signatures = source.process([Document("early", AGENCY, published="2024-05-02")])
+
+    class RacedStore:
+        def iter_signatures(self):  # type: ignore[no-untyped-def]
+            return iter([("early", "2024-05-02", signatures["early"])])
+
+        def duplicates(self):  # type: ignore[no-untyped-def]
+            return [Duplicate("late", "early", 0.9)]  # "late" has no signature in this snapshot
+
+    detector = DuplicateDetector().load(RacedStore())  # type: ignore[arg-type]
+    # an even earlier copy makes its group's members point to it: every member must have a signature
+    links, _ = detector.process([Document("earliest", EDITED, published="2024-05-01")])
+    assert {(d.document_id, d.origin_id) for d in links} == {("early", "earliest")}

@@ -101,3 +101,33 @@ def test_a_run_of_a_dead_process_is_marked_interrupted(store_location: str) -> N
         assert status == {killed: "interrupted", silent: "interrupted", alive: "running", latest: "running"}
     finally:
         store.close()
+
+
+def test_many_connections_opening_a_new_sqlite_file_at_once_all_succeed(tmp_path: Path) -> None:
+    # switching a new file to WAL does not wait for a busy lock in SQLite; before the retry about 5% of these rounds
+    # failed with "not a narrascope SQLite database (database is locked)"
+    import threading
+
+    failures: list[str] = []
+    for round_ in range(100):
+        path = tmp_path / f"r{round_}.db"
+        start = threading.Barrier(6)
+
+        def open_and_write(i: int, path: Path = path, start: threading.Barrier = start) -> None:
+            start.wait()
+            try:
+                store = open_store(path)
+                try:
+                    assert ingest([Document(f"d{i}", f"{OTHER} Thread {i}.")], store, LabelEverything(),
+                                  storylines=False).added == 1
+                finally:
+                    store.close()
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                failures.append(repr(exc))
+
+        threads = [threading.Thread(target=open_and_write, args=(i,)) for i in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert failures == []

@@ -61,6 +61,8 @@ class DuplicateDetector:
             self._add(doc_id, published, MinHash(num_perm=self.num_perm, hashvalues=values, permutations=self._permutations,
                                                     scheme=self._scheme))
         for dup in store.duplicates():
+            if dup.document_id not in self._hashes or dup.origin_id not in self._hashes:
+                continue  # committed by another process after the signatures were read: seen on the next load
             self._origin[dup.document_id] = dup.origin_id
             self._members.setdefault(dup.origin_id, set()).add(dup.document_id)
         return self

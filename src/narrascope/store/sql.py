@@ -73,6 +73,7 @@ class SQLStore:
 
     dialect = "sqlite"
     placeholder = "?"
+    begin = "BEGIN"  # the statement that opens a transaction
     migrations: list[Migration] = []  # dialect-specific, applied after the shared ones of the same version
 
     def __init__(self, connection: Any) -> None:
@@ -109,7 +110,7 @@ class SQLStore:
             finally:
                 self._depth -= 1
             return
-        self._execute("BEGIN")
+        self._execute(self.begin)
         self._depth = 1
         try:
             yield

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,28 @@ from narrascope.errors import ConfigError
 from narrascope.store.review import ReviewSQL
 from narrascope.store.schema import Migration
 from narrascope.store.sql import SQLStore
+
+
+_BUSY_WAIT_S = 30.0  # how long opening or writing waits for another process that holds the file
+
+
+def _locked(exc: sqlite3.DatabaseError) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and any(w in str(exc) for w in ("locked", "busy"))
+
+
+def _wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL, retrying while another process does the same: SQLite does not call its busy handler here."""
+    deadline = time.monotonic() + _BUSY_WAIT_S
+    delay = 0.01
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if not _locked(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
 
 
 def _lower(value: Any) -> Any:
@@ -24,6 +47,9 @@ class SQLiteStore(ReviewSQL, SQLStore):
 
     dialect = "sqlite"
     placeholder = "?"
+    # a write lock from the start: a deferred transaction that reads and then writes fails at once (SQLITE_BUSY, no
+    # waiting) when another process committed in between
+    begin = "BEGIN IMMEDIATE"
     migrations: list[Migration] = [
         (2, "full-text index (FTS5) over titles and texts",
          ["CREATE VIRTUAL TABLE documents_fts USING fts5 (document_id UNINDEXED, title, text, tokenize = 'unicode61')"]),
@@ -34,13 +60,16 @@ class SQLiteStore(ReviewSQL, SQLStore):
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode = WAL")
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=_BUSY_WAIT_S, check_same_thread=False)
+            _wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             # SQLite's own LOWER folds ASCII only: entity names in Cyrillic or Greek would never match case-insensitively
             conn.create_function("LOWER", 1, _lower, deterministic=True)
         except sqlite3.DatabaseError as exc:
+            if _locked(exc):
+                raise ConfigError(f"{self.path}: another process has held this database for over "
+                                  f"{_BUSY_WAIT_S:.0f} s ({exc})") from None
             raise ConfigError(f"{self.path}: not a narrascope SQLite database ({exc})") from None
         super().__init__(conn)
 
