@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from narrascope.training.evaluation import _count, _cv_result, _decoder, _out_of_fold, _pair_out_of_fold, _split
+from narrascope.training.evaluation import (
+    _count, _cv_result, _decoder, _out_of_fold, _pair_out_of_fold, _split, with_taxonomy,
+)
 from narrascope.components.narratives.features import TermCounts
 from narrascope.components.narratives.classifier import NarrativeClassifier
 from narrascope.semeval.io import read_semeval_folder
@@ -73,15 +75,16 @@ def main() -> None:
     for name in names:
         variant = VARIANTS[name]
         start = time.perf_counter()
+        make_model = with_taxonomy(corpus, variant.make_model)  # the models label with the corpus's taxonomy
         if variant.make_model not in oofs:
             blocks = variant.make_model().blocks
             variant_counts = TermCounts({b: counts.matrices[b] for b in blocks}, {b: counts.terms[b] for b in blocks})
             oofs[variant.make_model] = (
-                _out_of_fold(corpus, ids, variant_counts, fold_index, variant.make_model, None),
-                _pair_out_of_fold(corpus, ids, variant_counts, fold_index, variant.make_model, None),
+                _out_of_fold(corpus, ids, variant_counts, fold_index, make_model, None),
+                _pair_out_of_fold(corpus, ids, variant_counts, fold_index, make_model, None),
             )
         oof, inner = oofs[variant.make_model]
-        result = _cv_result(corpus, ids, languages, fold_index, oof, inner, _decoder(corpus, variant.make_model),
+        result = _cv_result(corpus, ids, languages, fold_index, oof, inner, _decoder(corpus, make_model),
                             min_documents=variant.min_documents)
         elapsed = time.perf_counter() - start
         first_cv = first_cv or result

@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 
-from narrascope.components.narratives.classifier import NarrativeClassifier
 from narrascope.semeval.io import NarrativeAnnotation, SemevalCorpus, read_semeval_folder
 from narrascope.taxonomy import OTHER, Taxonomy
 from narrascope.training.data import annotation_of
@@ -50,16 +49,15 @@ def main() -> None:
     args = parser.parse_args()
 
     taxonomy = Taxonomy.from_file(TAXONOMY)
-    corpus = SemevalCorpus()
+    corpus = SemevalCorpus(taxonomy=taxonomy)  # the models trained on it label with the custom taxonomy
     for lang in args.languages.split(","):
         part = read_semeval_folder(Path(args.data) / lang)
         corpus.documents.update(part.documents)
         corpus.narratives.update({i: relabel(a, taxonomy) for i, a in part.narratives.items()})
 
     started = time.perf_counter()
-    make_model = lambda: NarrativeClassifier(taxonomy=taxonomy)  # noqa: E731
     ids, docs, languages, fold_index = _split(corpus, args.folds, 0)
-    predicted = nested_predictions(corpus, ids, docs, languages, fold_index, make_model)
+    predicted = nested_predictions(corpus, ids, docs, languages, fold_index)
     seconds = time.perf_counter() - started
 
     foreign = {label for a in predicted.values() for label in a.narratives + a.subnarratives} - taxonomy.labels

@@ -61,13 +61,15 @@ def main() -> None:
     embedder = default_embedder()
     print(f"similarity: {name}")
     print(f"embedder for the label similarity: {type(embedder).__name__ if embedder is not None else 'none (lexical)'}")
-    result = evaluate_explanations(corpus.documents, gold, ExtractiveExplainer(embedder=embedder), similarity, name)
+    result = evaluate_explanations(corpus.documents, gold, ExtractiveExplainer(embedder=embedder, taxonomy=corpus.taxonomy),
+                                  similarity, name)
     rows: dict[str, Subtask3Scores] = {}
     if args.cv:
         started = time.perf_counter()
         print(f"scoring {len(GRID)} settings on every document by {args.similarity} (e5 embeddings are cached on disk)")
         tuned, rows[f"extractive, {args.cv}-fold CV"] = cross_validate_explainer(
-            corpus.documents, gold, similarity, name, args.cv, embedder, progress=lambda m: print("  " + m, flush=True))
+            corpus.documents, gold, similarity, name, args.cv, embedder, progress=lambda m: print("  " + m, flush=True),
+            taxonomy=corpus.taxonomy)
         for k, chosen in enumerate(tuned.fold_choices):
             print(f"fold {k + 1}/{args.cv}: " + ", ".join(f"{lang} {config}" for lang, config in chosen.items()))
         print(f"CV took {time.perf_counter() - started:.1f}s")

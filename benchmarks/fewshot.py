@@ -51,7 +51,7 @@ def main() -> None:
     corpus = SemevalCorpus()
     for lang in args.languages.split(","):
         corpus.extend(read_semeval_folder(Path(args.data) / lang))
-    taxonomy = NarrativeClassifier().taxonomy
+    taxonomy = corpus.taxonomy  # SemEval's, from the release
     ids, docs, languages, fold_index = _split(corpus, 5, 0)
     gold = [corpus.narratives[i] for i in ids]
     frequency: dict[str, int] = {}
@@ -70,7 +70,7 @@ def main() -> None:
 
     started = time.perf_counter()
     _, vectors = sentence_vectors("static").articles([d.text for d in docs])
-    probe = NarrativeClassifier()
+    probe = NarrativeClassifier(taxonomy=taxonomy)
     counts = _count(docs, NarrativeClassifier)
     results = {(system, k): np.zeros((len(ids), len(labels)), bool) for k in shots for system in ("proto", "ngram", "both")}
     for f, test in enumerate(fold_index):

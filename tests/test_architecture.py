@@ -121,3 +121,10 @@ def test_no_import_cycles():
 
 def test_the_cycle_finder_finds_a_cycle():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_only_the_taxonomy_and_the_semeval_adapter_load_the_default_taxonomy() -> None:
+    # everything else gets its taxonomy passed in: from the model, the training data or the user's file
+    allowed = ("narrascope.taxonomy", "narrascope.semeval")
+    users = sorted(_module_name(path) for path in FILES if "load_default_taxonomy" in path.read_text(encoding="utf-8"))
+    assert users and all(u.startswith(allowed) for u in users), [u for u in users if not u.startswith(allowed)]

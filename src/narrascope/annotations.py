@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from narrascope.documents import Document
+from narrascope.taxonomy import Taxonomy
 
 
 @dataclass
@@ -75,6 +76,8 @@ class AnnotatedCorpus:
     narratives: dict[str, NarrativeAnnotation] = field(default_factory=dict)
     mentions: dict[str, list[MentionAnnotation]] = field(default_factory=dict)
     explanations: dict[str, ExplanationAnnotation] = field(default_factory=dict)
+    # the taxonomy the narrative labels come from; models trained on the corpus label with it
+    taxonomy: Taxonomy | None = field(default=None, repr=False)
 
     def language_of(self, doc_id: str) -> str | None:
         return self.documents[doc_id].language if doc_id in self.documents else None
@@ -84,3 +87,4 @@ class AnnotatedCorpus:
         self.narratives.update(other.narratives)
         self.mentions.update(other.mentions)
         self.explanations.update(other.explanations)
+        self.taxonomy = self.taxonomy or other.taxonomy

@@ -96,14 +96,11 @@ MODEL_HELP = "A narrative model directory made by `narrascope train` (default: t
 
 
 def _taxonomy(model: Path | None, taxonomy: Path | None) -> Taxonomy:
-    """The taxonomy of --taxonomy FILE, else of --model DIR, else SemEval's."""
-    from narrascope.taxonomy import load_default_taxonomy, load_taxonomy
+    """The taxonomy of --taxonomy FILE, else of --model DIR, else of the shipped narrative model."""
+    from narrascope.components.narratives.classifier import DEFAULT_MODEL_DIR
+    from narrascope.taxonomy import load_taxonomy
 
-    if taxonomy is not None:
-        return load_taxonomy(taxonomy)
-    if model is not None:
-        return load_taxonomy(model)
-    return load_default_taxonomy()
+    return load_taxonomy(taxonomy or model or DEFAULT_MODEL_DIR)
 
 
 @taxonomy_app.command("show")
@@ -326,7 +323,7 @@ def train(
     tax = _taxonomy(None, taxonomy)
     if not paths and not db:
         raise InputError("nothing to train on: give labelled files or folders, or --db with reviewed articles")
-    corpus = read_training_data(paths, tax) if paths else SemevalCorpus()
+    corpus = read_training_data(paths, tax) if paths else SemevalCorpus(taxonomy=tax)
     if db:
         corpus.extend(_reviewed_corpus(db, tax))
     if not corpus.narratives:
@@ -510,12 +507,13 @@ def _evaluate_explanations(data_dirs: list[Path], similarity: str, folds: int) -
     corpus = _read_training(data_dirs)
     if not corpus.explanations:
         raise typer.BadParameter("no subtask-3-annotations.txt (explanations) in the given folders")
-    result = evaluate_explanations(corpus.documents, corpus.explanations, similarity=function, similarity_name=name)
+    result = evaluate_explanations(corpus.documents, corpus.explanations, similarity=function, similarity_name=name,
+                                   taxonomy=corpus.taxonomy)
     mine, base = result["explainer"], result["baseline"]
     err.print(f"cross-validating the explainer's per-language settings ({len(GRID)} settings x {mine.n_documents} documents; "
               "e5 embeddings are cached on disk, the first run takes a while)")
     tuned, cv = cross_validate_explainer(corpus.documents, corpus.explanations, function, name, folds, default_embedder(),
-                                         progress=lambda m: err.print(m))
+                                         progress=lambda m: err.print(m), taxonomy=corpus.taxonomy)
     typer.echo(f"Subtask 3 on {mine.n_documents} gold dominant narratives; similarity: {name}")
     typer.echo("(the official metric, BERTScore with bert-base-multilingual-cased, needs a download and is not used)")
     typer.echo(explanation_table({f"extractive, {folds}-fold CV": cv, "extractive, shipped": mine, "baseline: first 80 words": base}))

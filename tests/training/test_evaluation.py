@@ -34,7 +34,7 @@ def memorisation_corpus(n: int = 90, seed: int = 0, languages: tuple[str, ...] =
     rng = np.random.default_rng(seed)
     letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
     pool = [f"common{j}" for j in range(40)]
-    corpus = SemevalCorpus()
+    corpus = SemevalCorpus(taxonomy=load_default_taxonomy())
     for i in range(n):
         words = ["".join(rng.choice(letters, size=int(rng.integers(5, 9)))) for _ in range(30)]
         words += [str(w) for w in rng.choice(pool, size=10)]
@@ -136,8 +136,9 @@ def test_thresholds_tuned_on_the_scored_fold_would_inflate_its_score() -> None:
     fold_index = [np.arange(k * n, (k + 1) * n) for k in range(folds)]
     gold = {i: NarrativeAnnotation(i, [west] if r < n else [OTHER], [f"{west}: Other"] if r < n else [OTHER])
             for r, i in enumerate(ids)}
-    corpus = SemevalCorpus(documents={i: Document(i, "text", language="en") for i in ids}, narratives=gold)
-    decoder = evaluation._decoder(corpus, NarrativeClassifier)
+    corpus = SemevalCorpus(documents={i: Document(i, "text", language="en") for i in ids}, narratives=gold,
+                           taxonomy=load_default_taxonomy())
+    decoder = evaluation._decoder(corpus, evaluation.with_taxonomy(corpus))
     coarse = np.zeros((len(ids), len(decoder.coarse_labels_)), dtype=np.float32)
     coarse[:, decoder.coarse_labels_.index(west)] = 0.3
     coarse[:, decoder.coarse_labels_.index(OTHER)] = 0.1
@@ -150,3 +151,22 @@ def test_thresholds_tuned_on_the_scored_fold_would_inflate_its_score() -> None:
     evaluation.tune_thresholds(decoder, (probs[0][fold_index[0]], probs[1][fold_index[0]]), first, gold, languages)
     leaked = evaluation._score(decoder, (probs[0][fold_index[0]], probs[1][fold_index[0]]), first, gold, languages)
     assert leaked["ALL"]["coarse"] == 1.0
+
+
+def test_the_corpus_taxonomy_flows_into_the_model_and_a_corpus_without_one_fails_clearly() -> None:
+    from dataclasses import replace as copy_with
+
+    from narrascope.errors import ModelError
+    from narrascope.taxonomy import Taxonomy
+
+    corpus = memorisation_corpus(n=30)
+    semeval = load_default_taxonomy()
+    own = Taxonomy(name="mine", narratives=semeval.narratives, roles=semeval.roles)  # same labels, another taxonomy
+    model, _, _ = train_narratives(copy_with(corpus, taxonomy=own), folds=1, make_model=lambda: NarrativeClassifier(**SMALL))
+    assert model.taxonomy is own
+    given = load_default_taxonomy()
+    model, _, _ = train_narratives(copy_with(corpus, taxonomy=own), folds=1,
+                                   make_model=lambda: NarrativeClassifier(taxonomy=given, **SMALL))
+    assert model.taxonomy is given  # a model's own taxonomy wins
+    with pytest.raises(ModelError, match="needs the taxonomy"):
+        train_narratives(copy_with(corpus, taxonomy=None), folds=1, make_model=lambda: NarrativeClassifier(**SMALL))

@@ -28,7 +28,7 @@ DOCS = [
 
 def _write(fmt: str) -> str:
     stream = io.StringIO()
-    assert write_labelled(stream, DOCS, fmt) == 2
+    assert write_labelled(stream, DOCS, fmt, load_default_taxonomy()) == 2
     return stream.getvalue()
 
 
@@ -69,4 +69,6 @@ def test_unknown_format_and_unknown_label_are_errors() -> None:
     with pytest.raises(ConfigError, match="xml"):
         write_labelled(io.StringIO(), DOCS, "xml")
     with pytest.raises(InputError, match="reviewed document 'x'.*unknown label"):
-        labelled_corpus([LabelledDocument("x", "text", "en", ["URW: Not a narrative"])])
+        labelled_corpus([LabelledDocument("x", "text", "en", ["URW: Not a narrative"])], load_default_taxonomy())
+    with pytest.raises(ConfigError, match="needs the taxonomy"):
+        write_labelled(io.StringIO(), DOCS, "semeval")

@@ -31,6 +31,7 @@ from narrascope.annotations import (  # noqa: F401 - the gold-label types, re-ex
     utf16_to_index,
 )
 from narrascope.errors import InputError
+from narrascope.taxonomy import load_default_taxonomy
 from narrascope.io.semeval_layout import (  # noqa: F401 - the folder layout, re-exported
     LANGUAGE_CODES,
     LANGUAGES,
@@ -150,7 +151,7 @@ def read_semeval_folder(path: Path | str, strict: bool = True) -> SemevalCorpus:
 
     An annotated document id with no raw file raises ``InputError`` (``strict``) naming it.
     """
-    corpus = SemevalCorpus()
+    corpus = SemevalCorpus(taxonomy=load_default_taxonomy())  # the release's labels: SemEval's taxonomy
     for folder in language_folders(path):
         lang = LANGUAGE_CODES.get(folder.name.upper(), folder.name.lower())
         for doc_path in sorted((folder / "raw-documents").glob("*.txt")):

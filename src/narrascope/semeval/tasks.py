@@ -15,6 +15,7 @@ from narrascope.documents import Document
 from narrascope.errors import InputError
 from narrascope.io.semeval_layout import is_semeval_folder, read_raw_document
 from narrascope.registry import explainers as explainer_registry
+from narrascope.taxonomy import load_default_taxonomy
 from narrascope.semeval.io import read_semeval_folder, read_subtask1, read_subtask3
 from narrascope.sentences import MAX_EXPLANATION_WORDS
 
@@ -59,7 +60,12 @@ def explain_dominant_file(dominant_path: Path | str, docs: Path | str, explainer
     dominant = read_subtask3(dominant_path, with_explanations=False)
     lines = _line_numbers(Path(dominant_path))
     documents = read_documents(docs)
-    model = explainer_registry.create(explainer, **({"embedder": default_embedder()} if explainer == "extractive" else {}))
+    options: dict[str, object] = {}
+    if explainer in ("extractive", "llm"):
+        options["taxonomy"] = load_default_taxonomy()  # the official files use SemEval's labels
+    if explainer == "extractive":
+        options["embedder"] = default_embedder()
+    model = explainer_registry.create(explainer, **options)
     return explain_dominant(documents, {i: (a.narrative, a.subnarrative) for i, a in dominant.items()}, model,
                             source=str(dominant_path), lines=lines)
 
@@ -69,7 +75,7 @@ def explain_dominant(documents: Mapping[str, Document], dominant: Mapping[str, t
                      lines: Mapping[str, int] | None = None) -> list[tuple[str, str]]:
     """``(id, explanation)`` for each ``{id: (narrative, subnarrative)}`` in ``dominant``; an id missing from
     ``documents`` fails with ``source`` and its line."""
-    model = explainer or ExtractiveExplainer(embedder=default_embedder())
+    model = explainer or ExtractiveExplainer(embedder=default_embedder(), taxonomy=load_default_taxonomy())
     results = []
     for number, (doc_id, (narrative, subnarrative)) in enumerate(dominant.items(), 1):
         doc = documents.get(doc_id)

@@ -57,7 +57,7 @@ def unknown_label_message(label: str, taxonomy: Taxonomy) -> str:
 
 def read_training_data(paths: Iterable[Path | str], taxonomy: Taxonomy) -> SemevalCorpus:
     """Documents and annotations from CSV/JSONL files, folders of them and SemEval folders, in ``taxonomy``'s labels."""
-    corpus = SemevalCorpus()
+    corpus = SemevalCorpus(taxonomy=taxonomy)
     origin: dict[str, str] = {}
     for path in paths:
         for where, doc, annotation in _read_path(Path(path), taxonomy):

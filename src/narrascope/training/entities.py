@@ -80,6 +80,7 @@ class OutOfFold:
 
 def out_of_fold(corpus: Any, n_folds: int = 5, seed: int = 0, **params: Any) -> OutOfFold:
     """Out-of-fold main and fine scores of ``EntityFramer(**params)``, ``n_folds`` folds by document."""
+    params.setdefault("taxonomy", corpus.taxonomy)
     ids, contexts, labels = corpus_examples(corpus)
     if not ids:
         raise InputError("no annotated entity mention to cross-validate on (subtask-1-annotations.txt and its "
@@ -109,6 +110,7 @@ def cross_validate_framer(corpus: Any, n_folds: int = 5, seed: int = 0, **params
 
 def train_framer(corpus: Any, path: Path | str | None = None, model_card: str | None = None, **params: Any) -> EntityFramer:
     """Fit a framer on every annotated mention of ``corpus`` (all languages); save it to ``path`` when given."""
+    params.setdefault("taxonomy", corpus.taxonomy)
     _, contexts, labels = corpus_examples(corpus)
     framer = EntityFramer(**params).fit(contexts, labels)
     if path is not None:

@@ -46,7 +46,7 @@ from narrascope.semeval.metrics import (
     score_subtask3,
     similarities,
 )
-from narrascope.taxonomy import OTHER, Taxonomy, load_default_taxonomy
+from narrascope.taxonomy import OTHER, Taxonomy
 from narrascope.training.explainer_tuning import TuningResult, tune_explainer
 from narrascope.training.folds import document_folds
 from narrascope.training.label_thresholds import MAX_LABELS, tunable_labels, tune_label_thresholds
@@ -90,7 +90,7 @@ class CVResult:
 def scored_classes(taxonomy: Taxonomy) -> dict[str, list[str]]:
     """The class lists F1 is computed over: the official SemEval lists for the shipped taxonomy (``{}``: the
     scorer's default), every label of ``taxonomy`` for a user's own."""
-    if taxonomy.fine_labels == load_default_taxonomy().fine_labels:
+    if set(taxonomy.coarse_labels) == set(official_class_lists()[0]):  # SemEval's narratives
         return {}
     return {"narratives": taxonomy.coarse_labels, "subnarratives": taxonomy.fine_labels}
 
@@ -99,7 +99,7 @@ def _score(model: NarrativeClassifier, probs: tuple[np.ndarray, np.ndarray], ids
            gold: dict[str, NarrativeAnnotation], languages: dict[str, str]) -> dict[str, dict[str, float]]:
     pred = {i: model.decode(c, f, languages[i]).annotation(i) for i, c, f in zip(ids, probs[0], probs[1])}
     scores = score_subtask2({i: gold[i] for i in ids}, pred, languages={i: languages[i] for i in ids},
-                            **scored_classes(model.taxonomy))
+                            **scored_classes(model.labels))
     result = {"ALL": {"coarse": scores.coarse, "fine": scores.fine}}
     for lang, s in scores.by_language.items():
         result[lang.upper()] = {"coarse": s.coarse, "fine": s.fine}
@@ -115,7 +115,7 @@ def tune_thresholds(model: NarrativeClassifier, probs: tuple[np.ndarray, np.ndar
     ``{"global": {...}, "languages": {lang: {...}}}``."""
     base = [dict(zip(THRESHOLD_GRID, values)) for values in itertools.product(*THRESHOLD_GRID.values())]
     grid: list[dict[str, float | None]] = [{**params, "other_gate": gate} for gate in OTHER_GATES for params in base]
-    classes = scored_classes(model.taxonomy)
+    classes = scored_classes(model.labels)
     official = official_class_lists()
     coarse_classes = set(classes.get("narratives", official[0]))
     fine_classes = set(classes.get("subnarratives", official[1]))
@@ -160,15 +160,31 @@ def _f1(gold: set[str], pred: set[str]) -> float:
     return 0.0 if not gold and not pred else 2 * len(gold & pred) / (len(gold) + len(pred))
 
 
+def with_taxonomy(corpus: SemevalCorpus,
+                  make_model: Callable[[], NarrativeClassifier] | None = None) -> Callable[[], NarrativeClassifier]:
+    """``make_model`` (default: ``NarrativeClassifier``) made to label with ``corpus.taxonomy`` when the model it
+    builds has no taxonomy of its own: the taxonomy flows from the training data into the model."""
+    factory = make_model or NarrativeClassifier
+
+    def make() -> NarrativeClassifier:
+        model = factory()
+        if model.taxonomy is None:
+            model.taxonomy = corpus.taxonomy
+        return model
+
+    return make
+
+
 def cross_validate_narratives(
     corpus: SemevalCorpus,
     folds: int = 5,
-    make_model: Callable[[], NarrativeClassifier] = NarrativeClassifier,
+    make_model: Callable[[], NarrativeClassifier] | None = None,
     seed: int = 0,
     progress: Callable[[str], Any] | None = None,
 ) -> CVResult:
     """K-fold CV (split by document id, stratified by language) of the narrative classifier on ``corpus``; the nested
     threshold tuning needs ``folds >= 3`` (a ``ConfigError`` otherwise)."""
+    make_model = with_taxonomy(corpus, make_model)
     if folds < 3:
         raise ConfigError(f"cross-validating the narrative classifier needs at least 3 folds, got {folds}: each fold's "
                           "thresholds are tuned on models that saw neither it nor the fold they predict")
@@ -213,9 +229,10 @@ def _cv_result(corpus: SemevalCorpus, ids: list[str], languages: dict[str, str],
 
 def nested_predictions(corpus: SemevalCorpus, ids: list[str], docs: list[Document], languages: dict[str, str],
                        fold_index: list[np.ndarray],
-                       make_model: Callable[[], NarrativeClassifier] = NarrativeClassifier) -> dict[str, NarrativeAnnotation]:
+                       make_model: Callable[[], NarrativeClassifier] | None = None) -> dict[str, NarrativeAnnotation]:
     """The decoded out-of-fold labels of every document (``_split``'s ``ids``, ``docs``, ``languages``, folds): each
     fold decoded with thresholds tuned by the nested CV, as ``cross_validate_narratives`` scores them."""
+    make_model = with_taxonomy(corpus, make_model)
     counts = _count(docs, make_model)
     oof = _out_of_fold(corpus, ids, counts, fold_index, make_model, None)
     inner = _pair_out_of_fold(corpus, ids, counts, fold_index, make_model, None)
@@ -293,7 +310,7 @@ def _decoder(corpus: SemevalCorpus, make_model: Callable[[], NarrativeClassifier
 
 
 def _all_labels(corpus: SemevalCorpus, make_model: Callable[[], NarrativeClassifier]) -> tuple[list[str], list[str]]:
-    return label_sets(corpus.narratives.values(), make_model().taxonomy)
+    return label_sets(corpus.narratives.values(), make_model().labels)
 
 
 def _expand(probs: np.ndarray, labels: list[str], all_labels: list[str]) -> np.ndarray:
@@ -308,7 +325,7 @@ def _expand(probs: np.ndarray, labels: list[str], all_labels: list[str]) -> np.n
 def train_narratives(
     corpus: SemevalCorpus,
     folds: int = 5,
-    make_model: Callable[[], NarrativeClassifier] = NarrativeClassifier,
+    make_model: Callable[[], NarrativeClassifier] | None = None,
     seed: int = 0,
     progress: Callable[[str], Any] | None = None,
 ) -> tuple[NarrativeClassifier, dict[str, Any], CVResult | None]:
@@ -319,6 +336,7 @@ def train_narratives(
     seed). ``folds < 2`` skips the tuning and keeps the model's default thresholds; ``folds == 2`` tunes them but
     reports no cross-validation (``None``: its nested tuning needs 3 folds).
     """
+    make_model = with_taxonomy(corpus, make_model)
     ids, docs, languages, fold_index = _split(corpus, max(folds, 2), seed)
     if folds < 2:
         model = make_model().fit(docs, [corpus.narratives[i] for i in ids])
@@ -355,11 +373,12 @@ def held_out_language_dense(vectors: np.ndarray, Y: np.ndarray, languages: Seque
 
 
 def fit_transfer_head(model: NarrativeClassifier, docs: Sequence[Document], annotations: Sequence[NarrativeAnnotation],
-                      make_model: Callable[[], NarrativeClassifier] = NarrativeClassifier) -> dict[str, Any]:
+                      make_model: Callable[[], NarrativeClassifier] | None = None) -> dict[str, Any]:
     """Fit ``model``'s dense head (for untrained languages) on ``docs`` and set its ``transfer_thresholds``, tuned
     (global grid) on leave-one-language-out predictions of the dense head over the training languages: each language
     scored by a head that never saw it, as an unseen language will be. With one training language the transfer
     thresholds stay the global ones (``{}``). Returns them."""
+    make_model = make_model or (lambda: NarrativeClassifier(taxonomy=model.taxonomy))
     vectors = dense.document_vectors([model._text(d) for d in docs])
     Y = model.label_matrix(annotations)
     model.dense_W_, model.dense_b_ = dense.fit_dense(vectors, Y, model.dense_alpha or 0.0)
@@ -390,13 +409,13 @@ def explanation_similarity(name: str) -> tuple[Similarity, str]:
 
 def cross_validate_explainer(
     documents: Mapping[str, Document], gold: Mapping[str, Any], similarity: Similarity, similarity_name: str,
-    folds: int = 5, embedder: Any = None, progress: Callable[[str], None] | None = None,
+    folds: int = 5, embedder: Any = None, progress: Callable[[str], None] | None = None, taxonomy: Taxonomy | None = None,
 ) -> tuple[TuningResult, Subtask3Scores]:
     """Tune the extractive explainer's per-language settings by ``folds``-fold CV and score the held-out
     explanations: ``(TuningResult, Subtask3Scores per language)``. Gold ids without a document are skipped."""
     ids = [i for i in gold if i in documents]
     known = {i: gold[i] for i in ids}
-    tuned = tune_explainer(documents, known, similarity, folds, embedder, progress=progress)
+    tuned = tune_explainer(documents, known, similarity, folds, embedder, progress=progress, taxonomy=taxonomy)
     scores = score_subtask3(known, tuned.held_out, similarity=similarity, similarity_name=similarity_name,
                             languages={i: documents[i].language or "unknown" for i in ids})
     return tuned, scores

@@ -42,16 +42,17 @@ class TuningResult:
 
 def score_grid(
     documents: Mapping[str, Document], gold: Mapping[str, Any], similarity: Similarity, embedder: Any = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str], None] | None = None, taxonomy: Any = None,
 ) -> tuple[list[dict[str, float]], list[dict[str, str]]]:
-    """Per grid setting: ``{document id: similarity}`` and ``{document id: explanation}``."""
+    """Per grid setting: ``{document id: similarity}`` and ``{document id: explanation}`` (labels described by
+    ``taxonomy``)."""
     from narrascope.components.explain.explainers import ExtractiveExplainer
 
     ids = sorted(gold)
     scores: list[dict[str, float]] = []
     texts: list[dict[str, str]] = []
     for config in GRID:
-        explainer = ExtractiveExplainer(embedder=embedder, per_language=None, **config)
+        explainer = ExtractiveExplainer(embedder=embedder, taxonomy=taxonomy, per_language=None, **config)
         predictions = [explainer.explain(documents[i], gold[i].narrative, gold[i].subnarrative).text for i in ids]
         values = similarity(predictions, [gold[i].explanation for i in ids])
         scores.append(dict(zip(ids, (float(v) for v in values))))
@@ -72,10 +73,10 @@ def choose(scores: list[dict[str, float]], ids: Sequence[str], languages: Mappin
 
 def tune_explainer(
     documents: Mapping[str, Document], gold: Mapping[str, Any], similarity: Similarity, folds: int = 5,
-    embedder: Any = None, progress: Callable[[str], None] | None = None,
+    embedder: Any = None, progress: Callable[[str], None] | None = None, taxonomy: Any = None,
 ) -> TuningResult:
     """Cross-validated per-language settings; folds are every ``folds``-th document id (sorted)."""
-    scores, texts = score_grid(documents, gold, similarity, embedder, progress)
+    scores, texts = score_grid(documents, gold, similarity, embedder, progress, taxonomy)
     ids = sorted(gold)
     languages = {i: documents[i].language or "unknown" for i in ids}
     held_out: dict[str, str] = {}

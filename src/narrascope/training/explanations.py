@@ -8,6 +8,7 @@ from typing import Any
 
 from narrascope.components.explain.explainers import Explainer, ExtractiveExplainer, default_embedder, first_words
 from narrascope.documents import Document
+from narrascope.taxonomy import Taxonomy
 
 _E5_CACHE: dict[str, Any] = {}
 
@@ -37,6 +38,7 @@ def evaluate_explanations(
     explainer: Explainer | None = None,
     similarity: Any = e5_similarity,
     similarity_name: str = E5_SIMILARITY_NAME,
+    taxonomy: Taxonomy | None = None,
 ) -> dict[str, Any]:
     """Score ``explainer`` and the first-80-words baseline against gold explanations, per language.
 
@@ -47,7 +49,7 @@ def evaluate_explanations(
 
     from narrascope.semeval.metrics import score_subtask3
 
-    explainer = explainer or ExtractiveExplainer(embedder=default_embedder())
+    explainer = explainer or ExtractiveExplainer(embedder=default_embedder(), taxonomy=taxonomy)
     ids = [i for i in gold if i in documents]
     languages = {i: documents[i].language or "unknown" for i in ids}
     started = time.perf_counter()

@@ -21,7 +21,7 @@ from typing import Any, TextIO
 from narrascope.documents import Document
 from narrascope.errors import ConfigError, InputError
 from narrascope.semeval.io import NarrativeAnnotation, SemevalCorpus
-from narrascope.taxonomy import OTHER, Taxonomy, load_default_taxonomy
+from narrascope.taxonomy import OTHER, Taxonomy
 
 LABELLED_COLUMNS = ("id", "text", "language", "labels")
 LABELLED_FORMATS = ("csv", "jsonl", "semeval")
@@ -65,9 +65,11 @@ class LabelledDocument:
 def write_labelled(stream: TextIO, documents: Iterable[LabelledDocument], fmt: str = "csv",
                    taxonomy: Taxonomy | None = None) -> int:
     """Write ``documents`` to ``stream`` as ``csv``, ``jsonl`` or ``semeval`` (annotations in ``taxonomy``'s labels,
-    the default taxonomy unless given); returns how many were written."""
+    which that format needs); returns how many were written."""
     if fmt not in LABELLED_FORMATS:
         raise ConfigError(f"unknown label format {fmt!r}; use one of {', '.join(LABELLED_FORMATS)}")
+    if fmt == "semeval" and taxonomy is None:
+        raise ConfigError("the semeval label format needs the taxonomy the labels come from")
     count = 0
     writer = csv.writer(stream, lineterminator="\n") if fmt == "csv" else None
     if writer is not None:
@@ -78,19 +80,18 @@ def write_labelled(stream: TextIO, documents: Iterable[LabelledDocument], fmt: s
         elif fmt == "jsonl":
             stream.write(json.dumps(doc.record(), ensure_ascii=False) + "\n")
         else:
-            ann = doc.annotation(taxonomy or load_default_taxonomy())
+            ann = doc.annotation(taxonomy)  # type: ignore[arg-type]  # checked above
             stream.write(f"{doc.id}\t{';'.join(ann.narratives)}\t{';'.join(ann.subnarratives)}\n")
         count += 1
     return count
 
 
-def labelled_corpus(documents: Iterable[LabelledDocument], taxonomy: Taxonomy | None = None) -> SemevalCorpus:
-    """Training data for ``train_narratives``: the documents and their subtask-2 annotations in ``taxonomy``'s labels
-    (the default taxonomy unless given). A label the taxonomy does not know is an ``InputError`` naming the document."""
+def labelled_corpus(documents: Iterable[LabelledDocument], taxonomy: Taxonomy) -> SemevalCorpus:
+    """Training data for ``train_narratives``: the documents and their subtask-2 annotations in ``taxonomy``'s labels.
+    A label the taxonomy does not know is an ``InputError`` naming the document."""
     from narrascope.training.data import unknown_label_message
 
-    taxonomy = taxonomy or load_default_taxonomy()
-    corpus = SemevalCorpus()
+    corpus = SemevalCorpus(taxonomy=taxonomy)
     for doc in documents:
         try:
             corpus.narratives[doc.id] = doc.annotation(taxonomy)

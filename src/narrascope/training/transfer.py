@@ -26,6 +26,7 @@ from narrascope.training.evaluation import (
     CVResult,
     Probabilities,
     _count,
+    with_taxonomy,
     _decoder,
     _fit_predict,
     _score,
@@ -75,7 +76,7 @@ class HoldoutResult:
 
 def cross_validate_holdout_language(
     corpus: SemevalCorpus,
-    make_model: Callable[[], NarrativeClassifier] = NarrativeClassifier,
+    make_model: Callable[[], NarrativeClassifier] | None = None,
     routes: Sequence[str] = ("dense",),
     progress: Callable[[str], Any] | None = None,
 ) -> HoldoutResult:
@@ -86,6 +87,7 @@ def cross_validate_holdout_language(
     unknown = [r for r in routes if r not in ROUTES]
     if unknown:
         raise ConfigError(f"unknown route(s) {', '.join(unknown)}; known: {', '.join(ROUTES)}")
+    make_model = with_taxonomy(corpus, make_model)
     ids, docs, languages, _ = _split(corpus, 2, 0)
     langs = np.array([languages[i] for i in ids])
     held = sorted(set(langs))

@@ -192,11 +192,9 @@ WARM_UP_TEXT = (
 
 
 def warm_up(pipeline: Any) -> None:
-    """Load the pipeline's models and the taxonomy now (they load lazily, on the first request otherwise)."""
+    """Load the pipeline's models and its taxonomy now (they load lazily, on the first request otherwise)."""
     from narrascope.documents import Document
-    from narrascope.taxonomy import load_default_taxonomy
 
-    load_default_taxonomy()
     if pipeline is not None:
         pipeline.analyze_batch([Document(id="warm-up", text=WARM_UP_TEXT)])
 

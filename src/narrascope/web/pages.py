@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from narrascope.documents import Analysis, Document, entity_summary
 from narrascope.errors import NarrascopeError
 from narrascope.store.base import DocumentQuery, DocumentSort, StorylineSort
-from narrascope.taxonomy import OTHER, Taxonomy, load_default_taxonomy
+from narrascope.taxonomy import OTHER, Taxonomy
 from narrascope.web.queries import Language, Text, build_query, check_period, run_query, storyline_with_documents
 from narrascope.web.state import WebState, render, web_state
 from narrascope.web.charts import bars, surge_marks, swimlane, time_series
@@ -166,9 +166,7 @@ def article(request: Request, document_id: str, labels: Literal["all"] | None = 
                   toggle_url=article_url(doc.id) + ("" if labels == "all" else "?labels=all"))
 
 
-def _article_context(doc: Document, analysis: Analysis | None, tax: Taxonomy | None = None,
-                     low: bool = False) -> dict[str, Any]:
-    tax = tax or load_default_taxonomy()
+def _article_context(doc: Document, analysis: Analysis | None, tax: Taxonomy, low: bool = False) -> dict[str, Any]:
     shown = analysis or Analysis(document_id=doc.id)
     marked = highlight(doc.text, shown, tax, low=low)
     return {"doc": doc, "analysis": analysis, "text": marked.html, "legend": marked.legend,

@@ -59,10 +59,15 @@ class WebState:
 
     @property
     def taxonomy(self) -> Any:
-        """The ``Taxonomy`` pages label with: the pipeline's narratives model's (``serve --model``), else SemEval's."""
-        from narrascope.taxonomy import load_default_taxonomy
+        """The ``Taxonomy`` pages label with: the narratives model's (``serve --model``; the shipped one by default),
+        read without loading the model's weights; the shipped model's for a pipeline without a narratives step."""
+        taxonomy = self.get_pipeline().taxonomy
+        if taxonomy is None:
+            from narrascope.components.narratives.classifier import DEFAULT_MODEL_DIR
+            from narrascope.taxonomy import load_taxonomy
 
-        return getattr(self.pipeline, "taxonomy", None) or load_default_taxonomy()
+            taxonomy = load_taxonomy(DEFAULT_MODEL_DIR)
+        return taxonomy
 
     def get_pipeline(self) -> Any:
         if self.pipeline is None:

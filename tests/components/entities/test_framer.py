@@ -9,6 +9,9 @@ import pytest
 from narrascope.documents import EntityMention
 from narrascope.components.entities.framer import EntityFramer, MentionContext, summarize_roles
 from narrascope.training.folds import document_folds
+from narrascope.taxonomy import load_default_taxonomy
+
+SEMEVAL = load_default_taxonomy()  # the labels of the SemEval fixtures
 
 
 def _example(name: str, verb: str) -> MentionContext:
@@ -32,7 +35,7 @@ def _data() -> tuple[list[MentionContext], list[tuple[str, list[str]]]]:
 
 def test_framer_learns_roles_from_context_and_respects_main_role(tmp_path) -> None:
     contexts, labels = _data()
-    framer = EntityFramer().fit(contexts, labels)
+    framer = EntityFramer(taxonomy=SEMEVAL).fit(contexts, labels)
     preds = framer.predict([_example("Delta", "bombed and invaded"), _example("Omega", "suffered and starved in")])
     assert [p.main_role for p in preds] == ["Antagonist", "Innocent"]
     role_main = framer.role_main_
@@ -90,7 +93,7 @@ def test_saved_framer_is_json_and_npz_only_and_round_trips_probabilities(tmp_pat
     import numpy as np
 
     contexts, labels = _data()
-    framer = EntityFramer().fit(contexts, labels)
+    framer = EntityFramer(taxonomy=SEMEVAL).fit(contexts, labels)
     framer.save(tmp_path / "f", model_card="# card\n")
     assert sorted(p.name for p in (tmp_path / "f").iterdir()) == ["MODEL_CARD.md", "config.json", "weights.npz"]
     again = EntityFramer.load(tmp_path / "f")
@@ -122,15 +125,15 @@ def test_fine_roles_follow_context_within_a_main_role_and_multi_label_threshold(
         ):
             contexts.append(_example(name, verb))
             labels.append(label)
-    framer = EntityFramer().fit(contexts, labels)
+    framer = EntityFramer(taxonomy=SEMEVAL).fit(contexts, labels)
     preds = framer.predict([_example("Nu", "lied to and deceived"), _example("Xi", "bombed and invaded")])
     assert [p.fine_roles[0] for p in preds] == ["Deceiver", "Instigator"]
     assert all(len(p.fine_roles) == 1 for p in preds)  # default: one fine role (max_fine_roles=1)
-    lenient = EntityFramer(fine_threshold=0.0, max_fine_roles=None).fit(contexts, labels)
+    lenient = EntityFramer(taxonomy=SEMEVAL, fine_threshold=0.0, max_fine_roles=None).fit(contexts, labels)
     everything = lenient.predict([_example("Nu", "lied to")])[0]
     assert set(everything.fine_roles) == {r for r, m in framer.role_main_.items() if m == everything.main_role}
     assert everything.fine_roles[0] == "Deceiver"  # the best role first
-    two = EntityFramer(fine_threshold=0.0, max_fine_roles=2).fit(contexts, labels).predict([_example("Nu", "lied to")])[0]
+    two = EntityFramer(taxonomy=SEMEVAL, fine_threshold=0.0, max_fine_roles=2).fit(contexts, labels).predict([_example("Nu", "lied to")])[0]
     assert two.fine_roles == everything.fine_roles[:2]
 
 
@@ -152,7 +155,7 @@ def test_fit_rejects_roles_outside_the_taxonomy() -> None:
 
     contexts, labels = _data()
     with pytest.raises(ModelError, match="Hero"):
-        EntityFramer().fit(contexts, [("Protagonist", ["Hero"])] + labels[1:])
+        EntityFramer(taxonomy=SEMEVAL).fit(contexts, [("Protagonist", ["Hero"])] + labels[1:])
 
 
 def test_static_context_features_embed_sentence_sides_and_mention() -> None:
@@ -177,7 +180,7 @@ def test_framers_saved_before_static_embeddings_still_load(tmp_path) -> None:
     import json
 
     contexts, labels = _data()
-    framer = EntityFramer(static_weight=0.0, balance=1.0, e5_weight=0.0).fit(contexts, labels)
+    framer = EntityFramer(taxonomy=SEMEVAL, static_weight=0.0, balance=1.0, e5_weight=0.0).fit(contexts, labels)
     framer.save(tmp_path / "old")
     config = json.loads((tmp_path / "old" / "config.json").read_text(encoding="utf-8"))
     del config["config"]["static_weight"], config["config"]["balance"], config["config"]["e5_weight"]
@@ -193,7 +196,7 @@ def test_unbalanced_main_head_follows_the_majority_when_context_is_uninformative
         name, label = (f"Rho{i}", ("Antagonist", ["Instigator"])) if i % 5 else (f"Sigma{i}", ("Innocent", ["Victim"]))
         contexts.append(_example(name, "met"))
         labels.append(label)
-    plain = EntityFramer(balance=0.0, static_weight=0.0).fit(contexts, labels)
+    plain = EntityFramer(taxonomy=SEMEVAL, balance=0.0, static_weight=0.0).fit(contexts, labels)
     assert plain.predict([_example("Tau", "met")])[0].main_role == "Antagonist"
 
 
@@ -240,8 +243,8 @@ def test_e5_weight_adds_the_contextual_block_and_round_trips(tmp_path, monkeypat
 
     monkeypatch.setattr(entities, "e5_context_features", fake_e5)
     contexts, labels = _data()
-    with_e5 = EntityFramer(e5_weight=1.0, static_weight=0.0).fit(contexts, labels)
-    without = EntityFramer(e5_weight=0.0, static_weight=0.0).fit(contexts, labels)
+    with_e5 = EntityFramer(taxonomy=SEMEVAL, e5_weight=1.0, static_weight=0.0).fit(contexts, labels)
+    without = EntityFramer(taxonomy=SEMEVAL, e5_weight=0.0, static_weight=0.0).fit(contexts, labels)
     assert with_e5.main_coef_.shape[1] == without.main_coef_.shape[1] + 2
     with_e5.save(tmp_path / "f")
     again = EntityFramer.load(tmp_path / "f")
@@ -254,7 +257,7 @@ def _corpus():  # type: ignore[no-untyped-def]
     from narrascope.documents import Document
     from narrascope.semeval.io import MentionAnnotation, SemevalCorpus, official_span
 
-    corpus = SemevalCorpus()
+    corpus = SemevalCorpus(taxonomy=SEMEVAL)
     for i, (ctx, (main, fine)) in enumerate(zip(*_data())):
         doc_id = f"doc{i}.txt"
         corpus.documents[doc_id] = Document(doc_id, ctx.text, language="en" if i % 2 else "pt")
@@ -274,7 +277,7 @@ def _memorisation_corpus(n: int = 60, seed: int = 0):  # type: ignore[no-untyped
     fine = {"Antagonist": "Instigator", "Protagonist": "Guardian", "Innocent": "Victim"}
     rng = np.random.default_rng(seed)
     letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
-    corpus = SemevalCorpus()
+    corpus = SemevalCorpus(taxonomy=SEMEVAL)
     for i in range(n):
         name = "".join(rng.choice(letters, size=7)).capitalize()
         main = list(fine)[int(rng.integers(3))]

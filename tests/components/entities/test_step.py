@@ -17,12 +17,15 @@ from narrascope.semeval.tasks import read_mention_lines
 from narrascope.semeval.io import MentionAnnotation, official_span
 
 from .test_framer import _data
+from narrascope.taxonomy import load_default_taxonomy
+
+SEMEVAL = load_default_taxonomy()  # the labels of the SemEval fixtures
 
 
 @pytest.fixture(scope="module")
 def framer() -> EntityFramer:
     contexts, labels = _data()
-    return EntityFramer().fit(contexts, labels)
+    return EntityFramer(taxonomy=SEMEVAL).fit(contexts, labels)
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,8 @@ from narrascope.components.narratives.classifier import DEFAULT_MODEL_DIR, Narra
 from narrascope.semeval.io import NarrativeAnnotation
 from narrascope.taxonomy import OTHER, load_default_taxonomy
 
+SEMEVAL = load_default_taxonomy()  # the labels of the SemEval fixtures
+
 ROOT = Path(__file__).resolve().parents[3]
 TAX = load_default_taxonomy()
 WEST = "URW: Blaming the war on others rather than the invader"
@@ -59,7 +61,7 @@ def tiny_corpus() -> tuple[list[Document], list[NarrativeAnnotation]]:
 @pytest.fixture(scope="module")
 def fitted() -> NarrativeClassifier:
     docs, anns = tiny_corpus()
-    return NarrativeClassifier(word_features=2000, char_features=2000).fit(docs, anns)
+    return NarrativeClassifier(taxonomy=SEMEVAL, word_features=2000, char_features=2000).fit(docs, anns)
 
 
 def test_predictions_respect_the_taxonomy(fitted: NarrativeClassifier) -> None:
@@ -139,9 +141,9 @@ def test_fit_counts_on_a_shared_count_matrix_equals_fit_on_the_rows() -> None:
 
     docs, anns = tiny_corpus()
     rows = list(range(0, len(docs), 2))
-    direct = NarrativeClassifier(word_features=500, char_features=500).fit([docs[i] for i in rows], [anns[i] for i in rows])
+    direct = NarrativeClassifier(taxonomy=SEMEVAL, word_features=500, char_features=500).fit([docs[i] for i in rows], [anns[i] for i in rows])
     counts = count_terms([d.text for d in docs])
-    shared = NarrativeClassifier(word_features=500, char_features=500).fit_counts(counts.rows(rows), [anns[i] for i in rows])
+    shared = NarrativeClassifier(taxonomy=SEMEVAL, word_features=500, char_features=500).fit_counts(counts.rows(rows), [anns[i] for i in rows])
     assert shared.terms_ == direct.terms_
     held_out = [d for i, d in enumerate(docs) if i not in rows]
     a = direct.predict_proba(held_out)
@@ -156,7 +158,7 @@ def test_vocabulary_comes_from_the_training_rows_only() -> None:
     docs, anns = tiny_corpus()
     rows = [i for i, d in enumerate(docs) if d.id.startswith(("w", "n"))]  # no climate article in training
     counts = count_terms([d.text for d in docs])
-    model = NarrativeClassifier(word_features=500, char_features=500).fit_counts(counts.rows(rows), [anns[i] for i in rows])
+    model = NarrativeClassifier(taxonomy=SEMEVAL, word_features=500, char_features=500).fit_counts(counts.rows(rows), [anns[i] for i in rows])
     assert "hypocrites" in counts.terms["word"] and "hypocrites" not in model.terms_["word"]
     assert HOAX not in model.coarse_labels_
 
@@ -195,7 +197,7 @@ def test_thresholds_are_tuned_for_each_language_with_enough_documents(fitted: Na
     gold = {i: NarrativeAnnotation(i, [WEST], [f"{WEST}: Other"]) if r < n else NarrativeAnnotation(i, [OTHER], [OTHER])
             for r, i in enumerate(ids)}
     languages = {i: "en" if r < n else "pt" for r, i in enumerate(ids)}
-    model = NarrativeClassifier(coarse_threshold=0.4)
+    model = NarrativeClassifier(coarse_threshold=0.4, taxonomy=SEMEVAL)
     model.coarse_labels_, model.fine_labels_ = fitted.coarse_labels_, fitted.fine_labels_
     tuned = tune_thresholds(model, (coarse, fine), ids, gold, languages, min_documents=n)
     assert set(tuned["languages"]) == {"en", "pt"}

@@ -19,6 +19,9 @@ from narrascope.components.narratives.classifier import DEFAULT_MODEL_DIR, Narra
 from narrascope.components.narratives.dense import TRAINED, TRANSFER, UNSUPPORTED
 from narrascope.documents import Analysis, Document
 from narrascope.taxonomy import OTHER
+from narrascope.taxonomy import load_default_taxonomy
+
+SEMEVAL = load_default_taxonomy()  # the labels of the SemEval fixtures
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "transfer"
 ARTICLES = [json.loads(line) for line in (DATA / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -106,7 +109,7 @@ def test_language_support_is_in_the_json_csv_and_api_outputs(analyses: dict[str,
 
 
 def test_other_gate_predicts_the_bare_other() -> None:
-    model = NarrativeClassifier()
+    model = NarrativeClassifier(taxonomy=SEMEVAL)
     west = "URW: Blaming the war on others rather than the invader"
     model.coarse_labels_, model.fine_labels_ = [OTHER, west], [f"{west}: The West are the aggressors"]
     coarse, fine = np.array([0.5, 0.7]), np.array([0.6])
@@ -123,7 +126,7 @@ def test_dense_head_round_trip_and_format_2_models_still_load(tmp_path: Path) ->
     docs, anns = tiny_corpus()
     for i, doc in enumerate(docs):
         doc.language = "en" if i % 2 else "pt"
-    model = NarrativeClassifier(word_features=2000, char_features=2000).fit(docs, anns)
+    model = NarrativeClassifier(taxonomy=SEMEVAL, word_features=2000, char_features=2000).fit(docs, anns)
     assert model.languages_ == ["en", "pt"] and model.dense_W_.shape == (len(model.coarse_labels_) + len(model.fine_labels_), 256)
     model.transfer_thresholds = {"fine_threshold": 0.1}
     model.save(tmp_path / "m")

@@ -28,6 +28,7 @@ import numpy as np
 from narrascope.components.estimator import Estimator
 from narrascope.errors import ModelError
 from narrascope.shipped import MODELS_DIR
+from narrascope.taxonomy import Taxonomy
 
 log = logging.getLogger(__name__)
 
@@ -137,10 +138,11 @@ def _narrative_tokens(narratives: Sequence[str]) -> str:
     return " ".join("NARR_" + "".join(ch for ch in n if ch.isalnum()) for n in narratives)
 
 
-def _role_map() -> dict[str, str]:
-    from narrascope.taxonomy import load_default_taxonomy
-
-    taxonomy = load_default_taxonomy()
+def _role_map(taxonomy: Taxonomy | None) -> dict[str, str]:
+    """Fine role -> main role, from ``taxonomy``'s roles (saved with the framer, which needs no taxonomy to load)."""
+    if taxonomy is None:
+        raise ModelError("EntityFramer.fit needs the taxonomy whose roles it learns: EntityFramer(taxonomy=...), or "
+                         "train through narrascope.training with a corpus that carries one")
     return {role: taxonomy.role_main(role) for role in taxonomy.fine_roles}
 
 
@@ -200,13 +202,13 @@ class EntityFramer(Estimator):
     maximises main-role accuracy); ``static_weight`` scales the static-embedding block and ``e5_weight`` the
     contextual e5 block (``e5_context_features``); 0 leaves a block out. ``max_fine_roles`` caps the fine roles per
     mention (default 1: 91% of the gold mentions have exactly one, and a single role maximises the official EMR;
-    None: every role that clears the threshold).
+    None: every role that clears the threshold). ``taxonomy`` gives the roles ``fit`` learns (saved with the model).
     """
 
     def __init__(
         self, window: int = 200, alpha: float = 3.0, fine_alpha: float = 2.0, fine_threshold: float = 0.45,
         max_features: int = 20000, prior_weight: float = 1.0, balance: float = 0.0, static_weight: float = 0.5,
-        e5_weight: float = 1.0, max_fine_roles: int | None = 1,
+        e5_weight: float = 1.0, max_fine_roles: int | None = 1, taxonomy: Taxonomy | None = None,
     ) -> None:
         self.window = window
         self.alpha = alpha
@@ -218,6 +220,7 @@ class EntityFramer(Estimator):
         self.static_weight = static_weight
         self.e5_weight = e5_weight
         self.max_fine_roles = max_fine_roles
+        self.taxonomy = taxonomy  # the roles fit learns (only fit uses it)
 
     def _config(self) -> dict[str, Any]:
         keys = (
@@ -253,7 +256,7 @@ class EntityFramer(Estimator):
         """Fit on mentions and their ``(main_role, fine_roles)`` labels."""
         if len(contexts) != len(labels) or not contexts:
             raise ModelError(f"EntityFramer.fit needs as many labels as mentions (got {len(contexts)} and {len(labels)})")
-        self.role_main_ = _role_map()
+        self.role_main_ = _role_map(self.taxonomy)
         self.fine_roles_ = sorted(self.role_main_)
         unknown = {r for _, fine in labels for r in fine} - set(self.fine_roles_) | {m for m, _ in labels} - set(MAIN_ROLES)
         if unknown:

@@ -29,7 +29,7 @@ from narrascope.documents import Analysis, Document, Evidence, Explanation
 from narrascope.errors import ConfigError
 from narrascope.registry import explainers as explainer_registry
 from narrascope.sentences import MAX_EXPLANATION_WORDS, split_sentences, word_tokens
-from narrascope.taxonomy import OTHER, Taxonomy, load_default_taxonomy
+from narrascope.taxonomy import OTHER, Taxonomy
 from narrascope.shipped import MODELS_DIR
 
 log = logging.getLogger(__name__)
@@ -244,12 +244,13 @@ class ExtractiveExplainer:
         return variant
 
     def _describe(self, narrative: str, subnarrative: str | None) -> str:
-        taxonomy = self.taxonomy or load_default_taxonomy()
         label = subnarrative or narrative
         try:
-            return taxonomy.describe(label)
+            if self.taxonomy is not None:
+                return self.taxonomy.describe(label)
         except KeyError:
-            return label.replace(":", ".")
+            pass
+        return label.replace(":", ".")
 
     def rank(
         self, document: Document, narrative: str, subnarrative: str | None = None, evidence: Sequence[Evidence] = ()

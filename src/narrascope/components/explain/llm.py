@@ -18,6 +18,7 @@ from narrascope.documents import Document, Evidence, Explanation
 from narrascope.errors import ModelError
 from narrascope.llm.client import DEFAULT_API_KEY_ENV, ChatClient
 from narrascope.sentences import MAX_EXPLANATION_WORDS, word_tokens
+from narrascope.taxonomy import Taxonomy
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +47,12 @@ class LLMExplainer:
         max_words: int = MAX_EXPLANATION_WORDS,
         fallback: ExtractiveExplainer | None = None,
         client: ChatClient | None = None,
+        taxonomy: Taxonomy | None = None,
     ) -> None:
         self.client = client or ChatClient(url, model, api_key_env=api_key_env, timeout_s=timeout_s, retries=retries, backoff_s=backoff_s)
         self.n_evidence = n_evidence
         self.max_words = max_words
-        self.fallback = fallback or ExtractiveExplainer(max_words=max_words)
+        self.fallback = fallback or ExtractiveExplainer(max_words=max_words, taxonomy=taxonomy)
 
     def messages(self, document: Document, narrative: str, subnarrative: str | None, sources: Sequence[Evidence]) -> list[dict[str, str]]:
         """The chat messages asking for the explanation of ``narrative`` grounded in ``sources``."""

@@ -8,7 +8,7 @@ from typing import Any
 from narrascope.components.explain.explainers import Explainer, default_embedder
 from narrascope.documents import Analysis, Document, Evidence
 from narrascope.registry import explainers as explainer_registry
-from narrascope.taxonomy import OTHER, Taxonomy, load_default_taxonomy
+from narrascope.taxonomy import OTHER, Taxonomy
 
 
 def dominant_narrative(analysis: Analysis, taxonomy: Taxonomy | None = None) -> tuple[str, str | None, list[Evidence]] | None:
@@ -18,13 +18,14 @@ def dominant_narrative(analysis: Analysis, taxonomy: Taxonomy | None = None) -> 
     none has any; subnarratives stand in for a missing coarse label); the subnarrative is the best one of that
     narrative, ``None`` when it has none or only ``<Narrative>: Other``. Ties go to the label that sorts first.
     """
-    taxonomy = taxonomy or load_default_taxonomy()
 
-    def parent(label: str) -> str:
+    def parent(label: str) -> str:  # without a taxonomy: the label up to its last ": "
         try:
-            return taxonomy.parent(label)
+            if taxonomy is not None:
+                return taxonomy.parent(label)
         except KeyError:
-            return label.rsplit(": ", 1)[0]
+            pass
+        return label.rsplit(": ", 1)[0]
 
     subs = [s for s in analysis.subnarratives if s.label != OTHER]
     coarse = [n for n in analysis.narratives if n.label != OTHER]
@@ -49,7 +50,8 @@ class ExplainStep:
     ``dominant`` maps document ids to ``(narrative, subnarrative)`` (or objects with those attributes, e.g. an official
     dominant-narratives file read by ``narrascope.semeval.read_subtask3``); other documents use the classifier's
     labels, which then must come from an earlier ``narratives`` step. ``taxonomy`` (default:
-    the narratives model's, handed over by the pipeline through ``use_taxonomy``, else SemEval's) describes the labels.
+    the narratives model's, handed over by the pipeline through ``use_taxonomy``) describes the labels; without one,
+    the explainer sees the label names only.
     """
 
     name = "explain"
@@ -59,7 +61,7 @@ class ExplainStep:
                  taxonomy: Taxonomy | None = None, **options: Any) -> None:
         self.taxonomy = taxonomy
         if isinstance(explainer, str):
-            if explainer == "extractive" and taxonomy is not None:
+            if explainer in ("extractive", "llm") and taxonomy is not None:
                 options.setdefault("taxonomy", taxonomy)
             if explainer == "extractive" and "embedder" not in options:
                 options["embedder"] = default_embedder()

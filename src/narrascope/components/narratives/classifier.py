@@ -51,7 +51,7 @@ from narrascope.components.narratives import dense, fewshot
 from narrascope.components.narratives.features import BLOCKS, MIN_DF, TermCounter, TermCounts, count_terms, sublinear_tfidf
 from narrascope.annotations import NarrativeAnnotation
 from narrascope.sentences import split_sentences
-from narrascope.taxonomy import OTHER, TAXONOMY_FILE, Taxonomy, load_default_taxonomy, load_taxonomy
+from narrascope.taxonomy import OTHER, TAXONOMY_FILE, Taxonomy, load_taxonomy
 from narrascope.shipped import MODELS_DIR
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,17 @@ class NarrativeClassifier(Estimator):
     fewshot_below: int = 0
     # per-label decision thresholds replacing coarse_threshold / fine_threshold for those labels
     label_thresholds: dict[str, float] = field(default_factory=dict)
-    taxonomy: Taxonomy = field(default_factory=load_default_taxonomy, repr=False)
+    # the taxonomy the labels come from (saved with the model; ``fit`` fails without one)
+    taxonomy: Taxonomy | None = field(default=None, repr=False)
+
+    @property
+    def labels(self) -> Taxonomy:
+        """The model's taxonomy; a ``ModelError`` when none was given."""
+        if self.taxonomy is None:
+            raise ModelError("NarrativeClassifier needs the taxonomy its labels come from: NarrativeClassifier("
+                             "taxonomy=load_taxonomy(FILE)), or train through narrascope.training with a corpus "
+                             "that carries one")
+        return self.taxonomy
 
     # ---- features -------------------------------------------------------------------------------------------------
 
@@ -180,7 +190,7 @@ class NarrativeClassifier(Estimator):
         if counts.n != len(annotations) or not annotations:
             raise ModelError("fit needs as many annotations as documents, and at least one document")
         X = self._tfidf(self._select(counts))
-        self.coarse_labels_, self.fine_labels_ = label_sets(annotations, self.taxonomy)
+        self.coarse_labels_, self.fine_labels_ = label_sets(annotations, self.labels)
         Y = self.label_matrix(annotations)
         W, b = _ridge(X, Y, self.alpha)
         split = len(self.coarse_labels_)
@@ -275,7 +285,7 @@ class NarrativeClassifier(Estimator):
         """Domain of every coarse and fine label, parent narrative of every fine label (cached: decode is hot in CV)."""
         key = (tuple(self.coarse_labels_), tuple(self.fine_labels_))
         if getattr(self, "_maps_key", None) != key:
-            tax = self.taxonomy
+            tax = self.labels
             labels = [*self.coarse_labels_, *self.fine_labels_]
             self._maps = ({l: tax.domain_of(l) or "" for l in labels},
                           {l: tax.parent(l) for l in self.fine_labels_})
@@ -293,7 +303,7 @@ class NarrativeClassifier(Estimator):
         the thresholds of its ``language``."""
         t = self.thresholds(language)
         coarse_threshold, fine_threshold, min_top_prob = t["coarse_threshold"], t["fine_threshold"], t["min_top_prob"]
-        tax = self.taxonomy
+        tax = self.labels
         domain_of, parent_of = self._label_maps()
         cp = dict(zip(self.coarse_labels_, coarse_p.tolist()))
         fp = dict(zip(self.fine_labels_, fine_p.tolist()))
@@ -389,7 +399,7 @@ class NarrativeClassifier(Estimator):
                 if not sentences or label == OTHER:
                     return []
                 if label not in index:  # "<Narrative>: Other" → evidence of the narrative itself
-                    label, index, scores = self.taxonomy.parent(label), coarse_index, s_coarse
+                    label, index, scores = self.labels.parent(label), coarse_index, s_coarse
                     if label not in index:
                         return []
                 column = scores[:, index[label]]
@@ -421,8 +431,8 @@ class NarrativeClassifier(Estimator):
                                   "coarse_labels": self.coarse_labels_, "fine_labels": self.fine_labels_,
                                   "blocks": list(self.terms_), "languages": list(getattr(self, "languages_", [])),
                                   "dense": getattr(self, "dense_W_", None) is not None,
-                                  "dense_embedder": dense.DENSE_EMBEDDER, "format": FORMAT, "taxonomy": self.taxonomy.name}
-        self.taxonomy.save(path / TAXONOMY_FILE)
+                                  "dense_embedder": dense.DENSE_EMBEDDER, "format": FORMAT, "taxonomy": self.labels.name}
+        self.labels.save(path / TAXONOMY_FILE)
         (path / "config.json").write_text(json.dumps(config, ensure_ascii=False, indent=2), encoding="utf-8")
         arrays: dict[str, Any] = {}  # numpy arrays (np.savez_compressed's **kwds would also take its allow_pickle)
         for block in self.terms_:
@@ -447,10 +457,10 @@ class NarrativeClassifier(Estimator):
     def load(cls, path: Path | str = DEFAULT_MODEL_DIR) -> NarrativeClassifier:
         """Load a model saved with ``save``, with its taxonomy (SemEval's for a model saved without one)."""
         path = Path(path)
-        taxonomy = load_taxonomy(path) if (path / TAXONOMY_FILE).exists() else load_default_taxonomy()
         try:
             config = json.loads((path / "config.json").read_text(encoding="utf-8"))
             arrays = np.load(path / "weights.npz", allow_pickle=False)
+            taxonomy = load_taxonomy(path)  # a model saved before models carried one: SemEval's (load_taxonomy)
             if config.get("format") not in (2, FORMAT):
                 raise ValueError(f"model format {config.get('format')!r}, expected 2 or {FORMAT}")
             model = cls(**{k: config[k] for k in cls().config() if k in config}, taxonomy=taxonomy)
@@ -521,7 +531,7 @@ class NarrativeStep:
     def taxonomy(self) -> Taxonomy:
         """The taxonomy of the model's labels (read without loading the weights): what other steps label with."""
         if self._model is not None:
-            return self._model.taxonomy
+            return self._model.labels
         if self._taxonomy is None:
             self._taxonomy = load_taxonomy(self.model_path)
         return self._taxonomy
@@ -549,4 +559,4 @@ class NarrativeStep:
             analysis.narratives = narratives
             analysis.subnarratives = subnarratives
             analysis.model = f"narratives:{self.model_path.name}"
-            analysis.taxonomy = self.model.taxonomy.name
+            analysis.taxonomy = self.model.labels.name

@@ -308,12 +308,12 @@ def attach(model: Any, texts: Sequence[str], annotations: Sequence[NarrativeAnno
     """Fit a ``PrototypeScorer`` for the labels of fitted ``model`` (a ``NarrativeClassifier``) with fewer than
     ``model.fewshot_below`` training articles; a label without a head gets an empty one (zero weights, so every
     signal of it is the scorer's); all of them decide at 0.5 (``model.label_thresholds``). ``None``: no such label."""
-    labels = fewshot_labels(model.taxonomy, annotations, model.fewshot_below)
+    labels = fewshot_labels(model.labels, annotations, model.fewshot_below)
     if not labels:
         return None
-    scorer = PrototypeScorer(max_chars=model.max_chars).fit(texts, annotations, labels, model.taxonomy)
-    new_coarse = [l for l in labels if not model.taxonomy.is_fine(l) and l not in model.coarse_labels_]
-    new_fine = [l for l in labels if model.taxonomy.is_fine(l) and l not in model.fine_labels_]
+    scorer = PrototypeScorer(max_chars=model.max_chars).fit(texts, annotations, labels, model.labels)
+    new_coarse = [l for l in labels if not model.labels.is_fine(l) and l not in model.coarse_labels_]
+    new_fine = [l for l in labels if model.labels.is_fine(l) and l not in model.fine_labels_]
     if new_coarse or new_fine:
         split = len(model.coarse_labels_)
         for name, new in (("coarse", new_coarse), ("fine", new_fine)):
