@@ -7,11 +7,22 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import json
+from pathlib import Path
 from typing import Any, TypeVar
 
 from narrascope.errors import ConfigError
 
 E = TypeVar("E", bound="Estimator")
+
+
+def read_saved(path: Path) -> tuple[dict[str, Any], Any]:
+    """The ``config.json`` and ``weights.npz`` (arrays, no pickle) of a model saved in the directory ``path``;
+    ``OSError`` / ``ValueError`` when they are missing or unreadable."""
+    import numpy as np
+
+    config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    return config, np.load(path / "weights.npz", allow_pickle=False)
 
 
 class Estimator:

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from narrascope.components.estimator import Estimator
+from narrascope.components.estimator import Estimator, read_saved
 from narrascope.errors import ModelError
 from narrascope.shipped import MODELS_DIR
 from narrascope.taxonomy import Taxonomy
@@ -355,8 +355,7 @@ class EntityFramer(Estimator):
 
         path = Path(path)
         try:
-            state = json.loads((path / "config.json").read_text(encoding="utf-8"))
-            weights = np.load(path / "weights.npz", allow_pickle=False)
+            state, weights = read_saved(path)
         except FileNotFoundError as exc:
             raise ModelError(f"no entity framer at {path}: {exc.filename} is missing") from None
         except (ValueError, OSError) as exc:

@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from narrascope.components.estimator import Estimator
+from narrascope.components.estimator import Estimator, read_saved
 from narrascope.documents import Document, Evidence, LabelScore
 from narrascope.errors import ModelError
 from narrascope.components.narratives import dense, fewshot
@@ -458,8 +458,7 @@ class NarrativeClassifier(Estimator):
         """Load a model saved with ``save``, with its taxonomy (SemEval's for a model saved without one)."""
         path = Path(path)
         try:
-            config = json.loads((path / "config.json").read_text(encoding="utf-8"))
-            arrays = np.load(path / "weights.npz", allow_pickle=False)
+            config, arrays = read_saved(path)
             taxonomy = load_taxonomy(path)  # a model saved before models carried one: SemEval's (load_taxonomy)
             if config.get("format") not in (2, FORMAT):
                 raise ValueError(f"model format {config.get('format')!r}, expected 2 or {FORMAT}")
