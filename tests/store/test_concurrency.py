@@ -13,6 +13,7 @@ import pytest
 from narrascope.corpus.ingestion import ingest
 from narrascope.documents import Analysis, Document, LabelScore
 from narrascope.store import open_store
+from narrascope.store.base import Duplicate
 
 TEXT = "The council voted to repair the old harbour bridge before winter. Work starts on Monday."
 OTHER = "Heavy rain flooded the valley villages overnight and rescue teams evacuated three hundred residents."
@@ -131,3 +132,104 @@ def test_many_connections_opening_a_new_sqlite_file_at_once_all_succeed(tmp_path
         for thread in threads:
             thread.join()
     assert failures == []
+
+
+# -- two ingests whose views of the corpus go stale: each loaded its duplicate detector and storylines before the
+# other committed (as concurrent `narrascope ingest` processes, or the web API's kept state, do)
+
+STORY = ("The council of Rivertown voted on Tuesday to repair the old harbour bridge before winter, after engineers "
+         "found deep cracks in two of its stone pillars. Work starts on Monday and the bridge closes for six weeks. "
+         "Ferries will carry commuters across the river while the crews work, the mayor said.")
+
+
+def _builder():  # type: ignore[no-untyped-def]
+    from narrascope.corpus.storylines import HashingEmbedder, StorylineBuilder
+
+    return StorylineBuilder(embedder=HashingEmbedder(), threshold=0.3, min_shared=None)
+
+
+def _loaded(store):  # type: ignore[no-untyped-def]
+    from narrascope.corpus.dedup import DuplicateDetector
+
+    return DuplicateDetector().load(store), _builder().load(store)
+
+
+def _storyline_sizes(store) -> tuple[dict[str, int], dict[str, int]]:  # type: ignore[no-untyped-def]
+    """``({storyline: recorded size}, {storyline: documents in it})``."""
+    recorded = {r[0]: int(r[1]) for r in store._all("SELECT id, size FROM storylines")}
+    members = {r[0]: int(r[1]) for r in store._all("SELECT storyline_id, COUNT(*) FROM documents"
+                                                   " WHERE storyline_id IS NOT NULL GROUP BY storyline_id")}
+    return recorded, members
+
+
+def test_a_copy_links_to_its_origin_stored_by_another_ingest_since_this_one_loaded(store_location: str) -> None:
+    # before: the second ingest never saw the origin, stored the copy unlinked, and statistics counted the story twice
+    first, second = open_store(store_location), open_store(store_location)
+    try:
+        detector, builder = _loaded(second)
+        ingest([Document("origin", STORY, published="2024-05-01")], first, LabelEverything(), storylines=_builder())
+        copy = Document("copy", STORY.replace(" Work starts on Monday", ""), published="2024-05-02")
+        summary = ingest([copy], second, LabelEverything(), detector=detector, storylines=builder, loaded=True)
+        assert summary.added == 1
+        assert second.origin_of("copy") == Duplicate("copy", "origin", second.origin_of("copy").similarity)  # type: ignore[union-attr]
+        assert second.storyline_of("copy") == second.storyline_of("origin")
+        recorded, members = _storyline_sizes(second)
+        assert recorded == members
+    finally:
+        first.close()
+        second.close()
+
+
+def test_two_ingests_growing_one_storyline_keep_its_size_true(store_location: str) -> None:
+    # before: each wrote the size it counted from its own stale copy (2), while the storyline held 3 documents
+    first, second = open_store(store_location), open_store(store_location)
+    try:
+        ingest([Document("a", STORY, published="2024-05-01")], first, LabelEverything(), storylines=_builder())
+        one, two = _loaded(first), _loaded(second)
+        ingest([Document("b", STORY + " Shops on the quay stay open.", published="2024-05-02")], first,
+               LabelEverything(), detector=one[0], storylines=one[1], loaded=True)
+        ingest([Document("c", STORY + " The toll is waived.", published="2024-05-03")], second,
+               LabelEverything(), detector=two[0], storylines=two[1], loaded=True)
+        recorded, members = _storyline_sizes(second)
+        assert recorded == members == {second.storyline_of("a"): 3}
+    finally:
+        first.close()
+        second.close()
+
+
+def test_losing_the_race_on_a_text_leaves_no_empty_storyline_nor_dangling_link(store_location: str) -> None:
+    # before: the loser grouped the text it then did not store: a storyline without documents, and a later copy in
+    # its batch linked to an origin that is not in the store
+    first, second = open_store(store_location), open_store(store_location)
+    try:
+        detector, builder = _loaded(second)
+        ingest([Document("a1", STORY, published="2024-05-01")], first, LabelEverything(), storylines=_builder())
+        second.known = lambda urls=(), hashes=(): (set(), set())  # type: ignore[method-assign]
+        second.taken_ids = lambda ids: set()  # type: ignore[method-assign]
+        copy = Document("b2", STORY.replace(" Work starts on Monday", ""), published="2024-05-02")
+        summary = ingest([Document("b1", STORY, published="2024-05-01"), copy], second, LabelEverything(),
+                         detector=detector, storylines=builder, loaded=True)
+        assert (summary.added, summary.skipped) == (1, 1)
+        recorded, members = _storyline_sizes(second)
+        assert recorded == members
+        dangling = second._all("SELECT document_id FROM duplicates x WHERE NOT EXISTS"  # type: ignore[attr-defined]
+                               " (SELECT 1 FROM documents d WHERE d.id = x.origin_id)")
+        assert dangling == []
+        assert second.origin_of("b2").origin_id == "a1"  # type: ignore[union-attr]
+    finally:
+        first.close()
+        second.close()
+
+
+def test_an_earlier_copy_in_a_later_batch_becomes_the_origin_of_the_stored_group(store_location: str) -> None:
+    # before: only the links of the batch's own documents were written, so the stored group kept its old origin and
+    # the earlier copy stood alone (two origins for one story)
+    store = open_store(store_location)
+    try:
+        late = Document("late", STORY, published="2024-05-03")
+        early = Document("early", STORY.replace(" Work starts on Monday", ""), published="2024-05-01")
+        ingest([late, early], store, LabelEverything(), batch_size=1, storylines=False)
+        assert store.origin_of("early") is None
+        assert store.origin_of("late").origin_id == "early"  # type: ignore[union-attr]
+    finally:
+        store.close()

@@ -9,7 +9,7 @@ same groups.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -44,6 +44,7 @@ class DuplicateDetector:
         self._published: dict[str, str | None] = {}
         self._origin: dict[str, str] = {}  # copy -> origin
         self._members: dict[str, set[str]] = {}  # origin -> copies
+        self.documents: set[str] = set()  # the stored documents taken in (by ``load`` and ``catch_up``), signed or not
         probe = MinHash(num_perm=num_perm)  # permutations drawn once: drawing them per document was ~5% of ingest
         self._scheme, self._permutations = probe.scheme, probe.permutations
 
@@ -54,18 +55,36 @@ class DuplicateDetector:
 
     def load(self, store: Store) -> DuplicateDetector:
         """Continue from the signatures and groups already in ``store``."""
-        for doc_id, published, raw in store.iter_signatures():
+        # the ids first: a document committed after this read is left to ``catch_up``, its signature with it
+        ids = store.document_ids() if hasattr(store, "document_ids") else None
+        self._take_signatures(store.iter_signatures(), ids)
+        self.documents.update(self._hashes if ids is None else ids)
+        self._take_links(store)
+        return self
+
+    def catch_up(self, store: Store, ids: set[str]) -> None:
+        """Take in the stored documents ``ids`` that another process added since ``load``, and the groups as stored
+        now (its links may have moved members of known groups to an earlier origin)."""
+        self._take_signatures(store.iter_signatures(ids), ids)
+        self.documents.update(ids)
+        self._origin.clear()
+        self._members.clear()
+        self._take_links(store)
+
+    def _take_signatures(self, rows: Iterable[tuple[str, str | None, bytes]], ids: set[str] | None) -> None:
+        for doc_id, published, raw in rows:
             values = np.frombuffer(raw, dtype=np.uint64)
-            if len(values) != self.num_perm:
+            if len(values) != self.num_perm or doc_id in self._hashes or (ids is not None and doc_id not in ids):
                 continue
             self._add(doc_id, published, MinHash(num_perm=self.num_perm, hashvalues=values, permutations=self._permutations,
                                                     scheme=self._scheme))
+
+    def _take_links(self, store: Store) -> None:
         for dup in store.duplicates():
             if dup.document_id not in self._hashes or dup.origin_id not in self._hashes:
                 continue  # committed by another process after the signatures were read: seen on the next load
             self._origin[dup.document_id] = dup.origin_id
             self._members.setdefault(dup.origin_id, set()).add(dup.document_id)
-        return self
 
     def _add(self, doc_id: str, published: str | None, minhash: MinHash) -> None:
         self._hashes[doc_id] = minhash

@@ -105,7 +105,7 @@ def _ingest_batch(batch: list[Document | FailedInput], store: Store, pipeline: A
         hashes.add(doc.content_hash)
         new.append(doc)
     given = {id(doc): doc.id for doc in new}
-    taken = store.taken_ids([d.id for d in new])  # type: ignore[attr-defined]
+    taken = store.taken_ids([d.id for d in new])
     for doc in new:
         if doc.id in taken:
             doc.id = _renamed(doc)
@@ -116,25 +116,44 @@ def _ingest_batch(batch: list[Document | FailedInput], store: Store, pipeline: A
             if analysis is not None:
                 analysis.document_id = doc.id  # renamed when its id was taken
                 analyses.append(analysis)
-    duplicates, signatures = detector.process(new)
-    assigned, changed = builder.assign(new) if builder is not None else ({}, [])
     with store.transaction():
-        stored = _insert_documents(store, new, summary.run_id)
+        # Ingests take turns from here to COMMIT: the documents another process stored since this one last looked are
+        # taken in first, so that copies link to them and storylines grow from what is stored, not from a stale view.
+        store.lock_for_ingest()
+        _catch_up(store, detector, builder)
+        before = {id(doc): doc.id for doc in new}
+        stored = _insert_documents(store, new, summary.run_id)  # renames a document whose id was taken meanwhile
+        inserted = [doc for doc in new if before[id(doc)] in stored]
+        detector.documents.update(doc.id for doc in inserted)
+        duplicates, signatures = detector.process(inserted)
+        assigned, changed = builder.assign(inserted) if builder is not None else ({}, [])
         for analysis in analyses:
             analysis.document_id = stored.get(analysis.document_id, analysis.document_id)
         store.add_analyses([a for a in analyses if a.document_id in stored.values()], summary.run_id)
-        store.save_signatures({stored[i]: s for i, s in signatures.items() if i in stored})
-        kept = [Duplicate(stored[d.document_id], stored.get(d.origin_id, d.origin_id), d.similarity)
-                for d in duplicates if d.document_id in stored]
+        store.save_signatures(signatures)
+        kept = duplicates  # links of earlier stored documents too: an earlier copy becomes their group's origin
         store.add_duplicates(kept)
         for story in changed:
             store.save_storyline(story)
         for story_id, ids in assigned.items():
-            store.assign_storyline([stored[i] for i in ids if i in stored], story_id)
+            store.assign_storyline(ids, story_id)
     summary.added += len(stored)
-    summary.stored.update({given[id(doc)]: stored[doc.id] for doc in new if doc.id in stored})
+    summary.stored.update({given[id(doc)]: doc.id for doc in inserted})
     summary.skipped += len(new) - len(stored)
     summary.duplicates += len(kept)
+
+
+def _catch_up(store: Store, detector: DuplicateDetector, builder: StorylineBuilder | None) -> None:
+    """Give ``detector`` and ``builder`` the documents that other processes stored since they last looked (cheap
+    when there are none: one count)."""
+    if store.count_documents() == len(detector.documents):
+        return
+    foreign = store.document_ids() - detector.documents
+    if not foreign:
+        return
+    detector.catch_up(store, foreign)
+    if builder is not None:
+        builder.catch_up(store, store.documents_by_id(foreign))
 
 
 def _renamed(doc: Document) -> str:

@@ -203,6 +203,19 @@ class StorylineBuilder:
                     break
         return self
 
+    def catch_up(self, store: Store, documents: Sequence[tuple[Document, str | None]]) -> None:
+        """Take in ``(document, storyline id)`` that another process stored since ``load``: their keys count in the
+        frequencies, and their storylines are read again (their size and centroid changed)."""
+        self._store = store
+        if self.min_shared:
+            for doc, _ in documents:
+                self._count(story_keys(self._story_text(doc)))
+        sids = {sid for _, sid in documents if sid}
+        self.storylines.update((s.id, s) for s in store.storylines_by_id(sids))
+        for sid in sids:  # their documents are read again when needed
+            for cache in (self._keys, self._members, self._languages):
+                cache.pop(sid, None)  # type: ignore[attr-defined]
+
     @property
     def centred(self) -> bool:
         """Whether vectors are centred on their language's mean (the static embedder with its means file)."""

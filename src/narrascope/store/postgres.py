@@ -13,6 +13,7 @@ from narrascope.store.review import ReviewSQL
 from narrascope.store.schema import Migration
 from narrascope.store.sql import SQLStore
 
+_INGEST_LOCK = 0x6E617272  # the advisory lock ingests take turns on ("narr")
 _TSV = "to_tsvector('simple', COALESCE(d.title, '') || ' ' || d.text)"
 
 
@@ -37,6 +38,10 @@ class PostgresStore(ReviewSQL, SQLStore):
         except psycopg.Error as exc:
             raise ConfigError(f"cannot connect to PostgreSQL at {dsn}: {exc}".strip()) from None
         super().__init__(conn)
+
+    def lock_for_ingest(self) -> None:
+        # READ COMMITTED lets two transactions write at once: ingests take turns on this lock, held until COMMIT
+        self._execute("SELECT pg_advisory_xact_lock(?)", (_INGEST_LOCK,))
 
     def _sql(self, sql: str) -> str:
         return sql.replace("%", "%%").replace("?", "%s") if "?" in sql or "%" in sql else sql

@@ -355,9 +355,33 @@ class SQLStore:
                 list(signatures.items()),
             )
 
-    def iter_signatures(self) -> Iterator[tuple[str, str | None, bytes]]:
-        for row in self._all("SELECT s.document_id, d.published, s.signature FROM signatures s JOIN documents d ON d.id = s.document_id"):
-            yield row[0], row[1], bytes(row[2])
+    def iter_signatures(self, ids: Iterable[str] | None = None) -> Iterator[tuple[str, str | None, bytes]]:
+        """``(document id, published, signature)`` of every signature, or of the documents ``ids`` only."""
+        sql = "SELECT s.document_id, d.published, s.signature FROM signatures s JOIN documents d ON d.id = s.document_id"
+        if ids is None:
+            for row in self._all(sql):
+                yield row[0], row[1], bytes(row[2])
+            return
+        for chunk in _chunks(list(set(ids))):
+            for row in self._all(f"{sql} WHERE s.document_id IN ({','.join('?' * len(chunk))})", chunk):
+                yield row[0], row[1], bytes(row[2])
+
+    def lock_for_ingest(self) -> None:
+        """Inside a transaction: wait until no other ingest holds the store, and keep it until the transaction ends.
+        SQLite's ``BEGIN IMMEDIATE`` already holds the only write lock."""
+
+    def document_ids(self) -> set[str]:
+        """The ids of every stored document."""
+        return {r[0] for r in self._all("SELECT id FROM documents")}
+
+    def documents_by_id(self, ids: Iterable[str]) -> list[tuple[Document, str | None]]:
+        """The stored documents among ``ids``, each with its storyline id."""
+        found: list[tuple[Document, str | None]] = []
+        for chunk in _chunks(sorted(set(ids))):
+            rows = self._all(f"SELECT {DOC_COLUMNS}, d.storyline_id FROM documents d WHERE d.id IN ({','.join('?' * len(chunk))})"
+                             " ORDER BY d.id", chunk)
+            found += [(self._document(r), r[8]) for r in rows]
+        return found
 
     # -- storylines -------------------------------------------------------------------------------------------
     def save_storyline(self, storyline: Storyline) -> None:
@@ -370,6 +394,15 @@ class SQLStore:
             " updated_at = excluded.updated_at",
             (storyline.id, storyline.title, storyline.size, storyline.first_seen, storyline.last_seen, centroid, stamp, stamp),
         )
+
+    def storylines_by_id(self, ids: Iterable[str]) -> list[Storyline]:
+        """The stored storylines among ``ids`` (without their summaries)."""
+        found: list[Storyline] = []
+        for chunk in _chunks(sorted(set(ids))):
+            found += [self._storyline(r) for r in self._all(
+                "SELECT id, title, size, first_seen, last_seen, centroid FROM storylines WHERE id IN"
+                f" ({','.join('?' * len(chunk))}) ORDER BY id", chunk)]
+        return found
 
     def assign_storyline(self, document_ids: Sequence[str], storyline_id: str) -> None:
         self._executemany("UPDATE documents SET storyline_id = ? WHERE id = ?", [(storyline_id, i) for i in document_ids])
