@@ -235,3 +235,28 @@ def test_token_f1_bounded_and_symmetric(preds: list[str], golds: list[str]) -> N
     assert all(0.0 <= v <= 1.0 for v in forward)
     assert forward == pytest.approx(token_f1_similarity(golds[:n], preds[:n]))
     assert all(v == 1.0 for v, p in zip(token_f1_similarity(preds, preds), preds) if word_tokens(p))
+
+
+def test_an_explanation_of_exactly_80_words_is_within_the_limit() -> None:
+    gold = {"d1": "g", "d2": "g"}
+    pred = {"d1": " ".join(["w"] * 80), "d2": " ".join(["w"] * 81)}
+    scores = score_subtask3(gold, pred)
+    assert (scores.max_words, scores.share_within_limit) == (81, 0.5)  # 80 words is allowed, 81 is over
+
+
+def test_token_f1_counts_repeated_words_as_multisets() -> None:
+    # "a a b" vs "a a": the two "a"s both match: overlap 2, F1 2*2/(3+2)
+    assert token_f1_similarity(["a a b"], ["a a"]) == pytest.approx([0.8])
+
+
+def test_per_language_scores_count_only_that_languages_predictions() -> None:
+    languages = {"en1": "en", "pt1": "pt", "pt2": "pt"}
+    gold = {"en1": ann("en1", ["A"]), "pt1": ann("pt1", ["A"]), "pt2": ann("pt2", ["B"])}
+    pred = {"en1": ann("en1", ["A"]), "pt1": ann("pt1", ["A"])}  # pt2 has no prediction
+    scores = score_subtask2(gold, pred, narratives=CLASSES, subnarratives=CLASSES, languages=languages)
+    en, pt = scores.by_language["en"], scores.by_language["pt"]
+    assert (en.missing_ids, en.unknown_ids) == ([], [])  # pt1's prediction is not "unknown" to English
+    assert (pt.missing_ids, pt.unknown_ids) == (["pt2"], [])
+    assert (scores.missing_ids, scores.unknown_ids) == (["pt2"], [])
+    explained = score_subtask3({"en1": "x", "pt1": "y"}, {"en1": "x", "pt1": "y"}, languages=languages)
+    assert explained.by_language["en"].unknown_predictions == 0 == explained.by_language["pt"].unknown_predictions
