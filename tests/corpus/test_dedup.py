@@ -62,3 +62,69 @@ def test_a_copy_link_committed_after_the_signatures_were_read_is_left_for_the_ne
     # an even earlier copy makes its group's members point to it: every member must have a signature
     links, _ = detector.process([Document("earliest", EDITED, published="2024-05-01")])
     assert {(d.document_id, d.origin_id) for d in links} == {("early", "earliest")}
+
+
+def test_a_near_miss_below_the_threshold_is_not_a_copy() -> None:
+    # the agency text without its first sentence and with every 7th word changed: LSH offers it as a candidate, but
+    # its estimated similarity is under the threshold
+    near = " ".join(w + "x" if i % 7 == 0 else w for i, w in enumerate(AGENCY.split()[7:]))
+    detector = DuplicateDetector()
+    detector.process([Document("agency", AGENCY, published="2024-05-01")])
+    assert detector.signature(near).jaccard(detector.signature(AGENCY)) < detector.threshold  # the premise
+    links, _ = detector.process([Document("near", near, published="2024-05-02")])
+    assert links == [] and detector.origin_of("near") == "near"
+
+
+def test_short_texts_that_differ_in_their_last_word_are_not_copies() -> None:
+    detector = DuplicateDetector()
+    links, _ = detector.process([Document("a", "Army retreats from Kherson"), Document("b", "Army retreats from Bakhmut")])
+    # 3-word shingles {army retreats from, retreats from kherson} vs {..., retreats from bakhmut}: Jaccard 1/3
+    assert links == []
+
+
+def test_an_undated_copy_does_not_become_the_origin_of_a_dated_article() -> None:
+    detector = DuplicateDetector()
+    links, _ = detector.process([Document("undated", EDITED), Document("dated", AGENCY, published="2024-05-01")])
+    assert {(d.document_id, d.origin_id) for d in links} == {("undated", "dated")}
+    assert detector.origin_of("undated") == "dated"
+
+
+# the agency text edited once more by a third outlet: closer to EDITED than to AGENCY
+RE_EDITED = EDITED.replace("hospitals and schools", "hospitals and new schools").replace("next year", "next year or after")
+
+
+def test_a_copy_of_a_copy_points_to_the_groups_origin() -> None:
+    detector = DuplicateDetector()
+    links, _ = detector.process([
+        Document("agency", AGENCY, published="2024-05-01"),
+        Document("edited", EDITED, published="2024-05-02"),
+        Document("re-edited", RE_EDITED, published="2024-05-03"),
+    ])
+    sig = {name: detector.signature(text) for name, text in (("agency", AGENCY), ("edited", EDITED), ("re", RE_EDITED))}
+    assert sig["re"].jaccard(sig["edited"]) > sig["re"].jaccard(sig["agency"])  # the premise: its best match is a copy
+    assert {(d.document_id, d.origin_id) for d in links} == {("edited", "agency"), ("re-edited", "agency")}
+
+
+def test_groups_loaded_from_the_store_move_to_an_earlier_origin_as_a_whole() -> None:
+    from narrascope.corpus.dedup import Duplicate
+
+    first = DuplicateDetector()
+    links, signatures = first.process([
+        Document("edited", EDITED, published="2024-05-02"),
+        Document("re-edited", RE_EDITED, published="2024-05-03"),
+    ])
+    assert {(d.document_id, d.origin_id) for d in links} == {("re-edited", "edited")}
+    published = {"edited": "2024-05-02", "re-edited": "2024-05-03"}
+
+    class Stored:
+        def iter_signatures(self):  # type: ignore[no-untyped-def]
+            return iter([(i, published[i], raw) for i, raw in signatures.items()])
+
+        def duplicates(self) -> list[Duplicate]:
+            return list(links)
+
+    later = DuplicateDetector().load(Stored())  # type: ignore[arg-type]
+    # a later run finds the agency original, published earlier: the whole group now points to it
+    links, _ = later.process([Document("agency", AGENCY, published="2024-05-01")])
+    assert {(d.document_id, d.origin_id) for d in links} == {("edited", "agency"), ("re-edited", "agency")}
+    assert later.origin_of("re-edited") == "agency"
