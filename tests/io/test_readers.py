@@ -222,3 +222,29 @@ def test_text_of_only_zero_width_characters_is_empty(tmp_path: Path, blank: str)
     assert "empty" in failure_for(failures, "zw.txt").reason
     row = failure_for(failures, "rows.jsonl", line=2)
     assert row.reason == "empty 'text'" and row.id == "zw"
+
+
+def test_made_up_ids_never_collide_with_given_ones(tmp_path: Path) -> None:
+    rows = tmp_path / "rows.jsonl"
+    ids = ["story", "story#2", "story#3", "story"]  # the fourth "story" can be neither story#2 nor story#3
+    rows.write_text("".join(json.dumps({"id": i, "text": f"row {n}"}) + "\n" for n, i in enumerate(ids)), encoding="utf-8")
+    docs = [item for item in read_inputs([rows]) if isinstance(item, Document)]
+    assert len({d.id for d in docs}) == 4
+    assert [d.id for d in docs[:3]] == ids[:3] and docs[3].text == "row 3"
+
+
+def test_a_file_of_exactly_max_bytes_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "exact.txt"
+    path.write_bytes(b"Title\n" + b"x" * 94)  # 100 bytes
+    (doc,) = read_inputs([path], max_bytes=100)
+    assert isinstance(doc, Document) and len(doc.text) == 100
+    (failure,) = read_inputs([path], max_bytes=99)
+    assert isinstance(failure, FailedInput) and "over the" in failure.reason
+
+
+def test_row_metadata_is_stripped_of_surrounding_whitespace(tmp_path: Path) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_text("id,text,outlet,published\n a1 ,Some text, daily.test , 2024-05-01 \n", encoding="utf-8")
+    (doc,) = read_inputs([path])
+    assert isinstance(doc, Document)
+    assert (doc.id, doc.outlet, doc.published) == ("a1", "daily.test", "2024-05-01")
