@@ -124,3 +124,20 @@ def test_malformed_taxonomy_names_file_and_line(tmp_path: Path, body: str, fragm
         Taxonomy.from_file(path)
     assert f"{path}:{line}: " in str(info.value)
     assert fragment in str(info.value)
+
+
+def test_example_alias_and_scored_flag_load_and_survive_a_round_trip(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "grid.yaml",
+        "narratives:\n- name: Grid is failing\n  example: The lights went out\n  subnarratives:\n"
+        "  - name: Blackouts are imminent\n  - name: Prices explode\n    examples:\n    - one\n    - two\n    scored: false\n",
+    )
+    tax = Taxonomy.from_file(path)
+    (narrative,) = tax.narratives
+    assert narrative.example == "The lights went out"  # `example` is accepted for `examples`
+    subs = [(s.name, s.scored, s.examples) for s in narrative.subnarratives]
+    assert subs == [("Blackouts are imminent", True, ""), ("Prices explode", False, "one two")]  # scored by default
+    tax.save(tmp_path / "copy.yaml")
+    (copied,) = load_taxonomy(tmp_path / "copy.yaml").narratives
+    assert copied.example == narrative.example
+    assert [(s.name, s.scored, s.examples) for s in copied.subnarratives] == subs
