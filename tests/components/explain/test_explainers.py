@@ -361,3 +361,29 @@ def test_the_labels_evidence_sentences_come_before_the_opening():
     explainer = ExtractiveExplainer(n_sentences=1, w_position=5.0, per_language=None)
     assert explainer.explain(doc, NARRATIVE, SUB).sources[0].start < late  # without evidence the lead prior wins
     assert explainer.explain(doc, NARRATIVE, SUB, evidence=evidence).sources[0].start == late
+
+
+def test_dominant_narrative_ties_go_to_the_label_that_sorts_first():
+    first = "URW: Amplifying war-related fears"  # sorts before NARRATIVE
+    for order in ([NARRATIVE, first], [first, NARRATIVE]):
+        analysis = Analysis(document_id="d1", narratives=[_label(label, 0.7) for label in order])
+        assert dominant_narrative(analysis)[0] == first
+
+
+def test_dominant_subnarrative_prefers_one_with_evidence_and_keeps_the_narratives_evidence():
+    unsupported = f"{NARRATIVE}: Ukraine is the aggressor"
+    narrative_evidence, sub_evidence = Evidence(10, 20, "the narrative"), Evidence(0, 4, "NATO")
+    analysis = Analysis(
+        document_id="d1",
+        narratives=[LabelScore(NARRATIVE, 0.8, [narrative_evidence, sub_evidence])],
+        subnarratives=[LabelScore(unsupported, 0.9, []), LabelScore(SUB, 0.5, [sub_evidence])],
+    )
+    narrative, sub, evidence = dominant_narrative(analysis)
+    assert (narrative, sub) == (NARRATIVE, SUB)  # the higher-scoring subnarrative has nothing to quote
+    assert evidence == [sub_evidence, narrative_evidence]  # the subnarrative's first, nothing twice
+
+
+def test_a_bare_other_subnarrative_is_never_the_dominant_narrative():
+    analysis = Analysis(document_id="d1", narratives=[_label(NARRATIVE, 0.3, False)], subnarratives=[_label("Other", 0.9, False)])
+    assert dominant_narrative(analysis)[:2] == (NARRATIVE, None)
+    assert dominant_narrative(Analysis(document_id="d1", subnarratives=[_label("Other", 0.9)])) is None
