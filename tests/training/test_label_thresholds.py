@@ -63,3 +63,22 @@ def test_tune_thresholds_tunes_labels_of_a_custom_taxonomy() -> None:
     probs2, ids2, gold2 = rare_label_data(seed=1)
     decided = [RARE in model.decode(c, f).annotation(i).narratives for i, c, f in zip(ids2, *probs2)]
     assert binary_f1([RARE in gold2[i].narratives for i in ids2], decided) > 0.8
+
+
+def test_the_other_gate_is_chosen_when_only_the_other_head_separates_the_articles() -> None:
+    # the label's own probability says nothing (uniform for positives and negatives); the Other head is 0.05 on
+    # the label's articles and 0.95 on the rest: only a gate on Other can reach binary F1 1
+    rng = np.random.default_rng(0)
+    n = 200
+    model = decoder()
+    ids = [f"d{i}" for i in range(n)]
+    positive = rng.random(n) < 0.4
+    coarse = np.zeros((n, 3), np.float32)
+    coarse[:, 0] = rng.uniform(0.1, 0.9, n)
+    coarse[:, 1] = np.where(positive, 0.05, 0.95)
+    fine = np.zeros((n, 2), np.float32)
+    gold = {i: annotation_of(i, [COMMON] * bool(p), model.taxonomy) for i, p in zip(ids, positive)}
+    result = tune_label_thresholds(model, (coarse, fine), ids, gold)
+    assert result["other_gate"] is not None and model.other_gate == result["other_gate"]
+    decided = [COMMON in model.decode(c, f).annotation(i).narratives for i, c, f in zip(ids, coarse, fine)]
+    assert binary_f1(list(positive), decided) == 1.0
