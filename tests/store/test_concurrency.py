@@ -95,11 +95,14 @@ def test_a_run_of_a_dead_process_is_marked_interrupted(store_location: str) -> N
         silent = store.start_run("ingest", ["b"])
         alive = store.start_run("ingest", ["c"])
         store._execute("UPDATE runs SET pid = ? WHERE id = ?", (int(dead.stdout), killed))  # type: ignore[attr-defined]
+        store.add_documents([Document("k1", TEXT), Document("k2", OTHER)], killed)  # its committed batch
         store._execute("UPDATE runs SET host = 'elsewhere', heartbeat_at = '2020-01-01T00:00:00+00:00' WHERE id = ?",  # type: ignore[attr-defined]
                        (silent,))
         latest = store.start_run("ingest", ["d"])
         status = {r.id: r.status for r in store.runs()}
         assert status == {killed: "interrupted", silent: "interrupted", alive: "running", latest: "running"}
+        added = {r.id: r.added for r in store.runs()}
+        assert added[killed] == 2 and added[silent] == 0  # what the dead run committed is counted
     finally:
         store.close()
 

@@ -512,6 +512,7 @@ class SQLStore:
         A run is interrupted when it ran on this host and its process is gone (``kill -9``, a crash, a reboot), or
         when it has not sent a heartbeat for ``STALE_AFTER`` (a run on another host, or a process id reused since).
         A live run wrongly marked (a batch slower than ``STALE_AFTER``) still records its real status when it ends.
+        An interrupted run's ``added`` is the number of its documents that were committed before it died.
         """
         cutoff = (datetime.now(timezone.utc) - STALE_AFTER).isoformat(timespec="seconds")
         host = socket.gethostname()
@@ -519,7 +520,9 @@ class SQLStore:
         stale = [int(r[0]) for r in rows
                  if r[3] < cutoff or (r[1] == host and r[2] is not None and not _process_alive(int(r[2])))]
         for chunk in _chunks(stale):
-            self._execute(f"UPDATE runs SET status = 'interrupted', finished_at = ? WHERE status = 'running'"
+            # its committed batches stay stored: ``added`` counts them
+            self._execute(f"UPDATE runs SET status = 'interrupted', finished_at = ?, added = (SELECT COUNT(*) FROM "
+                          f"documents WHERE documents.run_id = runs.id) WHERE status = 'running'"
                           f" AND id IN ({','.join('?' * len(chunk))})", (now(), *chunk))
         return stale
 
