@@ -214,7 +214,7 @@ class StorylineBuilder:
         self.storylines.update((s.id, s) for s in store.storylines_by_id(sids))
         for sid in sids:  # their documents are read again when needed
             for cache in (self._keys, self._members, self._languages):
-                cache.pop(sid, None)  # type: ignore[attr-defined]
+                cache.pop(sid, None)
 
     @property
     def centred(self) -> bool:

@@ -211,6 +211,9 @@ class Store(Protocol):
     def known(self, urls: Iterable[str] = (), hashes: Iterable[str] = ()) -> tuple[set[str], set[str]]:
         """The subsets of ``urls`` and content ``hashes`` already stored."""
         ...
+    def taken_ids(self, ids: Iterable[str]) -> set[str]:
+        """The subset of ``ids`` already used by stored documents."""
+        ...
     def add_analyses(self, analyses: Sequence[Analysis], run_id: int | None = None) -> None:
         """Insert or replace analyses (and their labels, entities and explanation)."""
         ...
