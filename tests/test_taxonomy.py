@@ -106,6 +106,7 @@ def test_default_labels_unchanged(taxonomy: Taxonomy) -> None:
     [
         ("domain: EN\nnarratives:\n- name: Good\n- definition: no name here\n", "narrative #2: missing or empty 'name'", 4),
         ("domain: EN\nnarratives:\n- name: Good\n  subnarratives:\n  - name: 'A: B'\n", "subnarrative #1: name 'A: B' must not contain ':'", 5),
+        ("domain: EN\nnarratives:\n- name: 'Good:Bad'\n", "narrative #1: name 'Good:Bad' must not contain ':'", 3),
         ("domain: EN\nnarratives:\n- name: Good\n  subnarratives:\n  - name: Other\n", "'Other' is implicit", 5),
         ("domain: EN\nnarratives:\n- name: Twice\n- name: Twice\n", "narrative #2 ('Twice'): duplicate", 4),
         ("name: x\n", "missing 'narratives'", 1),

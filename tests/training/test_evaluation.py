@@ -170,3 +170,28 @@ def test_the_corpus_taxonomy_flows_into_the_model_and_a_corpus_without_one_fails
     assert model.taxonomy is given  # a model's own taxonomy wins
     with pytest.raises(ModelError, match="needs the taxonomy"):
         train_narratives(copy_with(corpus, taxonomy=None), folds=1, make_model=lambda: NarrativeClassifier(**SMALL))
+
+
+def test_the_inner_predictions_of_fold_j_are_fold_js_rows_from_a_model_that_saw_neither_fold(monkeypatch) -> None:  # noqa: ANN001
+    """``inner[k, j]`` must hold fold j's rows, in fold j's order, so that fold k's thresholds are tuned on predictions
+    lined up with the ids and gold labels they are given with (swapping the halves of a pair model's output would
+    tune fold k on its own rows under other documents' labels)."""
+    folds = 4
+    ids = [f"d{i:02d}" for i in range(22)]  # folds of unequal size: 6, 6, 5, 5
+    fold_index = [np.arange(len(ids))[k::folds] for k in range(folds)]
+    trained: list[set[int]] = []
+
+    def fit_predict(corpus, ids, counts, train, test, make_model):  # noqa: ANN001, ANN202
+        trained.append(set(train.tolist()))
+        rows = test.astype(np.float32)[:, None]  # coarse: the index of the row each prediction was made for
+        model = np.full((len(test), 3), len(trained) - 1, dtype=np.float32)  # fine: which model made it
+        return rows.repeat(2, axis=1), model
+
+    monkeypatch.setattr(evaluation, "_fit_predict", fit_predict)
+    inner = evaluation._pair_out_of_fold(None, ids, None, fold_index, None, None)  # type: ignore[arg-type]
+    assert set(inner) == {(k, j) for k in range(folds) for j in range(folds) if j != k}
+    for (k, j), (coarse, fine) in inner.items():
+        assert coarse[:, 0].tolist() == fold_index[j].tolist()
+        (model,) = set(fine[:, 0].astype(int).tolist())
+        assert not trained[model] & (set(fold_index[k].tolist()) | set(fold_index[j].tolist()))
+        assert len(trained[model]) == len(ids) - len(fold_index[k]) - len(fold_index[j])
