@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from narrascope.documents import Document
+from narrascope.documents import Analysis, Document
 from narrascope.engines import PipelineSpec, create_engine
-from narrascope.engines.ray import LOCAL_SYSTEM_CONFIG
+from narrascope.engines.ray import LOCAL_SYSTEM_CONFIG, RayEngine
 
 from .conftest import dumps
 
@@ -99,3 +99,25 @@ def test_a_document_that_always_kills_its_ray_worker_becomes_error_rows(local_ra
     assert [a.document_id for a in result] == [d.id for d in docs]
     assert {a.document_id for a in result if a.error} == {"d4", "d5"}  # the killer's chunk, nothing else
     assert "Ray gave up on this chunk" in result[4].error
+
+
+def test_chunks_lost_in_the_first_pass_run_again_one_task_per_actor_and_keep_their_place(monkeypatch):
+    """The merge of the two passes, without Ray: chunk 1 is lost in the first pass (queued behind a killer, say) and
+    comes back in the second; chunk 3 is lost in both and becomes error rows; the output keeps the input order."""
+    docs = [Document(id=f"d{i}", text=f"text {i}", language="en") for i in range(10)]
+    window = [docs[i:i + 2] for i in range(0, 10, 2)]
+    passes: list[tuple[list[int], int]] = []
+
+    def analyse(self, ray, chunks, spec, in_flight):  # noqa: ANN001, ANN202
+        passes.append(([seq for seq, _ in chunks], in_flight))
+        lost = {11, 13} if len(passes) == 1 else {13}
+        for seq, chunk in chunks:
+            yield seq, None if seq in lost else [Analysis(document_id=d.id) for d in chunk]
+
+    monkeypatch.setattr(RayEngine, "_analyse", analyse)
+    engine = create_engine("ray", workers=1)
+    result = list(engine._run_window(None, window, 10, PipelineSpec(steps=())))
+    assert passes == [([10, 11, 12, 13, 14], 2), ([11, 13], 1)]
+    assert [a.document_id for a in result] == [d.id for d in docs]
+    assert [a.document_id for a in result if a.error] == ["d6", "d7"]
+    assert all("Ray gave up on this chunk" in a.error for a in result if a.error)

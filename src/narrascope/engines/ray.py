@@ -12,8 +12,9 @@ Either way ``map_batches`` runs a callable class in an actor pool of ``workers``
 pipeline once. A killed actor is restarted and its batch retried by Ray (``max_restarts``/``max_task_retries``);
 an exception inside a batch becomes error rows; chunks lost for good (a document that kills its worker every time)
 come back as error analyses: each chunk is its own Ray Data block, and the Data context tolerates errored blocks, so
-Ray drops only that chunk instead of failing the job (each actor holds one task at a time, so no other chunk is
-queued on the dying actor). Reading and writing files take no CPU slot
+Ray drops only that chunk instead of failing the job. Actors hold two tasks at a time (one is scheduled while the
+other runs); the chunks lost with a dying actor run once more, one task per actor, so that only the killer's own
+chunk becomes error rows. Reading and writing files take no CPU slot
 (``num_cpus=0``): the actor pool holds every CPU, and a read task waiting for a slot would wait forever. Importing
 this module does not import Ray.
 """
@@ -185,15 +186,15 @@ class RayEngine:
     def _pool_size(self, ray: Any) -> int:
         return self.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
 
-    def _map(self, ray: Any, dataset: Any, udf: type, spec: PipelineSpec, batch_size: int) -> Any:
+    def _map(self, ray: Any, dataset: Any, udf: type, spec: PipelineSpec, batch_size: int, in_flight: int = 1) -> Any:
         return dataset.map_batches(
             udf,
             fn_constructor_args=(spec,),
             batch_size=batch_size,
             batch_format="pyarrow",
-            # One task at a time per actor: a task queued behind a killer chunk dies with the actor and spends a retry
-            # each time, so with Ray's default (2 in flight) an innocent neighbour chunk could be lost with it.
-            compute=ray.data.ActorPoolStrategy(size=self._pool_size(ray), max_tasks_in_flight_per_actor=1),
+            # ``in_flight`` tasks queued per actor: 2 keeps an actor busy while the next task is scheduled (about
+            # 0.15 s a task); 1 means a task dies only with its own killer chunk, never as the neighbour of one.
+            compute=ray.data.ActorPoolStrategy(size=self._pool_size(ray), max_tasks_in_flight_per_actor=in_flight),
             num_cpus=1,
             max_restarts=-1,
             max_task_retries=self.max_retries,
@@ -210,24 +211,54 @@ class RayEngine:
             seq += len(window)
 
     def _run_window(self, ray: Any, window: Sequence[list[Item]], first: int, spec: PipelineSpec) -> Iterator[Analysis]:
-        rows = [
-            {"seq": first + i, "items": json.dumps([encode_item(item) for item in chunk], ensure_ascii=False)}
-            for i, chunk in enumerate(window)
-        ]
-        # One chunk per block: a block is Ray's unit of retry and of loss, so a killer document costs only its chunk.
-        dataset = self._map(ray, ray.data.from_items(rows, override_num_blocks=len(rows)), ChunkAnalyzer, spec, 1)
-        started = first - 1  # rows arrive in order, grouped by chunk; a skipped seq is a chunk Ray gave up on
-        for row in dataset.iter_rows():
-            seq = row["seq"]
-            for lost in range(started + 1, seq):
-                yield from _errors(window[lost - first], LOST)
-            started = max(started, seq)
-            if row["position"] < 0:
-                yield from _errors(window[seq - first], row["error"])
+        """The window's analyses in input order. Its chunks run with two tasks queued per actor; chunks Ray gave up
+        on (their worker died every time: a killer document, or a chunk queued behind one) run once more with one
+        task per actor, so that only a killer's own chunk becomes error rows. Results after the first lost chunk
+        wait for that second pass."""
+        lost: list[int] = []
+        held: dict[int, list[Analysis]] = {}
+        for seq, analyses in self._analyse(ray, list(enumerate(window, first)), spec, in_flight=2):
+            if analyses is None:
+                lost.append(seq)
+            elif lost:
+                held[seq] = analyses
             else:
-                yield Analysis.from_dict(json.loads(row["analysis"]))
-        for lost in range(started + 1, first + len(window)):
-            yield from _errors(window[lost - first], LOST)
+                yield from analyses
+        if not lost:
+            return
+        log.warning("ray engine: %d chunk(s) lost with their worker; running them again one task per actor", len(lost))
+        again = self._analyse(ray, [(seq, window[seq - first]) for seq in lost], spec, in_flight=1)
+        held.update((seq, analyses or list(_errors(window[seq - first], LOST))) for seq, analyses in again)
+        for seq in sorted(held):
+            yield from held[seq]
+
+    def _analyse(self, ray: Any, chunks: list[tuple[int, list[Item]]], spec: PipelineSpec,
+                 in_flight: int) -> Iterator[tuple[int, list[Analysis] | None]]:
+        """``(seq, analyses)`` for each ``(seq, chunk)`` in order; ``None`` for a chunk Ray gave up on."""
+        rows = [{"seq": seq, "items": json.dumps([encode_item(item) for item in chunk], ensure_ascii=False)}
+                for seq, chunk in chunks]
+        # One chunk per block: a block is Ray's unit of retry and of loss, so a killer document costs only its chunk.
+        dataset = self._map(ray, ray.data.from_items(rows, override_num_blocks=len(rows)), ChunkAnalyzer, spec, 1,
+                            in_flight)
+        position = {seq: i for i, (seq, _) in enumerate(chunks)}
+        done = -1  # rows arrive in input order, grouped by chunk; a skipped chunk is one Ray gave up on
+        current: list[Analysis] = []
+        for row in dataset.iter_rows():
+            i = position[row["seq"]]
+            if i != done:
+                if current:
+                    yield chunks[done][0], current
+                for skipped in range(done + 1, i):
+                    yield chunks[skipped][0], None
+                done, current = i, []
+            if row["position"] < 0:
+                current.extend(_errors(chunks[i][1], row["error"]))
+            else:
+                current.append(Analysis.from_dict(json.loads(row["analysis"])))
+        if current:
+            yield chunks[done][0], current
+        for skipped in range(done + 1, len(chunks)):
+            yield chunks[skipped][0], None
 
     def analyze_files(self, paths: Sequence[str | Path], spec: PipelineSpec, output: str | Path) -> int:
         """Read documents with Ray Data, analyse them and write Parquet files (``document_id``, ``error``,
