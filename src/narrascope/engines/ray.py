@@ -235,16 +235,16 @@ class RayEngine:
     def _analyse(self, ray: Any, chunks: list[tuple[int, list[Item]]], spec: PipelineSpec,
                  in_flight: int) -> Iterator[tuple[int, list[Analysis] | None]]:
         """``(seq, analyses)`` for each ``(seq, chunk)`` in order; ``None`` for a chunk Ray gave up on."""
-        rows = [{"seq": seq, "items": json.dumps([encode_item(item) for item in chunk], ensure_ascii=False)}
-                for seq, chunk in chunks]
+        # A row's "seq" is its chunk's place in ``chunks``.
+        rows = [{"seq": i, "items": json.dumps([encode_item(item) for item in chunk], ensure_ascii=False)}
+                for i, (_, chunk) in enumerate(chunks)]
         # One chunk per block: a block is Ray's unit of retry and of loss, so a killer document costs only its chunk.
         dataset = self._map(ray, ray.data.from_items(rows, override_num_blocks=len(rows)), ChunkAnalyzer, spec, 1,
                             in_flight)
-        position = {seq: i for i, (seq, _) in enumerate(chunks)}
         done = -1  # rows arrive in input order, grouped by chunk; a skipped chunk is one Ray gave up on
         current: list[Analysis] = []
         for row in dataset.iter_rows():
-            i = position[row["seq"]]
+            i = row["seq"]
             if i != done:
                 if current:
                     yield chunks[done][0], current
