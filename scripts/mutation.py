@@ -52,7 +52,7 @@ GROUPS: dict[str, Group] = {
     "narratives": Group(("src/narrascope/components/narratives/classifier.py",),
                         ("tests/components/narratives",)),
     "web": Group(("src/narrascope/web/state.py", "src/narrascope/web/queries.py", "src/narrascope/web/ratelimit.py"),
-                 ("tests/web/test_queries.py", "tests/web/test_api.py", "tests/web/test_ratelimit.py",
+                 ("tests/web/test_auth.py", "tests/web/test_queries.py", "tests/web/test_api.py", "tests/web/test_ratelimit.py",
                   "tests/web/test_untrusted_input.py")),
     "store": Group(("src/narrascope/store/review.py", "src/narrascope/store/schema.py"),
                    ("tests/store/test_review.py",)),
