@@ -10,6 +10,7 @@ per group, so one group's tests are the only ones mutmut traces and runs (a grou
     python scripts/mutation.py run all                  # every group, one after another
     python scripts/mutation.py run semeval --only 'narrascope.semeval.metrics.*'   # a quick subset: mutmut globs
     python scripts/mutation.py score                    # killed / (killed + survived) per group, from the last runs
+    python scripts/mutation.py run semeval --recheck    # after new tests: re-test the survivors and timeouts
     python scripts/mutation.py survivors semeval        # the surviving mutants' names (mutmut show NAME: the diff)
 
 The score leaves out the equivalent mutants (never generated: ``do_not_mutate_patterns``), mutants no test reaches
@@ -108,13 +109,20 @@ def prepare(name: str) -> Path:
     return work
 
 
-def run(name: str, only: list[str], jobs: int) -> int:
+def run(name: str, only: list[str], jobs: int, recheck: bool = False) -> int:
+    """mutmut on group ``name``: mutants not yet tested (mutmut keeps earlier verdicts), or only those matching
+    ``only``; ``recheck`` also re-tests the survivors and timeouts of the last run (after new tests)."""
+    again = sorted(k for k, code in results(name).items() if code in SURVIVED | TIMEOUT) if recheck else []
     work = prepare(name)
     mutmut = Path(sys.executable).with_name("mutmut")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "CI")}  # mutmut puts mutants/src first
-    command = [str(mutmut), "run", "--max-children", str(jobs), *only]
-    print(f"[{name}] {' '.join(command)}  (in {work})", flush=True)
-    return subprocess.run(command, cwd=work, env=env).returncode
+    status = 0
+    # named mutants are re-tested whatever their verdict, and only they: the rest takes a second run
+    for names in ([again] if again else []) + [only]:
+        command = [str(mutmut), "run", "--max-children", str(jobs), *names]
+        print(f"[{name}] mutmut run {len(names) or 'all untested'} mutants (in {work})", flush=True)
+        status = max(status, subprocess.run(command, cwd=work, env=env).returncode)
+    return status
 
 
 def results(name: str) -> dict[str, int]:
@@ -153,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     run_p.add_argument("groups", nargs="+", choices=[*GROUPS, "all"])
     run_p.add_argument("--only", action="append", default=[], help="mutmut mutant-name glob (repeatable)")
     run_p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="mutants tested at once")
+    run_p.add_argument("--recheck", action="store_true", help="re-test the last run's survivors and timeouts too")
     score_p = sub.add_parser("score", help="mutation score per group from the last runs")
     score_p.add_argument("groups", nargs="*", help=f"groups (default: all): {', '.join(GROUPS)}")
     surv_p = sub.add_parser("survivors", help="names of the surviving mutants of a group")
@@ -163,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         names = list(GROUPS) if "all" in args.groups else args.groups
         status = 0
         for name in names:
-            status = max(status, run(name, args.only, args.jobs))
+            status = max(status, run(name, args.only, args.jobs, args.recheck))
         score(names)
         return status
     if args.command == "score":

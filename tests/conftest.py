@@ -9,6 +9,12 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import Phase, settings
+
+if "MUTANT_UNDER_TEST" in os.environ:  # under mutmut (scripts/mutation.py): a failing example needs no shrinking
+    settings.register_profile("mutation", phases=[Phase.explicit, Phase.reuse, Phase.generate], database=None,
+                              deadline=None)
+    settings.load_profile("mutation")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA = REPO_ROOT / "tests" / "data"
