@@ -4,6 +4,7 @@ their tests exist and are in mutmut's test selection, and a group's generated co
 from __future__ import annotations
 
 import importlib.util
+import sys
 import tomllib
 from pathlib import Path
 
@@ -14,6 +15,7 @@ def _script():  # type: ignore[no-untyped-def]
     spec = importlib.util.spec_from_file_location("mutation_script", ROOT / "scripts" / "mutation.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
