@@ -114,7 +114,7 @@ def prepare(name: str) -> Path:
 def run(name: str, only: list[str], jobs: int, recheck: bool = False) -> int:
     """mutmut on group ``name``: mutants not yet tested (mutmut keeps earlier verdicts), or only those matching
     ``only``; ``recheck`` also re-tests the survivors and timeouts of the last run (after new tests)."""
-    again = sorted(k for k, code in results(name).items() if code in SURVIVED | TIMEOUT) if recheck else []
+    again = sorted(k for k, code in results(name).items() if code in SURVIVED | TIMEOUT | NO_TESTS) if recheck else []
     work = prepare(name)
     mutmut = Path(sys.executable).with_name("mutmut")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "CI")}  # mutmut puts mutants/src first
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     run_p.add_argument("groups", nargs="+", choices=[*GROUPS, "all"])
     run_p.add_argument("--only", action="append", default=[], help="mutmut mutant-name glob (repeatable)")
     run_p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="mutants tested at once")
-    run_p.add_argument("--recheck", action="store_true", help="re-test the last run's survivors and timeouts too")
+    run_p.add_argument("--recheck", action="store_true", help="re-test the last run's survivors, timeouts and mutants without tests too")
     score_p = sub.add_parser("score", help="mutation score per group from the last runs")
     score_p.add_argument("groups", nargs="*", help=f"groups (default: all): {', '.join(GROUPS)}")
     surv_p = sub.add_parser("survivors", help="names of the surviving mutants of a group")
