@@ -163,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     run_p.add_argument("groups", nargs="+", choices=[*GROUPS, "all"])
     run_p.add_argument("--only", action="append", default=[], help="mutmut mutant-name glob (repeatable)")
     run_p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="mutants tested at once")
-    run_p.add_argument("--recheck", action="store_true", help="re-test the last run's survivors, timeouts and mutants without tests too")
+    run_p.add_argument("--recheck", action="store_true",
+                       help="re-test the last run's survivors, timeouts and mutants without tests too")
     score_p = sub.add_parser("score", help="mutation score per group from the last runs")
     score_p.add_argument("groups", nargs="*", help=f"groups (default: all): {', '.join(GROUPS)}")
     surv_p = sub.add_parser("survivors", help="names of the surviving mutants of a group")
