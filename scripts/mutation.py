@@ -49,7 +49,7 @@ GROUPS: dict[str, Group] = {
                      ("tests/semeval",)),
     "training": Group(("src/narrascope/training/folds.py", "src/narrascope/training/label_thresholds.py",
                        "src/narrascope/training/evaluation.py"),
-                      ("tests/training/test_folds.py", "tests/training/test_label_thresholds.py",
+                      ("tests/training/test_folds.py", "tests/training/test_label_thresholds.py", "tests/training/test_label_thresholds_exact.py",
                        "tests/training/test_evaluation.py")),
     "narratives": Group(("src/narrascope/components/narratives/classifier.py",),
                         ("tests/components/narratives/test_decoding.py", "tests/components/narratives/test_classifier.py",
