@@ -97,14 +97,15 @@ def group_pyproject(group: Group) -> str:
 
 
 def prepare(name: str) -> Path:
-    """``.mutation/NAME`` with fresh copies of src/, tests/ and the group's pyproject.toml (mutants/ is kept)."""
+    """``.mutation/NAME`` with fresh copies of src/, tests/, ``also_copy`` and the group's pyproject.toml (mutants/
+    is kept)."""
     group = GROUPS[name]
     missing = [p for p in group.files + group.tests if not (ROOT / p).exists()]
     if missing:
         raise SystemExit(f"group {name}: {', '.join(missing)} not found (update GROUPS in {Path(__file__).name})")
     work = WORK / name
     work.mkdir(parents=True, exist_ok=True)
-    for folder in ("src", "tests"):
+    for folder in ("src", "tests", *mutmut_config().get("also_copy", [])):  # also_copy: what the tests read
         shutil.rmtree(work / folder, ignore_errors=True)
         shutil.copytree(ROOT / folder, work / folder, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     (work / "pyproject.toml").write_text(group_pyproject(group), encoding="utf-8")
