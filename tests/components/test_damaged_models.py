@@ -208,3 +208,25 @@ def test_kill_9_during_save_over_an_existing_model_leaves_a_complete_model(small
         assert {p.name: p.read_bytes() for p in out.iterdir() if p.suffix != ".npz"} == reference
         assert sorted(p.name for p in out.iterdir()) == sorted([*reference, "weights.npz"])
         assert NarrativeClassifier.load(out).coarse_labels_
+
+
+def test_model_files_are_replaced_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings and gazetteer files (one file, not a directory) are written beside and renamed over the old one."""
+    import os
+
+    from narrascope.components.estimator import write_model_file
+
+    target = tmp_path / "settings.json"
+    write_model_file(target, '{"old": 1}\n')
+
+    def crash(*args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="disk full"):
+        write_model_file(target, '{"new": 2}\n')
+    monkeypatch.undo()
+    assert target.read_text(encoding="utf-8") == '{"old": 1}\n'
+    write_model_file(target, '{"new": 2}\n')
+    assert target.read_text(encoding="utf-8") == '{"new": 2}\n'
+    assert [p.name for p in tmp_path.iterdir()] == ["settings.json"]  # no temporary file left
