@@ -164,8 +164,10 @@ def test_unreadable_empty_and_non_utf8_files(tmp_path: Path) -> None:
 
 
 def test_null_and_numeric_texts(tmp_path: Path) -> None:
-    tax = read_taxonomy_file(_write(tmp_path, "narratives:\n- name: 2024\n  definition:\n  examples: [1, 2.5]\n"))
-    assert tax.narratives == [Narrative(domain="", name="2024", label="2024", definition="", example="1 2.5")]
+    tax = read_taxonomy_file(_write(tmp_path, "narratives:\n- name: '2024'\n  definition:\n  examples: [1, 2.50]\n"))
+    assert tax.narratives == [Narrative(domain="", name="2024", label="2024", definition="", example="1 2.50")]
+    with pytest.raises(ConfigError, match=r"t\.yaml:2: narrative #1: name '2024' is read as a YAML int, not text"):
+        read_taxonomy_file(_write(tmp_path, "narratives:\n- name: 2024\n"))  # names must be text (issue 27, item 9)
 
 
 def test_taxonomy_from_file_is_the_file_reader(tmp_path: Path) -> None:

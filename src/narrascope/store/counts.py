@@ -1,6 +1,6 @@
 """Daily counts maintained on every write, so that the overview and trends read a few hundred rows, not every article.
 
-``daily_counts`` (schema version 6) holds ``(kind, day, key) -> count``: ``documents`` (every document), ``origins``
+``daily_counts`` (schema version 7) holds ``(kind, day, key) -> count``: ``documents`` (every document), ``origins``
 (documents that are not syndicated copies) and, over origins, ``language``, ``outlet``, ``narrative`` and
 ``subnarrative`` (the ``labels`` rows). Undated documents count under the day ``''``. What one document adds is
 ``schema.CONTRIBUTIONS``: a pure function of the stored rows, so a write keeps the table true by subtracting what the

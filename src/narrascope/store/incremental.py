@@ -1,5 +1,5 @@
 """What an ingest needs from the store so that it never holds the whole corpus: the near-duplicate index as rows, the
-ingest sequence, and storylines by the day they were last seen (schema version 6).
+ingest sequence, and storylines by the day they were last seen (schema version 7).
 
 - ``minhash_bands``: one row per LSH band of every MinHash signature (``band_key``: the band's number and values
   hashed to 64 bits), indexed, so that the candidates of a new document are one indexed look-up

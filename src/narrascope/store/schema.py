@@ -107,6 +107,14 @@ MIGRATIONS: list[Migration] = [
     ),
     (
         6,
+        "review_audit: an insert over an existing row (SQLite's INSERT OR REPLACE, which fires no delete trigger) fails",
+        [{"sqlite": "CREATE TRIGGER review_audit_no_replace BEFORE INSERT ON review_audit "
+                    "WHEN EXISTS (SELECT 1 FROM review_audit WHERE id = NEW.id) "
+                    f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END",
+          "postgres": "SELECT 1"}],  # PostgreSQL: the primary key refuses it, ON CONFLICT DO UPDATE fires the trigger
+    ),
+    (
+        7,
         "bounded memory: MinHash LSH band keys as indexed rows, the ingest sequence, storylines by last day, and "
         "daily counts maintained on every write",
         [
