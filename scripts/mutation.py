@@ -118,7 +118,7 @@ def draw_sample(name: str, size: int, seed: int) -> list[str]:
     """``size`` of the group's mutants drawn uniformly (seeded), saved in ``.mutation/NAME/sample.json`` for ``score``."""
     everything = sorted(all_mutants(name))
     if not everything:
-        raise SystemExit(f"group {name}: no mutants generated yet; run it once (e.g. with --only NONE) first")
+        raise SystemExit(f"group {name}: no mutants were generated (see mutmut's output above)")
     chosen = sorted(random.Random(seed).sample(everything, min(size, len(everything))))
     (WORK / name / "sample.json").write_text(json.dumps({"seed": seed, "of": len(everything), "mutants": chosen}),
                                             encoding="utf-8")
@@ -131,15 +131,19 @@ def run(name: str, only: list[str], jobs: int, recheck: bool = False, sample: in
     a uniform random sample of that many mutants (those without a verdict yet are tested), for an estimate of the
     score where the whole group takes too long."""
     again = sorted(k for k, code in results(name).items() if code in SURVIVED | TIMEOUT | NO_TESTS) if recheck else []
-    if sample:
-        decided = results(name)
-        only = only + [k for k in draw_sample(name, sample, seed) if k not in decided]
-        if not only:
-            return 0
     work = prepare(name)
     mutmut = Path(sys.executable).with_name("mutmut")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "CI")}  # mutmut puts mutants/src first
     status = 0
+    if sample:
+        if not all_mutants(name):  # generate the mutants and collect the stats (a name that matches none stops there)
+            print(f"[{name}] generating the mutants and collecting stats", flush=True)
+            subprocess.run([str(mutmut), "run", "narrascope.no-such-mutant"], cwd=work, env=env,
+                           stdout=subprocess.DEVNULL)
+        decided = results(name)
+        only = only + [k for k in draw_sample(name, sample, seed) if k not in decided]
+        if not only:
+            return 0
     # named mutants are re-tested whatever their verdict, and only they: the rest takes a second run
     for names in ([again] if again else []) + [only]:
         command = [str(mutmut), "run", "--max-children", str(jobs), *names]
