@@ -3,11 +3,10 @@ storylines are read by period and forgotten after ``cache_days`` (the daily coun
 
 from __future__ import annotations
 
+import random
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-
-import random
 
 import numpy as np
 
