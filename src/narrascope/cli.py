@@ -579,7 +579,7 @@ def ingest(
         known = lambda url: bool(store.known(urls=[url])[0])  # noqa: E731
         with _progress("ingesting") as advance:
             summary = run_ingest(iter_sources(sources, fetcher, skip_url=known), store, pipeline, sources=sources,
-                                 batch_size=batch_size, storylines=storylines, progress=advance)
+                                 batch_size=batch_size, storylines=storylines, progress=advance, record_ids=False)
     finally:
         fetcher.close()
         store.close()
