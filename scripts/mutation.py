@@ -43,27 +43,26 @@ class Group:
     tests: tuple[str, ...]
 
 
+SRC, TESTS = "src/narrascope/", "tests/"
 GROUPS: dict[str, Group] = {
-    "semeval": Group(("src/narrascope/semeval/metrics.py", "src/narrascope/semeval/writer.py",
-                      "src/narrascope/semeval/io.py"),
-                     ("tests/semeval",)),
-    "training": Group(("src/narrascope/training/folds.py", "src/narrascope/training/label_thresholds.py",
-                       "src/narrascope/training/evaluation.py"),
-                      ("tests/training/test_folds.py", "tests/training/test_label_thresholds.py",
-                       "tests/training/test_evaluation.py")),
-    "narratives": Group(("src/narrascope/components/narratives/classifier.py",),
-                        ("tests/components/narratives/test_decoding.py", "tests/components/narratives/test_classifier.py",
-                         "tests/components/narratives/test_language_support.py")),
-    "web": Group(("src/narrascope/web/state.py", "src/narrascope/web/queries.py", "src/narrascope/web/ratelimit.py"),
-                 ("tests/web/test_auth.py", "tests/web/test_queries.py", "tests/web/test_api.py", "tests/web/test_ratelimit.py",
-                  "tests/web/test_untrusted_input.py")),
-    "store": Group(("src/narrascope/store/review.py", "src/narrascope/store/schema.py"),
-                   ("tests/store/test_review.py",)),
-    "taxonomy": Group(("src/narrascope/taxonomy/__init__.py", "src/narrascope/taxonomy/files.py"),
-                      ("tests/test_taxonomy.py", "tests/test_taxonomy_files.py")),
-    "io": Group(("src/narrascope/io/readers.py",), ("tests/io/test_readers.py", "tests/io/test_readers_fuzz.py")),
-    "corpus": Group(("src/narrascope/corpus/dedup.py", "src/narrascope/corpus/trends.py"),
-                    ("tests/corpus/test_dedup.py", "tests/corpus/test_trends.py")),
+    "semeval": Group((SRC + "semeval/metrics.py", SRC + "semeval/writer.py", SRC + "semeval/io.py"),
+                     (TESTS + "semeval",)),
+    "training": Group((SRC + "training/folds.py", SRC + "training/label_thresholds.py", SRC + "training/evaluation.py"),
+                      (TESTS + "training/test_folds.py", TESTS + "training/test_label_thresholds.py",
+                       TESTS + "training/test_label_thresholds_exact.py", TESTS + "training/test_evaluation.py")),
+    "narratives": Group((SRC + "components/narratives/classifier.py",),
+                        (TESTS + "components/narratives/test_decoding.py",
+                         TESTS + "components/narratives/test_classifier.py",
+                         TESTS + "components/narratives/test_language_support.py")),
+    "web": Group((SRC + "web/state.py", SRC + "web/queries.py", SRC + "web/ratelimit.py"),
+                 (TESTS + "web/test_auth.py", TESTS + "web/test_queries.py", TESTS + "web/test_api.py",
+                  TESTS + "web/test_ratelimit.py", TESTS + "web/test_untrusted_input.py")),
+    "store": Group((SRC + "store/review.py", SRC + "store/schema.py"), (TESTS + "store/test_review.py",)),
+    "taxonomy": Group((SRC + "taxonomy/__init__.py", SRC + "taxonomy/files.py"),
+                      (TESTS + "test_taxonomy.py", TESTS + "test_taxonomy_files.py")),
+    "io": Group((SRC + "io/readers.py",), (TESTS + "io/test_readers.py", TESTS + "io/test_readers_fuzz.py")),
+    "corpus": Group((SRC + "corpus/dedup.py", SRC + "corpus/trends.py"),
+                    (TESTS + "corpus/test_dedup.py", TESTS + "corpus/test_trends.py")),
 }
 
 # mutmut's exit codes (mutmut.stats.status_by_exit_code): 1 and 3 killed, 0 survived, 33 and 5 no tests, timeouts
@@ -92,19 +91,21 @@ def group_pyproject(group: Group) -> str:
     """pyproject.toml with ``[tool.mutmut]`` narrowed to ``group``: its files, its tests, the shared settings."""
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     text = re.sub(r"(?ms)^\[tool\.mutmut\][^\n]*\n.*?(?=^\[|\Z)", "", text)
-    config = mutmut_config() | {"only_mutate": list(group.files), "pytest_add_cli_args_test_selection": list(group.tests)}
+    config = mutmut_config() | {"only_mutate": list(group.files),
+                                "pytest_add_cli_args_test_selection": list(group.tests)}
     return text + "\n[tool.mutmut]\n" + "".join(f"{key} = {_toml_value(value)}\n" for key, value in config.items())
 
 
 def prepare(name: str) -> Path:
-    """``.mutation/NAME`` with fresh copies of src/, tests/ and the group's pyproject.toml (mutants/ is kept)."""
+    """``.mutation/NAME`` with fresh copies of src/, tests/, ``also_copy`` and the group's pyproject.toml (mutants/
+    is kept)."""
     group = GROUPS[name]
     missing = [p for p in group.files + group.tests if not (ROOT / p).exists()]
     if missing:
         raise SystemExit(f"group {name}: {', '.join(missing)} not found (update GROUPS in {Path(__file__).name})")
     work = WORK / name
     work.mkdir(parents=True, exist_ok=True)
-    for folder in ("src", "tests"):
+    for folder in ("src", "tests", *mutmut_config().get("also_copy", [])):  # also_copy: what the tests read
         shutil.rmtree(work / folder, ignore_errors=True)
         shutil.copytree(ROOT / folder, work / folder, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     (work / "pyproject.toml").write_text(group_pyproject(group), encoding="utf-8")

@@ -182,3 +182,23 @@ def test_token_f1_refuses_lists_of_different_lengths() -> None:
 
     with pytest.raises(ValueError):
         token_f1_similarity(["a", "b"], ["a"])
+
+
+def test_subtask1_per_language_unknown_mentions_stay_in_their_documents_language() -> None:
+    from narrascope.semeval.io import MentionAnnotation
+    from narrascope.semeval.metrics import score_subtask1
+
+    def m(doc: str, start: int, roles: list[str]) -> MentionAnnotation:
+        return MentionAnnotation(doc, "X", start, start + 1, "Antagonist", roles)
+
+    gold = {"en1": [m("en1", 0, ["Instigator"])], "pt1": [m("pt1", 0, ["Saboteur"])]}
+    pred = {"en1": [m("en1", 0, ["Instigator"])],
+            "pt1": [m("pt1", 0, ["Saboteur"]), m("pt1", 5, ["Spy"])],   # a second PT mention matches no gold
+            "xx": [m("xx", 0, ["Spy"])]}                                 # a document of no known language
+    scores = score_subtask1(gold, pred, languages={"en1": "EN", "pt1": "PT"})
+    assert scores.unknown_predictions == 2
+    assert {lang: (s.n_mentions, s.unknown_predictions, s.emr) for lang, s in scores.by_language.items()} == {
+        "EN": (1, 0, 1.0), "PT": (1, 1, 1.0)}
+    with_unknown = score_subtask1({**gold, "xx": [m("xx", 0, ["Spy"])]}, pred, languages={"en1": "EN", "pt1": "PT"})
+    assert {lang: (s.n_mentions, s.unknown_predictions, s.emr) for lang, s in with_unknown.by_language.items()} == {
+        "EN": (1, 0, 1.0), "PT": (1, 1, 1.0), "unknown": (1, 0, 1.0)}
