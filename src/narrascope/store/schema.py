@@ -105,6 +105,14 @@ MIGRATIONS: list[Migration] = [
         "documents: index on the publication date, for the newest-first and oldest-first lists",
         ["CREATE INDEX documents_published ON documents (published, id)"],
     ),
+    (
+        6,
+        "store_settings (the taxonomy fixed by the first model); analyses indexed by model, for re-analysis",
+        [
+            "CREATE TABLE store_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            "CREATE INDEX analyses_model ON analyses (model)",
+        ],
+    ),
 ]
 
 
