@@ -106,7 +106,7 @@ def test_train_db_with_too_few_articles_explains_what_to_do(corpus: Path, tmp_pa
     result = runner.invoke(app, ["train", "--db", str(corpus), "--base", str(unknown), "--out", str(tmp_path / "m")])
     said = " ".join(result.output.split())
     assert result.exit_code == 2 and "training on 1 reviewed articles" in said
-    assert "1 labelled articles are too few to train a narrative model (at least 10" in said
+    assert "1 labelled articles are too few to train a narrative model (at least 5" in said
     assert "narrascope train FILES --db" in said and "does not say what it was trained on" in said
     assert not (tmp_path / "m").exists()
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from narrascope.shipped import MODELS_DIR
 
 TRAINING_DATA_FILE = "TRAINING_DATA.json"
-MIN_ARTICLES = 10  # fewer labelled articles than this cannot tune thresholds or hold a model of every label
+MIN_ARTICLES = 5  # fewer labelled articles than this leave no held-out fold to tune thresholds on
 SEMEVAL_DIRS = ("../shared/data/semeval2025-task10", "shared/data/semeval2025-task10")
 
 
