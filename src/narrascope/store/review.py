@@ -117,6 +117,7 @@ class ReviewSQL:
     transaction: Any
     _write_parts: Any
     _model_analysis: Any
+    recounted: Any
 
     def _decisions(self, document_id: str) -> list[Decision]:
         return [tuple(r) for r in self._all(
@@ -216,7 +217,8 @@ class ReviewSQL:
                 else:
                     action = "accept"
             inserted = self._record(document_id, kind, target, status, value, user, action, before, stamp)
-            self._relabel(document_id)
+            with self.recounted([document_id]):  # the daily counts (trends) follow the reviewed labels
+                self._relabel(document_id)
         return _change(inserted)
 
     def reviews(self, document_id: str) -> list[Review]:
