@@ -51,6 +51,7 @@ def register_filters(templates: Jinja2Templates) -> None:
     env.filters["short"] = lambda label: str(label).rsplit(": ", 1)[-1]
     env.filters["domain"] = lambda label: str(label).split(": ", 1)[0] if ": " in str(label) else ""
     env.filters["pct"] = lambda value: f"{100 * float(value):.0f}%"
+    env.filters["p_value"] = lambda p: "< 0.0001" if float(p) < 1e-4 else f"{float(p):.2g}"
 
 
 def _chart(data: dict) -> Markup:
@@ -69,7 +70,7 @@ def _labels_of(state: WebState, documents: list[Document]) -> dict[str, list[str
 
 @router.get("/")
 def overview(request: Request, since: date | None = None, until: date | None = None) -> HTMLResponse:
-    from narrascope.corpus.trends import period_changes, trends
+    from narrascope.corpus.trends import SURGE_RULE, period_changes, trends
 
     check_period(since, until)
     state = web_state(request)
@@ -107,7 +108,7 @@ def overview(request: Request, since: date | None = None, until: date | None = N
         surges=list(reversed(surges))[:15], periods=periods, changes=[c for c in changes if c.count or c.previous][:12],
         narratives=sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:20], languages=bars(languages),
         outlets=bars(outlets), stories=stories, recent=recent, recent_labels=recent_labels,
-        period=period,
+        period=period, surge_rule=SURGE_RULE,
     )
 
 
