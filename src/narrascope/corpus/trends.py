@@ -146,15 +146,17 @@ def detect_surges(rows: list[TrendRow], totals: dict[str, int], window: int = WI
 
 
 def trends(store: Store, by: TrendKey = "narrative", since: str | None = None, until: str | None = None,
-           **surge_options: Any) -> tuple[list[TrendRow], list[Surge]]:
+           language: str | None = None, outlet: str | None = None, **surge_options: Any
+           ) -> tuple[list[TrendRow], list[Surge]]:
     """Daily counts per key and the surges among them (the baseline looks back before ``since``); a surge is kept
-    when its rise ends on or after ``since``."""
+    when its rise ends on or after ``since``. ``language`` and ``outlet`` keep that part of the corpus (its own
+    totals are the exposure)."""
     lookback = None
     if since:
         back = surge_options.get("window", WINDOW) + surge_options.get("max_days", MAX_DAYS)
         lookback = (date.fromisoformat(since[:10]) - timedelta(days=back)).isoformat()
-    rows = store.trend_rows(by, lookback, until)
-    totals = store.daily_totals(lookback, until)
+    rows = store.trend_rows(by, lookback, until, language=language, outlet=outlet)
+    totals = store.daily_totals(lookback, until, language=language, outlet=outlet)
     surges = detect_surges(rows, totals, **surge_options)
     if since:
         rows = [r for r in rows if r.day >= since[:10]]
@@ -206,16 +208,17 @@ class Periods:
 
 
 def period_changes(store: Store, by: TrendKey = "narrative", since: str | None = None, until: str | None = None,
-                   days: int = 7) -> tuple[Periods | None, list[Change]]:
+                   days: int = 7, language: str | None = None, outlet: str | None = None
+                   ) -> tuple[Periods | None, list[Change]]:
     """Rank keys by how surely their share of coverage rose against the previous period ("what is surging"): by
     ``p_value`` (the surge statistic on shares), then by the change in share.
 
     The period is ``since``–``until``; a missing end is the corpus's last dated day, a missing start ``days`` days
     before the end. The previous period has the same length and ends the day before. Largest rise first; ``None``
-    and no rows when the corpus has no dated document.
+    and no rows when the corpus has no dated document. ``language`` and ``outlet`` keep that part of the corpus.
     """
     if until is None:
-        totals = store.daily_totals(since, None)
+        totals = store.daily_totals(since, None, language=language, outlet=outlet)
         if not totals:
             return None, []
         until = max(totals)
@@ -224,12 +227,13 @@ def period_changes(store: Store, by: TrendKey = "narrative", since: str | None =
     length = (end - start).days + 1
     before_end, before_start = start - timedelta(days=1), start - timedelta(days=length)
     period = Periods(start.isoformat(), end.isoformat(), before_start.isoformat(), before_end.isoformat(), 0, 0)
-    daily = store.daily_totals(period.previous_since, period.until)
+    daily = store.daily_totals(period.previous_since, period.until, language=language,
+                               outlet=outlet)
     period.total = sum(n for d, n in daily.items() if d >= period.since)
     period.previous_total = sum(n for d, n in daily.items() if d < period.since)
     now: dict[str, int] = {}
     before: dict[str, int] = {}
-    for r in store.trend_rows(by, period.previous_since, period.until):
+    for r in store.trend_rows(by, period.previous_since, period.until, language=language, outlet=outlet):
         target = now if r.day >= period.since else before
         target[r.key] = target.get(r.key, 0) + r.count
     share = lambda n, total: n / total if total else 0.0  # noqa: E731
