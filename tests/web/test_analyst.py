@@ -108,7 +108,8 @@ def test_exports_of_filtered_articles_storylines_and_entities(client: TestClient
     csv = client.get(link)
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     lines = csv.text.strip().splitlines()
-    assert lines[0] == "id,title,outlet,published,language,url,narratives,subnarratives" and len(lines) == 7
+    assert lines[0] == ("id,title,outlet,published,language,url,narratives,subnarratives,scores,evidence,storyline,"
+                        "storyline_title,copy_of,reviewed,review_decisions") and len(lines) == 7
     assert all(PRAISE in line for line in lines[1:])
     data = client.get("/api/export/documents.json", params={"language": "de"}).json()
     assert len(data) == 28 and {d["language"] for d in data} == {"de"}

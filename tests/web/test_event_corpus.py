@@ -100,3 +100,42 @@ def test_the_language_filter_lists_the_corpus_languages_and_the_overview_narrows
     assert "<strong>2</strong> articles" in client.get("/", params={"outlet": "vesti"}).text
     unknown = client.get("/documents", params={"language": "Russian"}).text
     assert '<option value="Russian" selected>Russian (no articles)</option>' in unknown
+
+
+def test_article_exports_carry_scores_evidence_storyline_copy_of_and_review_status(event_db: Path,
+                                                                                    tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from narrascope.web import create_app
+
+    private = tmp_path / "corpus.db"
+    private.write_bytes(event_db.read_bytes())
+    store = open_store(private)
+    with TestClient(create_app(store)) as client:
+        _check_exports(client, store)
+    store.close()
+
+
+def _check_exports(client: Any, store: Store) -> None:
+    import csv
+    import io
+
+    from narrascope.documents import Analysis, Evidence, LabelScore
+
+    text = store.get_document("copy-ru").text  # type: ignore[union-attr]
+    claim = text.split(". ")[0]
+    label = "URW: Discrediting the West, Diplomacy"
+    store.add_analyses([Analysis("copy-ru", narratives=[LabelScore(label, 0.8123, [Evidence(0, len(claim), claim)])])])
+    store.review("copy-ru", "narrative", label, "accepted", user="tester")
+    rows = client.get("/api/export/documents.json", params={"copies": 1, "language": "ru"}).json()
+    row = next(r for r in rows if r["id"] == "copy-ru")
+    assert row["scores"] == {label: 0.8123} and row["evidence"] == [f"{label}: {claim}"]
+    assert row["storyline"] == store.storyline_of("origin-en") and row["storyline_title"].startswith("Dutch customs")
+    assert row["copy_of"] == "report-ru" and row["reviewed"] is True
+    assert row["review_decisions"] == [f"accepted narrative {label}"]
+    assert "copy-ru" not in {r["id"] for r in client.get("/api/export/documents.json").json()}  # copies on request
+    plain = client.get("/api/export/documents.csv", params={"language": "ru"}).content
+    spreadsheet = client.get("/api/export/documents.csv", params={"language": "ru", "bom": 1}).content
+    assert not plain.startswith(b"\xef\xbb\xbf") and spreadsheet == b"\xef\xbb\xbf" + plain
+    table = list(csv.DictReader(io.StringIO(spreadsheet.decode("utf-8-sig"))))
+    assert {r["id"] for r in table} == {"report-ru", "other-ru"} and "Роттердам" in table[0]["title"] + table[1]["title"]
