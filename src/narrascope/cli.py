@@ -704,6 +704,11 @@ def serve(
         err.print(f"models loaded in {time.perf_counter() - started:.1f} s", highlight=False, markup=False)
     if not token:
         err.print("write endpoints disabled (no --token / NARRASCOPE_API_TOKEN)", highlight=False, markup=False)
+    unprotected = store.audit_rewritable() if hasattr(store, "audit_rewritable") else None
+    if unprotected:
+        err.print(f"warning: the review audit trail can be rewritten through this connection ({unprotected}); run "
+                  "`narrascope protect-audit --db OWNER_URL --app-role ROLE` as the database owner and connect as ROLE",
+                  highlight=False, markup=False)
     try:
         uvicorn.run(create_app(store, pipeline, token=token), host=host, port=port, log_level="warning",
                     proxy_headers=forwarded_allow_ips is not None, forwarded_allow_ips=forwarded_allow_ips or "")

@@ -382,9 +382,11 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
     def iter_signatures(self, ids: Iterable[str] | None = None) -> Iterator[tuple[str, str | None, bytes]]:
         """``(document id, published, signature)`` of every signature, or of the documents ``ids`` only."""
         sql = "SELECT s.document_id, d.published, s.signature FROM signatures s JOIN documents d ON d.id = s.document_id"
-        if ids is None:
-            for row in self._all(sql):
-                yield row[0], row[1], bytes(row[2])
+        if ids is None:  # page by page: a million signatures are a gigabyte
+            last = ""
+            while rows := self._all(f"{sql} WHERE s.document_id > ? ORDER BY s.document_id LIMIT ?", (last, _CHUNK)):
+                yield from ((row[0], row[1], bytes(row[2])) for row in rows)
+                last = rows[-1][0]
             return
         for chunk in _chunks(list(set(ids))):
             for row in self._all(f"{sql} WHERE s.document_id IN ({','.join('?' * len(chunk))})", chunk):
