@@ -130,12 +130,16 @@ def tune_thresholds(model: NarrativeClassifier, probs: tuple[np.ndarray, np.ndar
             C[g, r] = _f1(truth[r][0], {n for n, _ in prediction.narratives} & coarse_classes)
             F[g, r] = _f1(truth[r][1], {n for n, _ in prediction.subnarratives} & fine_classes)
     other = probs[0][:, model.coarse_labels_.index(OTHER)] if OTHER in model.coarse_labels_ else None
+    narrative_columns = [j for j, label in enumerate(model.coarse_labels_) if label != OTHER]
+    top_narrative = probs[0][:, narrative_columns].max(axis=1) if narrative_columns else np.zeros(len(ids))
     other_f = np.array([_f1(t[1], {OTHER} & fine_classes) for t in truth])
     other_c = np.array([_f1(t[0], {OTHER} & coarse_classes) for t in truth])
     for k, gate in enumerate(OTHER_GATES[1:], start=1):
-        gated = other >= gate if other is not None else np.zeros(len(ids), dtype=bool)
-        block = slice(k * len(base), (k + 1) * len(base))
-        F[block], C[block] = np.where(gated, other_f, F[: len(base)]), np.where(gated, other_c, C[: len(base)])
+        for g, params in enumerate(base):  # the gate never overrules a narrative that reaches the coarse threshold
+            gated = ((other >= gate) & (top_narrative < params["coarse_threshold"]) if other is not None
+                     else np.zeros(len(ids), dtype=bool))
+            row = k * len(base) + g
+            F[row], C[row] = np.where(gated, other_f, F[g]), np.where(gated, other_c, C[g])
 
     def best(rows: list[int]) -> dict[str, Any]:
         fine, coarse = F[:, rows].mean(axis=1), C[:, rows].mean(axis=1)

@@ -308,7 +308,10 @@ class NarrativeClassifier(Estimator):
         cp = dict(zip(self.coarse_labels_, coarse_p.tolist()))
         fp = dict(zip(self.fine_labels_, fine_p.tolist()))
         other_p = cp.pop(OTHER, 0.0)
-        if t["other_gate"] is not None and OTHER in self.coarse_labels_ and other_p >= t["other_gate"]:
+        own = self.label_thresholds
+        # the gate never overrules an article in which a narrative reaches its own decision threshold
+        if (t["other_gate"] is not None and OTHER in self.coarse_labels_ and other_p >= t["other_gate"]
+                and not any(v >= own.get(k, coarse_threshold) for k, v in cp.items())):
             return Prediction([(OTHER, other_p)], [(OTHER, other_p)])
         domain_mass: dict[str, float] = {}
         for label, p in cp.items():
@@ -318,7 +321,6 @@ class NarrativeClassifier(Estimator):
         domain = max(domain_mass, key=domain_mass.__getitem__)
         cp = {k: v for k, v in cp.items() if domain_of[k] == domain}
         fp = {k: v for k, v in fp.items() if domain_of[k] == domain}
-        own = self.label_thresholds
         chosen_fine = {
             k: v for k, v in fp.items()
             if v >= own.get(k, fine_threshold)
