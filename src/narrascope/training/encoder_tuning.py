@@ -13,6 +13,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -189,7 +190,7 @@ def _batch(torch: Any, docs: Sequence[list[np.ndarray]]) -> tuple[Any, Any, list
 
 
 def fit_encoder_head(encoder: E5Encoder, states: Sequence[list[np.ndarray]], Y: np.ndarray, labels: Sequence[str],
-                     first_trained_layer: int, max_chunks: int = 16, max_tokens: int = 126,
+                     first_trained_layer: int, max_chunks: int = 8, max_tokens: int = 126,
                      **train_args: Any) -> EncoderHead:
     """Train the top layers + pooling + label layer on cached frozen states (``train_top`` arguments) and export
     them as a numpy ``EncoderHead``."""
@@ -255,7 +256,7 @@ def train_top(encoder: E5Encoder, states: Sequence[list[np.ndarray]], Y: np.ndar
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimiser.step()
             scheduler.step()
-            running += float(loss)
+            running += float(loss.detach())
             if progress is not None and (step + 1) % 25 == 0:
                 done = (epoch - start_epoch) * steps_per_epoch + step + 1
                 left = (time.time() - started) / done * ((epochs - start_epoch) * steps_per_epoch - done)
@@ -325,3 +326,111 @@ def out_of_fold_encoder(encoder: E5Encoder, states: Sequence[list[np.ndarray]], 
         P[test] = predict_top(model, [states[i] for i in test])
         np.save(done, P[test])
     return P
+
+
+@dataclass
+class EncoderSettings:
+    """How ``narrascope train --encoder`` fine-tunes the e5 head."""
+
+    work_dir: Path
+    epochs: int = 2
+    layers: int = 2  # top layers fine-tuned (the others frozen)
+    train_chunks: int = 4  # chunks per article in a training step (a random window of the article's first 8)
+    supplement: bool = True  # add the hand-written supplement (training/supplement) to every training part
+    blends: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
+    max_chunks: int = 8  # chunks of 126 tokens read per article, in training and analysis
+
+
+def train_narratives_with_encoder(corpus: Any, settings: EncoderSettings, folds: int = 5,
+                                  make_model: Callable[[], Any] | None = None, seed: int = 0,
+                                  progress: Progress | None = None) -> tuple[Any, dict[str, Any], str]:
+    """The n-gram narrative model plus a fine-tuned e5 head, blended: K-fold out-of-fold predictions of both (the
+    encoder's fine-tuned per fold, resumable under ``settings.work_dir``), the blend weight chosen by mean fine F1 with
+    every fold decoded with thresholds tuned on the other folds, the thresholds tuned on all blended out-of-fold
+    predictions, the transfer thresholds on the encoder's alone; then both fitted on every document.
+    Returns the model, its thresholds and the printed blend table."""
+    from narrascope.training import evaluation as ev
+    from narrascope.training.supplement import read_supplement
+
+    say = progress or (lambda message: None)
+    make_model = ev.with_taxonomy(corpus, make_model)
+    ids, docs, languages, fold_index = ev._split(corpus, folds, seed)
+    counts = ev._count(docs, make_model)
+    ngram = ev._out_of_fold(corpus, ids, counts, fold_index, make_model, say)
+    decoder = ev._decoder(corpus, make_model)
+    labels = decoder.coarse_labels_ + decoder.fine_labels_
+    annotations = [corpus.narratives[i] for i in ids]
+    Y = decoder.label_matrix(annotations)
+    encoder = E5Encoder()
+    first = encoder.n_layers - settings.layers
+    work = Path(settings.work_dir)
+    states = cache_states(encoder, [d.text for d in docs], first, work / "cache", max_chunks=settings.max_chunks,
+                          progress=say)
+    extra: list[list[np.ndarray]] = []
+    extra_Y = np.zeros((0, len(labels)), np.float32)
+    if settings.supplement and set(corpus.taxonomy.coarse_labels) >= {label for a in read_supplement(corpus.taxonomy)[1]
+                                                                       for label in a.narratives if label != "Other"}:
+        sup_docs, sup_annotations = read_supplement(corpus.taxonomy)
+        extra = cache_states(encoder, [d.text for d in sup_docs], first, work / "cache-supplement",
+                             max_chunks=settings.max_chunks, progress=say)
+        extra_Y = decoder.label_matrix(sup_annotations)
+    fit_args = {"epochs": settings.epochs, "train_chunks": settings.train_chunks, "progress": say, "seed": seed}
+    P = np.zeros(Y.shape, dtype=np.float32)
+    # the same folder as benchmarks/encoder.py's for the same settings: its finished folds are reused
+    tag = (f"oof-L{settings.layers}-E{settings.epochs}-C{settings.train_chunks}" + ("-sup" if extra else "")
+           + (f"-F{folds}-S{seed}" if (folds, seed) != (5, 0) else ""))
+    (work / tag).mkdir(parents=True, exist_ok=True)
+    for k, test in enumerate(fold_index):
+        done = work / tag / f"oof-{k}.npy"
+        if done.exists():
+            P[test] = np.load(done)
+            continue
+        train = np.setdiff1d(np.arange(len(ids)), test)
+        model = train_top(encoder, [states[i] for i in train] + extra, np.vstack([Y[train], extra_Y]), labels, first,
+                          checkpoint=work / tag / f"fold-{k}.pt", **fit_args)
+        P[test] = predict_top(model, [states[i] for i in test])
+        np.save(done, P[test])
+    split = len(decoder.coarse_labels_)
+    encoded = (P[:, :split], P[:, split:])
+    lines = ["blend weight of the encoder: F1 fine / coarse, each fold decoded with thresholds tuned on the others"]
+    best: tuple[float, float, float] | None = None
+    for w in (0.0, *settings.blends):
+        probs = ((1 - w) * ngram[0] + w * encoded[0], (1 - w) * ngram[1] + w * encoded[1])
+        fine, coarse = _other_folds_score(ev, corpus, ids, languages, fold_index, probs, decoder)
+        lines.append(f"  w = {w:.2f}: {fine:.3f} / {coarse:.3f}")
+        if w > 0 and (best is None or (fine, coarse) > best[1:]):
+            best = (w, fine, coarse)
+    assert best is not None
+    w = best[0]
+    blended = ((1 - w) * ngram[0] + w * encoded[0], (1 - w) * ngram[1] + w * encoded[1])
+    thresholds = ev.tune_thresholds(decoder, blended, ids, corpus.narratives, languages)
+    final = make_model().fit_counts(counts, annotations)
+    final.languages_ = sorted({d.language for d in docs if d.language})
+    final.set_params(**thresholds["global"], encoder_blend=w)
+    final.language_thresholds = thresholds["languages"]
+    if final.dense_alpha is not None:
+        ev.fit_transfer_head(final, docs, annotations, make_model)
+    final.transfer_thresholds = ev.tune_thresholds(decoder, encoded, ids, corpus.narratives)["global"]
+    thresholds["transfer"] = final.transfer_thresholds
+    say("fine-tuning the encoder on every document")
+    model = train_top(encoder, list(states) + extra, np.vstack([Y, extra_Y]), labels, first,
+                      checkpoint=work / tag / "final.pt", **fit_args)
+    top, attention, weights, bias = model.export()
+    final.encoder_ = EncoderHead(labels, first, top, attention, weights, bias, max_chunks=settings.max_chunks)
+    return final, thresholds, "\n".join(lines)
+
+
+def _other_folds_score(ev: Any, corpus: Any, ids: list[str], languages: dict[str, str],
+                       fold_index: Sequence[np.ndarray], probs: tuple[np.ndarray, np.ndarray],
+                       decoder: Any) -> tuple[float, float]:
+    """Mean over folds of (fine, coarse) F1, each fold decoded with thresholds tuned on the other folds."""
+    scores = []
+    for test in fold_index:
+        rest = np.setdiff1d(np.arange(len(ids)), test)
+        ev.tune_thresholds(decoder, (probs[0][rest], probs[1][rest]), [ids[i] for i in rest], corpus.narratives,
+                           languages)
+        result = ev._score(decoder, (probs[0][test], probs[1][test]), [ids[i] for i in test], corpus.narratives,
+                           languages)
+        scores.append((result["ALL"]["fine"], result["ALL"]["coarse"]))
+    fine, coarse = np.mean(scores, axis=0)
+    return float(fine), float(coarse)

@@ -47,7 +47,7 @@ from scipy import sparse
 from narrascope.components.estimator import Estimator, read_saved
 from narrascope.documents import Document, Evidence, LabelScore
 from narrascope.errors import ModelError
-from narrascope.components.narratives import dense, fewshot
+from narrascope.components.narratives import dense, encoder_head, fewshot
 from narrascope.components.narratives.features import BLOCKS, MIN_DF, TermCounter, TermCounts, count_terms, sublinear_tfidf
 from narrascope.annotations import NarrativeAnnotation
 from narrascope.sentences import split_sentences
@@ -111,6 +111,9 @@ class NarrativeClassifier(Estimator):
     label_thresholds: dict[str, float] = field(default_factory=dict)
     # the taxonomy the labels come from (saved with the model; ``fit`` fails without one)
     taxonomy: Taxonomy | None = field(default=None, repr=False)
+    # weight of the fine-tuned e5 head (``encoder_``, when the model has one) in a training language's probabilities:
+    # (1 - w) n-gram + w encoder; documents in other languages take the encoder's alone (instead of the dense head)
+    encoder_blend: float = 0.5
 
     @property
     def labels(self) -> Taxonomy:
@@ -240,8 +243,9 @@ class NarrativeClassifier(Estimator):
         return self._scores(self._tfidf(counts.project(self.terms_)))
 
     def predict_proba(self, documents: Sequence[Document]) -> tuple[np.ndarray, np.ndarray]:
-        """Scores in [0, 1], ``(n, len(coarse_labels_))`` and ``(n, len(fine_labels_))``: the n-gram heads' for a
-        document in a training language (or without a language), the dense head's for one in another language."""
+        """Scores in [0, 1], ``(n, len(coarse_labels_))`` and ``(n, len(fine_labels_))``: the n-gram heads' (blended
+        with the fine-tuned encoder's, when the model has one) for a document in a training language (or without a
+        language); the encoder's (or the dense head's) for one in another language."""
         self._check_fitted()
         texts = [self._text(d) for d in documents]
         transfer = [i for i, d in enumerate(documents) if self.routes_to_dense(d.language)]
@@ -251,7 +255,10 @@ class NarrativeClassifier(Estimator):
         if ngram:
             coarse, fine = self._block_scores(self.count([texts[i] for i in ngram]))
             out[ngram] = np.clip(np.hstack([coarse, fine]), 0.0, 1.0)
-        if transfer:
+        if self.encoder_head is not None:
+            encoded = encoder_head.encode_for(self, texts)
+            encoder_head.blend_documents(self, out, [d.proba for d in encoded], ngram, transfer)
+        elif transfer:
             out[transfer] = self.dense_proba(dense.document_vectors([texts[i] for i in transfer]))
         if getattr(self, "fewshot_", None) is not None:
             fewshot.overlay(self, texts, out)
@@ -264,11 +271,18 @@ class NarrativeClassifier(Estimator):
             raise ModelError("this narrative model has no dense head for untrained languages: retrain it")
         return dense.dense_scores(vectors, W, b)
 
+    @property
+    def encoder_head(self) -> Any:
+        """The fine-tuned e5 head (``encoder_head.EncoderHead``) or None."""
+        return getattr(self, "encoder_", None)
+
     def routes_to_dense(self, language: str | None) -> bool:
-        """True when a document in ``language`` is scored by the dense head: the model has one, knows its training
-        languages (trained on documents with a language) and ``language`` is set but not among them."""
+        """True when a document in ``language`` takes the transfer route (the fine-tuned encoder, or the dense head):
+        the model has one, knows its training languages (trained on documents with a language) and ``language`` is
+        set but not among them."""
         trained: list[str] = getattr(self, "languages_", None) or []
-        return getattr(self, "dense_W_", None) is not None and bool(trained) and bool(language) and language not in trained
+        has_route = getattr(self, "dense_W_", None) is not None or self.encoder_head is not None
+        return has_route and bool(trained) and bool(language) and language not in trained
 
     def language_support(self, documents: Sequence[Document]) -> list[str]:
         """``trained``, ``transfer`` or ``unsupported`` for each document (``narrascope.components.narratives.dense``):
@@ -379,7 +393,18 @@ class NarrativeClassifier(Estimator):
             bounds = np.cumsum([0] + [len(all_sentences[i]) for i in ngram])
             for k, i in enumerate(ngram):
                 sentence_p[i] = flat[bounds[k]:bounds[k + 1]]
-        if transfer:
+        if self.encoder_head is not None:
+            scored = [i for i in range(len(documents)) if support[i] != dense.UNSUPPORTED]
+            encoded = encoder_head.encode_for(self, [texts[i] for i in scored])
+            doc_rows = [e.proba for e in encoded]
+            sentence_rows = [encoder_head.sentence_proba(e, all_sentences[i]) for e, i in zip(encoded, scored)]
+            position = {i: k for k, i in enumerate(scored)}
+            encoder_head.blend_documents(self, doc_p, [doc_rows[position[i]] if i in position else None
+                                                       for i in range(len(documents))], ngram, transfer)
+            for i in scored:
+                sentence_p[i] = encoder_head.blend_rows(self, sentence_p[i], sentence_rows[position[i]],
+                                                        i in set(transfer))
+        elif transfer:
             sentence_texts = [s.text for i in transfer for s in all_sentences[i]]
             vectors = dense.document_vectors([texts[i] for i in transfer] + sentence_texts)
             doc_p[transfer] = self.dense_proba(vectors[: len(transfer)])
@@ -419,7 +444,8 @@ class NarrativeClassifier(Estimator):
     def config(self) -> dict[str, Any]:
         keys = ("word_features", "char_features", "alpha", "max_df", "coarse_threshold", "fine_threshold",
                 "parent_factor", "min_top_prob", "max_chars", "evidence_sentences", "other_gate", "language_thresholds",
-                "dense_alpha", "transfer_thresholds", "min_coverage", "fewshot_below", "label_thresholds")
+                "dense_alpha", "transfer_thresholds", "min_coverage", "fewshot_below", "label_thresholds",
+                "encoder_blend")
         return {k: getattr(self, k) for k in keys}
 
     def save(self, path: Path | str) -> None:
@@ -454,6 +480,8 @@ class NarrativeClassifier(Estimator):
         np.savez_compressed(path / "weights.npz", **arrays)
         if scorer is not None:
             scorer.save(path)
+        if self.encoder_head is not None:
+            self.encoder_head.save(path / encoder_head.FOLDER)
 
     @classmethod
     def load(cls, path: Path | str = DEFAULT_MODEL_DIR) -> NarrativeClassifier:
@@ -478,6 +506,7 @@ class NarrativeClassifier(Estimator):
             model.dense_W_ = arrays["dense_W"].astype(np.float32) if config.get("dense") else None
             model.dense_b_ = arrays["dense_b"].astype(np.float32) if config.get("dense") else None
             model.fewshot_ = fewshot.PrototypeScorer.load(path, config["fewshot"]) if config.get("fewshot") else None
+            model.encoder_ = encoder_head.load_if_present(path)
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"{path}: not a narrascope narrative model ({exc}); train one with `narrascope train`") from exc
         foreign = [label for label in model.coarse_labels_ + model.fine_labels_ if not taxonomy.is_known(label)]

@@ -58,7 +58,7 @@ class EncoderHead:
 
     def __init__(self, labels: Sequence[str], first_trained_layer: int, top_layers: dict[str, np.ndarray],
                  attention: tuple[np.ndarray, float], weights: np.ndarray, bias: np.ndarray,
-                 max_tokens: int = 126, max_chunks: int = 16, encoder: E5Encoder | None = None) -> None:
+                 max_tokens: int = 126, max_chunks: int = 8, encoder: E5Encoder | None = None) -> None:
         self.labels = list(labels)
         self.first_trained_layer = first_trained_layer
         self.max_tokens, self.max_chunks = max_tokens, max_chunks
@@ -158,6 +158,75 @@ class EncoderHead:
         try:
             return cls(config["labels"], int(config["first_trained_layer"]), top,
                        (head["attention_w"], float(head["attention_b"])), head["weights"], head["bias"],
-                       int(config.get("max_tokens", 126)), int(config.get("max_chunks", 16)))
+                       int(config.get("max_tokens", 126)), int(config.get("max_chunks", 8)))
         except KeyError as exc:
             raise ModelError(f"{path / 'encoder.json'}: missing {exc}") from exc
+
+
+# -- how the NarrativeClassifier uses its head (model: a NarrativeClassifier; no import, the classifier imports us) --
+
+FOLDER = "encoder"  # the head's files inside a narrative model directory
+
+
+def load_if_present(model_dir: Path) -> EncoderHead | None:
+    """The head saved in ``model_dir/encoder/``, or None for a model without one."""
+    folder = Path(model_dir) / FOLDER
+    return EncoderHead.load(folder) if (folder / "encoder.json").exists() else None
+
+
+def _columns(model: Any) -> np.ndarray:
+    """For each of the model's labels (coarse then fine), its column in the head's output (-1: the head lacks it)."""
+    head: EncoderHead = model.encoder_
+    key = (id(head), tuple(model.coarse_labels_), tuple(model.fine_labels_))
+    if getattr(model, "_encoder_columns_key", None) != key:
+        position = {label: j for j, label in enumerate(head.labels)}
+        model._encoder_columns = np.array([position.get(label, -1)
+                                           for label in [*model.coarse_labels_, *model.fine_labels_]])
+        model._encoder_columns_key = key
+    return np.asarray(model._encoder_columns)
+
+
+def _align(model: Any, rows: np.ndarray) -> np.ndarray:
+    columns = _columns(model)
+    out = np.zeros((rows.shape[0], len(columns)), dtype=np.float32)
+    present = columns >= 0
+    out[:, present] = rows[:, columns[present]]
+    return out
+
+
+def encode_for(model: Any, texts: Sequence[str]) -> list[EncodedDocument]:
+    """The head's view of ``texts`` with probabilities in the model's label order."""
+    encoded = model.encoder_.encode(texts)
+    for doc in encoded:
+        doc.proba = _align(model, doc.proba[None, :])[0]
+        doc.chunk_proba = _align(model, doc.chunk_proba)
+    return encoded
+
+
+def sentence_proba(encoded: EncodedDocument, sentences: Sequence[Any]) -> np.ndarray:
+    """Each sentence scored by the chunk it starts in (sentences after the last chunk: that chunk's scores)."""
+    if not sentences:
+        return encoded.chunk_proba[:0]
+    starts = np.array([c.start for c in encoded.chunks])
+    which = np.clip(np.searchsorted(starts, [s.start for s in sentences], side="right") - 1, 0, len(starts) - 1)
+    return encoded.chunk_proba[which]
+
+
+def blend_documents(model: Any, out: np.ndarray, rows: Sequence[np.ndarray | None], ngram: Sequence[int],
+                    transfer: Sequence[int]) -> None:
+    """In place: n-gram rows become (1 - w) n-gram + w encoder; transfer rows the encoder's."""
+    w = float(model.encoder_blend)
+    for i in ngram:
+        if rows[i] is not None:
+            out[i] = (1.0 - w) * out[i] + w * rows[i]
+    for i in transfer:
+        if rows[i] is not None:
+            out[i] = rows[i]
+
+
+def blend_rows(model: Any, ngram_rows: np.ndarray, encoder_rows: np.ndarray, transfer: bool) -> np.ndarray:
+    """Sentence scores: the encoder's for a transfer document, else the blend of both."""
+    if transfer or ngram_rows.shape[0] != encoder_rows.shape[0]:
+        return encoder_rows
+    w = float(model.encoder_blend)
+    return (1.0 - w) * ngram_rows + w * encoder_rows
