@@ -9,6 +9,7 @@ cross-entropy over coarse and fine labels, a checkpoint after every epoch, resum
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import time
@@ -49,10 +50,11 @@ def cache_states(encoder: E5Encoder, texts: Sequence[str], first_trained_layer: 
     started = time.time()
     for b in range(0, len(texts), block):
         file = cache / f"states-L{first_trained_layer}-T{max_tokens}-C{max_chunks}-{b:06d}-{len(texts)}.npz"
-        if file.exists():
-            packed = np.load(file)
+        digest = np.frombuffer(hashlib.sha1("\0".join(texts[b : b + block]).encode("utf-8")).digest(), np.uint8)
+        packed = np.load(file) if file.exists() else None
+        if packed is not None and ("digest" not in packed or np.array_equal(packed["digest"], digest)):
             lengths, counts, flat = packed["lengths"], packed["counts"], packed["states"]
-        else:
+        else:  # not cached yet, or cached for other texts
             chunk_lists = [chunk_text(t, encoder.tokenizer, max_tokens, max_chunks) for t in texts[b : b + block]]
             chunks = [c for cl in chunk_lists for c in cl]
             counts = np.array([len(cl) for cl in chunk_lists])
@@ -67,7 +69,7 @@ def cache_states(encoder: E5Encoder, texts: Sequence[str], first_trained_layer: 
                     pieces[i] = states[row, : lengths[i]].astype(np.float16)
             flat = np.concatenate(pieces) if pieces else np.zeros((0, 384), np.float16)
             tmp = file.with_suffix(".tmp.npz")
-            np.savez(tmp, lengths=lengths, counts=counts, states=flat)
+            np.savez(tmp, lengths=lengths, counts=counts, states=flat, digest=digest)
             tmp.rename(file)
         bounds = np.concatenate([[0], np.cumsum(lengths)])
         k = 0
