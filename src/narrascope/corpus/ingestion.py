@@ -26,6 +26,8 @@ class IngestSummary:
     added: int = 0
     skipped: int = 0
     failed: int = 0
+    reanalysed: int = 0  # stored documents whose analysis had failed in a step, analysed again
+    analysis_failed: int = 0  # documents stored with an analysis that failed in a step (analysed again next time)
     duplicates: int = 0
     stored: dict[str, str] = field(default_factory=dict)  # id given -> id stored, for the documents really added
 
@@ -109,7 +111,11 @@ def _ingest_batch(batch: list[Document | FailedInput], store: Store, pipeline: A
     for doc in new:
         if doc.id in taken:
             doc.id = _renamed(doc)
-    analyses: list[Analysis] = list(pipeline.analyze(new)) if pipeline is not None and new else []
+    # stored documents whose analysis failed in a step (a damaged model, a crash) are analysed again, not skipped
+    retry = store.failed_analyses([d.url for d in docs if d.url], [d.content_hash for d in docs]) if pipeline is not None else []
+    analyses: list[Analysis] = list(pipeline.analyze(new + retry)) if pipeline is not None and (new or retry) else []
+    retried = analyses[len(new):]
+    analyses = analyses[:len(new)]
     if pipeline is None and precomputed is not None:
         for doc in new:
             analysis = precomputed.get(given[id(doc)])
@@ -129,7 +135,7 @@ def _ingest_batch(batch: list[Document | FailedInput], store: Store, pipeline: A
         assigned, changed = builder.assign(inserted) if builder is not None else ({}, [])
         for analysis in analyses:
             analysis.document_id = stored.get(analysis.document_id, analysis.document_id)
-        store.add_analyses([a for a in analyses if a.document_id in stored.values()], summary.run_id)
+        store.add_analyses([a for a in analyses if a.document_id in stored.values()] + retried, summary.run_id)
         store.save_signatures(signatures)
         kept = duplicates  # links of earlier stored documents too: an earlier copy becomes their group's origin
         store.add_duplicates(kept)
@@ -140,6 +146,9 @@ def _ingest_batch(batch: list[Document | FailedInput], store: Store, pipeline: A
     summary.added += len(stored)
     summary.stored.update({given[id(doc)]: doc.id for doc in inserted})
     summary.skipped += len(new) - len(stored)
+    summary.reanalysed += len(retried)
+    summary.analysis_failed += sum(1 for a in analyses if a.error and a.document_id in stored.values())
+    summary.analysis_failed += sum(1 for a in retried if a.error)
     summary.duplicates += len(kept)
 
 

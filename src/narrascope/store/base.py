@@ -214,6 +214,10 @@ class Store(Protocol):
     def taken_ids(self, ids: Iterable[str]) -> set[str]:
         """The subset of ``ids`` already used by stored documents."""
         ...
+    def failed_analyses(self, urls: Iterable[str] = (), hashes: Iterable[str] = ()) -> list[Document]:
+        """The stored documents with one of ``urls`` or content ``hashes`` whose analysis failed in a step (its
+        ``error`` is set): what a later ingest analyses again."""
+        ...
     def add_analyses(self, analyses: Sequence[Analysis], run_id: int | None = None) -> None:
         """Insert or replace analyses (and their labels, entities and explanation)."""
         ...

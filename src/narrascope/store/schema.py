@@ -105,6 +105,14 @@ MIGRATIONS: list[Migration] = [
         "documents: index on the publication date, for the newest-first and oldest-first lists",
         ["CREATE INDEX documents_published ON documents (published, id)"],
     ),
+    (
+        6,
+        "review_audit: an insert over an existing row (SQLite's INSERT OR REPLACE, which fires no delete trigger) fails",
+        [{"sqlite": "CREATE TRIGGER review_audit_no_replace BEFORE INSERT ON review_audit "
+                    "WHEN EXISTS (SELECT 1 FROM review_audit WHERE id = NEW.id) "
+                    f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END",
+          "postgres": "SELECT 1"}],  # PostgreSQL: the primary key refuses it, ON CONFLICT DO UPDATE fires the trigger
+    ),
 ]
 
 

@@ -161,6 +161,15 @@ class SQLStore:
                 found.update(r[0] for r in self._all(f"SELECT {column} FROM documents WHERE {column} IN ({marks})", chunk))
         return found_urls, found_hashes
 
+    def failed_analyses(self, urls: Iterable[str] = (), hashes: Iterable[str] = ()) -> list[Document]:
+        found: dict[str, Document] = {}
+        for column, values in (("url", sorted(set(urls))), ("content_hash", sorted(set(hashes)))):
+            for chunk in _chunks(values):
+                rows = self._all(f"SELECT {DOC_COLUMNS} FROM documents d JOIN analyses a ON a.document_id = d.id"
+                                 f" WHERE a.error IS NOT NULL AND d.{column} IN ({','.join('?' * len(chunk))})", chunk)
+                found.update((r[0], self._document(r)) for r in rows)
+        return [found[k] for k in sorted(found)]
+
     def taken_ids(self, ids: Iterable[str]) -> set[str]:
         """The subset of ``ids`` already used by stored documents."""
         taken: set[str] = set()
