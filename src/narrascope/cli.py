@@ -345,11 +345,12 @@ def train(
             corpus, settings, folds=max(folds, 3), make_model=make_model, progress=lambda m: err.print(m))
         typer.echo(blend_table)
         cv = None
-    extra = (f"- **Fine-tuned e5 head** (`encoder/`), blended with weight {model.encoder_blend}:\n\n```\n"
-             f"{blend_table}\n```\n" if encoder else "")
+        extra = (f"- **Fine-tuned e5 head** (`encoder/`), blended with weight {model.encoder_blend}:\n\n```\n"
+                 f"{blend_table}\n```\n")
     else:
         model, thresholds, cv = train_narratives(corpus, folds=folds, progress=lambda m: err.print(m),
                                                  make_model=make_model)
+        extra = ""
     card = out / "MODEL_CARD.md"
     if card.is_file():  # a hand-written card (the shipped model's) is kept
         text = card.read_text(encoding="utf-8")
