@@ -339,6 +339,7 @@ class EncoderSettings:
     layers: int = 2  # top layers fine-tuned (the others frozen)
     train_chunks: int = 4  # chunks per article in a training step (a random window of the article's first 8)
     supplement: bool = True  # add the hand-written supplement (training/supplement) to every training part
+    cv_supplement: bool = True  # False: the supplement joins the final fit only (folds trained without it, reused)
     blends: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
     max_chunks: int = 8  # chunks of 126 tokens read per article, in training and analysis
 
@@ -377,9 +378,10 @@ def train_narratives_with_encoder(corpus: Any, settings: EncoderSettings, folds:
                              max_chunks=settings.max_chunks, progress=say)
         extra_Y = decoder.label_matrix(sup_annotations)
     fit_args = {"epochs": settings.epochs, "train_chunks": settings.train_chunks, "progress": say, "seed": seed}
+    fold_extra, fold_extra_Y = (extra, extra_Y) if settings.cv_supplement else ([], extra_Y[:0])
     P = np.zeros(Y.shape, dtype=np.float32)
     # the same folder as benchmarks/encoder.py's for the same settings: its finished folds are reused
-    tag = (f"oof-L{settings.layers}-E{settings.epochs}-C{settings.train_chunks}" + ("-sup" if extra else "")
+    tag = (f"oof-L{settings.layers}-E{settings.epochs}-C{settings.train_chunks}" + ("-sup" if fold_extra else "")
            + (f"-F{folds}-S{seed}" if (folds, seed) != (5, 0) else ""))
     (work / tag).mkdir(parents=True, exist_ok=True)
     for k, test in enumerate(fold_index):
@@ -388,8 +390,8 @@ def train_narratives_with_encoder(corpus: Any, settings: EncoderSettings, folds:
             P[test] = np.load(done)
             continue
         train = np.setdiff1d(np.arange(len(ids)), test)
-        model = train_top(encoder, [states[i] for i in train] + extra, np.vstack([Y[train], extra_Y]), labels, first,
-                          checkpoint=work / tag / f"fold-{k}.pt", **fit_args)
+        model = train_top(encoder, [states[i] for i in train] + fold_extra, np.vstack([Y[train], fold_extra_Y]),
+                          labels, first, checkpoint=work / tag / f"fold-{k}.pt", **fit_args)
         P[test] = predict_top(model, [states[i] for i in test])
         np.save(done, P[test])
     split = len(decoder.coarse_labels_)
@@ -416,7 +418,7 @@ def train_narratives_with_encoder(corpus: Any, settings: EncoderSettings, folds:
     thresholds["transfer"] = final.transfer_thresholds
     say("fine-tuning the encoder on every document")
     model = train_top(encoder, list(states) + extra, np.vstack([Y, extra_Y]), labels, first,
-                      checkpoint=work / tag / "final.pt", **fit_args)
+                      checkpoint=work / tag / f"final-{len(extra)}.pt", **fit_args)
     top, attention, weights, bias = model.export()
     final.encoder_ = EncoderHead(labels, first, top, attention, weights, bias, max_chunks=settings.max_chunks)
     return final, thresholds, "\n".join(lines)
