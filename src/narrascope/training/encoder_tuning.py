@@ -107,7 +107,7 @@ def _module(encoder: E5Encoder, first: int, n_labels: int) -> Any:
     nn = torch.nn
     hidden, heads, eps = encoder.hidden, encoder.n_heads, encoder.eps
 
-    class Layer(nn.Module):  # type: ignore[misc,name-defined]
+    class Layer(nn.Module):  # type: ignore[name-defined]
         def __init__(self, index: int) -> None:
             super().__init__()
             t = encoder.tensors
@@ -138,7 +138,7 @@ def _module(encoder: E5Encoder, first: int, n_labels: int) -> Any:
             x = self.norms["aln"](x + self.lin["ao"](ctx))
             return self.norms["oln"](x + self.lin["fo"](torch.nn.functional.gelu(self.lin["fi"](x))))
 
-    class Top(nn.Module):  # type: ignore[misc,name-defined]
+    class Top(nn.Module):  # type: ignore[name-defined]
         def __init__(self) -> None:
             super().__init__()
             self.first = first
@@ -377,7 +377,7 @@ def train_narratives_with_encoder(corpus: Any, settings: EncoderSettings, folds:
         extra = cache_states(encoder, [d.text for d in sup_docs], first, work / "cache-supplement",
                              max_chunks=settings.max_chunks, progress=say)
         extra_Y = decoder.label_matrix(sup_annotations)
-    fit_args = {"epochs": settings.epochs, "train_chunks": settings.train_chunks, "progress": say, "seed": seed}
+    fit_args: dict[str, Any] = {"epochs": settings.epochs, "train_chunks": settings.train_chunks, "progress": say, "seed": seed}
     fold_extra, fold_extra_Y = (extra, extra_Y) if settings.cv_supplement else ([], extra_Y[:0])
     P = np.zeros(Y.shape, dtype=np.float32)
     # the same folder as benchmarks/encoder.py's for the same settings: its finished folds are reused
@@ -420,7 +420,8 @@ def train_narratives_with_encoder(corpus: Any, settings: EncoderSettings, folds:
     model = train_top(encoder, list(states) + extra, np.vstack([Y, extra_Y]), labels, first,
                       checkpoint=work / tag / f"final-{len(extra)}.pt", **fit_args)
     top, attention, weights, bias = model.export()
-    final.encoder_ = EncoderHead(labels, first, top, attention, weights, bias, max_chunks=settings.max_chunks)
+    head = EncoderHead(labels, first, top, attention, weights, bias, max_chunks=settings.max_chunks)
+    setattr(final, "encoder_", head)
     return final, thresholds, "\n".join(lines)
 
 

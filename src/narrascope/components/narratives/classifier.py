@@ -534,7 +534,7 @@ class NarrativeClassifier(Estimator):
                 check_shape(weights, "dense_b", arrays["dense_b"], (outputs,))
                 model.dense_W_, model.dense_b_ = arrays["dense_W"].astype(np.float32), arrays["dense_b"].astype(np.float32)
             model.fewshot_ = fewshot.PrototypeScorer.load(path, config["fewshot"]) if config.get("fewshot") else None
-            model.encoder_ = encoder_head.load_if_present(path)
+            setattr(model, "encoder_", encoder_head.load_if_present(path))  # learned state: not a parameter
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ModelError(f"{path / 'config.json'}: not a narrascope narrative model ({type(exc).__name__}: {exc}); "
                              "train one with `narrascope train`") from exc

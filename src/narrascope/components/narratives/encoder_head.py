@@ -121,7 +121,7 @@ class EncoderHead:
         """Write ``encoder.json``, ``encoder.npz`` (int8 fine-tuned matrices) and ``head.npz`` into ``path``."""
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        arrays: dict[str, np.ndarray] = {}
+        arrays: dict[str, Any] = {}
         for name, value in self.top_layers.items():
             if value.ndim == 2:
                 q, s = quantise_rows(value)
@@ -217,11 +217,13 @@ def blend_documents(model: Any, out: np.ndarray, rows: Sequence[np.ndarray | Non
     """In place: n-gram rows become (1 - w) n-gram + w encoder; transfer rows the encoder's."""
     w = float(model.encoder_blend)
     for i in ngram:
-        if rows[i] is not None:
-            out[i] = (1.0 - w) * out[i] + w * rows[i]
+        row = rows[i]
+        if row is not None:
+            out[i] = (1.0 - w) * out[i] + w * row
     for i in transfer:
-        if rows[i] is not None:
-            out[i] = rows[i]
+        row = rows[i]
+        if row is not None:
+            out[i] = row
 
 
 def blend_rows(model: Any, ngram_rows: np.ndarray, encoder_rows: np.ndarray, transfer: bool) -> np.ndarray:
