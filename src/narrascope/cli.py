@@ -92,15 +92,16 @@ def version() -> None:
     typer.echo(f"narrascope {__version__}")
 
 
-MODEL_HELP = "A narrative model directory made by `narrascope train` (default: the shipped SemEval model)."
+MODEL_HELP = ("A narrative model directory made by `narrascope train`, or a shipped one: default (n-grams + fine-tuned "
+              "e5) or lexical (n-grams only: the fast route).")
 
 
 def _taxonomy(model: Path | None, taxonomy: Path | None) -> Taxonomy:
     """The taxonomy of --taxonomy FILE, else of --model DIR, else of the shipped narrative model."""
-    from narrascope.components.narratives.classifier import DEFAULT_MODEL_DIR
+    from narrascope.shipped import narrative_model_dir
     from narrascope.taxonomy import load_taxonomy
 
-    return load_taxonomy(taxonomy or model or DEFAULT_MODEL_DIR)
+    return load_taxonomy(taxonomy or narrative_model_dir(model))
 
 
 @taxonomy_app.command("show")

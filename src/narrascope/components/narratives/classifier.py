@@ -52,7 +52,7 @@ from narrascope.components.narratives.features import BLOCKS, MIN_DF, TermCounte
 from narrascope.annotations import NarrativeAnnotation
 from narrascope.sentences import split_sentences
 from narrascope.taxonomy import OTHER, TAXONOMY_FILE, Taxonomy, load_taxonomy
-from narrascope.shipped import MODELS_DIR
+from narrascope.shipped import MODELS_DIR, narrative_model_dir
 
 log = logging.getLogger(__name__)
 
@@ -583,7 +583,7 @@ class NarrativeStep:
         if isinstance(model, NarrativeClassifier):
             self._model, self.model_path = model, Path("custom")
         else:
-            self.model_path = Path(model) if model else DEFAULT_MODEL_DIR
+            self.model_path = narrative_model_dir(model) if model else DEFAULT_MODEL_DIR
         self._taxonomy: Taxonomy | None = None
 
     @property
