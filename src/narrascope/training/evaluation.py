@@ -123,21 +123,20 @@ def tune_thresholds(model: NarrativeClassifier, probs: tuple[np.ndarray, np.ndar
     # per-document F1 (fine F, coarse C) at every grid point: each document is decoded once per THRESHOLD_GRID point;
     # a gate only turns a decoded document into the bare Other
     F, C = np.zeros((len(grid), len(ids))), np.zeros((len(grid), len(ids)))
+    fell_back = np.zeros((len(base), len(ids)), dtype=bool)  # decoded without any label at its threshold
     for g, params in enumerate(base):
         model.set_params(language_thresholds={}, label_thresholds={}, other_gate=None, **params)
         for r, (c, f) in enumerate(zip(probs[0], probs[1])):
             prediction = model.decode(c, f)
+            fell_back[g, r] = prediction.fallback
             C[g, r] = _f1(truth[r][0], {n for n, _ in prediction.narratives} & coarse_classes)
             F[g, r] = _f1(truth[r][1], {n for n, _ in prediction.subnarratives} & fine_classes)
     other = probs[0][:, model.coarse_labels_.index(OTHER)] if OTHER in model.coarse_labels_ else None
-    narrative_columns = [j for j, label in enumerate(model.coarse_labels_) if label != OTHER]
-    top_narrative = probs[0][:, narrative_columns].max(axis=1) if narrative_columns else np.zeros(len(ids))
     other_f = np.array([_f1(t[1], {OTHER} & fine_classes) for t in truth])
     other_c = np.array([_f1(t[0], {OTHER} & coarse_classes) for t in truth])
     for k, gate in enumerate(OTHER_GATES[1:], start=1):
-        for g, params in enumerate(base):  # the gate never overrules a narrative that reaches the coarse threshold
-            gated = ((other >= gate) & (top_narrative < params["coarse_threshold"]) if other is not None
-                     else np.zeros(len(ids), dtype=bool))
+        for g in range(len(base)):  # the gate never overrules a label that reached its threshold
+            gated = (other >= gate) & fell_back[g] if other is not None else np.zeros(len(ids), dtype=bool)
             row = k * len(base) + g
             F[row], C[row] = np.where(gated, other_f, F[g]), np.where(gated, other_c, C[g])
 

@@ -127,11 +127,12 @@ def test_other_gate_never_overrules_a_narrative_that_reaches_its_threshold() -> 
     model = NarrativeClassifier(taxonomy=SEMEVAL, other_gate=0.4)
     west = "URW: Blaming the war on others rather than the invader"
     model.coarse_labels_, model.fine_labels_ = [OTHER, west], [f"{west}: The West are the aggressors"]
-    fine = np.array([0.6])
-    assert model.decode(np.array([0.9, 0.4]), fine).annotation("x").narratives == [west]  # exactly the threshold
-    assert model.decode(np.array([0.9, 0.399]), fine).annotation("x").narratives == [OTHER]
+    weak_fine = np.array([0.1])
+    assert model.decode(np.array([0.9, 0.4]), weak_fine).annotation("x").narratives == [west]  # at the threshold
+    assert model.decode(np.array([0.9, 0.399]), weak_fine).annotation("x").narratives == [OTHER]
+    assert model.decode(np.array([0.9, 0.399]), np.array([0.6])).annotation("x").narratives == [west]  # via its sub
     model.label_thresholds = {west: 0.6}  # its own threshold decides
-    assert model.decode(np.array([0.9, 0.5]), fine).annotation("x").narratives == [OTHER]
+    assert model.decode(np.array([0.9, 0.5]), weak_fine).annotation("x").narratives == [OTHER]
 
 
 def test_dense_head_round_trip_and_format_2_models_still_load(tmp_path: Path) -> None:

@@ -14,7 +14,8 @@ probabilities. Decoding respects the taxonomy:
    ``<Narrative>: Other``;
 4. nothing predicted → the bare ``Other``, unless the best narrative beats ``Other`` and ``min_top_prob``: F1-samples
    rewards a plausible label;
-0. before all that, the "Other gate": the bare ``Other`` whenever its own probability reaches ``other_gate`` (None: off).
+5. the "Other gate" (``other_gate``, None: off): when no label reached its threshold (step 4's case), the bare
+   ``Other`` whenever its own probability reaches the gate; it never overrules a label that reached its threshold.
 
 The thresholds are tuned by cross-validation, globally and for each language with enough training documents
 (``language_thresholds``); a document is decoded with its language's thresholds.
@@ -77,6 +78,9 @@ class Prediction:
 
     narratives: list[tuple[str, float]]
     subnarratives: list[tuple[str, float]]
+    # True when no label reached its threshold (the bare Other, or the best narrative as the fall-back): only such
+    # documents can be gated into the bare Other
+    fallback: bool = False
 
     def annotation(self, doc_id: str) -> NarrativeAnnotation:
         return NarrativeAnnotation(doc_id, [n for n, _ in self.narratives], [s for s, _ in self.subnarratives])
@@ -323,15 +327,12 @@ class NarrativeClassifier(Estimator):
         fp = dict(zip(self.fine_labels_, fine_p.tolist()))
         other_p = cp.pop(OTHER, 0.0)
         own = self.label_thresholds
-        # the gate never overrules an article in which a narrative reaches its own decision threshold
-        if (t["other_gate"] is not None and OTHER in self.coarse_labels_ and other_p >= t["other_gate"]
-                and not any(v >= own.get(k, coarse_threshold) for k, v in cp.items())):
-            return Prediction([(OTHER, other_p)], [(OTHER, other_p)])
+        gated = t["other_gate"] is not None and OTHER in self.coarse_labels_ and other_p >= t["other_gate"]
         domain_mass: dict[str, float] = {}
         for label, p in cp.items():
             domain_mass[domain_of[label]] = domain_mass.get(domain_of[label], 0.0) + p
         if not cp:
-            return Prediction([(OTHER, other_p)], [(OTHER, other_p)])
+            return Prediction([(OTHER, other_p)], [(OTHER, other_p)], fallback=True)
         domain = max(domain_mass, key=domain_mass.__getitem__)
         cp = {k: v for k, v in cp.items() if domain_of[k] == domain}
         fp = {k: v for k, v in fp.items() if domain_of[k] == domain}
@@ -344,10 +345,11 @@ class NarrativeClassifier(Estimator):
         for label in chosen_fine:
             parent = parent_of[label]
             chosen_coarse.setdefault(parent, cp.get(parent, 0.0))
-        if not chosen_coarse:
+        fallback = not chosen_coarse
+        if fallback:  # no label reached its threshold: the Other gate, else the best narrative if plausible
             best = max(cp, key=cp.__getitem__)
-            if cp[best] < min_top_prob or other_p >= cp[best]:
-                return Prediction([(OTHER, other_p)], [(OTHER, other_p)])
+            if gated or cp[best] < min_top_prob or other_p >= cp[best]:
+                return Prediction([(OTHER, other_p)], [(OTHER, other_p)], fallback=True)
             chosen_coarse = {best: cp[best]}
         # narratives with a chosen subnarrative, before any '<Narrative>: Other' is added below (such a label may be
         # no head of this model: training on one language leaves some out)
@@ -363,7 +365,7 @@ class NarrativeClassifier(Estimator):
                     chosen_fine[other_label] = fp.get(other_label, chosen_coarse[narrative])
         narratives = sorted(chosen_coarse.items(), key=lambda kv: -kv[1])
         subnarratives = sorted(chosen_fine.items(), key=lambda kv: -kv[1])
-        return Prediction(narratives, subnarratives)
+        return Prediction(narratives, subnarratives, fallback=fallback)
 
     def predict(self, documents: Sequence[Document]) -> list[Prediction]:
         """Taxonomy-consistent labels for each document."""
