@@ -50,6 +50,16 @@ def server() -> Iterator[tuple[str, list[str]]]:
             if self.path == "/drip.html":
                 self._drip()
                 return
+            if self.path == "/drip-headers.html":  # a header line a byte at a time: no read ever times out
+                try:
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                    for _ in range(600):
+                        self.wfile.write(b"X")
+                        self.wfile.flush()
+                        time.sleep(0.2)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                return
             if self.path == "/redirect-home":
                 self.send_response(302)
                 self.send_header("Location", "/news/1.html")
@@ -200,6 +210,29 @@ def test_a_dripping_server_fails_its_url_at_the_deadline(server: tuple[str, list
     assert "no complete answer within 2 s (fetch deadline)" in items[0].reason
     assert isinstance(items[1], Document)  # the next URL is read
     assert elapsed < 2.0 + 5.0
+
+
+def test_a_server_dripping_its_headers_fails_at_the_deadline(server: tuple[str, list[str]]) -> None:
+    base, _ = server
+    started = time.monotonic()
+    items = list(iter_sources([f"{base}/drip-headers.html"], Fetcher(min_interval=0, deadline=2.0)))
+    assert time.monotonic() - started < 2.0 + 3.0
+    assert isinstance(items[0], FailedInput) and "no complete answer within 2 s (fetch deadline)" in items[0].reason
+
+
+def test_the_address_rule_holds_at_connect_time_too() -> None:
+    """A checked name is connected to at the address that was checked (no second lookup to rebind)."""
+    import httpcore
+
+    from narrascope.io.network import GuardedBackend
+
+    backend = GuardedBackend()
+    backend.public_only = True
+    with pytest.raises(httpcore.ConnectError, match="refused: localhost is the non-public address"):
+        backend.connect_tcp("localhost", 80, timeout=1.0)
+    backend.public_only, backend.deadline = False, time.monotonic() - 1
+    with pytest.raises(httpcore.ReadTimeout, match="deadline"):
+        backend.connect_tcp("127.0.0.1", 9, timeout=1.0)
 
 
 def test_ingest_reports_a_dripping_url_and_finishes_its_run(server: tuple[str, list[str]], tmp_path) -> None:  # type: ignore[no-untyped-def]

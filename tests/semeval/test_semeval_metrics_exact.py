@@ -157,6 +157,9 @@ def test_id_warnings_list_five_ids_then_an_ellipsis() -> None:
     gold = {f"d{i}": "x" for i in range(7)}
     assert score_subtask3(gold, {}).warnings() == [
         "7 gold document(s) have no prediction (scored as empty): d0, d1, d2, d3, d4, ..."]
+    six = {f"d{i}": "x" for i in range(6)}
+    assert score_subtask3(six, {}).warnings() == [
+        "6 gold document(s) have no prediction (scored as empty): d0, d1, d2, d3, d4, ..."]
     five = {f"d{i}": "x" for i in range(5)}
     assert score_subtask3(five, {}).warnings() == [
         "5 gold document(s) have no prediction (scored as empty): d0, d1, d2, d3, d4"]
@@ -182,3 +185,23 @@ def test_token_f1_refuses_lists_of_different_lengths() -> None:
 
     with pytest.raises(ValueError):
         token_f1_similarity(["a", "b"], ["a"])
+
+
+def test_subtask1_per_language_unknown_mentions_stay_in_their_documents_language() -> None:
+    from narrascope.semeval.io import MentionAnnotation
+    from narrascope.semeval.metrics import score_subtask1
+
+    def m(doc: str, start: int, roles: list[str]) -> MentionAnnotation:
+        return MentionAnnotation(doc, "X", start, start + 1, "Antagonist", roles)
+
+    gold = {"en1": [m("en1", 0, ["Instigator"])], "pt1": [m("pt1", 0, ["Saboteur"])]}
+    pred = {"en1": [m("en1", 0, ["Instigator"])],
+            "pt1": [m("pt1", 0, ["Saboteur"]), m("pt1", 5, ["Spy"])],   # a second PT mention matches no gold
+            "xx": [m("xx", 0, ["Spy"])]}                                 # a document of no known language
+    scores = score_subtask1(gold, pred, languages={"en1": "EN", "pt1": "PT"})
+    assert scores.unknown_predictions == 2
+    assert {lang: (s.n_mentions, s.unknown_predictions, s.emr) for lang, s in scores.by_language.items()} == {
+        "EN": (1, 0, 1.0), "PT": (1, 1, 1.0)}
+    with_unknown = score_subtask1({**gold, "xx": [m("xx", 0, ["Spy"])]}, pred, languages={"en1": "EN", "pt1": "PT"})
+    assert {lang: (s.n_mentions, s.unknown_predictions, s.emr) for lang, s in with_unknown.by_language.items()} == {
+        "EN": (1, 0, 1.0), "PT": (1, 1, 1.0), "unknown": (1, 0, 1.0)}

@@ -153,3 +153,17 @@ def test_a_spoofed_forwarded_for_gets_no_fresh_paste_allowance(web_db: Path) -> 
         proc.terminate()
         proc.wait(timeout=30)
     assert codes == [200] * 6  # behind a trusted proxy, each forwarded address has its own allowance
+
+
+@pytest.mark.slow
+def test_twenty_oversized_unauthenticated_posts_leave_the_server_memory_as_it_was() -> None:
+    """The audit's attack (20 parallel 16 MB POSTs to /api/analyze, no token) against `narrascope serve`: every one
+    is answered 401 and the server's resident memory stays within 100 MB of its start (it grew by 1 GB)."""
+    import json
+
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "oversized_bodies.py"
+    result = subprocess.run([sys.executable, str(script), "--no-preload"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figures["answers"] == {"401": 20}
+    assert figures["peak_growth_mb"] < 100, figures

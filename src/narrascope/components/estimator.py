@@ -130,6 +130,24 @@ def model_directory(path: Path | str) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)  # the new files on an error, the old model after a swap
 
 
+def write_model_file(path: Path | str, text: str) -> None:
+    """Write one model file (a settings or gazetteer JSON) atomically: a temporary file beside it, flushed, then
+    renamed over ``path``, so ``path`` holds the old complete file or the new one, never a part."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise
+
+
 def _sync_tree(directory: Path) -> None:
     """Flush the files of ``directory`` to disk, so that the rename never publishes half-written files."""
     for name in os.listdir(directory):

@@ -10,8 +10,9 @@ URLs for which ``skip_url`` returns True (already stored) are not fetched at all
 Links found inside a feed, and every redirect, may point anywhere, so they are refused when their host is (or
 resolves to) a loopback, private, link-local or otherwise non-public address, unless ``allow_private`` is set: a
 feed must not make narrascope read the pages of its own machine or network and store them. A URL the user names
-(a source on the command line) is fetched wherever it points. The check resolves the host name just before the
-request; a name whose answer changes between the check and the connection (DNS rebinding) is not caught.
+(a source on the command line) is fetched wherever it points. Both limits are enforced on the sockets as well
+(``narrascope.io.network.GuardedBackend``): a server dripping its headers is cut off at the deadline, and a checked
+name is connected to at the address that was checked.
 
 A feed without entries is reported as an empty feed. A feed entry without an http(s) link becomes a document of its own text
 (content or summary, HTML stripped) with an id derived from the feed URL and the entry's id or title; an entry with
@@ -22,9 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import html
-import ipaddress
 import re
-import socket
 import time
 import urllib.robotparser
 import warnings
@@ -35,6 +34,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from narrascope.documents import Document, FailedInput
+from narrascope.io.network import GuardedBackend, non_public_address
 from narrascope.io.readers import MAX_BYTES
 from narrascope.io.urls import is_http_url
 
@@ -59,26 +59,6 @@ class PrivateAddressError(httpx.HTTPError):
     """A link or redirect to a loopback, private or link-local address, refused without ``allow_private``."""
 
 
-def non_public_address(host: str) -> str | None:
-    """The first address of ``host`` (an IP literal, or a name resolved now) that is not a public internet address
-    (loopback, private, link-local, shared, reserved, multicast, unspecified), or ``None`` when all are public or
-    the name does not resolve (the request then fails by itself)."""
-    host = host.strip("[]").rstrip(".")
-    try:
-        addresses = [ipaddress.ip_address(host)]
-    except ValueError:
-        try:
-            infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-        except (OSError, UnicodeError):
-            return None
-        addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
-    for address in addresses:
-        mapped = getattr(address, "ipv4_mapped", None) or address
-        if not mapped.is_global or mapped.is_multicast:
-            return str(address)
-    return None
-
-
 class Fetcher:
     """HTTP GET with robots.txt, a per-host rate limit, a cap on the bytes read per response, a total deadline per
     fetch, and (unless ``allow_private``) no links or redirects to non-public addresses.
@@ -96,6 +76,14 @@ class Fetcher:
         self.max_bytes = max_bytes
         self.deadline = deadline
         self.allow_private = allow_private
+        # the deadline and the address rule are enforced on the sockets (GuardedBackend): a server dripping its
+        # headers or body is cut off, and a checked name is connected to at the address that was checked
+        self._network: GuardedBackend | None = None
+        if transport is None:
+            transport = httpx.HTTPTransport()
+            pool = getattr(transport, "_pool", None)
+            if pool is not None and hasattr(pool, "_network_backend"):
+                self._network = pool._network_backend = GuardedBackend()
         self.client = httpx.Client(timeout=min(timeout, deadline), follow_redirects=False,
                                    headers={"User-Agent": user_agent}, transport=transport)
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
@@ -137,7 +125,7 @@ class Fetcher:
         self._wait(urlsplit(url).netloc)
         # redirects are checked unless the user named a non-public URL (a local server's own redirects stay allowed)
         guard = check_address or non_public_address(urlsplit(url).hostname or "") is None
-        response = self._download(url, self.max_bytes, guard)
+        response = self._download(url, self.max_bytes, guard, first_public=check_address)
         response.raise_for_status()
         return response
 
@@ -150,10 +138,26 @@ class Fetcher:
             raise PrivateAddressError(f"{url}: refused: {host} is the non-public address {address} (loopback, private "
                                       "or link-local); pass --allow-private-links to fetch such links from feeds")
 
-    def _download(self, url: str, max_bytes: int, guard: bool = True) -> httpx.Response:
-        """The response to GET ``url`` (redirects followed, each checked like a feed link) with its body read up to
-        ``max_bytes`` (decoded); ``TooLargeError`` beyond, ``DeadlineError`` when it takes over the deadline."""
+    def _download(self, url: str, max_bytes: int, guard: bool = True, first_public: bool = False) -> httpx.Response:
+        """The response to GET ``url`` (redirects followed, each checked like a feed link when ``guard``; ``url``
+        itself too when ``first_public``) with its body read up to ``max_bytes`` (decoded); ``TooLargeError``
+        beyond, ``DeadlineError`` when it takes over the deadline."""
         started = time.monotonic()
+        network = self._network
+        if network is not None:
+            network.deadline, network.public_only = started + self.deadline, first_public and not self.allow_private
+        try:
+            return self._follow(url, max_bytes, guard, started)
+        except httpx.TimeoutException as exc:
+            if time.monotonic() - started >= self.deadline:
+                raise DeadlineError(f"{url}: no complete answer within {self.deadline:g} s (fetch deadline); the "
+                                    "server is too slow or drips its answer") from exc
+            raise
+        finally:
+            if network is not None:
+                network.deadline, network.public_only = None, False
+
+    def _follow(self, url: str, max_bytes: int, guard: bool, started: float) -> httpx.Response:
         first = url
 
         def too_large() -> TooLargeError:
@@ -172,6 +176,8 @@ class Fetcher:
                     url = str(response.url.join(response.headers["location"]))
                     if guard:
                         self._check_address(url)
+                        if self._network is not None:
+                            self._network.public_only = not self.allow_private
                     continue
                 declared = response.headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > max_bytes and "content-encoding" not in response.headers:

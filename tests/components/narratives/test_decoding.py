@@ -149,3 +149,25 @@ def test_language_thresholds_then_global_ones() -> None:
     probs = ({B: 0.45, OTHER: 0.5}, {B_WEST: 0.3})
     _same(_decode(*probs, model=model, language="en"), [(B, 0.45)], [(B_WEST, 0.3)])
     _same(_decode(*probs, model=model, language="pt"), [(OTHER, 0.5)], [(OTHER, 0.5)])
+
+
+def test_routes_to_dense_only_with_a_dense_head_known_training_languages_and_another_language() -> None:
+    model = _model()
+    model.languages_ = ["en", "pt"]
+    model.dense_W_ = np.zeros((2, 2))
+    assert [model.routes_to_dense(lang) for lang in ("de", "en", "pt", None, "")] == [True, False, False, False, False]
+    model.languages_ = []                                   # trained on documents without a language
+    assert model.routes_to_dense("de") is False
+    model.languages_, model.dense_W_ = ["en"], None         # no dense head
+    assert model.routes_to_dense("de") is False
+
+
+def test_a_dense_routed_language_is_decoded_with_the_transfer_thresholds() -> None:
+    model = _model(transfer_thresholds={"coarse_threshold": 0.6, "min_top_prob": 0.9},
+                   language_thresholds={"de": {"coarse_threshold": 0.1}})
+    model.languages_, model.dense_W_ = ["en"], np.zeros((2, 2))
+    assert model.thresholds("de") == {"coarse_threshold": 0.6, "fine_threshold": 0.25, "min_top_prob": 0.9,
+                                      "other_gate": None}   # transfer first, the global ones for missing keys
+    probs = ({B: 0.5, OTHER: 0.1}, {B_WEST: 0.2})
+    _same(_decode(*probs, model=model, language="en"), [(B, 0.5)], [(B_WEST, 0.2)])   # rule 3: 0.2 >= 0.25 * 0.5
+    _same(_decode(*probs, model=model, language="de"), [(OTHER, 0.1)], [(OTHER, 0.1)])   # 0.5 < 0.6 and < 0.9
