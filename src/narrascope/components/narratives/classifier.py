@@ -607,8 +607,8 @@ class NarrativeStep:
             self._model_id = f"narratives:{self.model_path.name}"
             if self.model_path.is_dir():
                 digest = hashlib.sha256()
-                for file in sorted(p for p in self.model_path.iterdir() if p.is_file() and p.name != "MODEL_CARD.md"):
-                    digest.update(file.name.encode() + b"\0" + file.read_bytes())
+                for file in sorted(p for p in self.model_path.rglob("*") if p.is_file() and p.name != "MODEL_CARD.md"):
+                    digest.update(file.relative_to(self.model_path).as_posix().encode() + b"\0" + file.read_bytes())
                 self._model_id += "@" + digest.hexdigest()[:12]
         return self._model_id
 
