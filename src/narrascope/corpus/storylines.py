@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from narrascope.components.entities.gazetteer import AliasTable, stem, tokens
+from narrascope.dates import stored_day
 from narrascope.documents import Document
 from narrascope.errors import ModelError
 from narrascope.sentences import shorten
@@ -352,7 +353,7 @@ class StorylineBuilder:
                 counts.update(keys[i])
                 self._members[best.id] = members + 1
                 self._languages[best.id].add(doc.language)
-            day = doc.published[:10] if doc.published else None
+            day = stored_day(doc.published)
             if day:
                 best.first_seen = min(filter(None, [best.first_seen, day]))
                 best.last_seen = max(filter(None, [best.last_seen, day]))

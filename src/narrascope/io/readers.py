@@ -23,12 +23,14 @@ import csv
 import json
 import logging
 import os
+import stat
 import sys
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from narrascope.dates import published_or_none
 from narrascope.documents import Document, FailedInput, is_blank
 from narrascope.errors import InputError
 from narrascope.io.semeval_layout import LANGUAGE_CODES, is_semeval_folder, language_folders, read_raw_document
@@ -128,11 +130,23 @@ def read_file(path: Path | str, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
         yield FailedInput(str(path), f"unsupported file type {kind}; supported: {', '.join(known)}")
         return
     try:
+        kind = _special_kind(path.stat().st_mode)
+        if kind:  # reading a FIFO would wait for a writer forever
+            yield FailedInput(str(path), f"not a regular file ({kind}); only files and folders are read")
+            return
         yield from readers.get(suffix)(path, max_bytes)
     except InputError as exc:
         yield FailedInput(str(path), exc.reason, line=exc.line)
     except OSError as exc:
         yield FailedInput(str(path), f"cannot read ({exc.strerror or exc})")
+
+
+def _special_kind(mode: int) -> str | None:
+    for test, kind in ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
+                       (stat.S_ISBLK, "a device")):
+        if test(mode):
+            return kind
+    return None
 
 
 def read_text_file(path: Path, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
@@ -242,7 +256,7 @@ def read_html(path: Path | str, max_bytes: int = MAX_BYTES) -> Document:
         title=meta.get("title") or _title_of(text),
         url=_web_url(meta.get("url") or None, str(path)),
         outlet=meta.get("sitename") or meta.get("hostname") or None,
-        published=meta.get("date") or None,
+        published=published_or_none(meta.get("date"), str(path)),
         language=None,
         source=str(path),
     )
@@ -263,6 +277,7 @@ def _row_document(path: Path, line: int, row: dict[str, Any], max_bytes: int) ->
         raise InputError("no 'text' field", str(path), line)
     if not isinstance(text, str):
         raise InputError(f"'text' must be a string, not {type(text).__name__}", str(path), line)
+    _check_unicode("text", text, path, line)
     if is_blank(text):
         raise InputError("empty 'text'", str(path), line)
     size = len(text.encode("utf-8"))
@@ -273,6 +288,8 @@ def _row_document(path: Path, line: int, row: dict[str, Any], max_bytes: int) ->
         value = row.get(name)
         if isinstance(value, (dict, list)):
             raise InputError(f"'{name}' must be a string, not {type(value).__name__}", str(path), line)
+        if isinstance(value, str):
+            _check_unicode(name, value, path, line)
         values[name] = (str(value).strip() or None) if value is not None else None
     language = values["language"].lower() if values["language"] else None
     return Document(
@@ -281,35 +298,97 @@ def _row_document(path: Path, line: int, row: dict[str, Any], max_bytes: int) ->
         title=values["title"] or _title_of(text),
         url=_web_url(values["url"], f"{path}:{line}"),
         outlet=values["outlet"],
-        published=values["published"],
+        published=published_or_none(values["published"], f"{path}:{line}"),
         language=language,
         source=f"{path}:{line}",
     )
 
 
+def _check_unicode(name: str, value: str, path: Path, line: int) -> None:
+    """A JSON ``\\ud800`` escape decodes to a lone surrogate, which no UTF-8 file or database can hold."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(f"'{name}' is not valid Unicode: a lone surrogate (\\u{ord(value[exc.start]):04x}) at "
+                         f"character {exc.start}", str(path), line) from None
+
+
 def _row_failure(path: Path, exc: InputError, line: int, row_id: Any = None) -> FailedInput:
-    doc_id = str(row_id).strip() if isinstance(row_id, (str, int)) and str(row_id).strip() else f"{path.name}:{line}"
+    doc_id = str(row_id).strip() if isinstance(row_id, (str, int)) and _printable_id(row_id) else f"{path.name}:{line}"
     return FailedInput(str(path), exc.reason, line=exc.line or line, id=doc_id)
 
 
+def _printable_id(row_id: str | int) -> bool:
+    try:
+        return bool(str(row_id).strip().encode("utf-8"))
+    except (UnicodeEncodeError, ValueError):  # a lone surrogate; an int too long to print
+        return False
+
+
+def jsonl_line_limit(max_bytes: int) -> int:
+    """The longest JSONL line read into memory: a row's text may take up to ``max_bytes`` once decoded, and JSON
+    escapes can make it six times longer on the line (``\\u00e9``), plus room for the metadata."""
+    return 6 * max_bytes + 1_048_576
+
+
+def jsonl_lines(handle: BinaryIO, limit: int) -> Iterator[tuple[int, bytes | int]]:
+    """``(line number, bytes)`` of each line of ``handle``; a line over ``limit`` bytes comes as its length instead,
+    read through in chunks so that it never sits in memory whole."""
+    number = 0
+    while True:
+        raw = handle.readline(limit + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) <= limit or raw.endswith(b"\n"):
+            yield number, raw
+            continue
+        size = len(raw)
+        while not raw.endswith(b"\n"):
+            raw = handle.readline(1_048_576)
+            if not raw:
+                break
+            size += len(raw)
+        yield number, size
+
+
+def parse_json_line(raw: bytes, path: Path, line: int) -> Any:
+    """The JSON value of one line; every way it can fail (bad bytes, bad JSON, nesting too deep, a number too long)
+    is an ``InputError`` naming the line."""
+    text = decode_utf8(raw, path, line)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"{exc.msg} column {exc.colno}" if exc.msg.endswith(" at") else f"{exc.msg} at column {exc.colno}"
+        raise InputError(f"invalid JSON ({where})", str(path), line) from None
+    except RecursionError:
+        raise InputError("invalid JSON (nested too deeply)", str(path), line) from None
+    except ValueError:  # Python refuses to convert integers of more than 4,300 digits
+        raise InputError("invalid JSON (a number with more than 4,300 digits)", str(path), line) from None
+
+
 def read_jsonl(path: Path | str, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
-    """One document per JSON object line (``text`` required; ``id`` and metadata optional); blank lines skipped."""
+    """One document per JSON object line (``text`` required; ``id`` and metadata optional); blank lines skipped.
+    A line longer than ``jsonl_line_limit(max_bytes)`` fails without being read into memory."""
     path = Path(path)
     found = False
+    limit = jsonl_line_limit(max_bytes)
     with open(path, "rb") as handle:
-        for line, raw in enumerate(handle, 1):
+        for line, raw in jsonl_lines(handle, limit):
+            if isinstance(raw, int):
+                found = True
+                reason = f"line is {raw / 1_048_576:.1f} MB, over the {limit / 1_048_576:.1f} MB a row may take"
+                yield _row_failure(path, InputError(reason, str(path), line), line)
+                continue
             if not raw.strip():
                 continue
             found = True
             data = None
             try:
-                data = json.loads(decode_utf8(raw, path, line))
+                data = parse_json_line(raw, path, line)
                 if not isinstance(data, dict):
                     raise InputError(f"expected a JSON object, got {type(data).__name__}", str(path), line)
                 yield _row_document(path, line, data, max_bytes)
-            except json.JSONDecodeError as exc:
-                where = f"{exc.msg} column {exc.colno}" if exc.msg.endswith(" at") else f"{exc.msg} at column {exc.colno}"
-                yield _row_failure(path, InputError(f"invalid JSON ({where})", str(path), line), line)
             except InputError as exc:
                 yield _row_failure(path, exc, line, data.get("id") if isinstance(data, dict) else None)
     if not found:

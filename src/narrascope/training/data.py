@@ -5,6 +5,8 @@ labels joined by ``;`` (a JSONL row may give a list instead): a narrative (``Nar
 (``Narrative: Subnarrative``, which implies its narrative); empty or ``Other`` means the article has none. A narrative
 without a subnarrative is annotated ``<Narrative>: Other``, as in SemEval's files. A label the taxonomy does not know
 is an ``InputError`` naming the file and line (and the closest known label); so is a row without text or a repeated id.
+CSV cells that ``export-labels`` protected from spreadsheets (``'=…``, ``narrascope.io.safe_csv``) read back as they
+were.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 from narrascope.documents import Document
 from narrascope.errors import InputError
+from narrascope.io.safe_csv import restore_cell
 from narrascope.semeval.io import LANGUAGE_CODES, NarrativeAnnotation, SemevalCorpus, is_semeval_folder, read_semeval_folder
 from narrascope.taxonomy import OTHER, Taxonomy
 
@@ -151,7 +154,7 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                     continue
                 if len(fields) != len(columns):
                     raise InputError(f"row has {len(fields)} fields, the header has {len(columns)}", str(path), start)
-                yield start, dict(zip(columns, fields))
+                yield start, dict(zip(columns, map(restore_cell, fields)))
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 at byte {exc.start}; save the file as UTF-8", str(path)) from None
     except csv.Error as exc:

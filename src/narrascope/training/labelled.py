@@ -12,7 +12,6 @@ The ``semeval`` format writes subtask-2 annotation lines (``id<TAB>narratives<TA
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import Any, TextIO
 
 from narrascope.documents import Document
 from narrascope.errors import ConfigError, InputError
+from narrascope.io.safe_csv import SafeCsvWriter
 from narrascope.semeval.io import NarrativeAnnotation, SemevalCorpus
 from narrascope.taxonomy import OTHER, Taxonomy
 
@@ -71,12 +71,12 @@ def write_labelled(stream: TextIO, documents: Iterable[LabelledDocument], fmt: s
     if fmt == "semeval" and taxonomy is None:
         raise ConfigError("the semeval label format needs the taxonomy the labels come from")
     count = 0
-    writer = csv.writer(stream, lineterminator="\n") if fmt == "csv" else None
+    writer = SafeCsvWriter(stream) if fmt == "csv" else None
     if writer is not None:
         writer.writerow(LABELLED_COLUMNS)
     for doc in documents:
         if writer is not None:
-            writer.writerow([doc.id, doc.text, doc.language or "", doc.labels])
+            writer.writerow([doc.id, doc.text, doc.language, doc.labels])
         elif fmt == "jsonl":
             stream.write(json.dumps(doc.record(), ensure_ascii=False) + "\n")
         else:
