@@ -235,7 +235,8 @@ def analyze(
     writer = open_writer(fmt, out)
     try:
         with _progress("analysing") as advance:
-            for analysis, info in analyze_items(runner, read_inputs(paths), progress=advance):
+            inputs = read_inputs(paths, skip=[out] if out is not None else [])  # never its own output
+            for analysis, info in analyze_items(runner, inputs, progress=advance):
                 writer.write(analysis, info)
                 summary.add(analysis, info)
     finally:
@@ -317,7 +318,7 @@ def train(
     from narrascope.components.narratives.fewshot import FEWSHOT_BELOW
     from narrascope.errors import InputError
     from narrascope.semeval.io import SemevalCorpus
-    from narrascope.training.data import read_training_data
+    from narrascope.training.data import read_training_data, training_warnings
     from narrascope.training.evaluation import train_narratives
 
     tax = _taxonomy(None, taxonomy)
@@ -328,6 +329,8 @@ def train(
         corpus.extend(_reviewed_corpus(db, tax))
     if not corpus.narratives:
         raise InputError(f"{db} has no reviewed articles yet: review some in the dashboard (/review) first")
+    for note in training_warnings(corpus):
+        err.print(f"warning: {note}", highlight=False, markup=False, soft_wrap=True)
     folds = min(folds, len(corpus.narratives))
     # your own taxonomy: a narrative with fewer than FEWSHOT_BELOW labelled articles is scored from its definition,
     # examples and those articles (docs/custom-narratives.md, "Few labelled articles")

@@ -19,20 +19,18 @@ Decisions a user should know about:
 from __future__ import annotations
 
 import codecs
-import csv
-import json
 import logging
 import os
 import stat
-import sys
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from narrascope.dates import published_or_none
 from narrascope.documents import Document, FailedInput, is_blank
 from narrascope.errors import InputError
+from narrascope.io.rows import check_unicode, csv_records, decode_utf8, jsonl_line_limit, jsonl_values
 from narrascope.io.semeval_layout import LANGUAGE_CODES, is_semeval_folder, language_folders, read_raw_document
 from narrascope.io.urls import is_http_url
 from narrascope.sentences import shorten
@@ -56,11 +54,16 @@ _MAGIC = {
 Item = Document | FailedInput
 
 
-def read_inputs(paths: Iterable[str | Path], max_bytes: int = MAX_BYTES) -> Iterator[Item]:
-    """Documents from files and folders (recursively), in a stable order; unreadable inputs as ``FailedInput``."""
+def read_inputs(paths: Iterable[str | Path], max_bytes: int = MAX_BYTES, skip: Iterable[str | Path] = ()) -> Iterator[Item]:
+    """Documents from files and folders (recursively), in a stable order; unreadable inputs as ``FailedInput``.
+    The files ``skip`` (the output being written, say) are never read: left out of folders, reported when named."""
     seen: dict[str, int] = {}
+    skipped = {Path(p).resolve() for p in skip}
     for path in paths:
-        for item in _read_path(Path(path), max_bytes):
+        if skipped and Path(path).resolve() in skipped:
+            yield FailedInput(str(path), "this is the output file of the run; not read as an input")
+            continue
+        for item in _read_path(Path(path), max_bytes, skipped=skipped):
             if isinstance(item, Document):
                 item.id = _unique(item.id, seen)
             yield item
@@ -86,7 +89,8 @@ def printable_path(path: Path | str) -> str:
     return os.fsencode(path).decode("utf-8", errors="backslashreplace")
 
 
-def _read_path(path: Path, max_bytes: int, visited: set[Path] | None = None) -> Iterator[Item]:
+def _read_path(path: Path, max_bytes: int, visited: set[Path] | None = None,
+               skipped: frozenset[Path] | set[Path] = frozenset()) -> Iterator[Item]:
     try:
         str(path).encode("utf-8")
     except UnicodeEncodeError:
@@ -107,9 +111,9 @@ def _read_path(path: Path, max_bytes: int, visited: set[Path] | None = None) -> 
             yield FailedInput(str(path), f"cannot list folder ({exc.strerror})")
             return
         for child in children:
-            if child.name.startswith("."):
+            if child.name.startswith(".") or (skipped and child.resolve() in skipped):
                 continue
-            yield from _read_path(child, max_bytes, visited)
+            yield from _read_path(child, max_bytes, visited, skipped)
         return
     if not path.exists():
         yield FailedInput(str(path), "no such file or folder")
@@ -203,18 +207,6 @@ def _check_not_binary(path: Path, head: bytes | None = None) -> None:
         raise InputError(f"not a text file: looks like {kind}", str(path))
 
 
-def decode_utf8(data: bytes, path: Path | str, line: int | None = None) -> str:
-    """UTF-8 text of ``data`` without a BOM; an ``InputError`` says where decoding fails (no guessing)."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise InputError("UTF-16 text; re-encode as UTF-8", str(path), line)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        offset = exc.start + (3 if data.startswith(codecs.BOM_UTF8) else 0)
-        where = f"byte {offset} of the line" if line is not None else f"byte {offset}"
-        raise InputError(f"not UTF-8 at {where}; re-encode as UTF-8", str(path), line) from None
-
-
 def _title_of(text: str, max_chars: int = 200) -> str | None:
     """The first non-empty line, cut at a word boundary when it runs long (a first paragraph, not a headline)."""
     line = next((line.strip() for line in text.splitlines() if line.strip()), None)
@@ -277,7 +269,7 @@ def _row_document(path: Path, line: int, row: dict[str, Any], max_bytes: int) ->
         raise InputError("no 'text' field", str(path), line)
     if not isinstance(text, str):
         raise InputError(f"'text' must be a string, not {type(text).__name__}", str(path), line)
-    _check_unicode("text", text, path, line)
+    check_unicode("text", text, path, line)
     if is_blank(text):
         raise InputError("empty 'text'", str(path), line)
     size = len(text.encode("utf-8"))
@@ -289,7 +281,7 @@ def _row_document(path: Path, line: int, row: dict[str, Any], max_bytes: int) ->
         if isinstance(value, (dict, list)):
             raise InputError(f"'{name}' must be a string, not {type(value).__name__}", str(path), line)
         if isinstance(value, str):
-            _check_unicode(name, value, path, line)
+            check_unicode(name, value, path, line)
         values[name] = (str(value).strip() or None) if value is not None else None
     language = values["language"].lower() if values["language"] else None
     return Document(
@@ -304,15 +296,6 @@ def _row_document(path: Path, line: int, row: dict[str, Any], max_bytes: int) ->
     )
 
 
-def _check_unicode(name: str, value: str, path: Path, line: int) -> None:
-    """A JSON ``\\ud800`` escape decodes to a lone surrogate, which no UTF-8 file or database can hold."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise InputError(f"'{name}' is not valid Unicode: a lone surrogate (\\u{ord(value[exc.start]):04x}) at "
-                         f"character {exc.start}", str(path), line) from None
-
-
 def _row_failure(path: Path, exc: InputError, line: int, row_id: Any = None) -> FailedInput:
     doc_id = str(row_id).strip() if isinstance(row_id, (str, int)) and _printable_id(row_id) else f"{path.name}:{line}"
     return FailedInput(str(path), exc.reason, line=exc.line or line, id=doc_id)
@@ -325,140 +308,69 @@ def _printable_id(row_id: str | int) -> bool:
         return False
 
 
-def jsonl_line_limit(max_bytes: int) -> int:
-    """The longest JSONL line read into memory: a row's text may take up to ``max_bytes`` once decoded, and JSON
-    escapes can make it six times longer on the line (``\\u00e9``), plus room for the metadata."""
-    return 6 * max_bytes + 1_048_576
-
-
-def jsonl_lines(handle: BinaryIO, limit: int) -> Iterator[tuple[int, bytes | int]]:
-    """``(line number, bytes)`` of each line of ``handle``; a line over ``limit`` bytes comes as its length instead,
-    read through in chunks so that it never sits in memory whole."""
-    number = 0
-    while True:
-        raw = handle.readline(limit + 1)
-        if not raw:
-            return
-        number += 1
-        if len(raw) <= limit or raw.endswith(b"\n"):
-            yield number, raw
-            continue
-        size = len(raw)
-        while not raw.endswith(b"\n"):
-            raw = handle.readline(1_048_576)
-            if not raw:
-                break
-            size += len(raw)
-        yield number, size
-
-
-def parse_json_line(raw: bytes, path: Path, line: int) -> Any:
-    """The JSON value of one line; every way it can fail (bad bytes, bad JSON, nesting too deep, a number too long)
-    is an ``InputError`` naming the line."""
-    text = decode_utf8(raw, path, line)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        where = f"{exc.msg} column {exc.colno}" if exc.msg.endswith(" at") else f"{exc.msg} at column {exc.colno}"
-        raise InputError(f"invalid JSON ({where})", str(path), line) from None
-    except RecursionError:
-        raise InputError("invalid JSON (nested too deeply)", str(path), line) from None
-    except ValueError:  # Python refuses to convert integers of more than 4,300 digits
-        raise InputError("invalid JSON (a number with more than 4,300 digits)", str(path), line) from None
-
-
 def read_jsonl(path: Path | str, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
     """One document per JSON object line (``text`` required; ``id`` and metadata optional); blank lines skipped.
     A line longer than ``jsonl_line_limit(max_bytes)`` fails without being read into memory."""
     path = Path(path)
     found = False
-    limit = jsonl_line_limit(max_bytes)
-    with open(path, "rb") as handle:
-        for line, raw in jsonl_lines(handle, limit):
-            if isinstance(raw, int):
-                found = True
-                reason = f"line is {raw / 1_048_576:.1f} MB, over the {limit / 1_048_576:.1f} MB a row may take"
-                yield _row_failure(path, InputError(reason, str(path), line), line)
-                continue
-            if not raw.strip():
-                continue
-            found = True
-            data = None
-            try:
-                data = parse_json_line(raw, path, line)
-                if not isinstance(data, dict):
-                    raise InputError(f"expected a JSON object, got {type(data).__name__}", str(path), line)
-                yield _row_document(path, line, data, max_bytes)
-            except InputError as exc:
-                yield _row_failure(path, exc, line, data.get("id") if isinstance(data, dict) else None)
+    for line, data in jsonl_values(path, jsonl_line_limit(max_bytes)):
+        found = True
+        try:
+            if isinstance(data, InputError):
+                raise data
+            if not isinstance(data, dict):
+                raise InputError(f"expected a JSON object, got {type(data).__name__}", str(path), line)
+            yield _row_document(path, line, data, max_bytes)
+        except InputError as exc:
+            yield _row_failure(path, exc, line, data.get("id") if isinstance(data, dict) else None)
     if not found:
         yield FailedInput(str(path), "empty file")
+
+
+def csv_row_limit(max_bytes: int) -> int:
+    """The largest CSV record read into memory: a text of ``max_bytes`` with every quote doubled, plus metadata."""
+    return 2 * max_bytes + 1_048_576
 
 
 def read_csv(path: Path | str, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
     """One document per CSV row; the header must name a ``text`` column (``id`` and metadata columns optional).
 
-    Line numbers are those of the row's first physical line (the header is line 1). A row with bytes that are not
-    UTF-8 fails alone; the other rows are still read.
+    Line numbers are those of the row's first physical line (the header is line 1). A row that is not UTF-8, that
+    ``csv`` cannot parse or that is larger than ``csv_row_limit(max_bytes)`` fails alone; the other rows are still
+    read.
     """
     path = Path(path)
-    limit = csv.field_size_limit()
-    csv.field_size_limit(max(limit, min(sys.maxsize, 2 * max_bytes + 1)))
-    bad: dict[int, str] = {}
-
-    def lines(handle: Iterable[bytes]) -> Iterator[str]:
-        for number, raw in enumerate(handle, 1):
+    records = csv_records(path, csv_row_limit(max_bytes))
+    first = next(records, None)
+    if first is None:
+        yield FailedInput(str(path), "empty file")
+        return
+    if isinstance(first[1], InputError):
+        yield FailedInput(str(path), f"header {first[1].reason}", line=first[0])
+        return
+    columns = [name.strip().lower() for name in first[1]]
+    if "text" not in columns:
+        shown = ", ".join(repr(c) for c in columns[:10])
+        yield FailedInput(str(path), f"no 'text' column in the header (columns: {shown})", line=1)
+        return
+    rows = 0
+    for line, fields in records:
+        if isinstance(fields, list) and not any(field.strip() for field in fields):
+            continue
+        rows += 1
+        if isinstance(fields, InputError):
+            yield _row_failure(path, fields, line)
+        elif len(fields) != len(columns):
+            exc = InputError(f"row has {len(fields)} fields, the header has {len(columns)}", str(path), line)
+            yield _row_failure(path, exc, line)
+        else:
+            row = dict(zip(columns, fields))
             try:
-                yield decode_utf8(raw, path, number)
+                yield _row_document(path, line, row, max_bytes)
             except InputError as exc:
-                bad[number] = exc.reason
-                yield raw.decode("utf-8", errors="replace")
-
-    try:
-        with open(path, "rb") as handle:
-            reader = csv.reader(lines(handle))
-            start = 1
-            try:
-                header = next(reader, None)
-                if header is None:
-                    yield FailedInput(str(path), "empty file")
-                    return
-                columns = [name.strip().lower() for name in header]
-                if bad:
-                    yield FailedInput(str(path), f"header {bad[min(bad)]}", line=min(bad))
-                    return
-                if "text" not in columns:
-                    shown = ", ".join(repr(c) for c in columns[:10])
-                    yield FailedInput(str(path), f"no 'text' column in the header (columns: {shown})", line=1)
-                    return
-                start = reader.line_num + 1
-                rows = 0
-                for fields in reader:
-                    line, start = start, reader.line_num + 1
-                    if not any(field.strip() for field in fields):
-                        continue
-                    rows += 1
-                    undecodable = [n for n in range(line, start) if n in bad]
-                    if undecodable:
-                        reason = bad[undecodable[0]]
-                        if undecodable[0] != line:
-                            reason += f" (line {undecodable[0]})"
-                        yield _row_failure(path, InputError(reason, str(path), line), line)
-                    elif len(fields) != len(columns):
-                        exc = InputError(f"row has {len(fields)} fields, the header has {len(columns)}", str(path), line)
-                        yield _row_failure(path, exc, line)
-                    else:
-                        row = dict(zip(columns, fields))
-                        try:
-                            yield _row_document(path, line, row, max_bytes)
-                        except InputError as exc:
-                            yield _row_failure(path, exc, line, row.get("id"))
-                if not rows:
-                    yield FailedInput(str(path), "no rows after the header", line=1)
-            except csv.Error as exc:
-                yield FailedInput(str(path), f"malformed CSV ({exc}); rows after it skipped", line=start)
-    finally:
-        csv.field_size_limit(limit)
+                yield _row_failure(path, exc, line, row.get("id"))
+    if not rows:
+        yield FailedInput(str(path), "no rows after the header", line=1)
 
 
 def read_semeval_documents(path: Path | str, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
