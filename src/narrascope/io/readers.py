@@ -8,7 +8,11 @@ Decisions a user should know about:
 * Text must be UTF-8 (a BOM is fine). Nothing is guessed: other bytes fail with ``not UTF-8 at byte N; re-encode as
   UTF-8``. HTML is the exception, since it declares its own charset; trafilatura decodes it.
 * ``max_bytes`` (5 MB) limits a single-document file (``.txt``, ``.html``), checked by size before reading; in
-  ``.jsonl`` and ``.csv`` files it limits each row's text instead, so large corpora stream through.
+  ``.jsonl`` and ``.csv`` files it limits each row's text instead, so large corpora stream through; a whole row
+  larger than a few times that is failed without being held in memory (``narrascope.io.rows``).
+* ``published`` is read by ``narrascope.dates`` (ISO 8601, RFC 822/2822, common written forms) and kept in one ISO
+  form; a value that is no date is logged with file and line and dropped, the document kept.
+* FIFOs, sockets and devices are reported, never opened (reading a FIFO waits for a writer forever).
 * Ids: the file stem for a file (the file name inside a SemEval folder, as the official formats use), the ``id``
   column for a row, else ``<file name>:<line>``. A repeated id gets a ``#2``, ``#3``… suffix so ids stay unique.
 * A ``url`` must be an absolute http(s) URL (``narrascope.io.urls``); any other is dropped with a warning.
@@ -134,9 +138,9 @@ def read_file(path: Path | str, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
         yield FailedInput(str(path), f"unsupported file type {kind}; supported: {', '.join(known)}")
         return
     try:
-        kind = _special_kind(path.stat().st_mode)
-        if kind:  # reading a FIFO would wait for a writer forever
-            yield FailedInput(str(path), f"not a regular file ({kind}); only files and folders are read")
+        special = _special_kind(path.stat().st_mode)
+        if special:  # reading a FIFO would wait for a writer forever
+            yield FailedInput(str(path), f"not a regular file ({special}); only files and folders are read")
             return
         yield from readers.get(suffix)(path, max_bytes)
     except InputError as exc:
