@@ -47,7 +47,7 @@ def normalise_date(value: str) -> str:
         raise ValueError(f"date is {len(text)} characters long, not a date")
     parsed = _iso(text) or _rfc2822(text) or _written(text)
     if parsed is None:
-        raise ValueError(f"{_show(text)} is not a date (use ISO 8601 such as 2024-03-01, or RFC 2822)")
+        raise ValueError(f"{_show(text)} is not a date (use ISO-8601 such as 2024-03-01, or RFC 2822)")
     if not MIN_YEAR <= parsed.year <= MAX_YEAR:
         raise ValueError(f"{_show(text)} is outside the years {MIN_YEAR}-{MAX_YEAR}")
     if isinstance(parsed, datetime):
@@ -126,7 +126,7 @@ def _written(text: str) -> date | None:
         day_first = _date(int(third), int(second), int(first))
         month_first = _date(int(third), int(first), int(second))
         if day_first and month_first and day_first != month_first:
-            raise ValueError(f"{_show(text)} is ambiguous (day/month or month/day); use ISO 8601 such as 2024-03-01")
+            raise ValueError(f"{_show(text)} is ambiguous (day/month or month/day); use ISO-8601 such as 2024-03-01")
         return day_first or month_first
     written = _DAY_MONTH_YEAR.fullmatch(lower)
     if written:
