@@ -32,9 +32,8 @@ from narrascope.sentences import split_sentences
 from narrascope.store import open_store
 
 
-def synthesise(data: Path, n_docs: int, copy_share: float, seed: int = 0) -> tuple[list[Document], dict[str, str]]:
-    """Documents in publication order and the true origin of every syndicated copy."""
-    rng = random.Random(seed)
+def read_sentence_pools(data: Path) -> dict[str, list[list[str]]]:
+    """``{language: [sentences of one SemEval training article]}`` (articles of four or more long sentences)."""
     by_language: dict[str, list[list[str]]] = {}
     for folder, code in LANGUAGE_CODES.items():
         for path in sorted((data / folder / "raw-documents").glob("*.txt")):
@@ -43,33 +42,51 @@ def synthesise(data: Path, n_docs: int, copy_share: float, seed: int = 0) -> tup
                 by_language.setdefault(code, []).append(sentences)
     if not by_language:
         raise SystemExit(f"no SemEval articles under {data}")
-    outlets = [f"outlet{i:02d}.example" for i in range(40)]
+    return by_language
+
+
+OUTLETS = [f"outlet{i:02d}.example" for i in range(40)]
+
+
+def make_original(rng: random.Random, pools: dict[str, list[list[str]]], i: int, start: date, days: int) -> Document:
+    """Original ``i``: the shuffled sentences of two or three articles of one language, on a day of ``days`` from
+    ``start``."""
+    language = rng.choice(sorted(pools))
+    pool = rng.sample(pools[language], k=min(3, len(pools[language])))
+    sentences = [s for article in pool for s in rng.sample(article, k=max(2, len(article) // 3))]
+    rng.shuffle(sentences)
+    day = start + timedelta(days=rng.randrange(days))
+    return Document(id=f"orig{i}", text=" ".join(sentences[:30]), language=language, outlet=rng.choice(OUTLETS),
+                    published=day.isoformat(), url=f"https://{rng.choice(OUTLETS)}/story/{i}")
+
+
+def make_copy(rng: random.Random, source: Document, copy_id: str, j: int) -> Document:
+    """A syndicated copy of ``source``: one sentence dropped, three words replaced, a byline, another outlet, one to
+    five days later."""
+    sentences = split_sentences(source.text)
+    dropped = rng.randrange(len(sentences)) if len(sentences) >= 5 else -1  # exactly one, if 5 or more
+    kept = [s.text for k, s in enumerate(sentences) if k != dropped]
+    words = " ".join(kept).split()
+    for _ in range(3):
+        words[rng.randrange(len(words))] = rng.choice(["reportedly", "officials", "sources", "today"])
+    day = date.fromisoformat(source.published or "2025-01-01") + timedelta(days=rng.randint(1, 5))
+    outlet = rng.choice([o for o in OUTLETS if o != source.outlet])
+    return Document(id=copy_id, text=f"By {outlet} staff. " + " ".join(words), language=source.language,
+                    outlet=outlet, published=day.isoformat(), url=f"https://{outlet}/syndicated/{j}")
+
+
+def synthesise(data: Path, n_docs: int, copy_share: float, seed: int = 0) -> tuple[list[Document], dict[str, str]]:
+    """Documents in publication order and the true origin of every syndicated copy."""
+    rng = random.Random(seed)
+    pools = read_sentence_pools(data)
     start = date(2025, 1, 1)
     n_copies = int(n_docs * copy_share)
-    originals: list[Document] = []
-    for i in range(n_docs - n_copies):
-        language = rng.choice(sorted(by_language))
-        pool = rng.sample(by_language[language], k=min(3, len(by_language[language])))
-        sentences = [s for article in pool for s in rng.sample(article, k=max(2, len(article) // 3))]
-        rng.shuffle(sentences)
-        day = start + timedelta(days=rng.randrange(365))
-        originals.append(Document(id=f"orig{i}", text=" ".join(sentences[:30]), language=language,
-                                  outlet=rng.choice(outlets), published=day.isoformat(),
-                                  url=f"https://{rng.choice(outlets)}/story/{i}"))
+    originals = [make_original(rng, pools, i, start, 365) for i in range(n_docs - n_copies)]
     copies: list[Document] = []
     truth: dict[str, str] = {}
     for j in range(n_copies):
         source = rng.choice(originals)
-        sentences = split_sentences(source.text)
-        dropped = rng.randrange(len(sentences)) if len(sentences) >= 5 else -1  # exactly one, if 5 or more
-        kept = [s.text for k, s in enumerate(sentences) if k != dropped]
-        words = " ".join(kept).split()
-        for _ in range(3):
-            words[rng.randrange(len(words))] = rng.choice(["reportedly", "officials", "sources", "today"])
-        day = date.fromisoformat(source.published or "2025-01-01") + timedelta(days=rng.randint(1, 5))
-        outlet = rng.choice([o for o in outlets if o != source.outlet])
-        copies.append(Document(id=f"copy{j}", text=f"By {outlet} staff. " + " ".join(words), language=source.language,
-                               outlet=outlet, published=day.isoformat(), url=f"https://{outlet}/syndicated/{j}"))
+        copies.append(make_copy(rng, source, f"copy{j}", j))
         truth[f"copy{j}"] = source.id
     documents = sorted(originals + copies, key=lambda d: (d.published or "", d.id))
     return documents, truth

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import tomllib
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,3 +36,41 @@ def test_the_readme_installs_the_dev_extra_which_holds_the_test_tools_ray_and_th
     assert extras["dev"][0] == "narrascope[test,ray]"
     assert any(r.startswith("mypy") for r in extras["dev"]) and any(r.startswith("types-PyYAML") for r in extras["dev"])
     assert any(r.startswith("pytest") for r in extras["test"]) and any(r.startswith("ray[data]") for r in extras["ray"])
+
+
+def _require_shared_data():  # the one helper that every test needing ../shared goes through (tests/conftest.py)
+    spec = importlib.util.spec_from_file_location("narrascope_tests_conftest", ROOT / "tests" / "conftest.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.require_shared_data
+
+
+@pytest.mark.parametrize("ci", [None, "false", "1", "TRUE"])
+def test_missing_shared_data_skips_the_test_outside_ci(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                       ci: str | None) -> None:
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    with pytest.raises(pytest.skip.Exception, match="missing-release"):
+        _require_shared_data()(tmp_path / "missing-release")
+
+
+def test_missing_shared_data_fails_the_test_under_ci_true(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true and .*missing-release not found"):
+        _require_shared_data()(tmp_path / "missing-release")
+
+
+def test_present_shared_data_is_returned_under_ci_true(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("CI", "true")
+    (tmp_path / "scorer.py").write_text("", encoding="utf-8")
+    assert _require_shared_data()(tmp_path / "scorer.py") == tmp_path / "scorer.py"
+
+
+def test_no_test_looks_for_shared_data_on_its_own() -> None:
+    """Only tests/conftest.py names ../shared, so every test needing the data skips or fails by the same rule."""
+    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "tests").rglob("*.py")
+                 if p.name != "conftest.py" and re.search(r"""["']shared["']|\.\./shared/data""", p.read_text(encoding="utf-8"))]
+    assert offenders == []

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,61 @@ def test_example_alias_and_scored_flag_load_and_survive_a_round_trip(tmp_path: P
     (copied,) = load_taxonomy(tmp_path / "copy.yaml").narratives
     assert copied.example == narrative.example
     assert [(s.name, s.scored, s.examples) for s in copied.subnarratives] == subs
+
+
+ALIAS_BOMB = "\n".join(["a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]"]
+                       + [f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},"
+                          f"*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]" for i in range(8)])
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment", "line"),
+    [
+        # the audit's hostile files: each was a hang, a traceback without file and line, or a silent change
+        (ALIAS_BOMB, "YAML aliases (*a) are not allowed", 2),
+        ("narratives:\n- name: Good\n  examples: &r [x, *r]\n", "YAML aliases (*r) are not allowed", 3),
+        ("narratives:\n- name: Good\n  definition: " + "[" * 5000 + "]" * 5000 + "\n", "nested deeper than 20 levels", 3),
+        ("narratives:\n- name: Good\n  definition: !!python/name:os.system\n", "YAML tag 'tag:yaml.org,2002:python/name:os.system' is not allowed", 3),
+        ("narratives:\n- name: Good\n  definition: !!binary '%%%'\n", "YAML tag 'tag:yaml.org,2002:binary' is not allowed", 3),
+        ("narratives:\n- name: Good\n  definition: !custom x\n", "YAML tag '!custom' is not allowed", 3),
+        ("narratives:\n- name: 12:30\n", "name '12:30' is read as a YAML int, not text; put it in quotes", 2),
+        ("narratives:\n- name: Good\n  subnarratives:\n  - name: yes\n", "name 'yes' is read as a YAML bool", 4),
+        ("narratives:\n- name: 1.5\n", "name '1.5' is read as a YAML float", 2),
+    ],
+)
+def test_hostile_taxonomy_files_are_refused_with_file_and_line(tmp_path: Path, body: str, fragment: str, line: int) -> None:
+    path = write(tmp_path / "bad.yaml", body)
+    started = time.perf_counter()
+    with pytest.raises(ConfigError) as info:
+        Taxonomy.from_file(path)
+    assert time.perf_counter() - started < 5
+    assert f"{path}:{line}: " in str(info.value) and fragment in str(info.value)
+
+
+def test_texts_keep_their_characters_and_quoted_names_load(tmp_path: Path) -> None:
+    path = write(tmp_path / "ok.yaml", "narratives:\n- name: '750 rule'\n  definition: 12:30\n- name: '2024'\n"
+                                       "  definition: yes\n  examples: [1.50, no]\n")
+    taxonomy = Taxonomy.from_file(path)
+    assert [n.name for n in taxonomy.narratives] == ["750 rule", "2024"]
+    assert [n.definition for n in taxonomy.narratives] == ["12:30", "yes"]  # not 750, not True
+
+
+def test_an_oversized_taxonomy_file_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    from narrascope.taxonomy.files import MAX_BYTES
+
+    path = tmp_path / "huge.yaml"
+    path.write_bytes(b"narratives:\n- name: Good\n  definition: " + b"x" * MAX_BYTES + b"\n")
+    with pytest.raises(ConfigError, match=r"huge\.yaml: over 5 MB"):
+        Taxonomy.from_file(path)
+
+
+def test_a_model_with_an_alias_bomb_taxonomy_fails_on_load_naming_the_file(tmp_path: Path) -> None:
+    import shutil
+
+    from narrascope.components.narratives.classifier import DEFAULT_MODEL_DIR, NarrativeStep
+
+    model = tmp_path / "model"
+    shutil.copytree(DEFAULT_MODEL_DIR, model)
+    (model / "taxonomy.yaml").write_text(ALIAS_BOMB + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"model.taxonomy\.yaml:2: YAML aliases"):
+        NarrativeStep(model).taxonomy

@@ -281,7 +281,7 @@ def _pipeline(names: list[str], options: dict[str, dict[str, Any]] | None = None
     from narrascope.pipeline import Pipeline
 
     try:
-        return Pipeline.from_names(names, **(options or {}))
+        return Pipeline.from_names(names, **(options or {})).prepare()  # a damaged model fails now, naming its file
     except ImportError as exc:
         raise ConfigError(f"a step is unavailable: {exc}; install its optional dependencies") from exc
 
@@ -337,19 +337,19 @@ def train(
     fewshot_below = FEWSHOT_BELOW if taxonomy is not None else 0
     model, thresholds, cv = train_narratives(corpus, folds=folds, progress=lambda m: err.print(m),
                                              make_model=partial(NarrativeClassifier, taxonomy=tax, fewshot_below=fewshot_below))
-    model.save(out)
+    card = out / "MODEL_CARD.md"
+    if card.is_file():  # a hand-written card (the shipped model's) is kept
+        text = card.read_text(encoding="utf-8")
+    else:
+        languages = sorted({(d.language or "unknown") for i, d in corpus.documents.items() if i in corpus.narratives})
+        text = (f"# narrative model\n\n- **Taxonomy**: {tax.name} (`taxonomy.yaml`)\n- **Training data**: "
+                f"{len(corpus.narratives)} articles; languages: {', '.join(languages)} (other languages take the dense "
+                f"transfer head: far less reliable)\n- **Thresholds**: {thresholds}\n"
+                + (f"- **{folds}-fold CV** (F1 samples, mean ± std over folds):\n\n```\n{cv.table()}\n```\n" if cv else ""))
+    model.save(out, model_card=text)  # atomically: `out` holds the old model until the new one is complete
     if cv is not None:
         typer.echo(f"{folds}-fold CV of this configuration, F1 samples (mean ± std over folds)")
         typer.echo(cv.table())
-    card = out / "MODEL_CARD.md"
-    if not card.exists():  # a hand-written card (the shipped model's) is kept
-        languages = sorted({(d.language or "unknown") for i, d in corpus.documents.items() if i in corpus.narratives})
-        card.write_text(
-            f"# narrative model\n\n- **Taxonomy**: {tax.name} (`taxonomy.yaml`)\n- **Training data**: "
-            f"{len(corpus.narratives)} articles; languages: {', '.join(languages)} (other languages take the dense "
-            f"transfer head: far less reliable)\n- **Thresholds**: {thresholds}\n"
-            + (f"- **{folds}-fold CV** (F1 samples, mean ± std over folds):\n\n```\n{cv.table()}\n```\n" if cv else ""),
-            encoding="utf-8")
     err.print(f"trained on {len(corpus.narratives)} documents, taxonomy {tax.name!r}; thresholds {thresholds['global']}; "
               f"saved to {out}", highlight=False, markup=False)
 
@@ -562,6 +562,8 @@ def ingest(
     rate: float = typer.Option(1.0, help="Seconds between two requests to the same host."),
     steps: Optional[str] = typer.Option(None, "--steps", help="Comma-separated pipeline steps (default: the standard pipeline; add entities for entity framing)."),
     model: Optional[Path] = typer.Option(None, "--model", help=MODEL_HELP),
+    fetch_deadline: float = typer.Option(60.0, "--fetch-deadline", min=0.1, help="Seconds one fetch (a page, a feed, with redirects) may take in all; a slower one is reported for its URL."),
+    allow_private_links: bool = typer.Option(False, "--allow-private-links", help="Fetch links found in feeds (and redirects) that point to loopback, private or link-local addresses (refused by default)."),
 ) -> None:
     """Add new documents to a corpus store, incrementally.
 
@@ -575,12 +577,12 @@ def ingest(
 
     pipeline = _pipeline(_step_names(steps), _step_options(model)) if analyze else None
     store = open_store(db)
-    fetcher = Fetcher(min_interval=rate)
+    fetcher = Fetcher(min_interval=rate, deadline=fetch_deadline, allow_private=allow_private_links)
     try:
         known = lambda url: bool(store.known(urls=[url])[0])  # noqa: E731
         with _progress("ingesting") as advance:
             summary = run_ingest(iter_sources(sources, fetcher, skip_url=known), store, pipeline, sources=sources,
-                                 batch_size=batch_size, storylines=storylines, progress=advance)
+                                 batch_size=batch_size, storylines=storylines, progress=advance, record_ids=False)
     finally:
         fetcher.close()
         store.close()
@@ -673,6 +675,11 @@ def serve(
     preload: bool = typer.Option(True, "--preload/--no-preload",
                                  help="Load the models before listening, so the first analysis is not slow."),
     model: Optional[Path] = typer.Option(None, "--model", help=MODEL_HELP + " Pages and analyses use its taxonomy."),
+    forwarded_allow_ips: Optional[str] = typer.Option(
+        None, "--forwarded-allow-ips",
+        help="Behind a reverse proxy: the proxy addresses (comma-separated, or *) whose X-Forwarded-For and "
+             "X-Forwarded-Proto headers are trusted for the client address (the anonymous paste limit is per "
+             "address). Default: trusted from nobody; every client is its connection's address."),
 ) -> None:
     """Serve the dashboard and the JSON API (OpenAPI spec at /openapi.json) over a corpus store.
 
@@ -688,6 +695,8 @@ def serve(
     from narrascope.web.app import warm_up
 
     pipeline = Pipeline.from_names(DEFAULT_STEPS, **_step_options(model))
+    if preload or model is not None:
+        pipeline.prepare()  # a damaged --model fails now, naming its file
     store = open_store(db)
     if preload:
         started = time.perf_counter()
@@ -696,9 +705,37 @@ def serve(
     if not token:
         err.print("write endpoints disabled (no --token / NARRASCOPE_API_TOKEN)", highlight=False, markup=False)
     try:
-        uvicorn.run(create_app(store, pipeline, token=token), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(store, pipeline, token=token), host=host, port=port, log_level="warning",
+                    proxy_headers=forwarded_allow_ips is not None, forwarded_allow_ips=forwarded_allow_ips or "")
     finally:
         store.close()
+
+
+@app.command("protect-audit")
+@cli_errors
+def protect_audit(
+    db: str = typer.Option(..., "--db", help="postgresql:// URL of the corpus, connecting as the database owner or a superuser."),
+    app_role: str = typer.Option(..., "--app-role", help="The PostgreSQL role that `serve` and `ingest` connect as."),
+) -> None:
+    """PostgreSQL: make the review audit trail append-only for the application's own role.
+
+    The role that created the tables owns them, and a table's owner can disable its triggers. This hands
+    review_audit to a role without login (narrascope_audit_owner) and lets APP_ROLE only read it and add rows. Run
+    it once as the database owner; then connect the application as APP_ROLE. SQLite needs nothing: the store's
+    connection cannot drop, alter or unprotect the table.
+    """
+    from narrascope.errors import ConfigError
+    from narrascope.store import open_store
+
+    store = open_store(db)
+    try:
+        if not hasattr(store, "protect_audit"):
+            raise ConfigError(f"{db}: protect-audit is for PostgreSQL stores; a SQLite store's connection already "
+                              "cannot rewrite its audit trail")
+        store.protect_audit(app_role)
+    finally:
+        store.close()
+    typer.echo(f"review_audit is append-only for {app_role!r} (owned by narrascope_audit_owner)")
 
 
 def main() -> None:

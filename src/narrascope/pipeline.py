@@ -82,6 +82,15 @@ class Pipeline:
         """The ``Taxonomy`` of the narratives step's model (``None`` without a narratives step)."""
         return next((step.taxonomy for step in self.steps if step.name == "narratives" and hasattr(step, "taxonomy")), None)
 
+    def prepare(self) -> Pipeline:
+        """Load every step's model now (steps with a ``prepare()`` method; they load lazily otherwise), so that a
+        missing or damaged model fails here with a ``ModelError`` naming its file instead of failing every document."""
+        for step in self.steps:
+            prepare = getattr(step, "prepare", None)
+            if callable(prepare):
+                prepare()
+        return self
+
     @property
     def names(self) -> list[str]:
         return [step.name for step in self.steps]
@@ -187,6 +196,8 @@ def load(
         step_options.setdefault("narratives", {})["model"] = model
     pipeline = Pipeline.from_names(names, **step_options)
     pipeline.batch_size = batch_size
+    if model is not None:  # a model of the user's: checked now, not at the first document
+        pipeline.prepare()
     if taxonomy is not None:
         from narrascope.taxonomy import Taxonomy, load_taxonomy
 

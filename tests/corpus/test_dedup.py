@@ -3,8 +3,11 @@ copy of the same article is."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from narrascope.corpus.dedup import DuplicateDetector
 from narrascope.documents import Document
+from narrascope.store import Duplicate, Store, open_store
 
 AGENCY = ("The parliament approved a new budget for military aid on Tuesday after a long debate. Opposition members "
           "said the money would be better spent on hospitals and schools. The minister of finance promised that taxes "
@@ -44,23 +47,23 @@ def test_a_shared_boilerplate_paragraph_does_not_make_two_articles_copies() -> N
     assert links == [] and detector.origin_of("b") == "b"
 
 
-def test_a_copy_link_committed_after_the_signatures_were_read_is_left_for_the_next_load() -> None:
-    # another process stored "late" and its copy link between this process's two reads of the store
-    from narrascope.corpus.dedup import Duplicate
+def _stored(store: Store, detector: DuplicateDetector, docs: list[Document]) -> list[Duplicate]:
+    """Store ``docs`` as an ingest batch does: documents, then their signatures, band keys and copy links."""
+    store.add_documents(docs)
+    links, signatures = detector.process(docs)
+    store.save_signatures(signatures)
+    store.add_duplicates(links)
+    return links
 
-    source = DuplicateDetector()
-    _, signatures = source.process([Document("early", AGENCY, published="2024-05-02")])
 
-    class RacedStore:
-        def iter_signatures(self):  # type: ignore[no-untyped-def]
-            return iter([("early", "2024-05-02", signatures["early"])])
-
-        def duplicates(self):  # type: ignore[no-untyped-def]
-            return [Duplicate("late", "early", 0.9)]  # "late" has no signature in this snapshot
-
-    detector = DuplicateDetector().load(RacedStore())  # type: ignore[arg-type]
+def test_a_link_from_a_document_without_a_signature_is_not_followed(tmp_path: Path) -> None:
+    # "late" was stored with a copy link but no signature (not by an ingest): it cannot be re-pointed with its group
+    store = open_store(tmp_path / "c.db")
+    _stored(store, DuplicateDetector().load(store), [Document("early", AGENCY, published="2024-05-02")])
+    store.add_documents([Document("late", AGENCY + " Late.", published="2024-05-03")])
+    store.add_duplicates([Duplicate("late", "early", 0.9)])
     # an even earlier copy makes its group's members point to it: every member must have a signature
-    links, _ = detector.process([Document("earliest", EDITED, published="2024-05-01")])
+    links = _stored(store, DuplicateDetector().load(store), [Document("earliest", EDITED, published="2024-05-01")])
     assert {(d.document_id, d.origin_id) for d in links} == {("early", "earliest")}
 
 
@@ -105,26 +108,35 @@ def test_a_copy_of_a_copy_points_to_the_groups_origin() -> None:
     assert {(d.document_id, d.origin_id) for d in links} == {("edited", "agency"), ("re-edited", "agency")}
 
 
-def test_groups_loaded_from_the_store_move_to_an_earlier_origin_as_a_whole() -> None:
-    from narrascope.corpus.dedup import Duplicate
-
-    first = DuplicateDetector()
-    links, signatures = first.process([
+def test_groups_loaded_from_the_store_move_to_an_earlier_origin_as_a_whole(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "c.db")
+    links = _stored(store, DuplicateDetector().load(store), [
         Document("edited", EDITED, published="2024-05-02"),
         Document("re-edited", RE_EDITED, published="2024-05-03"),
     ])
     assert {(d.document_id, d.origin_id) for d in links} == {("re-edited", "edited")}
-    published = {"edited": "2024-05-02", "re-edited": "2024-05-03"}
-
-    class Stored:
-        def iter_signatures(self):  # type: ignore[no-untyped-def]
-            return iter([(i, published[i], raw) for i, raw in signatures.items()])
-
-        def duplicates(self) -> list[Duplicate]:
-            return list(links)
-
-    later = DuplicateDetector().load(Stored())  # type: ignore[arg-type]
-    # a later run finds the agency original, published earlier: the whole group now points to it
-    links, _ = later.process([Document("agency", AGENCY, published="2024-05-01")])
+    # a later run (a new process: nothing in memory) finds the agency original, published earlier: the whole group
+    # now points to it, read from the store's band index and links
+    later = DuplicateDetector().load(store)
+    links = _stored(store, later, [Document("agency", AGENCY, published="2024-05-01")])
     assert {(d.document_id, d.origin_id) for d in links} == {("edited", "agency"), ("re-edited", "agency")}
     assert later.origin_of("re-edited") == "agency"
+    assert {(d.document_id, d.origin_id) for d in store.duplicates()} == {("edited", "agency"), ("re-edited", "agency")}
+
+
+def test_the_band_index_is_built_from_stored_signatures_and_rebuilt_for_other_bands(tmp_path: Path) -> None:
+    # a store whose signatures were written without band keys (before schema 6): the first load indexes them
+    store = open_store(tmp_path / "c.db")
+    memory = DuplicateDetector()
+    store.add_documents([Document("agency", AGENCY, published="2024-05-01")])
+    store.save_signatures(memory.process([Document("agency", AGENCY, published="2024-05-01")])[1])
+    assert store.documents_with_bands(memory.band_keys(memory.signature(AGENCY).hashvalues)) == set()
+    detector = DuplicateDetector().load(store)
+    assert store.documents_with_bands(detector.band_keys(detector.signature(AGENCY).hashvalues)) == {"agency"}
+    links = _stored(store, detector, [Document("edited", EDITED, published="2024-05-02")])
+    assert [(d.document_id, d.origin_id) for d in links] == [("edited", "agency")]
+    # another threshold means other bands (0.5: 25x5; 0.4: 32x4): the index is rebuilt, and the copy is still found through it
+    strict = DuplicateDetector(threshold=0.4).load(store)
+    assert strict.bands != detector.bands and store.state("minhash_bands") == "{}x{}".format(*strict.bands)
+    links = _stored(store, strict, [Document("re-edited", RE_EDITED, published="2024-05-03")])
+    assert [(d.document_id, d.origin_id) for d in links] == [("re-edited", "agency")]

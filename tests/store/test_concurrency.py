@@ -30,7 +30,7 @@ def _stale_view(store) -> None:  # type: ignore[no-untyped-def]
     """Make ``store`` see the corpus as it was before the other writer committed (the race window)."""
     store.known = lambda urls=(), hashes=(): (set(), set())
     store.taken_ids = lambda ids: set()
-    store.iter_signatures = lambda: iter(())
+    store.iter_signatures = lambda ids=None: iter(())
 
 
 def test_losing_the_race_on_the_same_text_skips_it(store_location: str) -> None:

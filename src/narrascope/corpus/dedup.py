@@ -4,10 +4,17 @@ Documents whose word-shingle Jaccard similarity (estimated from MinHash signatur
 group; the earliest published is the group's origin and every other member is recorded as a ``Duplicate`` of it.
 Copies stay in the store but statistics count only origins. Signatures are persisted so that later runs extend the
 same groups.
+
+With a store (``load``) nothing is held between batches: the LSH index lives in the store as one indexed row per band
+of every signature (``minhash_bands``), and each batch reads only its neighbourhood (the documents sharing a band
+with it, their groups' origins and members, with signatures and dates) into a throw-away in-memory index. Memory is
+that of a batch, whatever the store holds, and there is no time window: a copy of an article of any age is found.
+Without a store (``DuplicateDetector().process(...)``) every signature stays in memory, as the tests use it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 
@@ -44,7 +51,7 @@ class DuplicateDetector:
         self._published: dict[str, str | None] = {}
         self._origin: dict[str, str] = {}  # copy -> origin
         self._members: dict[str, set[str]] = {}  # origin -> copies
-        self.documents: set[str] = set()  # the stored documents taken in (by ``load`` and ``catch_up``), signed or not
+        self._store: Store | None = None
         probe = MinHash(num_perm=num_perm)  # permutations drawn once: drawing them per document was ~5% of ingest
         self._scheme, self._permutations = probe.scheme, probe.permutations
 
@@ -53,23 +60,55 @@ class DuplicateDetector:
         minhash.update_batch(list(shingles(text, self.shingle_size)))
         return minhash
 
+    @property
+    def bands(self) -> tuple[int, int]:
+        """``(bands, rows per band)`` of the LSH index (datasketch's choice for ``threshold`` and ``num_perm``)."""
+        return self._lsh.b, self._lsh.r
+
+    def band_keys(self, hashvalues: np.ndarray) -> list[int]:
+        """One signed 64-bit key per LSH band of a signature: the band's number and values hashed (stable across
+        processes and machines)."""
+        b, r = self.bands
+        raw = np.asarray(hashvalues, dtype=np.uint64)
+        return [int.from_bytes(hashlib.blake2b(i.to_bytes(2, "little") + raw[i * r : (i + 1) * r].tobytes(),
+                                               digest_size=8).digest(), "little", signed=True) for i in range(b)]
+
     def load(self, store: Store) -> DuplicateDetector:
-        """Continue from the signatures and groups already in ``store``."""
-        # the ids first: a document committed after this read is left to ``catch_up``, its signature with it
-        ids = store.document_ids() if hasattr(store, "document_ids") else None
-        self._take_signatures(store.iter_signatures(), ids)
-        self.documents.update(self._hashes if ids is None else ids)
-        self._take_links(store)
+        """Work through ``store``: its band index answers each batch's candidates (built from the stored signatures
+        the first time, or when ``threshold``/``num_perm`` changed the bands)."""
+        self._store = store
+        layout = "{}x{}".format(*self.bands)
+        if store.state("minhash_bands") != layout:
+            with store.transaction():
+                store.lock_for_ingest()
+                if store.state("minhash_bands") != layout:
+                    store.clear_bands()
+                    self._index_stored(store)
+                    store.set_state("minhash_bands", layout)
         return self
 
-    def catch_up(self, store: Store, ids: set[str]) -> None:
-        """Take in the stored documents ``ids`` that another process added since ``load``, and the groups as stored
-        now (its links may have moved members of known groups to an earlier origin)."""
-        self._take_signatures(store.iter_signatures(ids), ids)
-        self.documents.update(ids)
-        self._origin.clear()
-        self._members.clear()
-        self._take_links(store)
+    def _index_stored(self, store: Store) -> None:
+        batch: list[tuple[int, str]] = []
+        for doc_id, _, raw in store.iter_signatures():
+            values = np.frombuffer(raw, dtype=np.uint64)
+            if len(values) == self.num_perm:
+                batch += [(key, doc_id) for key in self.band_keys(values)]
+            if len(batch) >= 50_000:
+                store.add_bands(batch)
+                batch = []
+        store.add_bands(batch)
+
+    def _take_neighbourhood(self, store: Store, signatures: Sequence[MinHash]) -> None:
+        """Read into memory the stored documents that share a band with ``signatures``, with their groups."""
+        self._lsh = MinHashLSH(threshold=self.threshold, num_perm=self.num_perm)
+        self._hashes, self._published, self._origin, self._members = {}, {}, {}, {}
+        candidates = store.documents_with_bands(k for m in signatures for k in self.band_keys(m.hashvalues))
+        links = store.duplicate_links(document_ids=candidates)
+        origins = candidates | {d.origin_id for d in links}
+        links = store.duplicate_links(document_ids=candidates, origin_ids=origins)
+        wanted = origins | {d.document_id for d in links}
+        self._take_signatures(store.iter_signatures(wanted), wanted)
+        self._take_links(links)
 
     def _take_signatures(self, rows: Iterable[tuple[str, str | None, bytes]], ids: set[str] | None) -> None:
         for doc_id, published, raw in rows:
@@ -79,10 +118,10 @@ class DuplicateDetector:
             self._add(doc_id, published, MinHash(num_perm=self.num_perm, hashvalues=values, permutations=self._permutations,
                                                     scheme=self._scheme))
 
-    def _take_links(self, store: Store) -> None:
-        for dup in store.duplicates():
+    def _take_links(self, links: Iterable[Duplicate]) -> None:
+        for dup in links:
             if dup.document_id not in self._hashes or dup.origin_id not in self._hashes:
-                continue  # committed by another process after the signatures were read: seen on the next load
+                continue  # a document stored without a signature (not by an ingest) is no candidate
             self._origin[dup.document_id] = dup.origin_id
             self._members.setdefault(dup.origin_id, set()).add(dup.document_id)
 
@@ -92,11 +131,15 @@ class DuplicateDetector:
         self._lsh.insert(doc_id, minhash)
 
     def process(self, documents: Sequence[Document]) -> tuple[list[Duplicate], dict[str, bytes]]:
-        """Index ``documents``; returns the duplicate links to (re)write and the new signatures to store."""
+        """Index ``documents``; returns the duplicate links to (re)write and the new signatures to store. With a
+        store, their band keys are written to it too (in the caller's transaction, with the signatures)."""
         changed: dict[str, Duplicate] = {}
         signatures: dict[str, bytes] = {}
-        for doc in documents:
-            minhash = self.signature(doc.text)
+        minhashes = [self.signature(doc.text) for doc in documents]
+        if self._store is not None:
+            self._take_neighbourhood(self._store, minhashes)
+            self._store.add_bands((key, doc.id) for doc, m in zip(documents, minhashes) for key in self.band_keys(m.hashvalues))
+        for doc, minhash in zip(documents, minhashes):
             best, best_sim = None, 0.0
             for candidate in self._lsh.query(minhash):
                 similarity = minhash.jaccard(self._hashes[candidate])

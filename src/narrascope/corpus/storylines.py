@@ -19,6 +19,11 @@ With the default "static" embedder every vector is first centred on the mean vec
 unrelated articles in one language have a median cosine of 0.77, and across languages 0.01, so without centring a
 threshold merges a whole language into one storyline and never links two languages.
 
+With a store (``load``), the builder holds only the storylines a new document can join: those last seen within
+``cache_days`` (two windows by default) of the latest document placed, read from the store by ``last_seen`` as the
+stream moves (an older document reads its period's storylines again), plus the ``MAX_UNDATED`` undated ones updated
+last. The key frequencies keep at most ``MAX_KEYS`` keys (the rarest are dropped when it fills up).
+
 ``benchmarks/storylines.py --db STORE`` prints the largest storylines of an ingested corpus with their titles;
 docs/corpus.md has the figures.
 """
@@ -30,7 +35,7 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,6 +63,8 @@ MIN_SHARED = 0.2  # IDF-weighted cosine of the story keys of a document and a st
 MAX_SPAN_DAYS = 30
 KEY_CHARS = 6  # words are compared on their first letters: a light stemmer for every script
 NAME_KEYS = "=~#"  # the first character of the keys of names (aliases, transliterated) and numbers
+MAX_UNDATED = 2000  # undated storylines kept as candidates with a store
+MAX_KEYS = 500_000  # story keys counted for their document frequency
 CROSS_LANGUAGE = 0.5  # share of ``min_shared`` needed in another language: many names do not meet across scripts
 _LATIN = str.maketrans({
     "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z", "и": "i", "й": "i",
@@ -172,8 +179,11 @@ class StorylineBuilder:
     """
 
     def __init__(self, embedder: Embedder | None = None, threshold: float | None = None, window_days: int = 14,
-                 min_shared: float | None = MIN_SHARED, max_span_days: int = MAX_SPAN_DAYS) -> None:
-        """``threshold`` defaults to ``CENTRED_THRESHOLD`` for the centred static embedder, ``RAW_THRESHOLD`` otherwise."""
+                 min_shared: float | None = MIN_SHARED, max_span_days: int = MAX_SPAN_DAYS,
+                 cache_days: int | None = None) -> None:
+        """``threshold`` defaults to ``CENTRED_THRESHOLD`` for the centred static embedder, ``RAW_THRESHOLD`` otherwise;
+        ``cache_days`` (with a store): how long before the latest document a storyline stays in memory (default two
+        windows)."""
         self.embedder = embedder
         self._threshold = threshold
         self.window_days = window_days
@@ -186,18 +196,19 @@ class StorylineBuilder:
         self._languages: dict[str, set[str | None]] = {}  # storyline id -> languages of those documents
         self._df: Counter[str] = Counter()  # documents per story key, over every document seen
         self._seen = 0
+        self.cache_days = 2 * window_days if cache_days is None else cache_days
+        self.seen_seq = 0  # the store's ingest batches this builder has seen (``narrascope.corpus.ingestion``)
+        self._loaded_from: str | None = None  # with a store: every storyline last seen since this day is in memory
+        self._latest: str = ""  # the latest day placed
 
     def load(self, store: Store, max_documents: int = 20000) -> StorylineBuilder:
-        """Continue from ``store``'s storylines; its first ``max_documents`` documents give the key frequencies."""
-        offset = 0
-        while True:
-            page = store.storylines(limit=1000, offset=offset)
-            self.storylines.update((s.id, s) for s in page.items)
-            offset += len(page.items)
-            if not page.items or offset >= page.total:
-                break
+        """Continue from ``store``'s storylines (read by period as documents come); its first ``max_documents``
+        documents give the key frequencies."""
         self._store = store
-        if self.min_shared and self.storylines:
+        self.seen_seq = store.ingest_sequence()
+        self._loaded_from, self._latest = None, ""
+        self.storylines = {s.id: s for s in reversed(store.undated_storylines(MAX_UNDATED))}
+        if self.min_shared and store.storylines(limit=1).total:
             for doc in store.iter_documents():
                 self._count(story_keys(self._story_text(doc)))
                 if self._seen >= max_documents:
@@ -248,6 +259,38 @@ class StorylineBuilder:
     def _count(self, keys: set[str]) -> None:
         self._df.update(keys)
         self._seen += 1
+        if len(self._df) > MAX_KEYS:  # drop the rarest keys (their IDF becomes that of an unseen key)
+            rare = 1
+            while len(self._df) > MAX_KEYS * 3 // 4:
+                for key in [k for k, n in self._df.items() if n <= rare]:
+                    del self._df[key]
+                rare += 1
+
+    def _follow(self, documents: Sequence[Document]) -> None:
+        """With a store: read the storylines that ``documents`` may join and are not in memory (last seen within
+        ``window_days`` before them), and forget those last seen over ``cache_days`` before the latest document."""
+        if self._store is None:
+            return
+        days = sorted(d for d in (_day(doc.published) for doc in documents) if d)
+        since = None
+        if days:
+            since = (days[0] - timedelta(days=self.window_days)).isoformat()
+            if self._loaded_from is None or since < self._loaded_from:
+                for story in self._store.storylines_seen_since(since, self._loaded_from):
+                    self.storylines.setdefault(story.id, story)
+                self._loaded_from = since
+            self._latest = max(self._latest, days[-1].isoformat())
+        cutoff = (date.fromisoformat(self._latest) - timedelta(days=self.cache_days)).isoformat() if self._latest else ""
+        cutoff = min(cutoff, since or cutoff)  # never what this batch may join
+        gone: list[str] = []
+        if self._loaded_from is not None and cutoff > self._loaded_from:
+            gone = [sid for sid, story in self.storylines.items() if story.last_seen is not None and story.last_seen < cutoff]
+            self._loaded_from = cutoff
+        undated = [sid for sid, story in self.storylines.items() if story.last_seen is None]
+        for sid in gone + undated[: max(0, len(undated) - MAX_UNDATED)]:
+            del self.storylines[sid]
+            for cache in (self._keys, self._members, self._languages):
+                cache.pop(sid, None)
 
     def _idf(self, key: str) -> float:
         return math.log((self._seen + 1) / (self._df.get(key, 0) + 1)) + 1.0  # as scikit-learn: never 0
@@ -299,6 +342,7 @@ class StorylineBuilder:
         """``({storyline_id: [document ids]}, changed storylines)`` for ``documents`` (in publication order)."""
         if not documents:
             return {}, []
+        self._follow(documents)
         vectors = self._embed(documents)
         keys = [story_keys(self._story_text(d)) for d in documents] if self.min_shared else [set() for _ in documents]
         for doc_keys in keys:  # the batch counts in the frequencies before any of it is placed

@@ -15,6 +15,7 @@ from narrascope.store.review import ReviewSQL
 from narrascope.store.schema import Migration
 from narrascope.store.sql import SQLStore
 
+AUDIT_OWNER = "narrascope_audit_owner"  # the role that owns review_audit after protect_audit
 _INGEST_LOCK = 0x6E617272  # the advisory lock ingests take turns on ("narr")
 _TSV = "to_tsvector('simple', COALESCE(d.title, '') || ' ' || d.text)"
 
@@ -57,6 +58,47 @@ class PostgresStore(ReviewSQL, SQLStore):
         except psycopg.Error as exc:
             raise ConfigError(redact_password(f"cannot connect to PostgreSQL at {dsn}: {exc}".strip(), dsn)) from None
         super().__init__(conn)
+
+    def audit_rewritable(self) -> str | None:
+        """Why this connection's role could rewrite the append-only ``review_audit`` (it owns the table, so it can
+        disable its triggers, or it is a superuser), or ``None`` when ``protect_audit`` made it append-only for it."""
+        row = self._one("SELECT r.rolsuper, t.tableowner = current_user FROM pg_roles r, pg_tables t "
+                        "WHERE r.rolname = current_user AND t.tablename = 'review_audit' AND t.schemaname = current_schema()")
+        if row is None:
+            return None
+        if row[0]:
+            return "the connection's role is a superuser"
+        return "the connection's role owns review_audit (it may disable its triggers)" if row[1] else None
+
+    def protect_audit(self, app_role: str) -> None:
+        """Make ``review_audit`` append-only for ``app_role``, the role the application connects as: the table (and
+        its sequence and trigger function) is handed to the role ``AUDIT_OWNER`` (no login, created if missing), and
+        ``app_role`` may only read it and add rows. Run it once, connected as the database owner or a superuser;
+        ``app_role`` must not be a superuser nor own the database or its schema (an owner can drop the table)."""
+        import psycopg
+        from psycopg import sql
+
+        role = self._one("SELECT rolsuper FROM pg_roles WHERE rolname = ?", (app_role,))
+        if role is None:
+            raise ConfigError(f"no PostgreSQL role {app_role!r}; give the role the application connects as")
+        if role[0]:
+            raise ConfigError(f"{app_role!r} is a superuser, which can rewrite any table: let the application "
+                              "connect as an ordinary role")
+        app, owner = sql.Identifier(app_role), sql.Identifier(AUDIT_OWNER)
+        try:
+            with self.transaction():
+                if self._one("SELECT 1 FROM pg_roles WHERE rolname = ?", (AUDIT_OWNER,)) is None:
+                    self._conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(owner))
+                if (self._one("SELECT pg_has_role(?, ?, 'MEMBER')", (app_role, AUDIT_OWNER)) or (False,))[0]:
+                    raise ConfigError(f"{app_role!r} is a member of {AUDIT_OWNER!r}: revoke that membership first")
+                for statement in ("ALTER TABLE review_audit OWNER TO {owner}",
+                                  "ALTER FUNCTION review_audit_append_only() OWNER TO {owner}",
+                                  "REVOKE ALL ON review_audit FROM PUBLIC, {app}",
+                                  "GRANT SELECT, INSERT ON review_audit TO {app}",
+                                  "GRANT USAGE, SELECT ON SEQUENCE review_audit_id_seq TO {app}"):
+                    self._conn.execute(sql.SQL(statement).format(owner=owner, app=app))
+        except psycopg.Error as exc:
+            raise ConfigError(f"cannot protect review_audit: {exc}; connect as the database owner or a superuser") from None
 
     def lock_for_ingest(self) -> None:
         # READ COMMITTED lets two transactions write at once: ingests take turns on this lock, held until COMMIT

@@ -105,11 +105,55 @@ MIGRATIONS: list[Migration] = [
         "documents: index on the publication date, for the newest-first and oldest-first lists",
         ["CREATE INDEX documents_published ON documents (published, id)"],
     ),
+    (
+        6,
+        "review_audit: an insert over an existing row (SQLite's INSERT OR REPLACE, which fires no delete trigger) fails",
+        [{"sqlite": "CREATE TRIGGER review_audit_no_replace BEFORE INSERT ON review_audit "
+                    "WHEN EXISTS (SELECT 1 FROM review_audit WHERE id = NEW.id) "
+                    f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END",
+          "postgres": "SELECT 1"}],  # PostgreSQL: the primary key refuses it, ON CONFLICT DO UPDATE fires the trigger
+    ),
+    (
+        7,
+        "bounded memory: MinHash LSH band keys as indexed rows, the ingest sequence, storylines by last day, and "
+        "daily counts maintained on every write",
+        [
+            {"sqlite": "CREATE TABLE minhash_bands (band_key INTEGER NOT NULL, document_id TEXT NOT NULL,"
+                       " PRIMARY KEY (band_key, document_id)) WITHOUT ROWID",
+             "postgres": "CREATE TABLE minhash_bands (band_key BIGINT NOT NULL, document_id TEXT NOT NULL,"
+                         " PRIMARY KEY (band_key, document_id))"},
+            "CREATE TABLE store_state (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            "ALTER TABLE documents ADD COLUMN ingest_seq INTEGER",
+            "CREATE INDEX documents_ingest_seq ON documents (ingest_seq)",
+            "CREATE INDEX storylines_last_seen ON storylines (last_seen)",
+            """CREATE TABLE daily_counts (
+                kind TEXT NOT NULL, day TEXT NOT NULL, key TEXT NOT NULL, count INTEGER NOT NULL,
+                PRIMARY KEY (kind, day, key))""",
+            "INSERT INTO daily_counts (kind, day, key, count) SELECT kind, day, key, COUNT(*) FROM ({contributions}) c"
+            " GROUP BY kind, day, key",
+        ],
+    ),
 ]
+
+NOT_COPY = "NOT EXISTS (SELECT 1 FROM duplicates x WHERE x.document_id = d.id)"
+_CONTRIBUTION_PARTS = [
+    "SELECT 'documents' AS kind, COALESCE(d.day, '') AS day, '' AS key FROM documents d WHERE {where}",
+    "SELECT 'origins', COALESCE(d.day, ''), '' FROM documents d WHERE {where} AND " + NOT_COPY,
+    "SELECT 'language', COALESCE(d.day, ''), d.language FROM documents d WHERE {where} AND d.language IS NOT NULL AND "
+    + NOT_COPY,
+    "SELECT 'outlet', COALESCE(d.day, ''), d.outlet FROM documents d WHERE {where} AND d.outlet IS NOT NULL AND "
+    + NOT_COPY,
+    "SELECT l.level, COALESCE(d.day, ''), l.label FROM documents d JOIN labels l ON l.document_id = d.id WHERE {where}"
+    " AND " + NOT_COPY,
+]
+CONTRIBUTIONS = " UNION ALL ".join(_CONTRIBUTION_PARTS)
+"""What documents add to ``daily_counts``, one row per count (``{where}`` picks the documents): every document
+(``documents``), every document that is not a syndicated copy (``origins``), and per language, outlet and
+narrative/subnarrative label the documents that are not copies. ``day`` is ``''`` for undated documents."""
 
 
 def render(statement: Statement, dialect: str) -> str:
     """``statement`` (for ``dialect`` when it differs per dialect) with the dialect's type names filled in."""
     if isinstance(statement, dict):
         statement = statement[dialect]
-    return statement.format(**DIALECT_TYPES[dialect])
+    return statement.format(**DIALECT_TYPES[dialect], contributions=CONTRIBUTIONS.format(where="1 = 1"))

@@ -20,10 +20,11 @@ import numpy as np
 from narrascope.dates import published_or_none, stored_date, stored_day
 from narrascope.documents import Analysis, Document
 from narrascope.store.base import DocumentQuery, Duplicate, EntityRoleCount, Page, Run, Storyline, TrendKey, TrendRow
-from narrascope.store.schema import MIGRATIONS, MIGRATIONS_TABLE, Migration, render
+from narrascope.store.counts import DailyCountsSQL, period_clause, period_only
+from narrascope.store.incremental import IncrementalSQL
+from narrascope.store.schema import MIGRATIONS, MIGRATIONS_TABLE, NOT_COPY, Migration, render
 
 DOC_COLUMNS = "d.id, d.text, d.title, d.url, d.outlet, d.published, d.language, d.source"
-NOT_COPY = "NOT EXISTS (SELECT 1 FROM duplicates x WHERE x.document_id = d.id)"
 SORTS = {  # DocumentQuery.sort -> ORDER BY
     "date": "d.published DESC NULLS LAST, d.id",
     "oldest": "d.published ASC NULLS LAST, d.id",
@@ -79,7 +80,7 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]
         yield items[i : i + size]
 
 
-class SQLStore:
+class SQLStore(DailyCountsSQL, IncrementalSQL):
     """Shared SQL behaviour; see ``narrascope.store.base.Store`` for the API."""
 
     dialect = "sqlite"
@@ -172,6 +173,15 @@ class SQLStore:
                 found.update(r[0] for r in self._all(f"SELECT {column} FROM documents WHERE {column} IN ({marks})", chunk))
         return found_urls, found_hashes
 
+    def failed_analyses(self, urls: Iterable[str] = (), hashes: Iterable[str] = ()) -> list[Document]:
+        found: dict[str, Document] = {}
+        for column, values in (("url", sorted(set(urls))), ("content_hash", sorted(set(hashes)))):
+            for chunk in _chunks(values):
+                rows = self._all(f"SELECT {DOC_COLUMNS} FROM documents d JOIN analyses a ON a.document_id = d.id"
+                                 f" WHERE a.error IS NOT NULL AND d.{column} IN ({','.join('?' * len(chunk))})", chunk)
+                found.update((r[0], self._document(r)) for r in rows)
+        return [found[k] for k in sorted(found)]
+
     def taken_ids(self, ids: Iterable[str]) -> set[str]:
         """The subset of ``ids`` already used by stored documents."""
         taken: set[str] = set()
@@ -180,7 +190,8 @@ class SQLStore:
             taken.update(r[0] for r in self._all(f"SELECT id FROM documents WHERE id IN ({marks})", chunk))
         return taken
 
-    def add_documents(self, documents: Sequence[Document], run_id: int | None = None) -> list[str]:
+    def add_documents(self, documents: Sequence[Document], run_id: int | None = None,
+                      ingest_seq: int | None = None) -> list[str]:
         inserted: list[Document] = []
         stamp = now()
         with self.transaction():
@@ -188,13 +199,14 @@ class SQLStore:
                 published = published_or_none(doc.published, f"document {doc.id!r}")  # readers already normalised it
                 cursor = self._execute(
                     "INSERT INTO documents (id, text, title, url, outlet, published, day, language, source, content_hash,"
-                    " ingested_at, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    " ingested_at, run_id, ingest_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     (doc.id, doc.text, doc.title, doc.url, doc.outlet, published, stored_day(published), doc.language,
-                     doc.source, doc.content_hash, stamp, run_id),
+                     doc.source, doc.content_hash, stamp, run_id, ingest_seq),
                 )
                 if cursor.rowcount == 1:
                     inserted.append(doc)
             self._index_text(inserted)
+            self.update_daily_counts([d.id for d in inserted], 1)
         return [d.id for d in inserted]
 
     def _document(self, row: tuple) -> Document:
@@ -264,7 +276,11 @@ class SQLStore:
 
     def query_documents(self, query: DocumentQuery) -> Page[Document]:
         condition, params = self._where(query)
-        total = int(self._one(f"SELECT COUNT(*) FROM documents d{condition}", params)[0])  # type: ignore[index]
+        if period_only(query):  # the maintained daily counts: no scan of every document
+            kind = "documents" if query.include_duplicates else "origins"
+            total = sum(self.counted(kind, query.since, query.until).values())
+        else:
+            total = int(self._one(f"SELECT COUNT(*) FROM documents d{condition}", params)[0])  # type: ignore[index]
         rows = self._all(
             f"SELECT {DOC_COLUMNS} FROM documents d{condition} ORDER BY {SORTS[query.sort]} LIMIT ? OFFSET ?",
             params + [query.limit, query.offset],
@@ -275,6 +291,8 @@ class SQLStore:
         """Documents matching ``query`` (paging ignored) per narrative or subnarrative label, dated or not."""
         if level not in ("narrative", "subnarrative"):
             raise ValueError(f"label_counts: unknown level {level!r}; use narrative or subnarrative")
+        if period_only(query) and not query.include_duplicates:
+            return self.counted(level, query.since, query.until)
         condition, params = self._where(query)
         condition += (" AND" if condition else " WHERE") + " l.level = ?"
         rows = self._all(f"SELECT l.label, COUNT(*) FROM documents d JOIN labels l ON l.document_id = d.id{condition}"
@@ -295,6 +313,8 @@ class SQLStore:
         """Documents matching ``query`` (paging ignored) per ``outlet`` or ``language``, largest first."""
         if by not in ("outlet", "language"):
             raise ValueError(f"count_by: unknown grouping {by!r}; use outlet or language")
+        if period_only(query) and not query.include_duplicates:
+            return self.counted(by, query.since, query.until)
         condition, params = self._where(query)
         condition += (" AND" if condition else " WHERE") + f" d.{by} IS NOT NULL"
         rows = self._all(f"SELECT d.{by}, COUNT(*) FROM documents d{condition} GROUP BY d.{by} ORDER BY 2 DESC, 1", params)
@@ -303,7 +323,7 @@ class SQLStore:
     # -- analyses ---------------------------------------------------------------------------------------------
     def add_analyses(self, analyses: Sequence[Analysis], run_id: int | None = None) -> None:
         stamp = now()
-        with self.transaction():
+        with self.transaction(), self.recounted([a.document_id for a in analyses]):
             for a in analyses:
                 for table in ("labels", "entities", "explanations"):
                     self._execute(f"DELETE FROM {table} WHERE document_id = ?", (a.document_id,))
@@ -345,7 +365,7 @@ class SQLStore:
 
     # -- duplicates -------------------------------------------------------------------------------------------
     def add_duplicates(self, duplicates: Sequence[Duplicate]) -> None:
-        with self.transaction():
+        with self.transaction(), self.recounted([d.document_id for d in duplicates]):
             self._executemany(
                 "INSERT INTO duplicates (document_id, origin_id, similarity) VALUES (?, ?, ?) ON CONFLICT (document_id)"
                 " DO UPDATE SET origin_id = excluded.origin_id, similarity = excluded.similarity",
@@ -461,32 +481,17 @@ class SQLStore:
 
     # -- statistics -------------------------------------------------------------------------------------------
     def _period(self, since: str | None, until: str | None) -> tuple[str, list[Any]]:
-        clause, params = f" AND d.day IS NOT NULL AND {NOT_COPY}", []
-        if since:
-            clause += " AND d.day >= ?"
-            params.append(since[:10])
-        if until:
-            clause += " AND d.day <= ?"
-            params.append(until[:10])
-        return clause, params
+        return period_clause("d.day", since, until, f" AND d.day IS NOT NULL AND {NOT_COPY}")
 
     def trend_rows(self, by: TrendKey = "narrative", since: str | None = None, until: str | None = None) -> list[TrendRow]:
-        period, params = self._period(since, until)
-        if by in ("narrative", "subnarrative"):
-            sql = ("SELECT d.day, l.label, COUNT(*) FROM documents d JOIN labels l ON l.document_id = d.id"
-                   f" WHERE l.level = ?{period} GROUP BY d.day, l.label ORDER BY d.day, l.label")
-            params = [by] + params
-        elif by in ("outlet", "language"):
-            sql = (f"SELECT d.day, d.{by}, COUNT(*) FROM documents d WHERE d.{by} IS NOT NULL{period}"
-                   f" GROUP BY d.day, d.{by} ORDER BY d.day, d.{by}")
-        else:
+        """From the maintained ``daily_counts`` (``narrascope.store.counts``)."""
+        if by not in ("narrative", "subnarrative", "outlet", "language"):
             raise ValueError(f"trends: unknown grouping {by!r}; use narrative, subnarrative, outlet or language")
-        return [TrendRow(r[0], r[1], int(r[2])) for r in self._all(sql, params) if stored_day(r[0])]
+        # a stored day that is no real date (left by an older version) is never counted: stored_day
+        return [TrendRow(day, key, count) for day, key, count in self.counted_daily(by, since, until) if stored_day(day)]
 
     def daily_totals(self, since: str | None = None, until: str | None = None) -> dict[str, int]:
-        period, params = self._period(since, until)
-        rows = self._all(f"SELECT d.day, COUNT(*) FROM documents d WHERE 1 = 1{period} GROUP BY d.day ORDER BY d.day", params)
-        return {r[0]: int(r[1]) for r in rows if stored_day(r[0])}
+        return {day: count for day, _, count in self.counted_daily("origins", since, until) if stored_day(day)}
 
     def entity_role_counts(self, entity: str | None = None, since: str | None = None, until: str | None = None) -> list[EntityRoleCount]:
         where, params = [NOT_COPY], []

@@ -37,6 +37,26 @@ def _wal(conn: sqlite3.Connection) -> None:
             delay = min(delay * 2, 0.5)
 
 
+_AUDIT = "review_audit"
+_AUDIT_TRIGGERS = ("review_audit_no_update", "review_audit_no_delete", "review_audit_no_replace")
+
+
+def _protect_audit(action: int, arg1: str | None, arg2: str | None, database: str | None, source: str | None) -> int:
+    """SQLite authorizer of the store's connection: the append-only audit trail cannot be dropped, altered or
+    unprotected through it (DROP/ALTER of ``review_audit``, dropping its triggers, setting ``PRAGMA writable_schema``);
+    its triggers refuse UPDATE, DELETE and INSERT OR REPLACE. Another connection to the file (the sqlite3 shell of
+    whoever may write the file) can still drop the triggers first: file permissions are the limit there."""
+    if action in (sqlite3.SQLITE_DROP_TABLE, sqlite3.SQLITE_ALTER_TABLE):  # UPDATE and DELETE: the triggers refuse
+        table = arg2 if action == sqlite3.SQLITE_ALTER_TABLE else arg1
+        if table == _AUDIT:
+            return sqlite3.SQLITE_DENY
+    if action in (sqlite3.SQLITE_DROP_TRIGGER, sqlite3.SQLITE_DROP_TEMP_TRIGGER) and (arg1 in _AUDIT_TRIGGERS or arg2 == _AUDIT):
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_PRAGMA and (arg1 or "").lower() in ("writable_schema",):
+        return sqlite3.SQLITE_DENY if arg2 is not None else sqlite3.SQLITE_OK  # reading it is fine, setting it is not
+    return sqlite3.SQLITE_OK
+
+
 def _lower(value: Any) -> Any:
     """Unicode lower case for SQL ``LOWER`` (other values unchanged, NULL stays NULL)."""
     return value.lower() if isinstance(value, str) else value
@@ -72,6 +92,7 @@ class SQLiteStore(ReviewSQL, SQLStore):
                                   f"{_BUSY_WAIT_S:.0f} s ({exc})") from None
             raise ConfigError(f"{self.path}: not a narrascope SQLite database ({exc})") from None
         super().__init__(conn)
+        conn.set_authorizer(_protect_audit)  # after the migrations: from here on, the audit trail only grows
 
     def _index_text(self, documents: Sequence[Document]) -> None:
         self._executemany("INSERT INTO documents_fts (document_id, title, text) VALUES (?, ?, ?)",

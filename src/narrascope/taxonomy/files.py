@@ -11,6 +11,11 @@ Keys (unknown keys are errors, so a typo never silently drops a definition):
 * role: ``name``, ``definition``, ``fine_roles`` (each ``name``, ``definition``, ``examples``).
 
 ``example``/``instructions`` are accepted for ``examples``/``instruction``; examples may be a list of texts.
+
+The file is untrusted input (a model directory carries one): it may be at most ``MAX_BYTES`` long and nest at most
+``MAX_DEPTH`` levels; aliases (``*name``) and tags other than YAML's plain ones (``!!python/...``, ``!!binary``) are
+refused, so nothing is expanded or constructed; a ``name`` must be text (``12:30`` is a number in YAML: quote it),
+and other texts keep their characters as written. Every error names the file and the line.
 """
 
 from __future__ import annotations
@@ -25,12 +30,64 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from narrascope.errors import ConfigError
 from narrascope.taxonomy import OTHER, Narrative, Role, Subnarrative, Taxonomy, narrative_label
 
+MAX_BYTES = 5 * 1024 * 1024  # the SemEval taxonomy takes 45 kB
+MAX_DEPTH = 20  # the format needs 7 levels (domains, narratives, subnarratives, examples)
+STR, NULL = "tag:yaml.org,2002:str", "tag:yaml.org,2002:null"
+PLAIN_TAGS = {STR, NULL, "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+              "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
 TOP_KEYS = {"name", "description", "title", "source", "domain", "domains", "narratives", "roles"}
 DOMAIN_KEYS = {"name", "title", "description", "source", "narratives"}
 NARRATIVE_KEYS = {"name", "definition", "examples", "example", "instruction", "instructions", "subnarratives"}
 SUB_KEYS = {"name", "definition", "examples", "example", "instruction", "instructions", "scored"}
 ROLE_KEYS = {"name", "definition", "fine_roles"}
 FINE_ROLE_KEYS = {"name", "definition", "examples", "example"}
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe composer with limits: no aliases, at most ``MAX_DEPTH`` levels, plain tags only (the nodes are
+    never constructed into Python objects except plain scalars)."""
+
+    def __init__(self, text: str, path: Path) -> None:
+        super().__init__(text)
+        self.path = path
+        self.depth = 0
+
+    def refuse(self, mark: Any, message: str) -> ConfigError:
+        return ConfigError(f"{self.path}:{mark.line + 1}: {message}")
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise self.refuse(event.start_mark, f"YAML aliases (*{event.anchor}) are not allowed in a taxonomy file; "
+                                                "write the text out where it is used")
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise self.refuse(event.start_mark, f"nested deeper than {MAX_DEPTH} levels; a taxonomy needs 7")
+            node = super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+        if node is not None and node.tag not in PLAIN_TAGS:
+            raise self.refuse(node.start_mark, f"the YAML tag {node.tag!r} is not allowed in a taxonomy file; "
+                                               "use plain text, lists and mappings")
+        return node
+
+
+def _compose(path: Path, text: str) -> Node | None:
+    """The YAML node tree of ``text`` (read from ``path``), within the limits of ``_BoundedLoader``."""
+    loader = _BoundedLoader(text, path)
+    try:
+        return loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}{line}: not valid YAML ({exc.problem or exc.context})") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply to read") from None
+    finally:
+        loader.dispose()
 
 
 class _Reader:
@@ -75,11 +132,15 @@ class _Reader:
                     return " ".join(self.text({"item": n}, "item", what=f"{what}: {key}") for n in node.value)
                 if not isinstance(node, ScalarNode):
                     raise self.error(node, f"{what}: '{key}' must be text")
-                value = self.constructor.construct_object(node)
-                return "" if value is None else str(value).strip()
+                # the characters as written: `12:30` stays 12:30 (YAML 1.1 would read the number 750), `yes` stays yes
+                return "" if node.tag == NULL else str(node.value).strip()
         return ""
 
     def name(self, entry: dict[str, Node], node: Node, what: str) -> str:
+        if "name" in entry and entry["name"].tag not in (STR, NULL):
+            kind = entry["name"].tag.rsplit(":", 1)[-1]
+            raise self.error(entry["name"], f"{what}: name {entry['name'].value!r} is read as a YAML {kind}, not text; "
+                                            "put it in quotes")
         value = self.text(entry, "name", what=what)
         if not value:
             raise self.error(node, f"{what}: missing or empty 'name'")
@@ -90,7 +151,7 @@ class _Reader:
     def flag(self, entry: dict[str, Node], key: str, default: bool, what: str) -> bool:
         if key not in entry:
             return default
-        value = self.constructor.construct_object(entry[key])
+        value = self.constructor.construct_object(entry[key]) if entry[key].tag == "tag:yaml.org,2002:bool" else None
         if not isinstance(value, bool):
             raise self.error(entry[key], f"{what}: '{key}' must be true or false")
         return value
@@ -99,19 +160,17 @@ class _Reader:
 def read_taxonomy_file(path: Path) -> Taxonomy:
     """The taxonomy in ``path`` (format in the module docstring)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as f:
+            data = f.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise ConfigError(f"{path}: over {MAX_BYTES // 1_048_576} MB; a taxonomy file is far smaller (the SemEval "
+                              "one takes 45 kB)")
+        text = data.decode("utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read taxonomy file ({exc.strerror or exc})") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 at byte {exc.start}; save the file as UTF-8") from exc
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}{line}: not valid YAML ({exc.problem or exc.context})") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc})") from exc
+    root = _compose(path, text)
     reader = _Reader(path)
     if root is None:
         raise ConfigError(f"{path}: empty taxonomy file; it needs at least 'narratives'")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from narrascope.components.estimator import write_model_file
 from narrascope.documents import Document
 
 GRID: list[dict[str, Any]] = [
@@ -37,7 +38,7 @@ class TuningResult:
     def save(self, path: str | Path, similarity: str, folds: int) -> None:
         """Write the settings in the format ``ExtractiveExplainer(per_language=path)`` reads."""
         data = {"similarity": similarity, "folds": folds, "grid": GRID, "languages": self.settings}
-        Path(path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        write_model_file(path, json.dumps(data, indent=2) + "\n")  # atomically: the old settings or the new
 
 
 def score_grid(

@@ -3,7 +3,8 @@
     app = create_app(open_store("corpus.db"), token="s3cret")   # then: uvicorn.run(app)
 
 Write endpoints (``POST /api/...``) need ``Authorization: Bearer <token>``; with no token configured they are
-disabled (403). Requests over ``max_body_bytes`` are refused with 413 before they are parsed. Every API error is a
+disabled (403). Both are checked before the request body is read (``RequestGate``), and so is its size: over
+``max_body_bytes`` with the token, over ``FORM_MAX_BYTES`` without, a request is refused with 413. Every API error is a
 JSON ``{"error", "status", "details"}``; dashboard errors are HTML pages. Store access is serialised with a lock
 (one SQLite connection is shared by the worker threads); analyses run one at a time outside that lock.
 """
@@ -62,31 +63,62 @@ class DropEmptyQuery:
         await self.app(scope, receive, send)
 
 
-class BodyLimit:
-    """ASGI middleware: refuse request bodies over ``limit`` bytes with 413 (declared or streamed)."""
+FORM_MAX_BYTES = 4 * 1024 * 1024  # a form post (paste, review): 1 MB of text percent-encoded, and the other fields
+READS = (b"GET", b"HEAD", b"OPTIONS")
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+
+class RequestGate:
+    """ASGI middleware: what is decided before one byte of a request body is read.
+
+    A write to the JSON API (any method but GET, HEAD and OPTIONS under ``/api/``) needs the bearer token in its
+    ``Authorization`` header: without a token configured it is refused with 403, without the right token with 401,
+    and the body is never read (the route's ``require_token`` checks again). A body over the limit is refused with
+    413: on its declared ``Content-Length`` before reading, or as soon as a streamed body passes it. The limit is
+    ``limit`` for a request with the right bearer token and ``form_limit`` for any other (the paste and review forms,
+    whose token travels in the form). So an unauthenticated client can make the server hold at most ``form_limit``
+    bytes per request.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES, form_limit: int = FORM_MAX_BYTES) -> None:
         self.app = app
         self.limit = limit
+        self.form_limit = form_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope.get("method", "GET").encode() in READS:
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await self._refuse(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        state: WebState = scope["app"].state.web
+        authorised = _bearer_ok(state, headers.get(b"authorization"))
+        if scope.get("path", "").startswith("/api/") and not authorised:
+            if not state.token:
+                await _refuse(scope, receive, send, 403, "write endpoints are disabled: start the server with --token "
+                                                         "or set NARRASCOPE_API_TOKEN to enable them")
+            else:
+                await _refuse(scope, receive, send, 401, "missing or wrong API token: send 'Authorization: Bearer <token>'",
+                              {"WWW-Authenticate": "Bearer"})
             return
-        body, more = b"", True
+        limit = self.limit if authorised else min(self.limit, self.form_limit)
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._too_large(scope, receive, send, limit)
+            return
+        parts: list[bytes] = []
+        size, more = 0, True
         while more:
             message = await receive()
             if message["type"] == "http.disconnect":
                 return
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-            if len(body) > self.limit:
-                await self._refuse(scope, receive, send)
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                await self._too_large(scope, receive, send, limit)
                 return
+            parts.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(parts)
+        del parts
         sent = False
 
         async def replay() -> Message:
@@ -98,10 +130,23 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        message = f"request body over {self.limit:,} bytes; send at most {self.limit // 1_000_000} MB per request"
-        response = JSONResponse({"error": message, "status": 413, "details": []}, status_code=413)
-        await response(scope, receive, send)
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        hint = "" if limit >= self.limit else " without the API token in the Authorization header"
+        await _refuse(scope, receive, send, 413, f"request body over {limit:,} bytes{hint}; "
+                                                 f"send at most {limit / 1_048_576:g} MB per request")
+
+
+def _bearer_ok(state: WebState, header: bytes | None) -> bool:
+    scheme, _, credentials = (header or b"").decode("latin-1").partition(" ")
+    return scheme.lower() == "bearer" and state.token_ok(credentials.strip())
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, message: str,
+                  headers: dict[str, str] | None = None) -> None:
+    """Answer without reading the body; the connection is closed after the answer (uvicorn does not read on)."""
+    response = JSONResponse({"error": message, "status": status, "details": []}, status_code=status,
+                            headers={**SECURITY_HEADERS, "connection": "close", **(headers or {})})
+    await response(scope, receive, send)
 
 
 def _wants_json(request: Request) -> bool:
@@ -172,9 +217,13 @@ def create_app(store: Store, pipeline: Any = None, token: str | None = None,
         response.headers["server-timing"] = f"app;dur={(time.perf_counter() - start) * 1000:.1f}"
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if request.method not in ("GET", "HEAD") or request.url.path.startswith("/review"):
+            # form answers show the API token again (kept in the form); review pages are per-reviewer: keep them out
+            # of every cache and of the browser's history store
+            response.headers["cache-control"] = "no-store"
         return response
 
-    app.add_middleware(BodyLimit, limit=max_body_bytes)
+    app.add_middleware(RequestGate, limit=max_body_bytes)
     app.add_middleware(DropEmptyQuery)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(api.router)

@@ -204,3 +204,24 @@ def test_thresholds_are_tuned_for_each_language_with_enough_documents(fitted: Na
     decoded = {lang: model.decode(coarse[r], fine[r], lang).annotation("x").narratives for lang, r in (("en", 0), ("pt", n))}
     assert decoded == {"en": [WEST], "pt": [OTHER]}
     assert tune_thresholds(model, (coarse, fine), ids, gold, languages, min_documents=n + 1)["languages"] == {}
+
+
+def test_two_narratives_whose_other_labels_never_occurred_in_training_decode() -> None:
+    """Training on one language of the release (EN, BG) leaves out some '<Narrative>: Other' labels; a document
+    with two such narratives and no subnarrative decoded to a KeyError during threshold tuning."""
+    discredit = "URW: Discrediting Ukraine"
+    discredit_sub = f"{discredit}: Discrediting Ukrainian government and officials and policies"
+    docs, anns = [], []
+    for i, text in enumerate(WAR * 2):
+        docs.append(Document(id=f"w{i}", text=text))
+        anns.append(NarrativeAnnotation(f"w{i}", [WEST], [WEST_SUB]))
+    for i, text in enumerate(["Kyiv officials are corrupt and steal the aid.", "Zelensky's government lies about it."] * 3):
+        docs.append(Document(id=f"d{i}", text=text))
+        anns.append(NarrativeAnnotation(f"d{i}", [discredit], [discredit_sub]))
+    model = NarrativeClassifier(taxonomy=SEMEVAL, word_features=500, char_features=500).fit(docs, anns)
+    assert f"{WEST}: Other" not in model.fine_labels_ and f"{discredit}: Other" not in model.fine_labels_
+    coarse = np.zeros(len(model.coarse_labels_))
+    coarse[model.coarse_labels_.index(WEST)] = coarse[model.coarse_labels_.index(discredit)] = 0.9
+    prediction = model.decode(coarse, np.zeros(len(model.fine_labels_))).annotation("x")
+    assert sorted(prediction.narratives) == sorted([WEST, discredit])
+    assert sorted(prediction.subnarratives) == sorted([f"{WEST}: Other", f"{discredit}: Other"])

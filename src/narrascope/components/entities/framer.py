@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from narrascope.components.estimator import Estimator, read_saved
+from narrascope.components.estimator import Estimator, check_shape, model_directory, read_saved, require_arrays
 from narrascope.errors import ModelError
 from narrascope.shipped import MODELS_DIR
 from narrascope.taxonomy import Taxonomy
@@ -323,8 +323,10 @@ class EntityFramer(Estimator):
     def save(self, path: Path | str, model_card: str | None = None) -> None:
         """Write ``config.json`` (settings, vocabularies, name priors), ``weights.npz`` and ``MODEL_CARD.md`` to ``path``."""
         self._check_fitted()
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
+        with model_directory(path) as tmp:
+            self._write(tmp, model_card)
+
+    def _write(self, path: Path, model_card: str | None) -> None:
         state: dict[str, Any] = {
             "format": "narrascope-entity-framer/1",
             "config": self._config(),
@@ -356,12 +358,11 @@ class EntityFramer(Estimator):
         path = Path(path)
         try:
             state, weights = read_saved(path)
-        except FileNotFoundError as exc:
-            raise ModelError(f"no entity framer at {path}: {exc.filename} is missing") from None
-        except (ValueError, OSError) as exc:
-            raise ModelError(f"{path}: unreadable entity framer ({exc})") from None
+        except ModelError as exc:
+            raise ModelError(f"no usable entity framer: {exc}") from None
         if state.get("format") != "narrascope-entity-framer/1":
             raise ModelError(f"{path / 'config.json'}: not an entity framer written by this narrascope version")
+        _check_weights(path, state, weights)
         # older framers: balanced, no embeddings, every fine role over the threshold
         config = {"balance": 1.0, "static_weight": 0.0, "e5_weight": 0.0, "max_fine_roles": None} | state["config"]
         framer = cls(**config)
@@ -380,6 +381,29 @@ class EntityFramer(Estimator):
         priors.base = weights["prior_base"].astype(np.float64)
         framer.priors_ = priors
         return framer
+
+
+def _check_weights(path: Path, state: dict[str, Any], weights: dict[str, Any]) -> None:
+    """A ``ModelError`` naming the file when the framer's arrays do not fit its ``config.json`` (labels,
+    vocabularies, name priors) or each other."""
+    file = path / "weights.npz"
+    names = ("main_coef", "main_intercept", "fine_coef", "fine_intercept", "context_idf", "name_idf", "prior_counts", "prior_base")
+    require_arrays(file, weights, names)
+    try:
+        mains, fines = len(state["main_classes"]), len(state["fine_roles"])
+        vocabularies = len(state["context_vocabulary"]), len(state["name_vocabulary"])
+        priors = len(state["prior_names"])
+    except (KeyError, TypeError) as exc:
+        raise ModelError(f"{path / 'config.json'}: incomplete entity framer ({type(exc).__name__}: {exc})") from None
+    features = weights["main_coef"].shape[1] if weights["main_coef"].ndim == 2 else -1
+    check_shape(file, "main_coef", weights["main_coef"], (mains, None))
+    check_shape(file, "main_intercept", weights["main_intercept"], (mains,))
+    check_shape(file, "fine_coef", weights["fine_coef"], (fines, features))
+    check_shape(file, "fine_intercept", weights["fine_intercept"], (fines,))
+    check_shape(file, "context_idf", weights["context_idf"], (vocabularies[0],))
+    check_shape(file, "name_idf", weights["name_idf"], (vocabularies[1],))
+    check_shape(file, "prior_counts", weights["prior_counts"], (priors, None))
+    check_shape(file, "prior_base", weights["prior_base"], (None,))
 
 
 _CONTEXT_TFIDF: dict[str, Any] = {"ngram_range": (1, 2), "min_df": 2, "sublinear_tf": True, "lowercase": True}

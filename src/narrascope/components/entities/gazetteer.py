@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from narrascope.components.estimator import write_model_file
 from narrascope.errors import ModelError
 from narrascope.shipped import MODELS_DIR
 
@@ -151,7 +152,7 @@ class Gazetteer:
     def save(self, path: Path | str) -> None:
         """Write ``gazetteer.json``: one row per name ``[form, count, {main: n}, {fine: n}]`` (no article text)."""
         rows = [[e.form, e.count, dict(e.main), dict(e.fine)] for _, e in sorted(self.entries.items())]
-        Path(path).write_text(json.dumps({"version": 1, "names": rows}, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_model_file(path, json.dumps({"version": 1, "names": rows}, ensure_ascii=False) + "\n")
 
     @classmethod
     def load(cls, path: Path | str = GAZETTEER_DIR / "gazetteer.json") -> Gazetteer:

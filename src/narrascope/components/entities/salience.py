@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from narrascope.components.estimator import Estimator
+from narrascope.components.estimator import Estimator, check_shape, model_directory, read_config
 from narrascope.errors import ModelError
 from narrascope.shipped import MODELS_DIR
 
@@ -111,8 +111,10 @@ class EntitySalience(Estimator):
 
     def save(self, path: Path | str, model_card: str | None = None) -> None:
         """Write ``salience.json`` (features, standardisation, weights) and ``MODEL_CARD.md`` to ``path``."""
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
+        with model_directory(path) as tmp:
+            self._write(tmp, model_card)
+
+    def _write(self, path: Path, model_card: str | None) -> None:
         state = {
             "format": "narrascope-entity-salience/1", "features": list(FEATURES), "C": self.C,
             "mean": [round(float(v), 6) for v in self.mean_], "scale": [round(float(v), 6) for v in self.scale_],
@@ -127,16 +129,19 @@ class EntitySalience(Estimator):
         """Load a model written by ``save``; a model built for other features is refused."""
         file = Path(path) / "salience.json"
         try:
-            state = json.loads(file.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ModelError(f"no salience model at {path}: {file.name} is missing") from None
-        except (ValueError, OSError) as exc:
-            raise ModelError(f"{file}: unreadable salience model ({exc})") from None
+            state = read_config(file)
+        except ModelError as exc:
+            raise ModelError(f"no usable salience model: {exc}") from None
         if state.get("format") != "narrascope-entity-salience/1" or state.get("features") != list(FEATURES):
             raise ModelError(f"{file}: not a salience model for this narrascope version's features")
-        model = cls(C=state["C"])
-        model.mean_, model.scale_ = np.array(state["mean"]), np.array(state["scale"])
-        model.coef_, model.intercept_ = np.array(state["coef"]), float(state["intercept"])
+        try:
+            model = cls(C=float(state["C"]))
+            model.mean_, model.scale_ = np.array(state["mean"], dtype=float), np.array(state["scale"], dtype=float)
+            model.coef_, model.intercept_ = np.array(state["coef"], dtype=float), float(state["intercept"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"{file}: incomplete salience model ({type(exc).__name__}: {exc})") from None
+        for name in ("mean_", "scale_", "coef_"):
+            check_shape(file, name.rstrip("_"), getattr(model, name), (len(FEATURES),))
         return model
 
 

@@ -118,6 +118,12 @@ class EntitiesStep:
             self._framer = shipped_framer() if self.model_path == SHIPPED_FRAMER else EntityFramer.load(self.model_path)
         return self._framer
 
+    def prepare(self) -> None:
+        """Load and check the framer and the salience model now (``Pipeline.prepare``)."""
+        from narrascope.components.entities.salience import shipped_salience
+
+        _ = self.framer, shipped_salience()
+
     def __call__(self, documents: Sequence[Document], analyses: Sequence[Analysis]) -> None:
         for doc, analysis in zip(documents, analyses):
             analysis.entities = frame_document(

@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from narrascope.components.estimator import Estimator, read_saved
+from narrascope.components.estimator import Estimator, check_shape, model_directory, read_saved, require_arrays
 from narrascope.documents import Document, Evidence, LabelScore
 from narrascope.errors import ModelError
 from narrascope.components.narratives import dense, fewshot
@@ -333,8 +333,11 @@ class NarrativeClassifier(Estimator):
             if cp[best] < min_top_prob or other_p >= cp[best]:
                 return Prediction([(OTHER, other_p)], [(OTHER, other_p)])
             chosen_coarse = {best: cp[best]}
+        # narratives with a chosen subnarrative, before any '<Narrative>: Other' is added below (such a label may be
+        # no head of this model: training on one language leaves some out)
+        with_child = {parent_of[f] for f in chosen_fine}
         for narrative in list(chosen_coarse):
-            if not any(parent_of[f] == narrative for f in chosen_fine):
+            if narrative not in with_child:
                 other_label = tax.narrative(narrative).other_label
                 children = {k: v for k, v in fp.items() if parent_of[k] == narrative}
                 best_child = max(children, key=children.__getitem__) if children else None
@@ -420,12 +423,17 @@ class NarrativeClassifier(Estimator):
                 "dense_alpha", "transfer_thresholds", "min_coverage", "fewshot_below", "label_thresholds")
         return {k: getattr(self, k) for k in keys}
 
-    def save(self, path: Path | str) -> None:
+    def save(self, path: Path | str, model_card: str | None = None) -> None:
         """Write ``config.json``, ``weights.npz`` (vocabularies, IDF, int8 heads with a scale per label, the dense
-        head) and the model's taxonomy (``taxonomy.yaml``)."""
+        head), the model's taxonomy (``taxonomy.yaml``) and ``MODEL_CARD.md`` (when given) to the directory ``path``,
+        atomically: ``path`` holds the old complete model until the new one is complete (``model_directory``)."""
         self._check_fitted()
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
+        with model_directory(path) as tmp:
+            self._write(tmp)
+            if model_card is not None:
+                (tmp / "MODEL_CARD.md").write_text(model_card, encoding="utf-8")
+
+    def _write(self, path: Path) -> None:
         scorer = getattr(self, "fewshot_", None)
         config = self.config() | {"fewshot": scorer.config() if scorer is not None else None,
                                   "coarse_labels": self.coarse_labels_, "fine_labels": self.fine_labels_,
@@ -455,29 +463,50 @@ class NarrativeClassifier(Estimator):
 
     @classmethod
     def load(cls, path: Path | str = DEFAULT_MODEL_DIR) -> NarrativeClassifier:
-        """Load a model saved with ``save``, with its taxonomy (SemEval's for a model saved without one)."""
+        """Load a model saved with ``save``, with its taxonomy (SemEval's for a model saved without one), and check
+        all of it now: every file readable, every array of the shape the config implies, every weight finite, every
+        label in the taxonomy; a ``ModelError`` naming the file otherwise."""
         path = Path(path)
+        weights = path / "weights.npz"
         try:
             config, arrays = read_saved(path)
-            taxonomy = load_taxonomy(path)  # a model saved before models carried one: SemEval's (load_taxonomy)
+        except ModelError as exc:
+            raise ModelError(f"not a usable narrascope narrative model: {exc}; train one with `narrascope train`") from None
+        taxonomy = load_taxonomy(path)  # a model saved before models carried one: SemEval's (load_taxonomy)
+        try:
             if config.get("format") not in (2, FORMAT):
                 raise ValueError(f"model format {config.get('format')!r}, expected 2 or {FORMAT}")
             model = cls(**{k: config[k] for k in cls().config() if k in config}, taxonomy=taxonomy)
-            model.coarse_labels_ = list(config["coarse_labels"])
-            model.fine_labels_ = list(config["fine_labels"])
-            model.terms_ = {b: _vocabulary(arrays, b) for b in config["blocks"]}
-            model.idf_ = {b: arrays[f"{b}_idf"].astype(np.float32) for b in config["blocks"]}
-            for name in ("coarse", "fine"):
+            model.coarse_labels_ = [str(label) for label in config["coarse_labels"]]
+            model.fine_labels_ = [str(label) for label in config["fine_labels"]]
+            blocks = [str(block) for block in config["blocks"]]
+            require_arrays(weights, arrays, [f"{b}_idf" for b in blocks]
+                           + [f"{n}_{part}" for n in ("coarse", "fine") for part in ("W", "scale", "b")])
+            model.terms_ = {b: _vocabulary(arrays, b) for b in blocks}
+            for b in blocks:
+                check_shape(weights, f"{b}_idf", arrays[f"{b}_idf"], (len(model.terms_[b]),))
+            model.idf_ = {b: arrays[f"{b}_idf"].astype(np.float32) for b in blocks}
+            features = sum(len(terms) for terms in model.terms_.values())
+            for name, labels in (("coarse", model.coarse_labels_), ("fine", model.fine_labels_)):
+                check_shape(weights, f"{name}_W", arrays[f"{name}_W"], (len(labels), features))
+                check_shape(weights, f"{name}_scale", arrays[f"{name}_scale"], (len(labels),))
+                check_shape(weights, f"{name}_b", arrays[f"{name}_b"], (len(labels),))
                 W = arrays[f"{name}_W"].astype(np.float32) * arrays[f"{name}_scale"][:, None]
                 setattr(model, f"{name}_W_", W)
                 setattr(model, f"{name}_b_", arrays[f"{name}_b"].astype(np.float32))
             # format 2: no dense head, training languages unknown (those with their own thresholds stand in)
             model.languages_ = list(config.get("languages", sorted(model.language_thresholds)))
-            model.dense_W_ = arrays["dense_W"].astype(np.float32) if config.get("dense") else None
-            model.dense_b_ = arrays["dense_b"].astype(np.float32) if config.get("dense") else None
+            model.dense_W_ = model.dense_b_ = None
+            if config.get("dense"):
+                require_arrays(weights, arrays, ["dense_W", "dense_b"])
+                outputs = len(model.coarse_labels_) + len(model.fine_labels_)
+                check_shape(weights, "dense_W", arrays["dense_W"], (outputs, None))
+                check_shape(weights, "dense_b", arrays["dense_b"], (outputs,))
+                model.dense_W_, model.dense_b_ = arrays["dense_W"].astype(np.float32), arrays["dense_b"].astype(np.float32)
             model.fewshot_ = fewshot.PrototypeScorer.load(path, config["fewshot"]) if config.get("fewshot") else None
-        except (OSError, ValueError, KeyError) as exc:
-            raise ModelError(f"{path}: not a narrascope narrative model ({exc}); train one with `narrascope train`") from exc
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ModelError(f"{path / 'config.json'}: not a narrascope narrative model ({type(exc).__name__}: {exc}); "
+                             "train one with `narrascope train`") from exc
         foreign = [label for label in model.coarse_labels_ + model.fine_labels_ if not taxonomy.is_known(label)]
         if foreign:
             raise ModelError(f"{path}: labels not in its taxonomy {taxonomy.name!r}: {', '.join(foreign[:5])}; "
@@ -540,6 +569,10 @@ class NarrativeStep:
         if self._model is None:
             self._model = NarrativeClassifier.load(self.model_path)
         return self._model
+
+    def prepare(self) -> None:
+        """Load and check the whole model now (``Pipeline.prepare``): a damaged one fails before the first document."""
+        _ = self.model
 
     def __call__(self, documents: Sequence[Document], analyses: Sequence[Any]) -> None:
         support = self.model.language_support(documents)

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from narrascope.annotations import NarrativeAnnotation
+from narrascope.components.estimator import check_shape, read_arrays, require_arrays
 from narrascope.sentences import Sentence, split_sentences
 from narrascope.taxonomy import OTHER, Taxonomy
 
@@ -278,9 +279,16 @@ class PrototypeScorer:
 
     @classmethod
     def load(cls, path: Path | str, config: dict[str, Any]) -> PrototypeScorer:
-        arrays = np.load(Path(path) / FEWSHOT_FILE, allow_pickle=False)
+        file = Path(path) / FEWSHOT_FILE
+        arrays = read_arrays(file)
         scorer = cls(**{k: v for k, v in config.items() if k != "labels"})
         scorer.labels_ = list(config["labels"])
+        require_arrays(file, arrays, ["prototypes", "center", "thresholds", "counts"])
+        dim = arrays["center"].shape[0] if arrays["center"].ndim == 1 else -1
+        check_shape(file, "center", arrays["center"], (None,))
+        check_shape(file, "prototypes", arrays["prototypes"], (len(scorer.labels_), dim))
+        for name in ("thresholds", "counts"):
+            check_shape(file, name, arrays[name], (len(scorer.labels_),))
         scorer.prototypes_ = arrays["prototypes"].astype(np.float32)
         scorer.center_ = arrays["center"].astype(np.float32)
         scorer.thresholds_ = arrays["thresholds"].astype(np.float32)

@@ -1,0 +1,97 @@
+"""Daily counts maintained on every write, so that the overview and trends read a few hundred rows, not every article.
+
+``daily_counts`` (schema version 7) holds ``(kind, day, key) -> count``: ``documents`` (every document), ``origins``
+(documents that are not syndicated copies) and, over origins, ``language``, ``outlet``, ``narrative`` and
+``subnarrative`` (the ``labels`` rows). Undated documents count under the day ``''``. What one document adds is
+``schema.CONTRIBUTIONS``: a pure function of the stored rows, so a write keeps the table true by subtracting what the
+documents it changes added before and adding what they add after (``recounted``). ``SQLStore.add_documents``,
+``add_analyses`` and ``add_duplicates`` do this themselves; any other change to a document's labels, copy link, day,
+language or outlet (a review decision that changes the labels, say) must happen inside ``with store.recounted(ids):``.
+``rebuild_daily_counts`` recomputes the table from scratch (``narrascope`` never needs it; a test compares the two).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from narrascope.store.base import DocumentQuery
+from narrascope.store.schema import CONTRIBUTIONS
+
+_CHUNK = 500
+_UPSERT = ("INSERT INTO daily_counts (kind, day, key, count) SELECT kind, day, key, {sign} * COUNT(*) FROM ({rows}) c"
+           " WHERE 1 = 1 GROUP BY kind, day, key ON CONFLICT (kind, day, key) DO UPDATE SET count ="
+           " daily_counts.count + excluded.count")
+
+
+def period_only(query: DocumentQuery) -> bool:
+    """Whether ``query`` filters on the period alone (so that ``daily_counts`` answers its counts)."""
+    return not (query.narrative or query.subnarrative or query.entity or query.outlet or query.language
+                or query.storyline or query.text)
+
+
+def period_clause(column: str, since: str | None, until: str | None, clause: str = "") -> tuple[str, list[Any]]:
+    """``clause`` and `` AND ...`` on the day ``column`` for an inclusive period."""
+    params: list[Any] = []
+    if since:
+        clause += f" AND {column} >= ?"
+        params.append(since[:10])
+    if until:
+        clause += f" AND {column} <= ?"
+        params.append(until[:10])
+    return clause, params
+
+
+def _counted_period(since: str | None, until: str | None, dated: bool) -> tuple[str, list[Any]]:
+    """The period on ``daily_counts.day``: undated rows (day ``''``) only when no bound and not ``dated``."""
+    return period_clause("day", since, until, " AND day <> ''" if dated or until else "")
+
+
+class DailyCountsSQL:
+    """Maintenance and reads of ``daily_counts`` over ``SQLStore``'s plumbing (``_execute``, ``_all``, ``transaction``)."""
+
+    _all: Any
+    _execute: Any
+    transaction: Any
+
+    def update_daily_counts(self, document_ids: Iterable[str], sign: int) -> None:
+        """Add (``sign`` 1) or subtract (-1) what the stored documents ``document_ids`` count for, as stored now."""
+        ids = sorted(set(document_ids))
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            where = f"d.id IN ({','.join('?' * len(chunk))})"
+            parts = CONTRIBUTIONS.count("{where}")
+            self._execute(_UPSERT.format(sign=int(sign), rows=CONTRIBUTIONS.format(where=where)), chunk * parts)
+
+    @contextmanager
+    def recounted(self, document_ids: Iterable[str]) -> Iterator[None]:
+        """Keep ``daily_counts`` true across a change of the documents ``document_ids`` made inside the block: their
+        counts are taken out before and put back after, in the same transaction. The one way to change what a stored
+        document counts for (its labels, copy link, day, language or outlet)."""
+        ids = sorted(set(document_ids))
+        with self.transaction():
+            self.update_daily_counts(ids, -1)
+            yield
+            self.update_daily_counts(ids, 1)
+
+    def rebuild_daily_counts(self) -> None:
+        """Recompute ``daily_counts`` from every stored document."""
+        with self.transaction():
+            self._execute("DELETE FROM daily_counts")
+            self._execute("INSERT INTO daily_counts (kind, day, key, count) SELECT kind, day, key, COUNT(*) FROM ("
+                          f"{CONTRIBUTIONS.format(where='1 = 1')}) c GROUP BY kind, day, key")
+
+    def counted(self, kind: str, since: str | None = None, until: str | None = None, dated: bool = False) -> dict[str, int]:
+        """``{key: count}`` of ``kind`` over a period, largest first (then by key)."""
+        clause, params = _counted_period(since, until, dated)
+        rows = self._all(f"SELECT key, SUM(count) FROM daily_counts WHERE kind = ?{clause} GROUP BY key"
+                         " HAVING SUM(count) > 0 ORDER BY 2 DESC, 1", [kind, *params])
+        return {r[0]: int(r[1]) for r in rows}
+
+    def counted_daily(self, kind: str, since: str | None = None, until: str | None = None) -> list[tuple[str, str, int]]:
+        """``(day, key, count)`` of ``kind`` per dated day of a period, by day and key."""
+        clause, params = _counted_period(since, until, dated=True)
+        rows = self._all(f"SELECT day, key, count FROM daily_counts WHERE kind = ? AND count > 0{clause}"
+                         " ORDER BY day, key", [kind, *params])
+        return [(r[0], r[1], int(r[2])) for r in rows]

@@ -1,0 +1,108 @@
+"""What an ingest needs from the store so that it never holds the whole corpus: the near-duplicate index as rows, the
+ingest sequence, and storylines by the day they were last seen (schema version 7).
+
+- ``minhash_bands``: one row per LSH band of every MinHash signature (``band_key``: the band's number and values
+  hashed to 64 bits), indexed, so that the candidates of a new document are one indexed look-up
+  (``documents_with_bands``) instead of an in-memory index of every signature.
+- ``store_state``: named values; ``ingest_seq`` counts ingest batches, and ``documents.ingest_seq`` says which batch
+  stored a document, so that an ingest finds the documents other processes stored since it last looked
+  (``documents_ingested_after``) without holding every stored id.
+- ``storylines_seen_since``: the storylines active in a period, read through an index on ``last_seen``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from narrascope.documents import Document
+from narrascope.store.base import Duplicate, Storyline
+
+_CHUNK = 500
+STORYLINE_COLUMNS = "id, title, size, first_seen, last_seen, centroid"
+
+
+def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i : i + _CHUNK]
+
+
+class IncrementalSQL:
+    """Over ``SQLStore``'s plumbing (``_execute``, ``_executemany``, ``_all``, ``_one``, ``_document``, ``_storyline``)."""
+
+    _all: Any
+    _one: Any
+    _execute: Any
+    _executemany: Any
+    _document: Any
+    _storyline: Any
+    transaction: Any
+
+    # -- the near-duplicate index ---------------------------------------------------------------------------------
+    def add_bands(self, rows: Iterable[tuple[int, str]]) -> None:
+        """Index ``(band key, document id)`` rows (rows already there are kept)."""
+        self._executemany("INSERT INTO minhash_bands (band_key, document_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                          list(rows))
+
+    def documents_with_bands(self, keys: Iterable[int]) -> set[str]:
+        """The documents that have any of the band ``keys``."""
+        found: set[str] = set()
+        for chunk in _chunks(sorted(set(keys))):
+            found.update(r[0] for r in self._all(
+                f"SELECT document_id FROM minhash_bands WHERE band_key IN ({','.join('?' * len(chunk))})", chunk))
+        return found
+
+    def clear_bands(self) -> None:
+        self._execute("DELETE FROM minhash_bands")
+
+    def duplicate_links(self, document_ids: Iterable[str] = (), origin_ids: Iterable[str] = ()) -> list[Duplicate]:
+        """The copy links from any of ``document_ids`` and to any of ``origin_ids``."""
+        links: dict[str, Duplicate] = {}
+        for column, ids in (("document_id", document_ids), ("origin_id", origin_ids)):
+            for chunk in _chunks(sorted(set(ids))):
+                for r in self._all(f"SELECT document_id, origin_id, similarity FROM duplicates WHERE {column} IN"
+                                   f" ({','.join('?' * len(chunk))})", chunk):
+                    links[r[0]] = Duplicate(r[0], r[1], float(r[2]))
+        return sorted(links.values(), key=lambda d: (d.origin_id, d.document_id))
+
+    # -- named state and the ingest sequence ----------------------------------------------------------------------
+    def state(self, name: str) -> str | None:
+        row = self._one("SELECT value FROM store_state WHERE name = ?", (name,))
+        return str(row[0]) if row else None
+
+    def set_state(self, name: str, value: str) -> None:
+        self._execute("INSERT INTO store_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET"
+                      " value = excluded.value", (name, value))
+
+    def ingest_sequence(self) -> int:
+        """The number of the last ingest batch committed (0 for none)."""
+        return int(self.state("ingest_seq") or 0)
+
+    def next_ingest_sequence(self) -> int:
+        """Inside the ingest lock: the number of a new batch (committed with it, so a rolled-back batch reuses it)."""
+        seq = self.ingest_sequence() + 1
+        self.set_state("ingest_seq", str(seq))
+        return seq
+
+    def documents_ingested_after(self, seq: int, but: int | None = None) -> list[tuple[Document, str | None]]:
+        """The documents that ingest batches after ``seq`` stored (but batch ``but``), each with its storyline id."""
+        rows = self._all("SELECT d.id, d.text, d.title, d.url, d.outlet, d.published, d.language, d.source,"
+                         " d.storyline_id FROM documents d WHERE d.ingest_seq > ? AND d.ingest_seq <> ? ORDER BY d.id",
+                         (seq, -1 if but is None else but))
+        return [(self._document(r), r[8]) for r in rows]
+
+    # -- storylines by time -----------------------------------------------------------------------------------
+    def storylines_seen_since(self, since: str, before: str | None = None) -> list[Storyline]:
+        """The storylines last seen on ``since`` or later (and before ``before``), without summaries."""
+        sql = f"SELECT {STORYLINE_COLUMNS} FROM storylines WHERE last_seen >= ?"
+        params = [since]
+        if before is not None:
+            sql += " AND last_seen < ?"
+            params.append(before)
+        return [self._storyline(r) for r in self._all(sql + " ORDER BY last_seen, id", params)]
+
+    def undated_storylines(self, limit: int) -> list[Storyline]:
+        """The ``limit`` storylines without a date updated last."""
+        return [self._storyline(r) for r in self._all(
+            f"SELECT {STORYLINE_COLUMNS} FROM storylines WHERE last_seen IS NULL ORDER BY updated_at DESC, id LIMIT ?",
+            (limit,))]

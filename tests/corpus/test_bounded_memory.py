@@ -1,0 +1,142 @@
+"""An ingest holds a window of the corpus, never all of it: nothing reads every stored signature, id or storyline;
+storylines are read by period and forgotten after ``cache_days``; the daily counts stay equal to a recount."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import random
+
+import numpy as np
+import pytest
+
+from narrascope.corpus.ingestion import ingest
+from narrascope.corpus.storylines import StorylineBuilder
+from narrascope.documents import Analysis, Document, LabelScore
+from narrascope.store import DocumentQuery, open_store
+
+EVENTS = ["Floods in Valencia killed {n} people after torrential rain; rescuers searched the Poyo ravine.",
+          "Record heat in Athens closed the Acropolis as temperatures reached {n} degrees near Mount Parnitha.",
+          "Swiss glaciers lost {n} percent of their volume this year, the Glamos monitoring network reported."]
+
+
+TOPICS = ("Floods", "Record", "Swiss")
+WORDS = ("mayor council river bridge school road police water power market train station harbour museum forest "
+         "village farm storm wind snow court judge budget minister vote clinic doctor nurse teacher church").split()
+
+
+class TopicEmbedder:
+    """One direction per event (the first word of the text), so that storylines follow the events exactly."""
+
+    name = "topic"
+
+    def embed(self, texts: list[str], kind: str = "passage") -> np.ndarray:
+        out = np.zeros((len(texts), 4), dtype=np.float32)
+        for i, text in enumerate(texts):
+            first = text.split()[0]
+            out[i, TOPICS.index(first) if first in TOPICS else 3] = 1.0
+        return out
+
+
+def _stream(days: int, per_day: int = 3, start: date = date(2024, 1, 1)) -> list[Document]:
+    """Every day one article per event, each event a new story every 20 days (the numbers change)."""
+    docs = []
+    for d in range(days):
+        day = (start + timedelta(days=d)).isoformat()
+        for e in range(per_day):
+            rng = random.Random(d * 10 + e)  # a report of its own: no two documents are near-duplicates
+            text = EVENTS[e % len(EVENTS)].format(n=10 + d // 20) + " " + " ".join(rng.choices(WORDS, k=40)) + "."
+            docs.append(Document(f"d{d:03d}-{e}", text, title=text[:40], language="en", published=day,
+                                 outlet=f"outlet{e}.example"))
+    return docs
+
+
+class Labels:
+    """One narrative per document, by its event."""
+
+    def analyze(self, documents: list[Document]) -> list[Analysis]:
+        return [Analysis(d.id, "en", narratives=[LabelScore(f"URW: {d.text.split()[0]}", 0.9)]) for d in documents]
+
+
+class Watched:
+    """A store that fails on every read of the whole corpus (signatures, ids, storylines page by page)."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def iter_signatures(self, ids: Any = None) -> Any:
+        assert ids is not None, "every stored signature read"
+        return self._store.iter_signatures(ids)
+
+    def document_ids(self) -> set[str]:
+        raise AssertionError("every stored id read")
+
+    def storylines(self, limit: int = 50, **kwargs: Any) -> Any:
+        assert limit <= 1, "every storyline read"
+        return self._store.storylines(limit=limit, **kwargs)
+
+
+def _builder(**kwargs: Any) -> StorylineBuilder:
+    return StorylineBuilder(TopicEmbedder(), threshold=0.9, min_shared=0, **kwargs)
+
+
+def test_an_ingest_into_a_large_store_reads_no_whole_table_and_holds_a_window_of_storylines(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "c.db")
+    ingest(_stream(100), store, Labels(), storylines=_builder(), batch_size=16)
+    builder = _builder(window_days=7)
+    later = _stream(130)[300:]  # days 100-129
+    summary = ingest(later, Watched(store), Labels(), storylines=builder, batch_size=16)  # type: ignore[arg-type]
+    assert summary.added == len(later)
+    # in memory: storylines last seen within cache_days (14) of the latest day, 2024-05-09 (day 129)
+    assert builder.storylines and all(s.last_seen >= "2024-04-25" for s in builder.storylines.values())
+    assert store.storylines(limit=1).total > len(builder.storylines)
+
+
+def test_windowed_storylines_place_a_stream_as_an_unbounded_builder_does(tmp_path: Path) -> None:
+    docs = _stream(90)
+    # a late article for day 28, after the stream moved on 60 days: its storylines are read from the store again
+    late = Document("late", EVENTS[0].format(n=11) + " A late report.", language="en", published="2024-01-29")
+    placed = {}
+    for name, builder in (("windowed", _builder(cache_days=10)), ("unbounded", _builder(cache_days=100_000))):
+        store = open_store(tmp_path / f"{name}.db")
+        ingest(docs, store, Labels(), storylines=builder, batch_size=8)
+        placed[name + " size"] = len(builder.storylines)  # type: ignore[assignment]
+        ingest([late], store, Labels(), storylines=builder, loaded=True)
+        placed[name] = {d.id: store.storyline_of(d.id) for d in docs + [late]}
+        store.close()
+    assert placed["windowed"] == placed["unbounded"]
+    assert placed["windowed"]["late"] == placed["windowed"]["d028-0"]  # found through the store
+    assert placed["windowed size"] == 3 < placed["unbounded size"] == 9  # one storyline per event, or all
+
+
+@pytest.mark.parametrize("by", ["narrative", "language", "outlet"])
+def test_the_daily_counts_equal_a_recount_after_copies_regroup_and_analyses_change(tmp_path: Path, by: str) -> None:
+    store = open_store(tmp_path / "c.db")
+    docs = _stream(10)
+    copy = Document("copy", "By staff. " + docs[4].text, language="en", published=docs[4].published, outlet="x.example")
+    earlier = Document("earlier", docs[4].text + " (wire)", language="en", published="2023-12-31", outlet="w.example")
+    undated = Document("undated", "An undated piece on the Valencia floods and the Poyo ravine rescuers.", language="fr")
+    ingest(docs + [copy], store, Labels(), storylines=False, batch_size=4)
+    ingest([earlier, undated], store, Labels(), storylines=False)  # an earlier copy: the group moves to it
+    store.add_analyses([Analysis(docs[0].id, "en", narratives=[LabelScore("URW: Changed", 0.9)])])
+    assert store.origin_of(docs[4].id).origin_id == "earlier"  # type: ignore[union-attr]
+    kept = (store.trend_rows(by), store.daily_totals(), store.count_by("language", DocumentQuery()),
+            store.label_counts("narrative", DocumentQuery(since="2024-01-02")),
+            store.query_documents(DocumentQuery(until="2024-01-05")).total,
+            store.query_documents(DocumentQuery(include_duplicates=True)).total)
+    store.rebuild_daily_counts()
+    assert kept == (store.trend_rows(by), store.daily_totals(), store.count_by("language", DocumentQuery()),
+                    store.label_counts("narrative", DocumentQuery(since="2024-01-02")),
+                    store.query_documents(DocumentQuery(until="2024-01-05")).total,
+                    store.query_documents(DocumentQuery(include_duplicates=True)).total)
+    # and they are what the documents say: 32 stored, 2 of them copies; the undated one counts without a day
+    assert kept[5] == 33 and store.query_documents(DocumentQuery()).total == 31
+    assert kept[2] == {"en": 30, "fr": 1} and sum(kept[1].values()) == 30
+    assert "URW: Changed" not in kept[3] and kept[3]["URW: Record"] == 8  # days 2-9, not day 1's copied origin
+    narrative_days = {(r.day, r.key): r.count for r in store.trend_rows("narrative")}
+    assert narrative_days[("2024-01-01", "URW: Changed")] == 1 and narrative_days[("2024-01-01", "URW: Record")] == 1

@@ -1,0 +1,175 @@
+"""Taxonomy files, exactly: every field a file can set lands in the Taxonomy, the file written back is the same
+dictionary, and every malformed file is refused with its own message, file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from narrascope.errors import ConfigError
+from narrascope.taxonomy import Narrative, Role, Subnarrative, Taxonomy
+from narrascope.taxonomy.files import read_taxonomy_file, taxonomy_to_dict
+
+FULL = """\
+name: Energy
+description: '  Narratives about energy  '
+domains:
+- name: EN
+  title: Energy policy
+  narratives:
+  - name: Grid is failing
+    definition: The grid cannot cope.
+    examples: [Lights out, Blackouts]
+    instructions: Look for outages
+    subnarratives:
+    - name: Blackouts are imminent
+      definition: Soon dark.
+      example: Tonight it goes dark
+      instruction: Dates of outages
+    - name: Prices explode
+      scored: false
+  - name: Renewables fail
+- name: GAS
+  narratives:
+  - name: Pipelines
+    instruction: x
+roles:
+- name: Protagonist
+  definition: The hero.
+  fine_roles:
+  - name: Guardian
+    definition: Guards.
+    example: the army
+  - name: Virtuous
+- name: Antagonist
+"""
+
+
+def _write(tmp_path: Path, body: str, name: str = "t.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_every_field_of_a_full_file_lands_in_the_taxonomy(tmp_path: Path) -> None:
+    tax = read_taxonomy_file(_write(tmp_path, FULL))
+    grid = "EN: Grid is failing"
+    assert tax.narratives == [
+        Narrative(domain="EN", name="Grid is failing", label=grid, definition="The grid cannot cope.",
+                  example="Lights out Blackouts", instruction="Look for outages", subnarratives=(
+                      Subnarrative(name="Blackouts are imminent", label=f"{grid}: Blackouts are imminent",
+                                   definition="Soon dark.", examples="Tonight it goes dark",
+                                   instruction="Dates of outages", scored=True),
+                      Subnarrative(name="Prices explode", label=f"{grid}: Prices explode", scored=False))),
+        Narrative(domain="EN", name="Renewables fail", label="EN: Renewables fail"),
+        Narrative(domain="GAS", name="Pipelines", label="GAS: Pipelines", instruction="x"),
+    ]
+    assert tax.main_roles == {"Protagonist": "The hero.", "Antagonist": ""}
+    assert tax.roles == [Role("Guardian", "Protagonist", "Guards.", "the army"), Role("Virtuous", "Protagonist")]
+    assert (tax.name, tax.description) == ("Energy", "Narratives about energy")
+    assert tax.domain_titles == {"EN": "Energy policy", "GAS": ""}
+
+
+def test_the_file_written_back_is_the_same_dictionary(tmp_path: Path) -> None:
+    tax = read_taxonomy_file(_write(tmp_path, FULL))
+    assert taxonomy_to_dict(tax) == {
+        "name": "Energy",
+        "description": "Narratives about energy",
+        "domains": [
+            {"name": "EN", "title": "Energy policy", "narratives": [
+                {"name": "Grid is failing", "definition": "The grid cannot cope.", "examples": "Lights out Blackouts",
+                 "instruction": "Look for outages", "subnarratives": [
+                     {"name": "Blackouts are imminent", "definition": "Soon dark.", "examples": "Tonight it goes dark",
+                      "instruction": "Dates of outages"},
+                     {"name": "Prices explode", "scored": False}]},
+                {"name": "Renewables fail"}]},
+            {"name": "GAS", "narratives": [{"name": "Pipelines", "instruction": "x"}]},
+        ],
+        "roles": [
+            {"name": "Protagonist", "definition": "The hero.", "fine_roles": [
+                {"name": "Guardian", "definition": "Guards.", "examples": "the army"}, {"name": "Virtuous"}]},
+            {"name": "Antagonist", "fine_roles": []},
+        ],
+    }
+    again = _write(tmp_path, yaml.safe_dump(taxonomy_to_dict(tax), sort_keys=False), "again.yaml")
+    assert read_taxonomy_file(again) == tax
+
+
+def test_a_file_without_domains_or_name(tmp_path: Path) -> None:
+    path = _write(tmp_path, "narratives:\n- name: Solo\n  subnarratives:\n", "my-narratives.yaml")
+    tax = read_taxonomy_file(path)
+    assert tax.narratives == [Narrative(domain="", name="Solo", label="Solo")]
+    assert (tax.name, tax.description, tax.domain_titles, tax.main_roles, tax.roles) == ("my-narratives", "", {}, {}, [])
+    assert taxonomy_to_dict(tax) == {"name": "my-narratives", "narratives": [{"name": "Solo"}]}
+    short = read_taxonomy_file(_write(tmp_path, "domain: CC\ntitle: Climate\nnarratives:\n- name: Hoax\n"))
+    assert short.narratives == [Narrative(domain="CC", name="Hoax", label="CC: Hoax")]
+    assert short.domain_titles == {"CC": "Climate"}
+
+
+@pytest.mark.parametrize(("body", "line", "message"), [
+    ("- a\n- b\n", 1, "the top level must be a mapping (key: value lines)"),
+    ("? [a]\n: b\nnarratives: []\n", 1, "the top level: keys must be plain words"),
+    ("name: a\nname: b\n", 2, "the top level: 'name' appears twice"),
+    ("titel: x\n", 1, "the top level: unknown key 'titel'; allowed: description, domain, domains, name, narratives, "
+                      "roles, source, title"),
+    ("domains: []\n", 1, "'domains' is empty"),
+    ("domains:\n- name: A\n  narratives: [{name: N}]\n- name: A\n  narratives: [{name: M}]\n", 4,
+     "domain #2 ('A'): duplicate domain name"),
+    ("domains:\n- name: A\n", 2, "domain 'A': missing 'narratives'"),
+    ("domains:\n- title: T\n  narratives: [{name: N}]\n", 2, "domain #1: missing or empty 'name'"),
+    ("domain: 'A: B'\nnarratives: [{name: N}]\n", 1, "'domain' must be a short name such as URW or CC"),
+    ("domain: ''\nnarratives: [{name: N}]\n", 1, "'domain' must be a short name such as URW or CC"),
+    ("domain: A\ndomains: []\n", 2, "use either 'domains' (each with its narratives) or top-level 'narratives', not both"),
+    ("narratives:\n- name: Other\n", 2, "narrative #1 ('Other'): 'Other' is reserved for documents with no narrative"),
+    ("narratives:\n- name: N\n  subnarratives:\n  - name: S\n  - name: S\n", 5,
+     "narrative #1 ('N'), subnarrative #2: duplicate subnarrative name 'S'"),
+    ("narratives:\n- name: N\n  definition: {a: b}\n", 3, "narrative #1 ('N'): 'definition' must be text"),
+    ("narratives:\n- name: '   '\n", 2, "narrative #1: missing or empty 'name'"),
+    ("narratives:\n- N\n", 2, "narrative #1 must be a mapping (key: value lines)"),
+    ("narratives: a text\n", 1, "'narratives' must be a list (lines starting with '- ')"),
+    ("narratives: [{name: N}]\nroles:\n- name: R\n  fine_roles:\n  - definition: d\n", 5,
+     "role 'R', fine role #1: missing or empty 'name'"),
+    ("narratives: [{name: N}]\nroles:\n- name: R\n  colour: red\n", 4,
+     "role #1: unknown key 'colour'; allowed: definition, fine_roles, name"),
+    ("narratives: [{name: N, subnarratives: [{name: S, scored: 1}]}]\n", 1,
+     "narrative #1 ('N'), subnarrative #1: 'scored' must be true or false"),
+])
+def test_each_malformed_file_is_refused_with_its_message_and_line(tmp_path: Path, body: str, line: int,
+                                                                  message: str) -> None:
+    path = _write(tmp_path, body)
+    with pytest.raises(ConfigError) as info:
+        read_taxonomy_file(path)
+    assert str(info.value) == f"{path}:{line}: {message}"
+
+
+def test_unreadable_empty_and_non_utf8_files(tmp_path: Path) -> None:
+    empty = _write(tmp_path, "", "empty.yaml")
+    with pytest.raises(ConfigError) as info:
+        read_taxonomy_file(empty)
+    assert str(info.value) == f"{empty}: empty taxonomy file; it needs at least 'narratives'"
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes(b"narratives:\n- name: Caf\xe9\n")
+    with pytest.raises(ConfigError) as info:
+        read_taxonomy_file(latin)
+    assert str(info.value) == f"{latin}: not UTF-8 at byte 23; save the file as UTF-8"  # 12 + len("- name: Caf")
+    missing = tmp_path / "missing.yaml"
+    with pytest.raises(ConfigError) as info:
+        read_taxonomy_file(missing)
+    assert str(info.value) == f"{missing}: cannot read taxonomy file (No such file or directory)"
+    unclosed = _write(tmp_path, "narratives: [unclosed\n", "bad.yaml")
+    with pytest.raises(ConfigError, match=r"bad\.yaml:2: not valid YAML \("):
+        read_taxonomy_file(unclosed)
+
+
+def test_null_and_numeric_texts(tmp_path: Path) -> None:
+    tax = read_taxonomy_file(_write(tmp_path, "narratives:\n- name: '2024'\n  definition:\n  examples: [1, 2.50]\n"))
+    assert tax.narratives == [Narrative(domain="", name="2024", label="2024", definition="", example="1 2.50")]
+    with pytest.raises(ConfigError, match=r"t\.yaml:2: narrative #1: name '2024' is read as a YAML int, not text"):
+        read_taxonomy_file(_write(tmp_path, "narratives:\n- name: 2024\n"))  # names must be text (issue 27, item 9)
+
+
+def test_taxonomy_from_file_is_the_file_reader(tmp_path: Path) -> None:
+    path = _write(tmp_path, FULL)
+    assert Taxonomy.from_file(path) == read_taxonomy_file(path)
