@@ -69,6 +69,7 @@ def test_stored_values_that_are_no_real_dates_never_break_trends_reports_or_stor
     bad = ["Mon, 01 Jan 2024 10:00:00 GMT", "2024-02-30", "2024-99-99", "0000-01-01", "99999-01-01", "not a date"]
     for i, value in enumerate(bad):  # as an older version (or a hand-written INSERT) left them
         store._execute("UPDATE documents SET published = ?, day = ? WHERE id = ?", (value, value[:10], f"d{i}"))
+    store.rebuild_daily_counts()  # as the migration to maintained counts does over such rows
     rows, _ = trends(store)
     assert [(r.day, r.key, r.count) for r in rows] == [("2024-03-07", NARR, 1), ("2024-03-08", NARR, 1)]
     assert trends(store, "outlet", since="2024-03-01")[0] and period_changes(store)[0] is not None

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from narrascope.cli import app
+from narrascope.store import open_store
 
 from .corpus import BLAME, TOKEN
 
@@ -27,13 +28,15 @@ def spoiled_db(web_db: Path) -> Path:
         for doc_id, value in zip(ids, BAD * 3):
             conn.execute("UPDATE documents SET published = ?, day = ? WHERE id = ?", (value, value[:10], doc_id))
         conn.execute("UPDATE storylines SET first_seen = '2024-99-99', last_seen = '0000-01-01'")
+    store = open_store(web_db)
+    store.rebuild_daily_counts()  # as the migration to maintained counts does over such rows
+    store.close()
     return web_db
 
 
 def test_pages_and_the_trends_api_answer_over_stored_values_that_are_no_dates(spoiled_db: Path) -> None:
     from fastapi.testclient import TestClient
 
-    from narrascope.store import open_store
     from narrascope.web import create_app
 
     store = open_store(spoiled_db)
