@@ -14,7 +14,8 @@ The bulk goes through the cheap steps ``--steps`` (default: language identificat
 labels, evidence and entities (``benchmarks/web.py``'s ``HandMadeAnalyses``), so that the dashboard has something to
 show; duplicate detection and storylines are the real ones. ``--full-sample N`` first times the full pipeline
 (``DEFAULT_STEPS``) on N articles of the stream, for its rate. Every ``--every`` articles it prints the articles
-stored, docs/s over the last stretch, the RSS now and at its peak, the store's size and dedup P/R so far.
+stored, docs/s over the last stretch and this process's CPU time per article (the figure to compare on a shared
+machine; the store's server, for PostgreSQL, is not in it), the RSS now and at its peak, the store's size and dedup P/R so far.
 ``--reingest`` then ingests the same stream again (it must add 0); ``--dashboard`` then runs ``benchmarks/web.py``
 over the store (page latencies, p95).
 
@@ -146,8 +147,8 @@ def main() -> None:
     print(f"store {db}: {before} articles already; streaming {args.docs} over {args.days} days, steps: "
           f"{', '.join(steps) or 'none'} + hand-made labels, batch {args.batch_size}; load average "
           f"{os.getloadavg()[0]:.1f}", flush=True)
-    print("stored\tdocs/s\tRSS MiB\tpeak MiB\tstore MiB\tprecision\trecall\tlinks\tcopies", flush=True)
-    mark = {"read": 0, "next": args.every, "t": time.perf_counter(), "n": 0}
+    print("stored\tdocs/s\tCPU ms/doc\tRSS MiB\tpeak MiB\tstore MiB\tprecision\trecall\tlinks\tcopies", flush=True)
+    mark = {"read": 0, "next": args.every, "t": time.perf_counter(), "n": 0, "cpu": time.process_time()}
 
     def report(batch: int) -> None:
         mark["read"] += batch
@@ -155,11 +156,12 @@ def main() -> None:
             return
         elapsed = time.perf_counter() - mark["t"]
         rate = (mark["read"] - mark["n"]) / elapsed
+        cpu_ms = 1000 * (time.process_time() - mark["cpu"]) / (mark["read"] - mark["n"])
         now, peak = rss_mib()
         precision, recall, links, copies = dedup_scores(store)
-        print(f"{store.count_documents()}\t{rate:.1f}\t{now:.0f}\t{peak:.0f}\t{store_size_mib(store, db):.0f}\t"
+        print(f"{store.count_documents()}\t{rate:.1f}\t{cpu_ms:.1f}\t{now:.0f}\t{peak:.0f}\t{store_size_mib(store, db):.0f}\t"
               f"{precision:.4f}\t{recall:.4f}\t{links}\t{copies}", flush=True)
-        mark.update(next=mark["next"] + args.every, t=time.perf_counter(), n=mark["read"])
+        mark.update(next=mark["next"] + args.every, t=time.perf_counter(), n=mark["read"], cpu=time.process_time())
 
     analyses = CheapAnalyses(steps)
     t0 = time.perf_counter()

@@ -11,6 +11,7 @@ per group, so one group's tests are the only ones mutmut traces and runs (a grou
     python scripts/mutation.py run semeval --only 'narrascope.semeval.metrics.*'   # a quick subset: mutmut globs
     python scripts/mutation.py score                    # killed / (killed + survived) per group, from the last runs
     python scripts/mutation.py run semeval --recheck    # after new tests: re-test the survivors and timeouts
+    python scripts/mutation.py run taxonomy --sample 60 # a seeded random sample: an estimate in a fraction of the time
     python scripts/mutation.py survivors semeval        # the surviving mutants' names (mutmut show NAME: the diff)
 
 The score leaves out the equivalent mutants (never generated: ``do_not_mutate_patterns``), mutants no test reaches
@@ -23,6 +24,7 @@ import argparse
 import fnmatch
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -112,14 +114,36 @@ def prepare(name: str) -> Path:
     return work
 
 
-def run(name: str, only: list[str], jobs: int, recheck: bool = False) -> int:
+def draw_sample(name: str, size: int, seed: int) -> list[str]:
+    """``size`` of the group's mutants drawn uniformly (seeded), saved in ``.mutation/NAME/sample.json`` for ``score``."""
+    everything = sorted(all_mutants(name))
+    if not everything:
+        raise SystemExit(f"group {name}: no mutants were generated (see mutmut's output above)")
+    chosen = sorted(random.Random(seed).sample(everything, min(size, len(everything))))
+    (WORK / name / "sample.json").write_text(json.dumps({"seed": seed, "of": len(everything), "mutants": chosen}),
+                                            encoding="utf-8")
+    return chosen
+
+
+def run(name: str, only: list[str], jobs: int, recheck: bool = False, sample: int = 0, seed: int = 0) -> int:
     """mutmut on group ``name``: mutants not yet tested (mutmut keeps earlier verdicts), or only those matching
-    ``only``; ``recheck`` also re-tests the survivors and timeouts of the last run (after new tests)."""
+    ``only``; ``recheck`` also re-tests the survivors and timeouts of the last run (after new tests); ``sample``:
+    a uniform random sample of that many mutants (those without a verdict yet are tested), for an estimate of the
+    score where the whole group takes too long."""
     again = sorted(k for k, code in results(name).items() if code in SURVIVED | TIMEOUT | NO_TESTS) if recheck else []
     work = prepare(name)
     mutmut = Path(sys.executable).with_name("mutmut")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "CI")}  # mutmut puts mutants/src first
     status = 0
+    if sample:
+        if not all_mutants(name):  # generate the mutants and collect the stats (a name that matches none stops there)
+            print(f"[{name}] generating the mutants and collecting stats", flush=True)
+            subprocess.run([str(mutmut), "run", "narrascope.no-such-mutant"], cwd=work, env=env,
+                           stdout=subprocess.DEVNULL)
+        decided = results(name)
+        only = only + [k for k in draw_sample(name, sample, seed) if k not in decided]
+        if not only:
+            return 0
     # named mutants are re-tested whatever their verdict, and only they: the rest takes a second run
     for names in ([again] if again else []) + [only]:
         command = [str(mutmut), "run", "--max-children", str(jobs), *names]
@@ -128,13 +152,17 @@ def run(name: str, only: list[str], jobs: int, recheck: bool = False) -> int:
     return status
 
 
-def results(name: str) -> dict[str, int]:
-    """Mutant name -> mutmut exit code, from the group's last run (empty when it never ran)."""
-    out: dict[str, int] = {}
+def all_mutants(name: str) -> dict[str, int | None]:
+    """Every generated mutant of the group -> its mutmut exit code (None: not tested yet)."""
+    out: dict[str, int | None] = {}
     for meta in sorted((WORK / name / "mutants").rglob("*.py.meta")):
-        codes = json.loads(meta.read_text(encoding="utf-8")).get("exit_code_by_key", {})
-        out.update({key: code for key, code in codes.items() if code is not None})
+        out.update(json.loads(meta.read_text(encoding="utf-8")).get("exit_code_by_key", {}))
     return out
+
+
+def results(name: str) -> dict[str, int]:
+    """Mutant name -> mutmut exit code, from the group's last runs (empty when it never ran)."""
+    return {key: code for key, code in all_mutants(name).items() if code is not None}
 
 
 def tally(codes: dict[str, int]) -> dict[str, int]:
@@ -146,15 +174,28 @@ def tally(codes: dict[str, int]) -> dict[str, int]:
     return counts
 
 
+def _row(label: str, codes: dict[str, int], note: str = "") -> str:
+    counts = tally(codes)
+    killed = counts["killed"] + counts["timeout"]
+    decided = killed + counts["survived"]
+    shown = f"{100 * killed / decided:6.1f}%" if decided else "    -  "
+    return (f"{label:<24} {counts['killed']:>7} {counts['survived']:>9} {counts['timeout']:>8} {counts['no tests']:>9} "
+            f"{shown}" + ("  (not run)" if not decided else note))
+
+
 def score(names: list[str]) -> None:
-    print(f"{'group':<11} {'killed':>7} {'survived':>9} {'timeout':>8} {'no tests':>9} {'score':>7}")
+    """The table: every tested mutant of each group, and the group's random sample where one was drawn."""
+    print(f"{'group':<24} {'killed':>7} {'survived':>9} {'timeout':>8} {'no tests':>9} {'score':>7}")
     for name in names:
-        counts = tally(results(name))
-        killed = counts["killed"] + counts["timeout"]
-        decided = killed + counts["survived"]
-        shown = f"{100 * killed / decided:6.1f}%" if decided else "    -  "
-        print(f"{name:<11} {counts['killed']:>7} {counts['survived']:>9} {counts['timeout']:>8} "
-              f"{counts['no tests']:>9} {shown}" + ("  (not run)" if not decided else ""))
+        codes = results(name)
+        total = len(all_mutants(name))
+        print(_row(name, codes, f"  ({len(codes)} of {total} mutants tested)" if len(codes) < total else ""))
+        sample_file = WORK / name / "sample.json"
+        if sample_file.exists():
+            sample = json.loads(sample_file.read_text(encoding="utf-8"))
+            chosen = {k: codes[k] for k in sample["mutants"] if k in codes}
+            print(_row(f"  sample of {len(sample['mutants'])}", chosen,
+                       f"  (seed {sample['seed']}, of {sample['of']}; {len(chosen)} tested)"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -164,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     run_p.add_argument("groups", nargs="+", choices=[*GROUPS, "all"])
     run_p.add_argument("--only", action="append", default=[], help="mutmut mutant-name glob (repeatable)")
     run_p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="mutants tested at once")
+    run_p.add_argument("--sample", type=int, default=0, help="test a uniform random sample of this many mutants")
+    run_p.add_argument("--seed", type=int, default=0, help="seed of --sample")
     run_p.add_argument("--recheck", action="store_true",
                        help="re-test the last run's survivors, timeouts and mutants without tests too")
     score_p = sub.add_parser("score", help="mutation score per group from the last runs")
@@ -176,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         names = list(GROUPS) if "all" in args.groups else args.groups
         status = 0
         for name in names:
-            status = max(status, run(name, args.only, args.jobs, args.recheck))
+            status = max(status, run(name, args.only, args.jobs, args.recheck, args.sample, args.seed))
         score(names)
         return status
     if args.command == "score":

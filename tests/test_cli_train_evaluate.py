@@ -80,3 +80,15 @@ def test_evaluate_says_which_annotations_are_missing(semeval_tiny: Path, tmp_pat
     for subtask, file in (("1", "subtask-1-annotations"), ("2", "subtask-2-annotations"), ("3", "subtask-3-annotations")):
         result = runner.invoke(app, ["evaluate", str(tmp_path), "--subtask", subtask, "--similarity", "token-f1"])
         assert result.exit_code == 2 and file in result.output, result.output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["EN", "BG"])
+def test_train_on_one_language_of_the_release(semeval_data: Path, tmp_path: Path, language: str) -> None:
+    """Issue 27 item 6: `train .../EN --out m` died with KeyError 'URW: Discrediting Ukraine: Other' in decode (a
+    '<Narrative>: Other' label that never occurs in one language is no head of the model)."""
+    out = tmp_path / "m"
+    result = runner.invoke(app, ["train", str(semeval_data / language), "--out", str(out), "--folds", "2"])
+    assert result.exit_code == 0, result.output
+    model = NarrativeClassifier.load(out)
+    assert model.languages_ == [language.lower()] and model.coarse_labels_

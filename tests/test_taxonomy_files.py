@@ -173,3 +173,25 @@ def test_null_and_numeric_texts(tmp_path: Path) -> None:
 def test_taxonomy_from_file_is_the_file_reader(tmp_path: Path) -> None:
     path = _write(tmp_path, FULL)
     assert Taxonomy.from_file(path) == read_taxonomy_file(path)
+
+
+def test_several_files_merge_in_order_with_roles_from_the_last_file_that_has_them(tmp_path: Path) -> None:
+    a = _write(tmp_path, "name: a\ndomain: A\ntitle: Alpha\nnarratives: [{name: N1}]\n"
+                         "roles: [{name: Protagonist, fine_roles: [{name: Guardian}]}]\n", "a.yaml")
+    b = _write(tmp_path, "name: b\ndomain: B\nnarratives: [{name: N2}]\n"
+                         "roles: [{name: Antagonist, definition: bad, fine_roles: [{name: Spy}]}]\n", "b.yaml")
+    c = _write(tmp_path, "name: c\ndomain: C\nnarratives: [{name: N3}]\n", "c.yaml")
+    merged = Taxonomy.from_files([a, b, c])
+    assert [n.label for n in merged.narratives] == ["A: N1", "B: N2", "C: N3"]
+    assert (merged.main_roles, merged.roles) == ({"Antagonist": "bad"}, [Role("Spy", "Antagonist")])
+    assert (merged.name, merged.domain_titles) == ("a+b+c", {"A": "Alpha", "B": "", "C": ""})
+    with_roles = Taxonomy.from_files([c], roles_file=a)
+    assert [n.label for n in with_roles.narratives] == ["C: N3", "A: N1"]
+    assert (with_roles.main_roles, with_roles.roles) == ({"Protagonist": ""}, [Role("Guardian", "Protagonist")])
+    single = Taxonomy.from_files([c])
+    assert (single.name, single.main_roles, single.roles) == ("c", {}, [])
+    assert single.is_known("C: N3") and single.is_known("C: N3: Other") and single.is_known("Other")
+    assert not single.is_known("N3") and not single.is_known("C: N4")
+    with pytest.raises(KeyError, match="Guardian"):
+        single.role_main("Guardian")
+    assert with_roles.role_main("Guardian") == "Protagonist"

@@ -596,25 +596,28 @@ def trends(
     by: str = typer.Option("narrative", "--by", help="narrative, subnarrative, outlet or language."),
     since: Optional[str] = typer.Option(None, help="First day (YYYY-MM-DD)."),
     until: Optional[str] = typer.Option(None, help="Last day (YYYY-MM-DD)."),
-    z: float = typer.Option(3.0, help="Surge z-score threshold."),
-    min_docs: int = typer.Option(5, help="Surge needs at least this many documents that day."),
+    alpha: float = typer.Option(1e-4, help="A surge's p-value is at most this."),
+    min_docs: int = typer.Option(3, help="A surge needs at least this many documents of the key."),
+    min_ratio: float = typer.Option(2.0, help="A surge's share is at least this many times its baseline share."),
 ) -> None:
     """Daily counts (syndicated copies counted once) as JSONL, then surge alerts on stderr.
 
-    Surge: a key's daily share of all documents vs. the mean of its share over the trailing 28 days;
-    z = (share - mean) / max(std, 0.02), alert when z >= --z and count >= --min-docs.
+    Surge: since some day (at most 14 days back), a key has more documents than its rate over the 28 days before
+    explains: exact Poisson test p <= --alpha, at least --min-docs documents, and a share of all documents at least
+    --min-ratio times its baseline share.
     """
     from narrascope.corpus.trends import trends as compute
     from narrascope.store import open_store
 
     store = open_store(db)
-    rows, surges = compute(store, by, since, until, z_threshold=z, min_docs=min_docs)  # type: ignore[arg-type]
+    rows, surges = compute(store, by, since, until, alpha=alpha, min_docs=min_docs,  # type: ignore[arg-type]
+                           min_ratio=min_ratio)
     store.close()
     for r in rows:
         typer.echo(json.dumps({"day": r.day, by: r.key, "count": r.count}, ensure_ascii=False))
     for s in surges:
-        err.print(f"surge {s.day} {s.key}: {s.count} docs, share {s.share:.2f} vs {s.baseline:.2f} (z={s.z:.1f})",
-                  highlight=False, markup=False)
+        err.print(f"surge {s.key} since {s.since} (to {s.day}): {s.count} docs, expected {s.expected:.1f}; "
+                  f"share {s.share:.2f} vs {s.baseline:.2f} (p={s.p_value:.1g})", highlight=False, markup=False)
 
 
 @app.command()
@@ -704,6 +707,11 @@ def serve(
         err.print(f"models loaded in {time.perf_counter() - started:.1f} s", highlight=False, markup=False)
     if not token:
         err.print("write endpoints disabled (no --token / NARRASCOPE_API_TOKEN)", highlight=False, markup=False)
+    unprotected = store.audit_rewritable() if hasattr(store, "audit_rewritable") else None
+    if unprotected:
+        err.print(f"warning: the review audit trail can be rewritten through this connection ({unprotected}); run "
+                  "`narrascope protect-audit --db OWNER_URL --app-role ROLE` as the database owner and connect as ROLE",
+                  highlight=False, markup=False)
     try:
         uvicorn.run(create_app(store, pipeline, token=token), host=host, port=port, log_level="warning",
                     proxy_headers=forwarded_allow_ips is not None, forwarded_allow_ips=forwarded_allow_ips or "")

@@ -1,21 +1,19 @@
 """An ingest holds a window of the corpus, never all of it: nothing reads every stored signature, id or storyline;
-storylines are read by period and forgotten after ``cache_days``; the daily counts stay equal to a recount."""
+storylines are read by period and forgotten after ``cache_days`` (the daily counts: tests/store/test_daily_counts.py)."""
 
 from __future__ import annotations
 
+import random
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import random
-
 import numpy as np
-import pytest
 
 from narrascope.corpus.ingestion import ingest
 from narrascope.corpus.storylines import StorylineBuilder
 from narrascope.documents import Analysis, Document, LabelScore
-from narrascope.store import DocumentQuery, open_store
+from narrascope.store import open_store
 
 EVENTS = ["Floods in Valencia killed {n} people after torrential rain; rescuers searched the Poyo ravine.",
           "Record heat in Athens closed the Acropolis as temperatures reached {n} degrees near Mount Parnitha.",
@@ -112,31 +110,3 @@ def test_windowed_storylines_place_a_stream_as_an_unbounded_builder_does(tmp_pat
     assert placed["windowed"] == placed["unbounded"]
     assert placed["windowed"]["late"] == placed["windowed"]["d028-0"]  # found through the store
     assert placed["windowed size"] == 3 < placed["unbounded size"] == 9  # one storyline per event, or all
-
-
-@pytest.mark.parametrize("by", ["narrative", "language", "outlet"])
-def test_the_daily_counts_equal_a_recount_after_copies_regroup_and_analyses_change(tmp_path: Path, by: str) -> None:
-    store = open_store(tmp_path / "c.db")
-    docs = _stream(10)
-    copy = Document("copy", "By staff. " + docs[4].text, language="en", published=docs[4].published, outlet="x.example")
-    earlier = Document("earlier", docs[4].text + " (wire)", language="en", published="2023-12-31", outlet="w.example")
-    undated = Document("undated", "An undated piece on the Valencia floods and the Poyo ravine rescuers.", language="fr")
-    ingest(docs + [copy], store, Labels(), storylines=False, batch_size=4)
-    ingest([earlier, undated], store, Labels(), storylines=False)  # an earlier copy: the group moves to it
-    store.add_analyses([Analysis(docs[0].id, "en", narratives=[LabelScore("URW: Changed", 0.9)])])
-    assert store.origin_of(docs[4].id).origin_id == "earlier"  # type: ignore[union-attr]
-    kept = (store.trend_rows(by), store.daily_totals(), store.count_by("language", DocumentQuery()),
-            store.label_counts("narrative", DocumentQuery(since="2024-01-02")),
-            store.query_documents(DocumentQuery(until="2024-01-05")).total,
-            store.query_documents(DocumentQuery(include_duplicates=True)).total)
-    store.rebuild_daily_counts()
-    assert kept == (store.trend_rows(by), store.daily_totals(), store.count_by("language", DocumentQuery()),
-                    store.label_counts("narrative", DocumentQuery(since="2024-01-02")),
-                    store.query_documents(DocumentQuery(until="2024-01-05")).total,
-                    store.query_documents(DocumentQuery(include_duplicates=True)).total)
-    # and they are what the documents say: 32 stored, 2 of them copies; the undated one counts without a day
-    assert kept[5] == 33 and store.query_documents(DocumentQuery()).total == 31
-    assert kept[2] == {"en": 30, "fr": 1} and sum(kept[1].values()) == 30
-    assert "URW: Changed" not in kept[3] and kept[3]["URW: Record"] == 8  # days 2-9, not day 1's copied origin
-    narrative_days = {(r.day, r.key): r.count for r in store.trend_rows("narrative")}
-    assert narrative_days[("2024-01-01", "URW: Changed")] == 1 and narrative_days[("2024-01-01", "URW: Record")] == 1

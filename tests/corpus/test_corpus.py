@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import os
 import re
 import signal
@@ -102,14 +104,16 @@ def test_surge_statistic_on_synthetic_counts() -> None:
     days = [f"2024-01-{d:02d}" for d in range(1, 32)] + [f"2024-02-{d:02d}" for d in range(1, 11)]
     totals = {d: 100 for d in days}
     rows = [TrendRow(d, "N", 10 + (i % 3)) for i, d in enumerate(days)]
-    rows[-1] = TrendRow(days[-1], "N", 40)  # share 0.40 against a ~0.11 baseline
+    rows[-1] = TrendRow(days[-1], "N", 40)  # 40 against about 11 a day
     rows += [TrendRow(d, "quiet", 2) for d in days]
-    surges = detect_surges(rows, totals, window=28, z_threshold=3.0, min_docs=5)
-    assert [(s.day, s.key, s.count) for s in surges] == [("2024-02-10", "N", 40)]
+    surges = detect_surges(rows, totals)
+    assert [(s.since, s.day, s.key, s.count) for s in surges] == [("2024-02-10", "2024-02-10", "N", 40)]
     s = surges[0]
-    assert abs(s.share - 0.40) < 1e-9 and abs(s.baseline - 0.11) < 0.01
-    assert abs(s.z - (s.share - s.baseline) / max(s.std, 0.02)) < 1e-9
-    assert detect_surges(rows, totals, min_docs=50) == []
+    assert abs(s.share - 0.40) < 1e-9 and abs(s.baseline - 0.11) < 0.01 and abs(s.expected - 11) < 0.1
+    assert s.p_value < 1e-8 and abs(s.score + math.log10(s.p_value)) < 1e-9
+    assert detect_surges(rows, totals, min_ratio=4) == []  # 3.6 times the baseline share
+    # 41 documents need two days: the rise is then reported from the day before
+    assert [(s.since, s.count) for s in detect_surges(rows, totals, min_docs=41)] == [("2024-02-09", 50)]
 
 
 def test_reingest_adds_nothing_and_report_is_self_contained(tmp_path: Path) -> None:

@@ -84,3 +84,13 @@ def test_time_span_is_capped() -> None:
     docs = [Document(f"d{i}", HEAT, language="en", published=day) for i, day in enumerate(days)]
     story_of = _placed(builder, docs)
     assert story_of["d0"] == story_of["d1"] != story_of["d2"]
+
+
+def test_a_reused_headline_gets_a_distinct_storyline_title() -> None:
+    builder = StorylineBuilder(ConstantEmbedder(), threshold=0.45)
+    docs = [Document("heat", HEAT, title="Weather news", outlet="a.example", published="2024-07-01"),
+            Document("flood", FLOOD, title="Weather news", outlet="b.example", published="2024-07-02"),
+            Document("glacier", GLACIER, title="Weather news", outlet="b.example", published="2024-07-02")]
+    _placed(builder, docs)
+    titles = sorted(story.title for story in builder.storylines.values())
+    assert titles == ["Weather news", "Weather news (b.example, 2024-07-02)", "Weather news (b.example, 2024-07-02, 3)"]

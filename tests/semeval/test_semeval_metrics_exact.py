@@ -157,6 +157,9 @@ def test_id_warnings_list_five_ids_then_an_ellipsis() -> None:
     gold = {f"d{i}": "x" for i in range(7)}
     assert score_subtask3(gold, {}).warnings() == [
         "7 gold document(s) have no prediction (scored as empty): d0, d1, d2, d3, d4, ..."]
+    six = {f"d{i}": "x" for i in range(6)}
+    assert score_subtask3(six, {}).warnings() == [
+        "6 gold document(s) have no prediction (scored as empty): d0, d1, d2, d3, d4, ..."]
     five = {f"d{i}": "x" for i in range(5)}
     assert score_subtask3(five, {}).warnings() == [
         "5 gold document(s) have no prediction (scored as empty): d0, d1, d2, d3, d4"]

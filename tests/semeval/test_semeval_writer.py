@@ -38,13 +38,15 @@ def _analysis(doc_id: str, narratives: list[str], subs: list[str], error: str | 
 
 
 def _fill(writer: SemevalWriter) -> SemevalWriter:
-    writer.write(_analysis("EN_UA_1", [NARRATIVE, CC], [SUB]), InputInfo(id="EN_UA_1", source="in/EN_UA_1.txt"))
+    # the file's own name is the id: EN_UA_1.TXT (read on its own, the document's id is the stem)
+    writer.write(_analysis("EN_UA_1", [NARRATIVE, CC], [SUB]), InputInfo(id="EN_UA_1", source="in/EN_UA_1.TXT"))
     writer.write(_analysis("broken", [], [], error="not UTF-8 at byte 3"), InputInfo(id="broken", source="in/broken.txt"))
     writer.write(_analysis("feed-2", [], []), InputInfo(id="feed-2", source="feed.jsonl"))
+    writer.write(_analysis("empty", [], [], error="empty file"), InputInfo(id="empty", source="in/empty.txt"))
     return writer
 
 
-EXPECTED = (f"EN_UA_1.txt\t{NARRATIVE};{CC}\t{SUB}\n"
+EXPECTED = (f"EN_UA_1.TXT\t{NARRATIVE};{CC}\t{SUB}\n"
             "feed-2.txt\tOther\tOther\n").encode("utf-8")
 
 
@@ -54,8 +56,8 @@ def test_file_output_is_the_official_format_byte_for_byte_and_skips_failed_docum
     assert not out.exists()  # written on close, in one go
     writer.close()
     assert out.read_bytes() == EXPECTED
-    assert writer.skipped == 1
-    assert [a.id for a in writer.annotations] == ["EN_UA_1.txt", "feed-2.txt"]
+    assert writer.skipped == 2
+    assert [a.id for a in writer.annotations] == ["EN_UA_1.TXT", "feed-2.txt"]
 
 
 def test_stream_output_is_the_same_bytes_and_is_flushed() -> None:
@@ -70,7 +72,7 @@ def test_stream_output_is_the_same_bytes_and_is_flushed() -> None:
     writer = _fill(SemevalWriter(stream=stream))
     writer.close()
     assert stream.getvalue().encode("utf-8") == EXPECTED
-    assert stream.flushed and writer.skipped == 1
+    assert stream.flushed and writer.skipped == 2
 
 
 def test_without_out_or_stream_it_writes_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:

@@ -58,7 +58,7 @@ def test_overview_ranks_what_is_surging_and_marks_surges_on_the_chart(client: Te
     assert PRAISE in rows[0] and "+6" in rows[0] and "+33 pt" in rows[0]
     assert "2024-04-04 – 2024-04-10" in page and "2024-03-28 – 2024-04-03" in page
     chart = re.search(r'id="trend-chart-data">(.*?)</script>', page).group(1)  # type: ignore[union-attr]
-    assert '"marks": [{' in chart and "Surge on 2024-04-09" in chart
+    assert '"marks": [{' in chart and "Surge since 2024-04-09: 6 articles" in chart
     legend = page[page.index('class="chart-legend"'):].split("</ul>")[0]
     assert "Praise of Russia" in legend and "▲ 1 surge" in legend  # readable without hovering the chart
 
@@ -108,7 +108,8 @@ def test_exports_of_filtered_articles_storylines_and_entities(client: TestClient
     csv = client.get(link)
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     lines = csv.text.strip().splitlines()
-    assert lines[0] == "id,title,outlet,published,language,url,narratives,subnarratives" and len(lines) == 7
+    assert lines[0] == ("id,title,outlet,published,language,url,narratives,subnarratives,scores,evidence,storyline,"
+                        "storyline_title,copy_of,reviewed,review_decisions") and len(lines) == 7
     assert all(PRAISE in line for line in lines[1:])
     data = client.get("/api/export/documents.json", params={"language": "de"}).json()
     assert len(data) == 28 and {d["language"] for d in data} == {"de"}

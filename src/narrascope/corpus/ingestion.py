@@ -113,6 +113,8 @@ def _ingest_batch(batch: list[Document | FailedInput], store: Store, pipeline: A
         urls.add(doc.url) if doc.url else None
         hashes.add(doc.content_hash)
         new.append(doc)
+    if not new:
+        return  # nothing to store: no transaction, no turn on the ingest lock (a re-ingest of a stream is all this)
     given = {id(doc): doc.id for doc in new}
     taken = store.taken_ids([d.id for d in new])
     for doc in new:

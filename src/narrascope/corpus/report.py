@@ -11,7 +11,7 @@ from datetime import date
 from html import escape
 
 from narrascope.corpus.entities import entity_framing
-from narrascope.corpus.trends import trends
+from narrascope.corpus.trends import SURGE_RULE, trends
 from narrascope.sentences import shorten
 from narrascope.store.base import DocumentQuery, Store
 
@@ -121,8 +121,8 @@ table{{border-collapse:collapse;font-size:13px;width:100%}}td,th{{border:1px sol
 {_table(["narrative", "documents", "share"], [[k, n, f"{n / unique_in_period:.0%}" if unique_in_period else "–"] for k, n in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))])}
 <h2>Narratives over time (documents per week)</h2>{line_chart({k: dict(weekly[k]) for k in leaders})}
 <div class="row"><div><h2>By outlet</h2>{bar_chart(dict(outlets))}</div><div><h2>By language</h2>{bar_chart(dict(languages))}</div></div>
-<h2>Surge alerts</h2><p>Daily share of a narrative vs. its trailing 28-day mean: z ≥ 3 and ≥ 5 documents.</p>
-{_table(["day", "narrative", "documents", "share", "baseline", "z"], [[s.day, s.key, s.count, f"{s.share:.2f}", f"{s.baseline:.2f}", f"{s.z:.1f}"] for s in surges[-20:]])}
+<h2>Surge alerts</h2><p>{SURGE_RULE}</p>
+{_table(["since", "to", "narrative", "documents", "expected", "share", "baseline share", "p"], [[s.since, s.day, s.key, s.count, f"{s.expected:.1f}", f"{s.share:.2f}", f"{s.baseline:.2f}", f"{s.p_value:.1g}"] for s in surges[-20:]])}
 <h2>Top storylines</h2>{_table(["title", "documents", "period", "narratives", "outlets", "languages"], stories)}
 <h2>Entity roles (documents, each by the role of most of the entity's mentions in it)</h2>{_table(["entity", "documents", "cast as", "mostly"], roles)}
 </body></html>

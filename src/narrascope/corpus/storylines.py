@@ -66,6 +66,7 @@ NAME_KEYS = "=~#"  # the first character of the keys of names (aliases, translit
 MAX_UNDATED = 2000  # undated storylines kept as candidates with a store
 MAX_KEYS = 500_000  # story keys counted for their document frequency
 CROSS_LANGUAGE = 0.5  # share of ``min_shared`` needed in another language: many names do not meet across scripts
+CROSS_THRESHOLD = 0.35  # cosine of a translation to its original, centred (0.41-0.54); docs/corpus.md
 _LATIN = str.maketrans({
     "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z", "и": "i", "й": "i",
     "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f",
@@ -180,12 +181,14 @@ class StorylineBuilder:
 
     def __init__(self, embedder: Embedder | None = None, threshold: float | None = None, window_days: int = 14,
                  min_shared: float | None = MIN_SHARED, max_span_days: int = MAX_SPAN_DAYS,
-                 cache_days: int | None = None) -> None:
+                 cache_days: int | None = None, cross_threshold: float | None = None) -> None:
         """``threshold`` defaults to ``CENTRED_THRESHOLD`` for the centred static embedder, ``RAW_THRESHOLD`` otherwise;
-        ``cache_days`` (with a store): how long before the latest document a storyline stays in memory (default two
-        windows)."""
+        ``cross_threshold`` (for a document in a language the storyline does not have) to ``CROSS_THRESHOLD`` for the
+        centred static embedder, else ``threshold``; ``cache_days`` (with a store): how long before the latest
+        document a storyline stays in memory (default two windows)."""
         self.embedder = embedder
         self._threshold = threshold
+        self._cross_threshold = cross_threshold
         self.window_days = window_days
         self.min_shared = min_shared or 0.0
         self.max_span_days = max_span_days
@@ -193,8 +196,10 @@ class StorylineBuilder:
         self._store: Store | None = None
         self._keys: dict[str, Counter[str]] = {}  # storyline id -> documents per story key
         self._members: dict[str, int] = {}  # storyline id -> documents behind ``_keys``
-        self._languages: dict[str, set[str | None]] = {}  # storyline id -> languages of those documents
+        self._languages: dict[str, Counter[str | None]] = {}  # storyline id -> documents per language
         self._df: Counter[str] = Counter()  # documents per story key, over every document seen
+        self._titles: set[str] = set()  # the titles of the first ``_titled`` storylines (kept for distinct titles)
+        self._titled = 0
         self._seen = 0
         self.cache_days = 2 * window_days if cache_days is None else cache_days
         self.seen_seq = 0  # the store's ingest batches this builder has seen (``narrascope.corpus.ingestion``)
@@ -241,6 +246,25 @@ class StorylineBuilder:
             return self._threshold
         return CENTRED_THRESHOLD if self.centred else RAW_THRESHOLD
 
+    @property
+    def cross_threshold(self) -> float:
+        """The least mean cosine for a document in a language the storyline does not have yet."""
+        if self._cross_threshold is not None:
+            return self._cross_threshold
+        return min(CROSS_THRESHOLD, self.threshold) if self.centred else self.threshold
+
+    def threshold_for(self, sid: str, language: str | None) -> float:
+        """The least mean cosine for a ``language`` document to join storyline ``sid``: between ``threshold`` and
+        ``cross_threshold`` by the share of the storyline's documents in that language. Translations of one story
+        are less alike than its articles in one language, so the mean over a storyline in three languages is lower
+        than over one in a single language."""
+        languages = self._languages.get(sid)
+        members = sum(languages.values()) if languages else 0
+        if not members:
+            return self.threshold
+        same = languages[language] / members  # type: ignore[index]
+        return same * self.threshold + (1 - same) * self.cross_threshold
+
     @staticmethod
     def _story_text(document: Document) -> str:
         return f"{document.title or ''}\n{document.text[:STORY_CHARS]}"
@@ -255,6 +279,23 @@ class StorylineBuilder:
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         np.divide(vectors, norms, out=vectors, where=norms > 0)
         return vectors
+
+    def distinct_title(self, document: Document) -> str:
+        """The title of a storyline that ``document`` starts: its title (or first words), followed by its outlet and
+        day when another storyline already has that title (a copy on a story that the key check kept apart, or
+        one headline reused for two events)."""
+        if len(self.storylines) != self._titled:  # storylines read or taken in since
+            self._titles = {story.title for story in self.storylines.values()}
+            self._titled = len(self.storylines)
+        title = candidate = shorten(document.title or document.text, 90)
+        where = ", ".join(filter(None, [document.outlet, (document.published or "")[:10]]))
+        n = 1
+        while candidate in self._titles:
+            n += 1
+            candidate = f"{title} ({where})" if n == 2 and where else f"{title} ({where + ', ' if where else ''}{n})"
+        self._titles.add(candidate)
+        self._titled += 1  # the storyline about to be made with it
+        return candidate
 
     def _count(self, keys: set[str]) -> None:
         self._df.update(keys)
@@ -300,12 +341,12 @@ class StorylineBuilder:
         if sid not in self._keys:
             counts: Counter[str] = Counter()
             members = 0
-            languages: set[str | None] = set()
+            languages: Counter[str | None] = Counter()
             if self._store is not None:
                 page = self._store.query_documents(DocumentQuery(storyline=sid, include_duplicates=True, limit=100))
                 for doc in page.items:
                     counts.update(story_keys(self._story_text(doc)))
-                    languages.add(doc.language)
+                    languages[doc.language] += 1
                 members = len(page.items)
             self._keys[sid], self._members[sid], self._languages[sid] = counts, members, languages
         return self._keys[sid], self._members[sid]
@@ -347,7 +388,7 @@ class StorylineBuilder:
         keys = [story_keys(self._story_text(d)) for d in documents] if self.min_shared else [set() for _ in documents]
         for doc_keys in keys:  # the batch counts in the frequencies before any of it is placed
             self._count(doc_keys)
-        threshold = self.threshold
+        lowest = min(self.threshold, self.cross_threshold)
         order = sorted(range(len(documents)), key=lambda i: documents[i].published or "")
         # Mean vectors and first/last-seen days of every storyline, as arrays: one matrix-vector product per document
         # (a Python loop over thousands of storylines per document made 10k documents 60% slower).
@@ -374,18 +415,22 @@ class StorylineBuilder:
                         span = np.fmax(last[: len(ids)], ordinal) - np.fmin(first[: len(ids)], ordinal)
                         sims[span > self.max_span_days] = -np.inf
                 for k in np.argsort(-sims)[:5]:  # the most similar storylines that also share the story's keys
-                    if sims[k] < threshold:
+                    if sims[k] < lowest:
                         break
-                    needed = self.min_shared * (1.0 if doc.language in self._languages.get(ids[k], {doc.language})
+                    if self.min_shared:
+                        self._story_keys(ids[k])  # reads a stored storyline's documents and languages
+                    if sims[k] < self.threshold_for(ids[k], doc.language):
+                        continue
+                    needed = self.min_shared * (1.0 if doc.language in self._languages.get(ids[k], {doc.language: 1})
                                                 else CROSS_LANGUAGE)
                     if not needed or self.shared_weight(keys[i], ids[k], doc.language) >= needed:
                         best = self.storylines[ids[k]]
                         break
             if best is None:
                 sid = "s-" + hashlib.sha1(doc.id.encode("utf-8")).hexdigest()[:12]
-                best = Storyline(sid, shorten(doc.title or doc.text, 90), size=0, centroid=[0.0] * len(vec))
+                best = Storyline(sid, self.distinct_title(doc), size=0, centroid=[0.0] * len(vec))
                 self.storylines[sid] = best
-                self._keys[sid], self._members[sid], self._languages[sid] = Counter(), 0, set()
+                self._keys[sid], self._members[sid], self._languages[sid] = Counter(), 0, Counter()
                 if sid not in row_of:
                     row_of[sid] = len(ids)
                     ids.append(sid)
@@ -396,7 +441,8 @@ class StorylineBuilder:
                 counts, members = self._story_keys(best.id)
                 counts.update(keys[i])
                 self._members[best.id] = members + 1
-                self._languages[best.id].add(doc.language)
+            if best.id in self._languages:
+                self._languages[best.id][doc.language] += 1
             day = stored_day(doc.published)
             if day:
                 best.first_seen = min(filter(None, [best.first_seen, day]))

@@ -311,10 +311,13 @@ class Store(Protocol):
         ...
 
     # statistics
-    def trend_rows(self, by: TrendKey = "narrative", since: str | None = None, until: str | None = None) -> list[TrendRow]:
-        """Daily counts per key; syndicated copies are counted once (only their origin counts)."""
+    def trend_rows(self, by: TrendKey = "narrative", since: str | None = None, until: str | None = None,
+                   language: str | None = None, outlet: str | None = None) -> list[TrendRow]:
+        """Daily counts per key; syndicated copies are counted once (only their origin counts); ``language``
+        (any case) and ``outlet`` (a part of its name, any case) keep that language's or outlet's documents."""
         ...
-    def daily_totals(self, since: str | None = None, until: str | None = None) -> dict[str, int]: ...
+    def daily_totals(self, since: str | None = None, until: str | None = None, language: str | None = None,
+                     outlet: str | None = None) -> dict[str, int]: ...
     def entity_role_counts(self, entity: str | None = None, since: str | None = None, until: str | None = None) -> list[EntityRoleCount]:
         """Framed mentions per document, entity and main role (syndicated copies left out); ``entity`` keeps the
         entities with that key or a mention of that name (case-insensitive); ``since``/``until`` keep dated

@@ -80,6 +80,11 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]
         yield items[i : i + size]
 
 
+def _like_part(text: str) -> str:
+    """A ``LIKE ? ESCAPE '\\'`` pattern matching ``text`` (lower case) anywhere, its wildcards taken literally."""
+    return "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 class SQLStore(DailyCountsSQL, IncrementalSQL):
     """Shared SQL behaviour; see ``narrascope.store.base.Store`` for the API."""
 
@@ -251,9 +256,8 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
                          " OR LOWER(e.mention) = LOWER(?)))")
             params += [query.entity, query.entity]
         if query.outlet:  # a part of the outlet's name, any case
-            escaped = query.outlet.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             where.append("LOWER(d.outlet) LIKE ? ESCAPE '\\'")
-            params.append(f"%{escaped}%")
+            params.append(_like_part(query.outlet))
         if query.language:  # any case: "RU" finds "ru"
             where.append("LOWER(d.language) = LOWER(?)")
             params.append(query.language)
@@ -390,9 +394,11 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
     def iter_signatures(self, ids: Iterable[str] | None = None) -> Iterator[tuple[str, str | None, bytes]]:
         """``(document id, published, signature)`` of every signature, or of the documents ``ids`` only."""
         sql = "SELECT s.document_id, d.published, s.signature FROM signatures s JOIN documents d ON d.id = s.document_id"
-        if ids is None:
-            for row in self._all(sql):
-                yield row[0], row[1], bytes(row[2])
+        if ids is None:  # page by page: a million signatures are a gigabyte
+            last = ""
+            while rows := self._all(f"{sql} WHERE s.document_id > ? ORDER BY s.document_id LIMIT ?", (last, _CHUNK)):
+                yield from ((row[0], row[1], bytes(row[2])) for row in rows)
+                last = rows[-1][0]
             return
         for chunk in _chunks(list(set(ids))):
             for row in self._all(f"{sql} WHERE s.document_id IN ({','.join('?' * len(chunk))})", chunk):
@@ -480,18 +486,43 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
         return story
 
     # -- statistics -------------------------------------------------------------------------------------------
-    def _period(self, since: str | None, until: str | None) -> tuple[str, list[Any]]:
-        return period_clause("d.day", since, until, f" AND d.day IS NOT NULL AND {NOT_COPY}")
+    def _period(self, since: str | None, until: str | None, language: str | None = None,
+                outlet: str | None = None) -> tuple[str, list[Any]]:
+        clause, params = period_clause("d.day", since, until, f" AND d.day IS NOT NULL AND {NOT_COPY}")
+        if language:  # any case, as DocumentQuery.language
+            clause += " AND LOWER(d.language) = LOWER(?)"
+            params.append(language)
+        if outlet:  # a part of the outlet's name, any case, as DocumentQuery.outlet
+            clause += " AND LOWER(d.outlet) LIKE ? ESCAPE '\\'"
+            params.append(_like_part(outlet))
+        return clause, params
 
-    def trend_rows(self, by: TrendKey = "narrative", since: str | None = None, until: str | None = None) -> list[TrendRow]:
-        """From the maintained ``daily_counts`` (``narrascope.store.counts``)."""
+    def trend_rows(self, by: TrendKey = "narrative", since: str | None = None, until: str | None = None,
+                   language: str | None = None, outlet: str | None = None) -> list[TrendRow]:
+        """From the maintained ``daily_counts`` (``narrascope.store.counts``); for one ``language`` or ``outlet``,
+        counted from the documents."""
         if by not in ("narrative", "subnarrative", "outlet", "language"):
             raise ValueError(f"trends: unknown grouping {by!r}; use narrative, subnarrative, outlet or language")
         # a stored day that is no real date (left by an older version) is never counted: stored_day
-        return [TrendRow(day, key, count) for day, key, count in self.counted_daily(by, since, until) if stored_day(day)]
+        if not (language or outlet):
+            return [TrendRow(day, key, count) for day, key, count in self.counted_daily(by, since, until) if stored_day(day)]
+        period, params = self._period(since, until, language, outlet)
+        if by in ("narrative", "subnarrative"):
+            sql = ("SELECT d.day, l.label, COUNT(*) FROM documents d JOIN labels l ON l.document_id = d.id"
+                   f" WHERE l.level = ?{period} GROUP BY d.day, l.label ORDER BY d.day, l.label")
+            params = [by] + params
+        else:
+            sql = (f"SELECT d.day, d.{by}, COUNT(*) FROM documents d WHERE d.{by} IS NOT NULL{period}"
+                   f" GROUP BY d.day, d.{by} ORDER BY d.day, d.{by}")
+        return [TrendRow(r[0], r[1], int(r[2])) for r in self._all(sql, params) if stored_day(r[0])]
 
-    def daily_totals(self, since: str | None = None, until: str | None = None) -> dict[str, int]:
-        return {day: count for day, _, count in self.counted_daily("origins", since, until) if stored_day(day)}
+    def daily_totals(self, since: str | None = None, until: str | None = None, language: str | None = None,
+                     outlet: str | None = None) -> dict[str, int]:
+        if not (language or outlet):
+            return {day: count for day, _, count in self.counted_daily("origins", since, until) if stored_day(day)}
+        period, params = self._period(since, until, language, outlet)
+        rows = self._all(f"SELECT d.day, COUNT(*) FROM documents d WHERE 1 = 1{period} GROUP BY d.day ORDER BY d.day", params)
+        return {r[0]: int(r[1]) for r in rows if stored_day(r[0])}
 
     def entity_role_counts(self, entity: str | None = None, since: str | None = None, until: str | None = None) -> list[EntityRoleCount]:
         where, params = [NOT_COPY], []

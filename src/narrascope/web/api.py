@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
+from narrascope.corpus.trends import ALPHA, MIN_DOCS, MIN_RATIO
 from narrascope.errors import NarrascopeError
 from narrascope.store.base import Storyline
 from narrascope.web.queries import (
@@ -39,6 +40,7 @@ from narrascope.web.schemas import (
     StorylineDetail,
     StorylineOut,
     StorylinePage,
+    SurgeOut,
     TrendRowOut,
     TrendsOut,
 )
@@ -174,17 +176,21 @@ def get_trends(
     request: Request,
     by: Literal["narrative", "subnarrative", "outlet", "language"] = "narrative",
     since: date | None = None, until: date | None = None,
-    z: Annotated[float, Query(gt=0, le=100, description="Surge z-score threshold.")] = 3.0,
-    min_docs: Annotated[int, Query(ge=1, le=100_000, description="A surge needs this many documents that day.")] = 5,
+    alpha: Annotated[float, Query(gt=0, le=0.5, description="A surge's p-value is at most this.")] = ALPHA,
+    min_docs: Annotated[int, Query(ge=1, le=100_000, description="A surge needs this many documents.")] = MIN_DOCS,
+    min_ratio: Annotated[float, Query(ge=1, le=1000, description="A surge's share is at least this many times "
+                                                                 "its baseline share.")] = MIN_RATIO,
 ) -> TrendsOut:
-    """Documents per day and key (syndicated copies counted once) and surges: days on which a key's share of
-    the corpus is ``z`` standard deviations above its trailing 28-day mean."""
+    """Documents per day and key (syndicated copies counted once) and surges: runs of days since which a key has
+    more documents than its trailing 28-day rate explains (exact Poisson test, p ≤ ``alpha``), at least
+    ``min_docs`` of them and ``min_ratio`` times its baseline share."""
     from narrascope.corpus.trends import trends
 
     check_period(since, until)
     state = web_state(request)
     with state.lock:
         rows, surges = trends(state.store, by, since.isoformat() if since else None,
-                              until.isoformat() if until else None, z_threshold=z, min_docs=min_docs)
+                              until.isoformat() if until else None, alpha=alpha, min_docs=min_docs,
+                              min_ratio=min_ratio)
     return TrendsOut(by=by, rows=[TrendRowOut(day=r.day, key=r.key, count=r.count) for r in rows],
-                     surges=list(surges))
+                     surges=[SurgeOut.of(s) for s in surges])

@@ -58,7 +58,7 @@ def surge_marks(series: dict, surges: list) -> list[dict]:
             x = _epoch(bucket(s.day))
             if x in series["x"]:
                 marks.append({"x": x, "series": index[s.key],
-                              "label": f"Surge on {s.day}: {s.count} articles, {100 * s.share:.0f}% of the day"})
+                              "label": f"Surge since {s.since}: {s.count} articles, {s.expected:.1f} expected"})
     return marks
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode
@@ -24,7 +25,15 @@ from narrascope.documents import Analysis, Document, entity_summary
 from narrascope.errors import NarrascopeError
 from narrascope.store.base import DocumentQuery, DocumentSort, StorylineSort
 from narrascope.taxonomy import OTHER, Taxonomy
-from narrascope.web.queries import Language, Text, build_query, check_period, run_query, storyline_with_documents
+from narrascope.web.queries import (
+    Language,
+    Text,
+    build_query,
+    check_period,
+    check_text,
+    run_query,
+    storyline_with_documents,
+)
 from narrascope.web.state import WebState, render, web_state
 from narrascope.web.charts import bars, surge_marks, swimlane, time_series
 from narrascope.web.highlight import THRESHOLDS, highlight, passage
@@ -51,6 +60,7 @@ def register_filters(templates: Jinja2Templates) -> None:
     env.filters["short"] = lambda label: str(label).rsplit(": ", 1)[-1]
     env.filters["domain"] = lambda label: str(label).split(": ", 1)[0] if ": " in str(label) else ""
     env.filters["pct"] = lambda value: f"{100 * float(value):.0f}%"
+    env.filters["p_value"] = lambda p: "< 0.0001" if float(p) < 1e-4 else f"{float(p):.2g}"
 
 
 def _chart(data: dict) -> Markup:
@@ -67,30 +77,52 @@ def _labels_of(state: WebState, documents: list[Document]) -> dict[str, list[str
     return out
 
 
+def corpus_languages(state: WebState) -> list[str]:
+    """The languages of the corpus's documents, most frequent first (for the language filters)."""
+    return state.cached(("languages",), lambda: list(state.store.count_by("language", DocumentQuery())))
+
+
+def _origins_of(state: WebState, documents: list[Document]) -> dict[str, Document]:
+    """The origin of each syndicated copy among ``documents``."""
+    out: dict[str, Document] = {}
+    with state.lock:
+        for doc in documents:
+            link = state.store.origin_of(doc.id)
+            origin = state.store.get_document(link.origin_id) if link else None
+            if origin is not None:
+                out[doc.id] = origin
+    return out
+
+
 @router.get("/")
-def overview(request: Request, since: date | None = None, until: date | None = None) -> HTMLResponse:
-    from narrascope.corpus.trends import period_changes, trends
+def overview(request: Request, since: date | None = None, until: date | None = None, language: Language = None,
+             outlet: Text = None) -> HTMLResponse:
+    """Narratives over time, what is surging, surge alerts, totals, languages, outlets and storylines; ``language``
+    and ``outlet`` (a part of its name) narrow every part of the page to that part of the corpus."""
+    from narrascope.corpus.trends import SURGE_RULE, period_changes, trends
 
     check_period(since, until)
+    check_text(language=language, outlet=outlet)
     state = web_state(request)
     s, u = (since.isoformat() if since else None), (until.isoformat() if until else None)
-    period_query = DocumentQuery(since=s, until=u)
+    language, outlet = (language or "").strip() or None, (outlet or "").strip() or None
+    period_query = DocumentQuery(since=s, until=u, language=language, outlet=outlet)
 
     def compute() -> tuple:
-        rows, surges = trends(state.store, "narrative", s, u)
-        total = state.store.query_documents(DocumentQuery(since=s, until=u, include_duplicates=True, limit=1)).total
-        unique = state.store.query_documents(DocumentQuery(since=s, until=u, limit=1)).total
+        rows, surges = trends(state.store, "narrative", s, u, language=language, outlet=outlet)
+        total = state.store.query_documents(replace(period_query, include_duplicates=True, limit=1)).total
+        unique = state.store.query_documents(replace(period_query, limit=1)).total
         totals = state.store.label_counts("narrative", period_query)  # every labelled article, dated or not
         languages = state.store.count_by("language", period_query)
         outlets = state.store.count_by("outlet", period_query)
-        periods, changes = period_changes(state.store, "narrative", s, u)
-        stories = state.store.storylines(limit=6)
-        recent = state.store.query_documents(DocumentQuery(since=s, until=u, limit=8)).items
+        periods, changes = period_changes(state.store, "narrative", s, u, language=language, outlet=outlet)
+        stories = state.store.storylines(limit=6, language=language)
+        recent = state.store.query_documents(replace(period_query, limit=8)).items
         return rows, surges, total, unique, totals, languages, outlets, periods, changes, stories, recent, \
             _labels_of(state, recent)
 
     (rows, surges, total, unique, totals, languages, outlets, periods, changes, stories, recent,
-     recent_labels) = state.cached(("overview", s, u), compute)
+     recent_labels) = state.cached(("overview", s, u, language, outlet), compute)
     dated: Counter = Counter()
     for r in rows:
         dated[r.key] += r.count
@@ -98,7 +130,9 @@ def overview(request: Request, since: date | None = None, until: date | None = N
     days = sorted({r.day for r in rows})
     series = time_series(rows, leaders)
     marks = surge_marks(series, surges)
-    period = "&".join(f"{k}={v}" for k, v in (("since", s), ("until", u)) if v)
+    kept = {k: v for k, v in (("since", s), ("until", u), ("language", language), ("outlet", outlet)) if v}
+    period = urlencode(kept)
+    without = lambda key: urlencode({k: v for k, v in kept.items() if k != key})  # noqa: E731
     return render(
         request, "overview.html", since=s, until=u, total=total, unique=unique, days=days,
         chart_data=_chart({**series, "marks": marks}), unit=series["unit"], leaders=leaders,
@@ -107,7 +141,10 @@ def overview(request: Request, since: date | None = None, until: date | None = N
         surges=list(reversed(surges))[:15], periods=periods, changes=[c for c in changes if c.count or c.previous][:12],
         narratives=sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:20], languages=bars(languages),
         outlets=bars(outlets), stories=stories, recent=recent, recent_labels=recent_labels,
-        period=period,
+        period=period, surge_rule=SURGE_RULE, language=language, outlet=outlet,
+        language_href="/documents?" + "".join(f"{p}&" for p in [without("language")] if p) + "language=",
+        outlet_href="/documents?" + "".join(f"{p}&" for p in [without("outlet")] if p) + "outlet=",
+        corpus_languages=corpus_languages(state),
     )
 
 
@@ -123,13 +160,14 @@ def documents(
     q: Text = None,
     sort: DocumentSort = "date",
     page: Annotated[int, Query(ge=1, le=50_000)] = 1,
+    copies: bool = False,
 ) -> HTMLResponse:
     """Filtered, sorted articles; a page past the last shows the last page, each article with the passage that
-    matches the search words."""
+    matches the search words. Syndicated copies are left out unless ``copies`` is set; then they are marked."""
     state = web_state(request)
     filters = {"narrative": narrative, "subnarrative": subnarrative, "entity": entity, "outlet": outlet,
-               "language": language, "since": since, "until": until, "q": q}
-    query = build_query(narrative, subnarrative, entity, outlet, language, since, until, q,
+               "language": language, "since": since, "until": until, "q": q, "copies": 1 if copies else None}
+    query = build_query(narrative, subnarrative, entity, outlet, language, since, until, q, include_duplicates=copies,
                         limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     query.sort = sort
     result = run_query(state, query)
@@ -144,7 +182,8 @@ def documents(
     snippets = {d.id: passage(d.text, q, d.title) for d in result.items}
     return render(request, "documents.html", filters=filters, result=result, page=page, pages=pages, link=link,
                   labels=_labels_of(state, result.items), coarse=[n.label for n in tax.narratives], sort=sort,
-                  sorts=SORT_NAMES, snippets=snippets, export=urlencode(kept))
+                  sorts=SORT_NAMES, snippets=snippets, export=urlencode(kept), languages=corpus_languages(state),
+                  origins=_origins_of(state, result.items) if copies else {})
 
 
 @router.get("/articles/{document_id:anypath}")
@@ -280,7 +319,7 @@ def storylines(
     return render(request, "storylines.html", stories=full, total=result.total, page=page, pages=pages, link=link,
                   filters=filters, sort=sort, sorts={"size": "size", "recent": "most recent", "title": "title"},
                   export=urlencode({**kept, **({"sort": sort} if sort != "size" else {})}),
-                  coarse=[n.label for n in state.taxonomy.narratives])
+                  coarse=[n.label for n in state.taxonomy.narratives], languages=corpus_languages(state))
 
 
 @router.get("/storylines/{storyline_id}")
@@ -289,8 +328,9 @@ def storyline(request: Request, storyline_id: str) -> HTMLResponse:
     story, docs = storyline_with_documents(state, storyline_id)
     if story is None:
         raise HTTPException(404, f"No storyline with id {storyline_id!r}.")
-    return render(request, "storyline.html", story=story, docs=docs, lanes=swimlane(docs),
-                  labels=_labels_of(state, docs[:200]))
+    first = next((d for d in docs if d.published), None)  # earliest first: the event's first publisher
+    return render(request, "storyline.html", story=story, docs=docs, lanes=swimlane(docs), first=first,
+                  labels=_labels_of(state, docs[:200]), origins=_origins_of(state, docs[:200]))
 
 
 @router.get("/analyze")

@@ -259,10 +259,32 @@ class TrendRowOut(BaseModel):
     count: int
 
 
+class SurgeOut(BaseModel):
+    """A rise of one key (narrative, outlet, …) found by the surge test (``narrascope.corpus.trends``)."""
+
+    since: str = Field(description="first day of the rise")
+    day: str = Field(description="last day of the rise (inclusive)")
+    key: str
+    count: int = Field(description="the key's documents in the rise (copies counted once)")
+    total: int = Field(description="all documents in the rise")
+    baseline_count: int = Field(description="the key's documents in the baseline window before the rise")
+    baseline_total: int = Field(description="all documents in the baseline window")
+    expected: float = Field(description="documents the baseline rate predicts for the rise")
+    ratio: float = Field(description="the key's share in the rise over its baseline share")
+    p_value: float = Field(description="one-sided p-value of the rise (exact conditional Poisson test)")
+    share: float
+    baseline: float
+    score: float = Field(description="-log10(p_value)")
+
+    @classmethod
+    def of(cls, surge: Surge) -> SurgeOut:
+        return cls(**surge.to_dict())
+
+
 class TrendsOut(BaseModel):
     by: str
     rows: list[TrendRowOut]
-    surges: list[Surge]
+    surges: list[SurgeOut]
 
 
 class EntityFramingOut(BaseModel):

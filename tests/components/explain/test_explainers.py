@@ -13,10 +13,12 @@ from narrascope.documents import Analysis, Document, Evidence, LabelScore
 from narrascope.errors import ConfigError, InputError
 
 from narrascope.components.explain.explainers import (
+    _SENTENCE_END,
     TEMPLATES,
     ExplainerSettings,
     ExtractiveExplainer,
     first_words,
+    is_boilerplate,
     load_explainer_settings,
     template_for,
     trim_span,
@@ -46,7 +48,7 @@ def _doc(text: str = ARTICLE, language: str | None = "en", doc_id: str = "d1") -
 
 def _template_words(language: str | None) -> set[str]:
     template = template_for(language)
-    return set(word_tokens(" ".join([template.claim, template.support, template.end]).replace("{claim}", " ").replace("{support}", " ")))
+    return set(word_tokens(" ".join([template.claim, template.support, template.end, template.more]).replace("{claim}", " ").replace("{support}", " ")))
 
 
 def assert_grounded(document: Document, explanation, max_words: int = MAX_EXPLANATION_WORDS) -> None:
@@ -60,11 +62,13 @@ def assert_grounded(document: Document, explanation, max_words: int = MAX_EXPLAN
     if explanation.sources:
         template = template_for(document.language)
         claims = [" ".join(s.text.split()) for s in explanation.sources]
-        supports = "".join(template.support.format(support=c) for c in claims[1:])
+        more = [template.more.format(support=c) for c in claims[2:]]
+        supports = "".join([template.support.format(support=c) for c in claims[1:2]] + more)
         options = []
         for claim in (claims[0], claims[0] + " …"):  # a claim cut short ends with "…"
-            options += [template.claim.format(claim=claim) + supports + template.end, " ".join([claim, *claims[1:]])]
-        assert explanation.text in options  # with the template, or the quotes alone
+            alone = [s if s.endswith(_SENTENCE_END) else s + template.end for s in [claim, *claims[1:]]]
+            options += [template.claim.format(claim=claim) + supports + template.end, " ".join(alone)]
+        assert explanation.text in options  # with the template, or the quotes alone, each ending with a mark
 
 
 def test_explanation_quotes_the_supporting_sentences_in_the_template():
@@ -387,3 +391,48 @@ def test_a_bare_other_subnarrative_is_never_the_dominant_narrative():
     analysis = Analysis(document_id="d1", narratives=[_label(NARRATIVE, 0.3, False)], subnarratives=[_label("Other", 0.9, False)])
     assert dominant_narrative(analysis)[:2] == (NARRATIVE, None)
     assert dominant_narrative(Analysis(document_id="d1", subnarratives=[_label("Other", 0.9)])) is None
+
+
+def test_three_quoted_sentences_never_repeat_the_lead_in() -> None:
+    """Issue 26: Portuguese "citando … citando"."""
+    text = ("A OTAN planeou a guerra na Ucrânia há muitos anos, disse um coronel reformado. "
+            "Os generais ocidentais comandam as brigadas perto da frente, afirmou ele. "
+            "Washington recusa todas as ofertas de paz, segundo o coronel.")
+    doc = _doc(text, "pt")
+    explanation = ExtractiveExplainer(n_sentences=3, use_template=True, per_language=None).explain(doc, NARRATIVE, SUB)
+    assert len(explanation.sources) == 3 and explanation.text.count("citando") == 1
+    assert explanation.text.count('" e "') == 1 and explanation.text.endswith('".')
+    assert_grounded(doc, explanation)
+
+
+def test_sentences_quoted_without_a_template_are_whole_and_punctuated() -> None:
+    """Issue 26: Russian "Why" texts ran sentences together ("…за ПВО The National Interest: Руските…")."""
+    text = ("Западные страны не дадут Киеву новых систем ПВО\n\n"
+            "Генералы НАТО давно планировали эту войну на Украине, заявил отставной полковник. "
+            "Западное оружие лишь продлевает войну, сказал он.")
+    doc = _doc(text, "ru")
+    explanation = ExtractiveExplainer(n_sentences=3, use_template=False, per_language=None, w_position=5).explain(
+        doc, NARRATIVE, SUB)
+    assert len(explanation.sources) == 3
+    assert "систем ПВО. Генералы НАТО" in explanation.text  # a headline without a mark gets one
+    assert "полковник. Западное" in explanation.text and explanation.text.endswith("сказал он.")
+    assert all(s.text.endswith((".", "ПВО")) for s in explanation.sources)  # the sources keep their own marks
+    assert_grounded(doc, explanation)
+
+
+@pytest.mark.parametrize("line", [
+    "TRUTH LIVES on at https://example.org/truth-lives.",
+    "Subscribe to our newsletter to get the latest news every morning.",
+    "Follow us on our Telegram channel for more news from the front.",
+    "Подписывайтесь на наш канал в Telegram, чтобы не пропустить новости.",
+    "Assine a nossa newsletter e receba as notícias todas as manhãs.",
+    "SUPPORT INDEPENDENT JOURNALISM AND SHARE THIS ARTICLE TODAY.",
+    "Read the full interview at www.example-news.com today.",
+])
+def test_site_lines_are_never_quoted(line: str) -> None:
+    text = (f"{line} A retired colonel said NATO generals planned the war in Ukraine years ago. "
+            f"Western weapons keep the war going, he said. {line}")
+    explanation = ExtractiveExplainer(n_sentences=3, per_language=None, w_position=5).explain(_doc(text), NARRATIVE, SUB)
+    quoted = " ".join(s.text for s in explanation.sources)
+    assert "retired colonel" in quoted and line.split()[0] not in quoted and len(explanation.sources) == 2
+    assert is_boilerplate(line) and not is_boilerplate("NATO and the USA planned the war in Ukraine, he said.")

@@ -52,21 +52,36 @@ class Explainer(Protocol):
 
 @dataclass(frozen=True)
 class Template:
-    """How a language introduces the claim and its support; ``{claim}``/``{support}`` are article spans."""
+    """How a language introduces the claim and its support; ``{claim}``/``{support}`` are article spans. The first
+    support sentence follows ``support`` ("citing …"), the next ones ``more`` ("and …"), so that no lead-in repeats;
+    ``end`` closes the explanation, and closes each quoted sentence without a final mark when there is no template."""
 
     claim: str
     support: str
     end: str
+    more: str = ""
+
+    def fill(self, claim: str, supports: Sequence[str]) -> str:
+        """The explanation: ``claim`` and its ``supports`` in this template."""
+        text = self.claim.format(claim=claim)
+        for i, support in enumerate(supports):
+            text += (self.more if i and self.more else self.support).format(support=support)
+        return text + self.end
+
+    def join(self, sentences: Sequence[str]) -> str:
+        """The quoted sentences alone, each ending with its own final mark (else ``end``) so none runs into the next."""
+        return " ".join(s if s.endswith(_SENTENCE_END) else s + self.end for s in sentences)
 
 
 TEMPLATES: dict[str, Template] = {
-    "en": Template('The article claims that "{claim}"', ', citing "{support}"', "."),
-    "bg": Template("Статията твърди, че „{claim}“", ", като се позовава на „{support}“", "."),
-    "pt": Template('O artigo afirma que "{claim}"', ', citando "{support}"', "."),
-    "ru": Template("В статье утверждается, что «{claim}»", ", со ссылкой на «{support}»", "."),
-    "hi": Template('लेख का दावा है कि "{claim}"', ', और इसके समर्थन में कहता है कि "{support}"', "।"),
+    "en": Template('The article claims that "{claim}"', ', citing "{support}"', ".", ' and "{support}"'),
+    "bg": Template("Статията твърди, че „{claim}“", ", като се позовава на „{support}“", ".", " и „{support}“"),
+    "pt": Template('O artigo afirma que "{claim}"', ', citando "{support}"', ".", ' e "{support}"'),
+    "ru": Template("В статье утверждается, что «{claim}»", ", со ссылкой на «{support}»", ".", " и «{support}»"),
+    "hi": Template('लेख का दावा है कि "{claim}"', ', और इसके समर्थन में कहता है कि "{support}"', "।", ' और "{support}"'),
 }
 """Templates in the article's language: the SemEval gold explanations are written in the article's language."""
+_SENTENCE_END = (".", "!", "?", "…", "।", '"', "»", "”", "“", "'", "’")
 
 BOILERPLATE = re.compile(
     r"\s*(?:\w+:\s*)?(?:photo|image|picture|foto|imagem|фото|снимка|फोटो)\b"
@@ -75,9 +90,37 @@ BOILERPLATE = re.compile(
     re.IGNORECASE,
 )
 """Captions and cross-links ("Photo: …", "Russia: Photo collage …", "Read also: …"): never quoted."""
+SITE_LINES = re.compile(
+    r"https?://|www\.\w|\b\w[\w-]*\.(?:com|org|net|ru|bg|pt|br|in|info)\b|@\w"
+    r"|\b(?:subscribe|subscription|newsletter|sign up|donate|support us|follow us|our (?:telegram|channel)"
+    r"|all rights reserved|assine|assinatura|inscreva-se|siga-nos|подпис\w*|подпиш\w*|телеграм\w*|канал\w* в"
+    r"|абонира\w*|последвайте|सब्सक्राइब|फॉलो)\b",
+    re.IGNORECASE,
+)
+"""Site lines: URLs, web addresses and handles, subscription and donation calls ("TRUTH LIVES on at https://…",
+"Subscribe to our newsletter", "Подписывайтесь на наш канал"): never quoted."""
+
+
+def is_boilerplate(sentence: str) -> bool:
+    """Whether ``sentence`` is a caption, a cross-link, a site line or a slogan (mostly capital letters)."""
+    if BOILERPLATE.match(sentence) or SITE_LINES.search(sentence):
+        return True
+    letters = [c for c in sentence if c.isalpha()]
+    upper = sum(c.isupper() for c in letters)
+    return len(sentence.split()) >= 2 and len(letters) >= 8 and upper > 0.6 * len(letters)
+
 _CLAUSE_END = re.compile(r"[,;:](?=\s)|(?<=\s)[—–]")  # a clause break, never inside "1,48,000"
 _TRAILING = ".!?…।;:,"
 _QUOTES = "\"'“”„«»‘’‚`‹›"
+
+
+def _stripped(text: str, start: int, end: int) -> tuple[int, int]:
+    """``text[start:end]`` without the spaces at its ends."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
 def template_for(language: str | None) -> Template:
@@ -257,7 +300,7 @@ class ExtractiveExplainer:
     ) -> list[Evidence]:
         """The article's sentences as ``Evidence`` spans, best support first (ties: article order)."""
         sentences = [s for s in split_sentences(document.text)
-                     if len(s.text.split()) >= self.settings.min_words and not BOILERPLATE.match(s.text)]
+                     if len(s.text.split()) >= self.settings.min_words and not is_boilerplate(s.text)]
         sentences = sentences or split_sentences(document.text)
         if not sentences:
             return []
@@ -313,6 +356,8 @@ class ExtractiveExplainer:
         template = template_for(document.language)
         parts = (template.claim, template.support, template.end) if settings.use_template else ("{claim}", " {support}", "")
         fixed = [len(p.replace("{claim}", "").replace("{support}", "").split()) for p in parts]
+        if settings.use_template and template.more:  # the lead-in of each support: the longer one counts
+            fixed[1] = max(fixed[1], len(template.more.replace("{support}", "").split()))
         budget = settings.max_words - fixed[0] - fixed[2]
         chosen: list[Evidence] = []
         cut = False  # whether the claim had to be cut short (then it ends with "…")
@@ -324,7 +369,8 @@ class ExtractiveExplainer:
                 if budget < 6 or _cosine(Counter(word_tokens(candidate.text)), Counter(word_tokens(chosen[0].text))) > 0.8:
                     budget += fixed[1]
                     continue
-            start, end = unquote_span(document.text, candidate.start, candidate.end)
+            start, end = (unquote_span(document.text, candidate.start, candidate.end) if settings.use_template
+                          else _stripped(document.text, candidate.start, candidate.end))  # quoted whole, with its mark
             if len(document.text[start:end].split()) > budget:
                 if chosen:  # a support sentence is quoted whole or not at all: look for a shorter one
                     budget += fixed[1]
@@ -338,10 +384,9 @@ class ExtractiveExplainer:
             chosen.append(span)
         text = ""
         if chosen:
-            text = parts[0].format(claim=" ".join(chosen[0].text.split()) + (" …" if cut else ""))
-            for span in chosen[1:]:
-                text += parts[1].format(support=" ".join(span.text.split()))
-            text += parts[2]
+            quoted = [" ".join(span.text.split()) for span in chosen]
+            quoted[0] += " …" if cut else ""
+            text = template.fill(quoted[0], quoted[1:]) if settings.use_template else template.join(quoted)
         return Explanation(text=text, narrative=narrative, subnarrative=subnarrative, sources=chosen, explainer=self.name)
 
 

@@ -1,0 +1,65 @@
+"""The daily counts that trends and overview counts read stay equal to a recount from the documents, through copies
+that regroup, analyses replaced and undated documents, on both stores."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from narrascope.corpus.ingestion import ingest
+from narrascope.documents import Analysis, Document, LabelScore
+from narrascope.store import DocumentQuery, open_store
+
+EVENTS = ["Floods in Valencia killed {n} people after torrential rain; rescuers searched the Poyo ravine.",
+          "Record heat in Athens closed the Acropolis as temperatures reached {n} degrees near Mount Parnitha.",
+          "Swiss glaciers lost {n} percent of their volume this year, the Glamos monitoring network reported."]
+WORDS = ("mayor council river bridge school road police water power market train station harbour museum forest "
+         "village farm storm wind snow court judge budget minister vote clinic doctor nurse teacher church").split()
+
+
+def _stream(days: int) -> list[Document]:
+    """Every day one article per event, each of its own (no two are near-duplicates)."""
+    docs = []
+    for d in range(days):
+        for e, event in enumerate(EVENTS):
+            rng = random.Random(d * 10 + e)
+            text = event.format(n=10 + d) + " " + " ".join(rng.choices(WORDS, k=40)) + "."
+            docs.append(Document(f"d{d:03d}-{e}", text, language="en", published=f"2024-01-{d + 1:02d}",
+                                 outlet=f"outlet{e}.example"))
+    return docs
+
+
+class Labels:
+    """One narrative per document: its first word."""
+
+    def analyze(self, documents: list[Document]) -> list[Analysis]:
+        return [Analysis(d.id, "en", narratives=[LabelScore(f"URW: {d.text.split()[0]}", 0.9)]) for d in documents]
+
+
+@pytest.mark.parametrize("by", ["narrative", "language", "outlet"])
+def test_the_daily_counts_equal_a_recount_after_copies_regroup_and_analyses_change(store_location: str, by: str) -> None:
+    store = open_store(store_location)
+    docs = _stream(10)
+    copy = Document("copy", "By staff. " + docs[4].text, language="en", published=docs[4].published, outlet="x.example")
+    earlier = Document("earlier", docs[4].text + " (wire)", language="en", published="2023-12-31", outlet="w.example")
+    undated = Document("undated", "An undated piece on the Valencia floods and the Poyo ravine rescuers.", language="fr")
+    ingest(docs + [copy], store, Labels(), storylines=False, batch_size=4)
+    ingest([earlier, undated], store, Labels(), storylines=False)  # an earlier copy: the group moves to it
+    store.add_analyses([Analysis(docs[0].id, "en", narratives=[LabelScore("URW: Changed", 0.9)])])
+    assert store.origin_of(docs[4].id).origin_id == "earlier"  # type: ignore[union-attr]
+    kept = (store.trend_rows(by), store.daily_totals(), store.count_by("language", DocumentQuery()),
+            store.label_counts("narrative", DocumentQuery(since="2024-01-02")),
+            store.query_documents(DocumentQuery(until="2024-01-05")).total,
+            store.query_documents(DocumentQuery(include_duplicates=True)).total)
+    store.rebuild_daily_counts()
+    assert kept == (store.trend_rows(by), store.daily_totals(), store.count_by("language", DocumentQuery()),
+                    store.label_counts("narrative", DocumentQuery(since="2024-01-02")),
+                    store.query_documents(DocumentQuery(until="2024-01-05")).total,
+                    store.query_documents(DocumentQuery(include_duplicates=True)).total)
+    # and they are what the documents say: 32 stored, 2 of them copies; the undated one counts without a day
+    assert kept[5] == 33 and store.query_documents(DocumentQuery()).total == 31
+    assert kept[2] == {"en": 30, "fr": 1} and sum(kept[1].values()) == 30
+    assert "URW: Changed" not in kept[3] and kept[3]["URW: Record"] == 8  # days 2-9, not day 1's copied origin
+    narrative_days = {(r.day, r.key): r.count for r in store.trend_rows("narrative")}
+    assert narrative_days[("2024-01-01", "URW: Changed")] == 1 and narrative_days[("2024-01-01", "URW: Record")] == 1
