@@ -1,5 +1,5 @@
 """Issue 27, item 14, on training files: bytes that are not UTF-8, integers too long to convert, lone surrogates and
-broken quotes are errors naming the file and line; a training set of one article trains with a warning."""
+broken quotes are errors naming the file and line; a training set of one article is refused with the reason."""
 
 from __future__ import annotations
 
@@ -36,9 +36,9 @@ def test_a_bad_training_row_names_file_and_line(tmp_path: Path, name: str, data:
     assert (caught.value.path, caught.value.line) == (str(path), line) and reason in caught.value.reason, caught.value
 
 
-def test_training_on_one_article_warns(tmp_path: Path) -> None:
+def test_training_on_one_article_is_refused_with_the_reason(tmp_path: Path) -> None:
     path = tmp_path / "one.csv"
     path.write_text(f"id,text,labels\na,{TEXT},{NARR}\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["train", str(path), "--out", str(tmp_path / "model")])
-    assert result.exit_code == 0, result.output
-    assert "warning: only 1 labelled article: no thresholds can be tuned" in " ".join(result.output.split())
+    assert result.exit_code == 2 and not (tmp_path / "model").exists()
+    assert "1 labelled articles are too few to train a narrative model" in " ".join(result.output.split())

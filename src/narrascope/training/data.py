@@ -74,20 +74,6 @@ def read_training_data(paths: Iterable[Path | str], taxonomy: Taxonomy) -> Semev
     return corpus
 
 
-FEW_ARTICLES = 20  # below this, training still runs but says the model cannot be trusted
-
-
-def training_warnings(corpus: SemevalCorpus) -> list[str]:
-    """What a user must know before trusting a model trained on ``corpus``: too few articles to learn from, or to
-    tune thresholds on out-of-fold predictions."""
-    count = len(corpus.narratives)
-    if count >= FEW_ARTICLES:
-        return []
-    how = "no thresholds can be tuned (that needs at least 2)" if count < 2 else "thresholds are tuned on very few"
-    return [f"only {count} labelled article{'' if count == 1 else 's'}: {how}, and the model will mostly repeat its "
-            f"training labels; label at least {FEW_ARTICLES} (several per narrative) before trusting it"]
-
-
 Row = tuple[tuple[str, int | None], Document, NarrativeAnnotation]
 
 
