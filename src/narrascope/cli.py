@@ -302,32 +302,52 @@ def train(
     taxonomy: Optional[Path] = typer.Option(None, "--taxonomy", help="Your taxonomy YAML file (default: SemEval-2025 Task 10's)."),
     folds: int = typer.Option(5, help="Folds used to tune the decision thresholds on out-of-fold predictions."),
     db: Optional[str] = typer.Option(None, "--db", help="Also train on the articles reviewed in this corpus (SQLite file or postgresql:// URL); they win over a file row with the same id."),
+    base: Optional[Path] = typer.Option(None, "--base", help="With --db and no FILES: the model the corpus was analysed with (default: the shipped one); its taxonomy and its training data are used with the reviewed articles."),
 ) -> None:
     """Train the narrative classifier and save it, with its taxonomy, to --out.
 
     CSV/JSONL rows: 'labels' joins the taxonomy's labels ('Narrative' or 'Narrative: Subnarrative') with ';'; empty
     means no narrative. A label the taxonomy does not know is an error naming the file and line. With --db, the
-    articles reviewed in the dashboard are added (`narrascope export-labels` shows them). Thresholds are tuned on
-    out-of-fold predictions (K-fold by document), then the model is refit on all documents. Use it with
-    `narrascope analyze --model DIR`.
+    articles reviewed in the dashboard are added (`narrascope export-labels` shows them); with --db and no FILES, the
+    training data of the --base model (what its TRAINING_DATA.json names; for the shipped model the SemEval release)
+    is used with them, so a handful of reviewed articles is enough. It says what it trained on. Thresholds are tuned
+    on out-of-fold predictions (K-fold by document), then the model is refit on all documents. Use it with
+    `narrascope analyze --model DIR` and `narrascope reanalyze --db DB --model DIR`.
     """
     from functools import partial
 
-    from narrascope.components.narratives.classifier import NarrativeClassifier
+    from narrascope.components.narratives.classifier import DEFAULT_MODEL_DIR, NarrativeClassifier
     from narrascope.components.narratives.fewshot import FEWSHOT_BELOW
     from narrascope.errors import InputError
     from narrascope.semeval.io import SemevalCorpus
     from narrascope.training.data import read_training_data
     from narrascope.training.evaluation import train_narratives
+    from narrascope.training.sources import MIN_ARTICLES, model_training_data, record_training_data
 
-    tax = _taxonomy(None, taxonomy)
     if not paths and not db:
         raise InputError("nothing to train on: give labelled files or folders, or --db with reviewed articles")
-    corpus = read_training_data(paths, tax) if paths else SemevalCorpus(taxonomy=tax)
+    base_dir = base or DEFAULT_MODEL_DIR
+    tax = _taxonomy(None if taxonomy or paths else base_dir, taxonomy)
+    files, notes = (list(paths), []) if paths else model_training_data(base_dir) if db else ([], [])
+    corpus = read_training_data(files, tax) if files else SemevalCorpus(taxonomy=tax)
+    from_files = len(corpus.narratives)
+    reviewed = 0
     if db:
-        corpus.extend(_reviewed_corpus(db, tax))
-    if not corpus.narratives:
-        raise InputError(f"{db} has no reviewed articles yet: review some in the dashboard (/review) first")
+        mine = _reviewed_corpus(db, tax)
+        reviewed = len(mine.narratives)
+        corpus.extend(mine)
+        if not reviewed and not paths:
+            raise InputError(f"{db} has no reviewed articles yet: review some in the dashboard (/review) first")
+    used = [f"{reviewed} reviewed articles from {db}"] if db else []
+    used += [f"{from_files} labelled articles from {', '.join(map(str, files))}"] if files else []
+    err.print("training on " + " and ".join(used) + "".join(f"; note: {n}" for n in notes), highlight=False, markup=False)
+    if len(corpus.narratives) < MIN_ARTICLES:
+        raise InputError(
+            f"{len(corpus.narratives)} labelled articles are too few to train a narrative model (at least {MIN_ARTICLES}: "
+            "thresholds are tuned on held-out folds, and a model made from a handful of articles forgets what the "
+            "current one knew). Add them to the data the current model learned from: give its training files "
+            f"(narrascope train FILES --db {db or 'DB'} --out DIR), or name that model with --base DIR"
+            + (f" ({'; '.join(notes)})" if notes else ""))
     folds = min(folds, len(corpus.narratives))
     # your own taxonomy: a narrative with fewer than FEWSHOT_BELOW labelled articles is scored from its definition,
     # examples and those articles (docs/custom-narratives.md, "Few labelled articles")
@@ -340,10 +360,12 @@ def train(
     else:
         languages = sorted({(d.language or "unknown") for i, d in corpus.documents.items() if i in corpus.narratives})
         text = (f"# narrative model\n\n- **Taxonomy**: {tax.name} (`taxonomy.yaml`)\n- **Training data**: "
-                f"{len(corpus.narratives)} articles; languages: {', '.join(languages)} (other languages take the dense "
+                f"{len(corpus.narratives)} articles ({'; '.join(used)}; `TRAINING_DATA.json`); languages: "
+                f"{', '.join(languages)} (other languages take the dense "
                 f"transfer head: far less reliable)\n- **Thresholds**: {thresholds}\n"
                 + (f"- **{folds}-fold CV** (F1 samples, mean ± std over folds):\n\n```\n{cv.table()}\n```\n" if cv else ""))
     model.save(out, model_card=text)  # atomically: `out` holds the old model until the new one is complete
+    record_training_data(out, files, reviewed, db)
     if cv is not None:
         typer.echo(f"{folds}-fold CV of this configuration, F1 samples (mean ± std over folds)")
         typer.echo(cv.table())
@@ -574,6 +596,12 @@ def ingest(
 
     pipeline = _pipeline(_step_names(steps), _step_options(model)) if analyze else None
     store = open_store(db)
+    if pipeline is not None and pipeline.taxonomy is not None:
+        try:  # refused before reading anything: a store keeps the taxonomy of its first model
+            store.check_taxonomy([pipeline.taxonomy.name])
+        except Exception:
+            store.close()
+            raise
     fetcher = Fetcher(min_interval=rate, deadline=fetch_deadline, allow_private=allow_private_links)
     try:
         known = lambda url: bool(store.known(urls=[url])[0])  # noqa: E731
@@ -582,6 +610,37 @@ def ingest(
                                  batch_size=batch_size, storylines=storylines, progress=advance, record_ids=False)
     finally:
         fetcher.close()
+        store.close()
+    typer.echo(json.dumps(summary.to_dict()))
+
+
+@app.command()
+@cli_errors
+def reanalyze(
+    db: str = typer.Option("narrascope.db", "--db", help="SQLite file or postgresql:// URL."),
+    model: Optional[Path] = typer.Option(None, "--model", help=MODEL_HELP),
+    steps: Optional[str] = typer.Option(None, "--steps", help="Comma-separated pipeline steps (default: the standard pipeline); entity roles of earlier runs are kept without the entities step."),
+    batch_size: int = typer.Option(64, min=1, help="Documents per committed batch."),
+) -> None:
+    """Label the stored corpus again with a new narrative model (e.g. one made by `narrascope train --db`).
+
+    Incremental and resumable: documents whose analysis this model already made are skipped, each batch commits on
+    its own, so a run killed at any moment goes on where it stopped. Reviewed labels are kept. Prints a JSON summary
+    (documents re-analysed, failed, already done, seconds).
+    """
+    from narrascope.corpus.reanalysis import reanalyze as run_reanalysis
+    from narrascope.store import open_store
+
+    pipeline = _pipeline(_step_names(steps), _step_options(model))
+    pipeline.batch_size = batch_size
+    store = open_store(db)
+    try:
+        with _progress(f"re-analysing with {pipeline.model_id}") as advance:
+            summary = run_reanalysis(store, pipeline, batch_size=batch_size, progress=advance,
+                                     started=lambda s: err.print(f"{s.todo} documents to re-analyse with {s.model} "
+                                                                 f"({s.already} already done)", highlight=False,
+                                                                 markup=False))
+    finally:
         store.close()
     typer.echo(json.dumps(summary.to_dict()))
 
@@ -698,6 +757,11 @@ def serve(
     if preload or model is not None:
         pipeline.prepare()  # a damaged --model fails now, naming its file
     store = open_store(db)
+    try:  # the pages label with the model's taxonomy: it must be the store's
+        store.check_taxonomy([pipeline.taxonomy.name])
+    except Exception:
+        store.close()
+        raise
     if preload:
         started = time.perf_counter()
         warm_up(pipeline)

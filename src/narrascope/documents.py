@@ -162,7 +162,9 @@ class Analysis:
     empty) when the document could not be analysed. ``language_support`` says how far to trust the labels for the
     document's language: ``trained`` (the model had training articles in it), ``transfer`` (covered only by the
     multilingual representation: far less reliable) or ``unsupported`` (no labels; a warning says why); None when no
-    narrative step ran.
+    narrative step ran. ``model`` names the narrative model that produced the labels (``narratives:<dir>@<hash>``);
+    ``reviewed`` is true once a person accepted, rejected or added a label or role: the labels are then the reviewed
+    ones (``narrascope.store.review.apply_decisions``).
     """
 
     document_id: str
@@ -178,6 +180,7 @@ class Analysis:
     model: str | None = None
     taxonomy: str | None = None
     language_support: str | None = None
+    reviewed: bool = False
 
     @property
     def narrative_labels(self) -> list[str]:
@@ -203,6 +206,7 @@ class Analysis:
             "model": self.model,
             "taxonomy": self.taxonomy,
             "language_support": self.language_support,
+            "reviewed": self.reviewed,
         }
 
     @classmethod
@@ -221,6 +225,7 @@ class Analysis:
             model=data.get("model"),
             taxonomy=data.get("taxonomy"),
             language_support=data.get("language_support"),
+            reviewed=bool(data.get("reviewed", False)),
         )
 
     @classmethod

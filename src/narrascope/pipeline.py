@@ -92,6 +92,12 @@ class Pipeline:
         return self
 
     @property
+    def model_id(self) -> str | None:
+        """The id of the narratives step's model (``narratives:<dir>@<hash>``; ``None`` without a narratives step):
+        what ``Analysis.model`` records and ``narrascope reanalyze`` compares."""
+        return next((step.model_id for step in self.steps if step.name == "narratives" and hasattr(step, "model_id")), None)
+
+    @property
     def names(self) -> list[str]:
         return [step.name for step in self.steps]
 

@@ -45,13 +45,15 @@ def test_review_records_decision_and_audit_with_before_and_after(store: Store) -
     assert added.action == "add" and added.before is None and added.user == "analyst"
     role = store.review("unsure", "entity", "NATO", "accepted", value="Protagonist", user="ana")
     assert role.before == {"status": "predicted", "value": "Antagonist"} and role.after["value"] == "Protagonist"
-    assert role.action == "add"
+    assert role.action == "change"  # another role than the model's: neither an accept nor an add
     current = {(r.kind, r.target): (r.status, r.value, r.user) for r in store.reviews("unsure")}
     assert current == {("narrative", DISCREDIT): ("accepted", None, "bo"), ("narrative", PRAISE): ("accepted", None, "analyst"),
                        ("entity", "NATO"): ("accepted", "Protagonist", "ana")}
     history = store.review_history("unsure")
-    assert [h.action for h in history] == ["add", "add", "accept", "reject"]  # newest first, nothing overwritten
+    assert [h.action for h in history] == ["change", "add", "accept", "reject"]  # newest first, nothing overwritten
     assert store.review_history(limit=2) == history[:2]
+    accept_narrative = store.review("sure", "narrative", BLAME, "accepted", value="Protagonist")
+    assert accept_narrative.after == {"status": "accepted", "value": None}  # a label has no role
 
 
 def test_review_audit_is_append_only(store: Store) -> None:
@@ -103,3 +105,66 @@ def test_reviewed_examples_apply_decisions_to_the_model_labels(store: Store) -> 
     assert unsure.narratives == [BLAME, PRAISE] and unsure.subnarratives == [WEST]
     assert unsure.roles == {"NATO": "Antagonist"} and unsure.language == "en" and unsure.text.startswith("Kyiv")
     assert examples["plain"].labels == "Other" and examples["plain"].narratives == []
+
+
+def test_reviewed_labels_win_in_analysis_counts_trends_and_filters(store: Store) -> None:
+    from narrascope.store.base import DocumentQuery
+
+    _corpus(store)
+    store.add_documents([Document("dated", "Kyiv is a puppet.", published="2024-03-01")])
+    store.add_analyses([Analysis("dated", narratives=[LabelScore(DISCREDIT, 0.7)], subnarratives=[LabelScore(PUPPET, 0.6)])])
+    assert store.label_counts("narrative", DocumentQuery())[DISCREDIT] == 2
+    marker = store.change_marker()
+    store.review("dated", "narrative", DISCREDIT, "rejected", user="ana")
+    assert store.change_marker() != marker  # caches see the decision at once
+    reviewed = store.get_analysis("dated")
+    assert reviewed is not None and reviewed.reviewed and reviewed.narrative_labels == ["Other"]
+    assert reviewed.subnarrative_labels == ["Other"]  # the rejected narrative took its subnarrative along
+    model = store.get_analysis("dated", reviewed=False)
+    assert model is not None and not model.reviewed and model.narrative_labels == [DISCREDIT]
+    assert store.label_counts("narrative", DocumentQuery())[DISCREDIT] == 1
+    assert store.query_documents(DocumentQuery(narrative=DISCREDIT)).total == 1
+    assert [r.key for r in store.trend_rows("narrative")] == ["Other"]
+    store.review("dated", "subnarrative", WEST, "accepted")  # an added subnarrative brings its narrative
+    again = store.get_analysis("dated")
+    assert again is not None and again.narrative_labels == [BLAME] and again.subnarrative_labels == [WEST]
+    assert again.narratives[0].score == 1.0 and [r.key for r in store.trend_rows("narrative")] == [BLAME]
+    assert store.get_analysis("sure") is not None and not store.get_analysis("sure").reviewed  # type: ignore[union-attr]
+
+
+def test_entity_decisions_change_the_roles_everywhere(store: Store) -> None:
+    _corpus(store)
+    store.review("unsure", "entity", "NATO", "accepted", value="Protagonist")
+    store.review("unsure", "entity", "Ukraine", "rejected")
+    analysis = store.get_analysis("unsure")
+    assert analysis is not None and [(m.entity, m.main_role, m.fine_roles) for m in analysis.entities] == [
+        ("NATO", "Protagonist", [])]
+    assert [(r.entity, r.main_role) for r in store.entity_role_counts()] == [("NATO", "Protagonist")]
+
+
+def test_a_new_analysis_keeps_the_reviewed_labels(store: Store) -> None:
+    _corpus(store)
+    store.review("unsure", "narrative", DISCREDIT, "rejected", user="ana")
+    store.add_analyses([Analysis("unsure", narratives=[LabelScore(DISCREDIT, 0.8), LabelScore(PRAISE, 0.5)],
+                                 subnarratives=[LabelScore(PUPPET, 0.7)], model="narratives:new@1")])
+    analysis = store.get_analysis("unsure")
+    assert analysis is not None and analysis.model == "narratives:new@1"
+    assert analysis.narrative_labels == [PRAISE, BLAME]  # the new model's label, the one the reviewer left kept
+    assert analysis.subnarrative_labels == [WEST]
+    kept = [h for h in store.review_history("unsure") if h.action == "keep"]
+    assert {(h.kind, h.target, h.user) for h in kept} == {("narrative", BLAME, "narrascope"), ("subnarrative", WEST, "narrascope"),
+                                                          ("entity", "NATO", "narrascope"), ("entity", "Ukraine", "narrascope")}
+    assert next(h for h in kept if h.target == BLAME).before == {"status": "predicted", "score": 0.6}
+
+
+def test_the_first_model_fixes_the_taxonomy_of_the_store(store: Store) -> None:
+    from narrascope.errors import ConfigError
+
+    store.add_documents([Document("a", "one"), Document("b", "two")])
+    assert store.taxonomy_name() is None
+    store.add_analyses([Analysis("a", taxonomy="elections")])
+    assert store.taxonomy_name() == "elections"
+    with pytest.raises(ConfigError, match="labelled with the taxonomy 'elections'.*not 'SemEval"):
+        store.add_analyses([Analysis("b", taxonomy="SemEval-2025 Task 10")])
+    assert store.get_analysis("b") is None
+    store.add_analyses([Analysis("b", taxonomy="elections")])

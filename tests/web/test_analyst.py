@@ -14,7 +14,7 @@ from narrascope.documents import Analysis, Document, LabelScore
 from narrascope.store import open_store
 from narrascope.web import create_app
 
-from .corpus import BLAME, OUTLETS, PRAISE, WEST
+from .corpus import BLAME, OUTLETS, PRAISE, TOKEN, WEST
 
 
 @pytest.fixture
@@ -120,22 +120,41 @@ def test_exports_of_filtered_articles_storylines_and_entities(client: TestClient
     assert client.get("/api/export/documents.xml").status_code == 422
 
 
-def test_labels_below_the_threshold_are_hidden_until_asked_for(client: TestClient, web_db: Path) -> None:
+def test_one_decision_rule_for_the_article_page_counts_exports_and_api(client: TestClient, web_db: Path) -> None:
+    """A label the model decided with a low score (its tuned thresholds) is shown on the article page and counted
+    everywhere; once a reviewer rejects it, it is gone everywhere at once (issue 26, item 2)."""
     from narrascope.documents import Evidence
 
     text = "Western capitals pushed Kyiv into this conflict. Moscow is admired far beyond its borders."
     store = open_store(web_db)
     with store.transaction():
-        store.add_documents([Document("low", text, title="Low scores")])
+        store.add_documents([Document("low", text, title="Low scores", published="2024-03-01")])
         store.add_analyses([Analysis("low", narratives=[LabelScore(BLAME, 0.8, [Evidence(0, 48, text[:48], 0.9)]),
                                                         LabelScore(PRAISE, 0.3, [Evidence(49, len(text), text[49:], 0.5)])])])
     store.close()
+
+    def everywhere() -> list[bool]:
+        page = client.get("/articles/low").text
+        legend = page.split('class="legend"')[1].split("</section>")[0].split('class="small muted rejected"')[0]
+        exported = client.get("/api/export/documents.csv", params={"narrative": PRAISE}).text
+        listed = client.get("/api/documents", params={"narrative": PRAISE}).json()["items"]
+        return ["Praise of Russia" in legend, "low," in exported, any(d["id"] == "low" for d in listed),
+                PRAISE in [n["label"] for n in client.get("/api/documents/low").json()["analysis"]["narratives"]]]
+
+    praise = client.get(f"/narratives/{quote(PRAISE, safe='')}").text
+    count = int(re.search(r"</code> · (\d+) article", praise).group(1))  # type: ignore[union-attr]
+    assert everywhere() == [True, True, True, True]
     page = client.get("/articles/low").text
-    assert "Praise of Russia" not in page and "1 label below the decision threshold hidden" in page
-    assert "model&#39;s confidence" in page or "model's confidence" in page  # what the score means
-    shown = client.get("/articles/low", params={"labels": "all"}).text
-    assert "Praise of Russia" in shown and "below threshold" in shown and "Hide labels below" in shown
-    assert len(set(re.findall(r'<mark class="ev (c\d+)', shown))) == 2  # one colour per label
+    assert "below the decision threshold" not in page and "model's confidence" in page.replace("&#39;", "'")
+    assert len(set(re.findall(r'<mark class="ev (c\d+)', page))) == 2  # one colour per label
+    decision = {"decisions": [{"decision": "reject", "kind": "narrative", "target": PRAISE}]}
+    assert client.post("/api/review/documents/low", json=decision, headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+    assert everywhere() == [False, False, False, False]
+    after = client.get(f"/narratives/{quote(PRAISE, safe='')}").text
+    assert int(re.search(r"</code> · (\d+) article", after).group(1)) == count - 1  # type: ignore[union-attr]
+    page = client.get("/articles/low").text
+    assert 'data-reviewed="true"' in page and "<s>Praise of Russia</s>" in page
+    assert client.get("/api/documents/low").json()["analysis"]["reviewed"] is True
 
 
 def test_article_links_its_storyline_and_a_copy_its_original(client: TestClient) -> None:

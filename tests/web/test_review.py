@@ -97,7 +97,8 @@ def test_label_a_new_article_and_export(client: TestClient) -> None:
     assert doc_id.startswith("review-") and {c["action"] for c in r.json()["changes"]} == {"label"}
     assert client.post("/api/review/articles", json=new, headers=AUTH).status_code == 409
     rows = list(csv.DictReader(io.StringIO(client.get("/api/review/export", params={"format": "csv"}).text)))
-    assert rows == [{"id": doc_id, "text": new["document"]["text"], "language": "en", "labels": PUPPET}]
+    # the subnarrative brings its narrative, as everywhere (store.review.apply_decisions)
+    assert rows == [{"id": doc_id, "text": new["document"]["text"], "language": "en", "labels": f"{DISCREDIT};{PUPPET}"}]
     jsonl = [json.loads(line) for line in client.get("/api/review/export", params={"format": "jsonl"}).text.splitlines()]
     assert jsonl[0]["roles"] == {"Kyiv": "Antagonist"}
     semeval = client.get("/api/review/export", params={"format": "semeval"}).text

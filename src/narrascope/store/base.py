@@ -165,8 +165,11 @@ class Review(Record):
 @dataclass
 class ReviewChange(Record):
     """One row of the append-only audit trail: ``user`` changed ``target`` from ``before`` to ``after`` at
-    ``created_at``. ``before`` is the previous decision, else what the model said (``{"status": "predicted", ...}``),
-    else ``None``; ``action`` is ``accept``, ``reject``, ``add`` or ``label`` (a new article labelled by hand)."""
+    ``created_at``. ``before`` is the previous decision, else what the model said (``{"status": "predicted", ...}``
+    with its ``score``, or an entity's ``value``: its role), else ``None``; ``after`` is ``{"status", "value"}`` (the
+    role of an entity; ``None`` for a label). ``action`` is ``accept``, ``reject``, ``add`` (a label or entity the
+    model did not give), ``change`` (another role than before), ``label`` (a new article labelled by hand) or
+    ``keep`` (a label the reviewer left as the model gave it, pinned when a new model re-analysed the article)."""
 
     id: int
     document_id: str
@@ -223,7 +226,17 @@ class Store(Protocol):
     def add_analyses(self, analyses: Sequence[Analysis], run_id: int | None = None) -> None:
         """Insert or replace analyses (and their labels, entities and explanation)."""
         ...
-    def get_analysis(self, document_id: str) -> Analysis | None: ...
+    def get_analysis(self, document_id: str, reviewed: bool = True) -> Analysis | None:
+        """The document's analysis with its review decisions applied (``narrascope.store.review.apply_decisions``,
+        the one rule every page, count and export follows); ``reviewed=False``: as the model made it."""
+        ...
+    def taxonomy_name(self) -> str | None:
+        """The taxonomy the corpus is labelled with, fixed by the first model that analysed it (``None`` before)."""
+        ...
+    def check_taxonomy(self, names: Iterable[str]) -> None:
+        """Raise ``ConfigError`` unless analyses in the taxonomies ``names`` may be stored (the store's own, or any
+        one taxonomy in a store without analyses yet: it becomes the store's)."""
+        ...
     def query_documents(self, query: DocumentQuery) -> Page[Document]: ...
     def count_by(self, by: Literal["outlet", "language"], query: DocumentQuery) -> dict[str, int]:
         """Documents matching ``query`` (paging ignored) per outlet or language, largest first."""
@@ -236,10 +249,17 @@ class Store(Protocol):
         """The document ``document_id`` is a syndicated copy of (``None`` if it is not a copy)."""
         ...
     def count_documents(self, include_duplicates: bool = True) -> int: ...
-    def change_marker(self) -> tuple[int, int]:
-        """A cheap value that changes whenever the corpus does (documents added, a run started): caches key on it."""
+    def change_marker(self) -> tuple[int, ...]:
+        """A cheap value that changes whenever the corpus does (documents added, a run started or progressing, a review
+        decision): caches key on it."""
         ...
     def iter_documents(self, batch_size: int = 500) -> Iterator[Document]: ...
+    def stale_documents(self, model: str, after: str = "", limit: int = 500) -> list[Document]:
+        """Documents (ids after ``after``, by id) whose analysis is not by ``model``: a re-analysis' to-do list."""
+        ...
+    def analysis_models(self) -> dict[str | None, int]:
+        """Documents per model that produced their analysis (``None``: not analysed), most first."""
+        ...
 
     # duplicates
     def add_duplicates(self, duplicates: Sequence[Duplicate]) -> None:
@@ -325,7 +345,9 @@ class Store(Protocol):
 
     # runs
     def start_run(self, command: str, sources: Sequence[str]) -> int: ...
-    def heartbeat(self, run_id: int) -> None: ...
+    def heartbeat(self, run_id: int, added: int | None = None) -> None:
+        """Run ``run_id`` is alive (and has done ``added`` documents, when given)."""
+        ...
     def mark_interrupted_runs(self) -> list[int]: ...
     def finish_run(self, run_id: int, status: str, added: int, skipped: int, failed: int) -> None: ...
     def runs(self, limit: int = 20) -> list[Run]: ...
@@ -337,8 +359,10 @@ class Store(Protocol):
         append-only ``review_audit``; returns the audit row."""
         ...
     def reviews(self, document_id: str) -> list[Review]: ...
-    def review_history(self, document_id: str | None = None, limit: int = 100) -> list[ReviewChange]:
-        """Audit rows, newest first."""
+    def review_history(self, document_id: str | None = None, limit: int = 100, user: str | None = None,
+                       action: str | None = None, kind: str | None = None, offset: int = 0) -> list[ReviewChange]:
+        """Audit rows, newest first; each given filter must match (``action``: accept, reject, add, change, label or
+        keep)."""
         ...
     def review_queue(self, limit: int = 20, offset: int = 0, coarse_threshold: float = 0.4,
                      fine_threshold: float = 0.25) -> Page[QueueItem]:

@@ -133,6 +133,11 @@ MIGRATIONS: list[Migration] = [
             " GROUP BY kind, day, key",
         ],
     ),
+    (
+        8,
+        "analyses indexed by model, for re-analysis (the store's taxonomy is kept in store_state)",
+        ["CREATE INDEX analyses_model ON analyses (model)"],
+    ),
 ]
 
 NOT_COPY = "NOT EXISTS (SELECT 1 FROM duplicates x WHERE x.document_id = d.id)"

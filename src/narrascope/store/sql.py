@@ -210,11 +210,14 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
         row = self._one(f"SELECT {DOC_COLUMNS} FROM documents d WHERE d.id = ?", (document_id,))
         return self._document(row) if row else None
 
-    def change_marker(self) -> tuple[int, int]:
-        """Changes whenever documents are added (and with them analyses, duplicates and storylines) or a run starts:
-        ``(documents, last run id)``, cheap enough to ask on every request, so that results can be cached until then."""
-        row = self._one("SELECT (SELECT COUNT(*) FROM documents), (SELECT MAX(id) FROM runs)")
-        return (int(row[0]), int(row[1] or 0)) if row else (0, 0)
+    def change_marker(self) -> tuple[int, int, int, int]:
+        """Changes whenever documents are added (and with them analyses, duplicates and storylines), a run starts or
+        reports progress (a re-analysis counts its documents in ``added``) or a review decision is recorded:
+        ``(documents, last run id, its added count, last audit id)``, cheap enough to ask on every request, so that
+        results can be cached until then."""
+        row = self._one("SELECT (SELECT COUNT(*) FROM documents), (SELECT MAX(id) FROM runs),"
+                        " (SELECT added FROM runs ORDER BY id DESC LIMIT 1), (SELECT MAX(id) FROM review_audit)")
+        return (int(row[0]), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0)) if row else (0, 0, 0, 0)
 
     def count_documents(self, include_duplicates: bool = True) -> int:
         where = "" if include_duplicates else f" WHERE {NOT_COPY}"
@@ -314,11 +317,18 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
 
     # -- analyses ---------------------------------------------------------------------------------------------
     def add_analyses(self, analyses: Sequence[Analysis], run_id: int | None = None) -> None:
+        """Store the model's analyses (replacing earlier ones); the ``labels``, ``entities`` and ``explanations``
+        rows of a reviewed document hold its reviewed analysis, and the labels its reviewer left as the old model gave
+        them are kept (``_keep_reviewed_labels``)."""
         stamp = now()
         with self.transaction(), self.recounted([a.document_id for a in analyses]):
+            taxonomies = {a.taxonomy for a in analyses if a.taxonomy and not a.error}
+            self.check_taxonomy(taxonomies)
+            if taxonomies:  # the first model's taxonomy becomes the store's
+                self._execute("INSERT INTO store_state (name, value) VALUES ('taxonomy', ?) ON CONFLICT (name)"
+                              " DO NOTHING", (self.taxonomy_name() or next(iter(taxonomies)),))
             for a in analyses:
-                for table in ("labels", "entities", "explanations"):
-                    self._execute(f"DELETE FROM {table} WHERE document_id = ?", (a.document_id,))
+                self._keep_reviewed_labels(a.document_id)
                 self._execute(
                     "INSERT INTO analyses (document_id, run_id, model, taxonomy, error, data, created_at)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (document_id) DO UPDATE SET run_id = excluded.run_id,"
@@ -326,27 +336,87 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
                     " data = excluded.data, created_at = excluded.created_at",
                     (a.document_id, run_id, a.model, a.taxonomy, a.error, json.dumps(a.to_dict(), ensure_ascii=False), stamp),
                 )
-                labels = {(lvl, s.label): s.score for lvl, scores in (("narrative", a.narratives), ("subnarrative", a.subnarratives)) for s in scores}
-                self._executemany(
-                    "INSERT INTO labels (document_id, level, label, score) VALUES (?, ?, ?, ?)",
-                    [(a.document_id, lvl, label, float(score)) for (lvl, label), score in labels.items()],
-                )
-                self._executemany(
-                    "INSERT INTO entities (document_id, entity, mention, start_char, end_char, main_role, fine_roles, score)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(a.document_id, m.entity or m.text, m.text, m.start, m.end, m.main_role, json.dumps(m.fine_roles), float(m.score))
-                     for m in a.entities],
-                )
-                if a.explanation:
-                    e = a.explanation
-                    self._execute(
-                        "INSERT INTO explanations (document_id, narrative, subnarrative, text, explainer) VALUES (?, ?, ?, ?, ?)",
-                        (a.document_id, e.narrative, e.subnarrative, e.text, e.explainer),
-                    )
+                self._write_parts(self._reviewed_analysis(a))
 
-    def get_analysis(self, document_id: str) -> Analysis | None:
+    def _write_parts(self, a: Analysis) -> None:
+        """Replace the document's ``labels``, ``entities`` and ``explanations`` rows (what counts, trends, filters
+        and search read) with those of ``a``."""
+        for table in ("labels", "entities", "explanations"):
+            self._execute(f"DELETE FROM {table} WHERE document_id = ?", (a.document_id,))
+        labels = {(lvl, s.label): s.score for lvl, scores in (("narrative", a.narratives), ("subnarrative", a.subnarratives)) for s in scores}
+        self._executemany(
+            "INSERT INTO labels (document_id, level, label, score) VALUES (?, ?, ?, ?)",
+            [(a.document_id, lvl, label, float(score)) for (lvl, label), score in labels.items()],
+        )
+        self._executemany(
+            "INSERT INTO entities (document_id, entity, mention, start_char, end_char, main_role, fine_roles, score)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(a.document_id, m.entity or m.text, m.text, m.start, m.end, m.main_role, json.dumps(m.fine_roles), float(m.score))
+             for m in a.entities],
+        )
+        if a.explanation:
+            e = a.explanation
+            self._execute(
+                "INSERT INTO explanations (document_id, narrative, subnarrative, text, explainer) VALUES (?, ?, ?, ?, ?)",
+                (a.document_id, e.narrative, e.subnarrative, e.text, e.explainer),
+            )
+
+    def _keep_reviewed_labels(self, document_id: str) -> None:
+        """Hook of the review mix-in (``narrascope.store.review``)."""
+
+    def _reviewed_analysis(self, analysis: Analysis) -> Analysis:
+        """Hook of the review mix-in: ``analysis`` with the document's review decisions applied."""
+        return analysis
+
+    def _model_analysis(self, document_id: str) -> Analysis | None:
+        """The analysis as the model made it (no review decisions applied)."""
         row = self._one("SELECT data FROM analyses WHERE document_id = ?", (document_id,))
         return Analysis.from_dict(json.loads(row[0])) if row else None
+
+    def get_analysis(self, document_id: str, reviewed: bool = True) -> Analysis | None:
+        """The document's analysis with its review decisions applied (``reviewed=False``: as the model made it)."""
+        analysis = self._model_analysis(document_id)
+        return self._reviewed_analysis(analysis) if analysis is not None and reviewed else analysis
+
+    # -- the taxonomy of the store --------------------------------------------------------------------------------
+    def taxonomy_name(self) -> str | None:
+        """The taxonomy this corpus is labelled with: set by the first model that analysed it (``None`` before)."""
+        row = self._one("SELECT value FROM store_state WHERE name = 'taxonomy'")
+        if row is not None:
+            return str(row[0])
+        row = self._one("SELECT taxonomy FROM analyses WHERE taxonomy IS NOT NULL ORDER BY created_at, document_id LIMIT 1")
+        return str(row[0]) if row else None
+
+    def check_taxonomy(self, names: Iterable[str]) -> None:
+        """Refuse (``ConfigError``) analyses in another taxonomy than the store's (or in two at once)."""
+        from narrascope.errors import ConfigError
+
+        wanted = sorted(set(names))
+        if not wanted:
+            return
+        fixed = self.taxonomy_name()
+        foreign = [n for n in wanted if n != (fixed or wanted[0])]
+        if foreign:
+            raise ConfigError(
+                f"this corpus is labelled with the taxonomy {fixed or wanted[0]!r} (fixed by the first model that "
+                f"analysed it), not {foreign[0]!r}: analyse it with a model trained on {fixed or wanted[0]!r} "
+                "(--model DIR), or put the other taxonomy's articles in a store of their own")
+
+
+    def stale_documents(self, model: str, after: str = "", limit: int = 500) -> list[Document]:
+        """Stored documents whose analysis is not by ``model`` (another model, none, or failed), ids after ``after``,
+        by id: what a re-analysis with ``model`` still has to do."""
+        rows = self._all(
+            f"SELECT {DOC_COLUMNS} FROM documents d LEFT JOIN analyses a ON a.document_id = d.id WHERE d.id > ?"
+            " AND (a.model IS NULL OR a.model <> ? OR a.error IS NOT NULL) ORDER BY d.id LIMIT ?", (after, model, limit))
+        return [self._document(r) for r in rows]
+
+    def analysis_models(self) -> dict[str | None, int]:
+        """Stored documents per model that produced their analysis (``None``: not analysed, or by no narrative
+        model), most first."""
+        rows = self._all("SELECT a.model, COUNT(*) FROM documents d LEFT JOIN analyses a ON a.document_id = d.id"
+                         " GROUP BY a.model ORDER BY 2 DESC")
+        return {r[0]: int(r[1]) for r in rows}
 
     def unanalysed(self, limit: int = 1000) -> list[Document]:
         """Stored documents without an analysis (e.g. ingested with ``--no-analyze``)."""
@@ -537,9 +607,13 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
                         (command, json.dumps(list(sources), ensure_ascii=False), stamp, socket.gethostname(), os.getpid(), stamp))
         return int(row[0])  # type: ignore[index]
 
-    def heartbeat(self, run_id: int) -> None:
-        """Say that run ``run_id`` is still alive (ingest calls it after every batch)."""
-        self._execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", (now(), run_id))
+    def heartbeat(self, run_id: int, added: int | None = None) -> None:
+        """Say that run ``run_id`` is still alive (ingest calls it after every batch), with the documents it has
+        done so far when given (a re-analysis reports its progress so)."""
+        if added is None:
+            self._execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", (now(), run_id))
+        else:
+            self._execute("UPDATE runs SET heartbeat_at = ?, added = ? WHERE id = ?", (now(), added, run_id))
 
     def mark_interrupted_runs(self) -> list[int]:
         """Mark as ``interrupted`` the ``running`` runs that can no longer finish; returns their ids.

@@ -1,7 +1,8 @@
 """Evidence highlighting: an article's text as HTML with the evidence of each label marked, and its legend.
 
-Each label (narrative or subnarrative) gets its own colour (``c0``…``c11``, repeating after twelve). Labels scored
-below the decision threshold (``THRESHOLDS``: the classifier's default cut-offs) are left out unless asked for. The text is cut at every evidence and
+Each label (narrative or subnarrative) gets its own colour (``c0``…``c11``, repeating after twelve). Every label of
+the analysis is shown: the model decided them with its own (tuned) thresholds, and a reviewed analysis holds the
+reviewed labels (``narrascope.store.review.apply_decisions``), so the page agrees with every count. The text is cut at every evidence and
 entity-mention boundary into segments; a segment inside evidence becomes ``<mark class="ev cK"
 data-labels="i j">`` (``i``, ``j`` index the legend), a segment inside an entity mention a ``<span class="ent">``.
 Evidence whose offsets do not fit the text is left out and counted.
@@ -18,7 +19,6 @@ from narrascope.documents import Analysis, EntityMention, LabelScore
 from narrascope.taxonomy import OTHER, Taxonomy
 
 PALETTE_SIZE = 12
-THRESHOLDS = {"narrative": 0.4, "subnarrative": 0.25}  # NarrativeClassifier's coarse and fine default thresholds
 
 
 @dataclass
@@ -33,7 +33,6 @@ class LegendEntry:
     color: int
     evidence: int = 0
     children: list[LegendEntry] = field(default_factory=list)
-    low: bool = False  # scored below the decision threshold
 
 
 @dataclass
@@ -41,7 +40,6 @@ class Highlighted:
     html: Markup
     legend: list[LegendEntry]
     misplaced: int = 0
-    hidden: int = 0  # labels below the threshold left out
 
 
 def _short(label: str) -> str:
@@ -49,26 +47,24 @@ def _short(label: str) -> str:
     return label.rsplit(": ", 1)[-1]
 
 
-def build_legend(analysis: Analysis, taxonomy: Taxonomy, low: bool = True
-                 ) -> tuple[list[LegendEntry], dict[int, LabelScore]]:
-    """Narratives (each with its subnarratives as children) and a map legend index → label; without ``low``,
-    labels scored below ``THRESHOLDS`` are left out."""
+def build_legend(analysis: Analysis, taxonomy: Taxonomy) -> tuple[list[LegendEntry], dict[int, LabelScore]]:
+    """Narratives (each with its subnarratives as children) and a map legend index → label."""
     legend: list[LegendEntry] = []
     by_label: dict[str, LegendEntry] = {}
     labels: dict[int, LabelScore] = {}
     counter = 0
     colors = iter(range(10**6))
     for score in analysis.narratives:
-        if score.label == OTHER or (not low and score.score < THRESHOLDS["narrative"]):
+        if score.label == OTHER:
             continue
         entry = LegendEntry(counter, score.label, _short(score.label), "narrative", score.score,
-                            next(colors) % PALETTE_SIZE, low=score.score < THRESHOLDS["narrative"])
+                            next(colors) % PALETTE_SIZE)
         legend.append(entry)
         by_label[score.label] = entry
         labels[counter] = score
         counter += 1
     for score in analysis.subnarratives:
-        if score.label == OTHER or (not low and score.score < THRESHOLDS["subnarrative"]):
+        if score.label == OTHER:
             continue
         try:
             parent_label = taxonomy.parent(score.label)
@@ -80,7 +76,7 @@ def build_legend(analysis: Analysis, taxonomy: Taxonomy, low: bool = True
             legend.append(parent)
             by_label[parent_label] = parent
         entry = LegendEntry(counter, score.label, _short(score.label), "subnarrative", score.score,
-                            next(colors) % PALETTE_SIZE, low=score.score < THRESHOLDS["subnarrative"])
+                            next(colors) % PALETTE_SIZE)
         parent.children.append(entry)
         labels[counter] = score
         counter += 1
@@ -97,11 +93,9 @@ def _entries(legend: list[LegendEntry]) -> dict[int, LegendEntry]:
     return flat
 
 
-def highlight(text: str, analysis: Analysis, taxonomy: Taxonomy, low: bool = True) -> Highlighted:
-    """``text`` as HTML with evidence marked per label and entity mentions underlined, plus the legend; without
-    ``low``, labels below the decision threshold are left out (and counted in ``hidden``)."""
-    legend, labels = build_legend(analysis, taxonomy, low)
-    hidden = 0 if low else len(build_legend(analysis, taxonomy, True)[1]) - len(labels)
+def highlight(text: str, analysis: Analysis, taxonomy: Taxonomy) -> Highlighted:
+    """``text`` as HTML with evidence marked per label and entity mentions underlined, plus the legend."""
+    legend, labels = build_legend(analysis, taxonomy)
     entries = _entries(legend)
     spans: list[tuple[int, int, int]] = []  # (start, end, legend index)
     misplaced = 0
@@ -134,7 +128,7 @@ def highlight(text: str, analysis: Analysis, taxonomy: Taxonomy, low: bool = Tru
             piece = (f'<mark class="ev c{first.color}{multi}" data-labels="{" ".join(map(str, inside))}" '
                      f'title="{escape(tip)}">{piece}</mark>')
         parts.append(piece)
-    return Highlighted(Markup("".join(parts)), legend, misplaced, hidden)
+    return Highlighted(Markup("".join(parts)), legend, misplaced)
 
 
 def _entity(piece: str, mention: EntityMention) -> str:

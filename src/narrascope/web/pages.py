@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from narrascope.documents import Analysis, Document, entity_summary
 from narrascope.errors import NarrascopeError
-from narrascope.store.base import DocumentQuery, DocumentSort, StorylineSort
+from narrascope.store.base import DocumentQuery, DocumentSort, Review, StorylineSort
 from narrascope.taxonomy import OTHER, Taxonomy
 from narrascope.web.queries import (
     Language,
@@ -36,7 +36,7 @@ from narrascope.web.queries import (
 )
 from narrascope.web.state import WebState, render, web_state
 from narrascope.web.charts import bars, surge_marks, swimlane, time_series
-from narrascope.web.highlight import THRESHOLDS, highlight, passage
+from narrascope.web.highlight import highlight, passage
 from narrascope.web.schemas import DocumentIn, form_errors
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -187,12 +187,13 @@ def documents(
 
 
 @router.get("/articles/{document_id:anypath}")
-def article(request: Request, document_id: str, labels: Literal["all"] | None = None) -> HTMLResponse:
-    """An article with its evidence highlighted; labels below the decision threshold only with ``labels=all``."""
+def article(request: Request, document_id: str) -> HTMLResponse:
+    """An article with its evidence highlighted: the labels it carries (its reviewed ones once reviewed)."""
     state = web_state(request)
     with state.lock:
         doc = state.store.get_document(document_id)
         analysis = state.store.get_analysis(document_id) if doc else None
+        reviews = state.store.reviews(document_id) if doc else []
         copies = state.store.duplicates(origin_id=document_id) if doc else []
         origin_link = state.store.origin_of(document_id) if doc else None
         origin = state.store.get_document(origin_link.origin_id) if origin_link else None
@@ -200,18 +201,19 @@ def article(request: Request, document_id: str, labels: Literal["all"] | None = 
         story = state.store.get_storyline(story_id) if story_id else None
     if doc is None:
         raise HTTPException(404, f"No article with id {document_id!r} in this corpus.")
-    return render(request, "article.html", **_article_context(doc, analysis, state.taxonomy, low=labels == "all"),
-                  copies=copies, origin=origin, origin_link=origin_link, story=story,
-                  toggle_url=article_url(doc.id) + ("" if labels == "all" else "?labels=all"))
+    return render(request, "article.html", **_article_context(doc, analysis, state.taxonomy, reviews),
+                  copies=copies, origin=origin, origin_link=origin_link, story=story)
 
 
-def _article_context(doc: Document, analysis: Analysis | None, tax: Taxonomy, low: bool = False) -> dict[str, Any]:
+def _article_context(doc: Document, analysis: Analysis | None, tax: Taxonomy,
+                     reviews: list[Review] | None = None) -> dict[str, Any]:
     shown = analysis or Analysis(document_id=doc.id)
-    marked = highlight(doc.text, shown, tax, low=low)
+    marked = highlight(doc.text, shown, tax)
+    decided = {r.target: r for r in reviews or [] if r.kind != "entity"}
     return {"doc": doc, "analysis": analysis, "text": marked.html, "legend": marked.legend,
             "misplaced": marked.misplaced, "entities": entity_summary(shown.entities),
-            "other": any(n.label == OTHER for n in shown.narratives), "hidden": marked.hidden, "show_low": low,
-            "thresholds": THRESHOLDS}
+            "other": any(n.label == OTHER for n in shown.narratives), "decided": decided,
+            "rejected": [r for r in decided.values() if r.status == "rejected"]}
 
 
 @router.get("/narratives/{label:path}")

@@ -129,7 +129,7 @@ def decide(state: WebState, document_id: str, decision: DecisionIn, user: str) -
     action = "add" if decision.decision == "add" else None
     try:
         return state.store.review(document_id, decision.kind, decision.target, status,  # type: ignore[arg-type]
-                                  value=decision.role if status == "accepted" else None, user=user, action=action)
+                                  value=decision.role if status == "accepted" and decision.kind == "entity" else None, user=user, action=action)
     except InputError as exc:
         raise HTTPException(404 if "no such document" in str(exc) else 422, str(exc)) from None
 
@@ -219,12 +219,26 @@ def get_queue(request: Request, limit: Annotated[int, Query(ge=1, le=200)] = 20,
     return QueueOut(items=[queue_out(i) for i in page.items], total=page.total, limit=limit, offset=offset)
 
 
-@router.get("/audit", response_model=list[ReviewChange], summary="The audit trail, newest first")
-def get_audit(request: Request, document_id: Text = None,
-              limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[ReviewChange]:
-    state = web_state(request)
+AUDIT_ACTIONS = ("accept", "reject", "add", "change", "label", "keep")
+AuditAction = Literal["accept", "reject", "add", "change", "label", "keep"]
+
+
+def audit_rows(state: WebState, document_id: str | None, user: str | None, action: str | None, kind: str | None,
+               limit: int, offset: int) -> list[ReviewChange]:
+    """The audit trail with the filters that are given (blank ones ignored), newest first."""
     with state.lock:
-        return list(state.store.review_history(document_id, limit=limit))
+        return list(state.store.review_history(document_id or None, limit=limit, user=user or None,
+                                               action=action or None, kind=kind or None, offset=offset))
+
+
+@router.get("/audit", response_model=list[ReviewChange], summary="The audit trail, newest first")
+def get_audit(request: Request, document_id: Text = None, user: Text = None, action: AuditAction | None = None,
+              kind: Literal["narrative", "subnarrative", "entity"] | None = None,
+              limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+              offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> list[ReviewChange]:
+    """Every decision: who, when, the action (accept, reject, add, change, label, keep), the state before (the
+    previous decision or the model's score/role) and after."""
+    return audit_rows(web_state(request), document_id, user, action, kind, limit, offset)
 
 
 @router.get("/export", response_class=PlainTextResponse, summary="The reviewed set (csv, jsonl or semeval)")

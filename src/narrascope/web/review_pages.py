@@ -7,17 +7,20 @@ nothing is written (403). After a decision the page is shown again with the toke
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import threading
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
 from narrascope.documents import entity_summary
-from narrascope.web.review import MAIN_ROLES, DecisionIn, ReviewOut, clean_user, decide, label_article, new_document, review_state
-from narrascope.web.queries import document_with_analysis
+from narrascope.web.review import (AUDIT_ACTIONS, MAIN_ROLES, DecisionIn, ReviewOut, audit_rows, clean_user, decide,
+                                   label_article, new_document, review_state)
 from narrascope.web.schemas import DocumentIn, form_errors
-from narrascope.web.state import render, web_state
+from narrascope.web.state import WebState, render, web_state
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 PAGE_SIZE = 25
@@ -34,7 +37,9 @@ def queue(request: Request, page: Annotated[int, Query(ge=1, le=50_000)] = 1) ->
 
 def _article(request: Request, document_id: str, status: int = 200, **form: Any) -> HTMLResponse:
     state = web_state(request)
-    doc, analysis = document_with_analysis(state, document_id)
+    with state.lock:  # the rows are what the model said, each with its decision
+        doc = state.store.get_document(document_id)
+        analysis = state.store.get_analysis(document_id, reviewed=False) if doc else None
     if doc is None:
         raise HTTPException(404, f"No article with id {document_id!r} in this corpus.")
     current = review_state(state, document_id)
@@ -65,7 +70,8 @@ def _decision(value: str, add_label: str, entity: str, role: str, is_fine: Any) 
     action, _, rest = value.partition("|")
     if action in ("accept", "reject"):
         kind, _, target = rest.partition("|")
-        return DecisionIn.model_validate({"decision": action, "kind": kind, "target": target, "role": role or None})
+        # accepting an entity confirms its current role: the add-entity form's role select is not about it
+        return DecisionIn.model_validate({"decision": action, "kind": kind, "target": target})
     if action == "role":
         return DecisionIn.model_validate({"decision": "accept", "kind": "entity", "target": rest, "role": role or None})
     if action == "add-label":
@@ -138,3 +144,89 @@ def new_submit(
         return again(exc.status_code, [str(exc.detail)])
     return _article(request, doc.id, note=f"Saved {doc.id!r} with {len(labels) or 'no'} label(s).", token=token,
                     user=user)
+
+
+AUDIT_PAGE = 50
+
+
+@router.get("/review/audit")
+def audit(request: Request, document_id: Annotated[str | None, Query(max_length=500)] = None,
+          user: Annotated[str | None, Query(max_length=100)] = None,
+          action: Literal["", "accept", "reject", "add", "change", "label", "keep"] = "",
+          kind: Literal["", "narrative", "subnarrative", "entity"] = "",
+          page: Annotated[int, Query(ge=1, le=50_000)] = 1) -> HTMLResponse:
+    """The audit trail: every decision with who, when, what, before and after; filtered by article, person, action
+    and kind."""
+    state = web_state(request)
+    rows = audit_rows(state, document_id, user, action, kind, AUDIT_PAGE + 1, (page - 1) * AUDIT_PAGE)
+    filters = {"document_id": document_id or "", "user": user or "", "action": action, "kind": kind}
+    kept = {k: v for k, v in filters.items() if v}
+    link = lambda p: "/review/audit?" + urlencode({**kept, "page": p})  # noqa: E731
+    return render(request, "review_audit.html", rows=rows[:AUDIT_PAGE], more=len(rows) > AUDIT_PAGE, page=page,
+                  link=link, filters=filters, actions=AUDIT_ACTIONS, kinds=("narrative", "subnarrative", "entity"))
+
+
+# -- re-analysing the corpus with the server's model ----------------------------------------------------------------
+@dataclass
+class ReanalysisJob:
+    """A re-analysis running (or run) in the background of the server: how far it got."""
+
+    model: str
+    todo: int = 0
+    done: int = 0
+    status: str = "starting"
+    error: str | None = None
+    seconds: float = 0.0
+
+
+_JOBS: dict[int, ReanalysisJob] = {}  # id(WebState) -> its last job
+_JOBS_LOCK = threading.Lock()
+
+
+def _run_job(state: WebState, job: ReanalysisJob) -> None:
+    from narrascope.corpus.reanalysis import reanalyze
+
+    def started(summary: Any) -> None:
+        job.todo, job.status = summary.todo, "running"
+
+    def progress(count: int) -> None:
+        job.done += count
+
+    try:
+        summary = reanalyze(state.store, state.get_pipeline(), lock=state.lock, started=started, progress=progress,
+                            analysis_lock=state.pipeline_lock)
+        job.status, job.seconds = "done", summary.seconds
+    except Exception as exc:  # noqa: BLE001 - shown on the page; the committed batches stay
+        job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
+
+
+def _reanalysis_page(request: Request, status: int = 200, errors: list[str] | None = None, token: str = "") -> HTMLResponse:
+    state = web_state(request)
+    with state.lock:
+        models = state.store.analysis_models()
+    job = _JOBS.get(id(state))
+    return render(request, "review_reanalyze.html", status=status, job=job, models=models,
+                  model=state.get_pipeline().model_id, writes=bool(state.token), errors=errors or [],
+                  form={"token": token}, running=job is not None and job.status in ("starting", "running"))
+
+
+@router.get("/review/reanalyze")
+def reanalysis(request: Request) -> HTMLResponse:
+    """Which model labelled the stored articles, and a button to re-analyse them with the server's model."""
+    return _reanalysis_page(request)
+
+
+@router.post("/review/reanalyze")
+def reanalysis_start(request: Request, token: Annotated[str, Form()] = "") -> HTMLResponse:
+    """Start re-analysing the corpus with the server's model in the background (needs the API token)."""
+    state = web_state(request)
+    if not state.token_ok(token):
+        reason = "re-analysis is disabled on this server (no API token configured)" if not state.token else \
+            "the API token is missing or wrong: nothing was started"
+        return _reanalysis_page(request, 403, [reason], token)
+    with _JOBS_LOCK:
+        job = _JOBS.get(id(state))
+        if job is None or job.status not in ("starting", "running"):
+            job = _JOBS[id(state)] = ReanalysisJob(model=state.get_pipeline().model_id or "")
+            threading.Thread(target=_run_job, args=(state, job), daemon=True, name="narrascope-reanalysis").start()
+    return _reanalysis_page(request, token=token)

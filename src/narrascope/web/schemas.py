@@ -167,6 +167,8 @@ class AnalysisOut(BaseModel):
         None, description="How far to trust the labels for the document's language: trained (the model had training "
         "articles in it), transfer (covered only by the multilingual representation: far less reliable), unsupported "
         "(no labels; see warnings); null when no narrative step ran.")
+    reviewed: bool = Field(False, description="True once a person accepted, rejected or added a label or role of this "
+                           "article: the labels are then the reviewed ones (labels a person added score 1.0).")
 
     @classmethod
     def of(cls, analysis: Analysis) -> AnalysisOut:

@@ -102,8 +102,9 @@ class WebState:
                              analyses={doc.id: analysis for doc, analysis in pairs}, detector=detector,
                              storylines=builder, loaded=True)
             # what this save alone makes of the marker; anything else means another writer: load afresh next time
-            if self.store.change_marker() == (before[0] + summary.added, summary.run_id):
-                self._ingest_state = (self.store.change_marker(), detector, builder)
+            after = self.store.change_marker()
+            if after[:2] == (before[0] + summary.added, summary.run_id) and after[3:] == before[3:]:
+                self._ingest_state = (after, detector, builder)
         return {id(doc) for doc, doc_id in given if doc_id in summary.stored}
 
     def cached(self, key: Any, compute: Callable[[], T]) -> T:
@@ -150,6 +151,7 @@ def web_state(request: Request) -> WebState:
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     """``template`` (in ``templates/``) rendered with ``context``, as the page's response."""
     templates: Jinja2Templates = request.app.state.templates
+    context.setdefault("taxonomy_in_use", request.app.state.web.taxonomy.name)  # the footer names it
     return templates.TemplateResponse(request, template, context, status_code=status)
 
 

@@ -34,6 +34,7 @@ as the document; the top sentences per label are kept.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Iterable, Sequence
@@ -554,6 +555,7 @@ class NarrativeStep:
         else:
             self.model_path = Path(model) if model else DEFAULT_MODEL_DIR
         self._taxonomy: Taxonomy | None = None
+        self._model_id: str | None = None
 
     @property
     def taxonomy(self) -> Taxonomy:
@@ -563,6 +565,19 @@ class NarrativeStep:
         if self._taxonomy is None:
             self._taxonomy = load_taxonomy(self.model_path)
         return self._taxonomy
+
+    @property
+    def model_id(self) -> str:
+        """Which model labels: ``narratives:<directory name>@<first 12 hex digits of the SHA-256 of its files>``, so
+        that a store can tell the analyses of a retrained model (same directory, new weights) from the old ones."""
+        if self._model_id is None:
+            self._model_id = f"narratives:{self.model_path.name}"
+            if self.model_path.is_dir():
+                digest = hashlib.sha256()
+                for file in sorted(p for p in self.model_path.iterdir() if p.is_file() and p.name != "MODEL_CARD.md"):
+                    digest.update(file.name.encode() + b"\0" + file.read_bytes())
+                self._model_id += "@" + digest.hexdigest()[:12]
+        return self._model_id
 
     @property
     def model(self) -> NarrativeClassifier:
@@ -590,5 +605,5 @@ class NarrativeStep:
                     "come from cross-lingual transfer and are far less reliable (see the model card)")
             analysis.narratives = narratives
             analysis.subnarratives = subnarratives
-            analysis.model = f"narratives:{self.model_path.name}"
+            analysis.model = self.model_id
             analysis.taxonomy = self.model.labels.name
