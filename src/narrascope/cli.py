@@ -236,7 +236,8 @@ def analyze(
     writer = open_writer(fmt, out)
     try:
         with _progress("analysing") as advance:
-            for analysis, info in analyze_items(runner, read_inputs(paths), progress=advance):
+            inputs = read_inputs(paths, skip=[out] if out is not None else [])  # never its own output
+            for analysis, info in analyze_items(runner, inputs, progress=advance):
                 writer.write(analysis, info)
                 summary.add(analysis, info)
     finally:

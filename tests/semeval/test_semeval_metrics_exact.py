@@ -205,3 +205,20 @@ def test_subtask1_per_language_unknown_mentions_stay_in_their_documents_language
     with_unknown = score_subtask1({**gold, "xx": [m("xx", 0, ["Spy"])]}, pred, languages={"en1": "EN", "pt1": "PT"})
     assert {lang: (s.n_mentions, s.unknown_predictions, s.emr) for lang, s in with_unknown.by_language.items()} == {
         "EN": (1, 0, 1.0), "PT": (1, 1, 1.0), "unknown": (1, 0, 1.0)}
+
+
+def test_subtask1_without_gold_mentions_scores_zero_without_dividing_by_zero() -> None:
+    from narrascope.semeval.metrics import score_subtask1
+
+    scores = score_subtask1({}, {})
+    assert (scores.emr, scores.precision, scores.recall, scores.f1, scores.main_role_accuracy, scores.n_mentions) == (
+        0.0, 0.0, 0.0, 0.0, 0.0, 0)
+
+
+def test_subtask1_file_of_a_mention_without_main_role_is_byte_exact(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from narrascope.semeval.io import MentionAnnotation, write_subtask1
+
+    out = tmp_path / "subtask-1.txt"
+    write_subtask1(out, [MentionAnnotation("EN_1.txt", "NATO", 3, 7, None, []),
+                         MentionAnnotation("EN_1.txt", "Kyiv", 9, 13, "Innocent", ["Victim", "Martyr"])])
+    assert out.read_bytes() == b"EN_1.txt\tNATO\t3\t7\t\t\nEN_1.txt\tKyiv\t9\t13\tInnocent\tVictim\tMartyr\n"
