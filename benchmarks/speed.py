@@ -24,7 +24,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from narrascope.documents import Document
-from narrascope.pipeline import DEFAULT_STEPS, Pipeline
+from narrascope.pipeline import DEFAULT_STEPS, Pipeline, load
 from narrascope.semeval.io import LANGUAGE_CODES, read_raw_document
 
 
@@ -36,6 +36,7 @@ def main() -> None:
     parser.add_argument("--steps", default=",".join(DEFAULT_STEPS))
     parser.add_argument("--given-language", action="store_true", help="Languages from the folders, not detected.")
     parser.add_argument("--workers", type=int, default=1, help="> 1: one cold pass through a process pool.")
+    parser.add_argument("--model", default=None, help="A narrative model directory (default: the shipped model).")
     args = parser.parse_args()
     per_language = [sorted((args.data / folder / "raw-documents").glob("*.txt")) for folder in LANGUAGE_CODES]
     paths = [p for group in zip(*per_language) for p in group] + [p for g in per_language for p in g[min(map(len, per_language)):]]
@@ -53,7 +54,7 @@ def main() -> None:
         if args.workers > 1:
             _pool_pass(texts, args.steps.split(","), args.workers)
         else:
-            _in_process(texts, args.steps.split(","))
+            _in_process(texts, args.steps.split(","), args.model)
         print(f"embedding cache at the end: {_cache_rows(Path(cache))} vectors; load average {os.getloadavg()[0]:.1f}")
 
 
@@ -67,9 +68,9 @@ def _cache_rows(directory: Path) -> int:
         return conn.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
 
 
-def _in_process(texts: list[tuple[str, str, str | None]], steps: list[str]) -> None:
+def _in_process(texts: list[tuple[str, str, str | None]], steps: list[str], model: str | None = None) -> None:
     start, cpu_start = time.perf_counter(), time.process_time()
-    pipeline = Pipeline.from_names(steps)
+    pipeline = Pipeline.from_names(steps) if model is None else load(model=model, steps=steps)
     for label in ("cold", "warm"):
         docs = [Document(id=i, text=t, language=lang) for i, t, lang in texts]
         timings: dict[str, float] = defaultdict(float)

@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "narrascope"
 
 # Bottom to top; a module may import its own layer's modules and those of lower layers only.
 LAYERS: list[set[str]] = [
-    {"errors", "shipped", "documents", "sentences", "registry", "taxonomy", "annotations"},
+    {"errors", "shipped", "documents", "dates", "sentences", "registry", "taxonomy", "annotations"},
     {"io", "embeddings", "llm"},
     {"components"},
     {"pipeline"},

@@ -92,15 +92,16 @@ def version() -> None:
     typer.echo(f"narrascope {__version__}")
 
 
-MODEL_HELP = "A narrative model directory made by `narrascope train` (default: the shipped SemEval model)."
+MODEL_HELP = ("A narrative model directory made by `narrascope train`, or a shipped one: default (n-grams + fine-tuned "
+              "e5) or lexical (n-grams only: the fast route).")
 
 
 def _taxonomy(model: Path | None, taxonomy: Path | None) -> Taxonomy:
     """The taxonomy of --taxonomy FILE, else of --model DIR, else of the shipped narrative model."""
-    from narrascope.components.narratives.classifier import DEFAULT_MODEL_DIR
+    from narrascope.shipped import narrative_model_dir
     from narrascope.taxonomy import load_taxonomy
 
-    return load_taxonomy(taxonomy or model or DEFAULT_MODEL_DIR)
+    return load_taxonomy(taxonomy or narrative_model_dir(model))
 
 
 @taxonomy_app.command("show")
@@ -235,7 +236,8 @@ def analyze(
     writer = open_writer(fmt, out)
     try:
         with _progress("analysing") as advance:
-            for analysis, info in analyze_items(runner, read_inputs(paths), progress=advance):
+            inputs = read_inputs(paths, skip=[out] if out is not None else [])  # never its own output
+            for analysis, info in analyze_items(runner, inputs, progress=advance):
                 writer.write(analysis, info)
                 summary.add(analysis, info)
     finally:
@@ -302,6 +304,11 @@ def train(
     taxonomy: Optional[Path] = typer.Option(None, "--taxonomy", help="Your taxonomy YAML file (default: SemEval-2025 Task 10's)."),
     folds: int = typer.Option(5, help="Folds used to tune the decision thresholds on out-of-fold predictions."),
     db: Optional[str] = typer.Option(None, "--db", help="Also train on the articles reviewed in this corpus (SQLite file or postgresql:// URL); they win over a file row with the same id."),
+    encoder: bool = typer.Option(False, "--encoder", help="Also fine-tune multilingual-e5-small's top layers (needs the 'train' extra: PyTorch) and blend it with the n-gram heads: ~45 min on 2 cores for the SemEval release."),
+    epochs: int = typer.Option(2, "--epochs", help="With --encoder: passes over the training articles."),
+    work_dir: Path = typer.Option(Path(".narrascope-train"), "--work-dir", help="With --encoder: cached frozen-layer states and per-fold checkpoints; a rerun resumes from them."),
+    supplement: bool = typer.Option(True, "--supplement/--no-supplement", help="With --encoder: add narrascope's hand-written training supplement (neutral reports and narratives in languages the release lacks)."),
+    cv_supplement: bool = typer.Option(True, "--cv-supplement/--final-supplement", help="With --encoder --supplement: also in every fold (default), or only in the final fit, with the blend and thresholds tuned on folds trained without it (their folds are reused: ~10 min instead of ~50)."),
     base: Optional[Path] = typer.Option(None, "--base", help="With --db and no FILES: the model the corpus was analysed with (default: the shipped one); its taxonomy and its training data are used with the reviewed articles."),
 ) -> None:
     """Train the narrative classifier and save it, with its taxonomy, to --out.
@@ -352,8 +359,22 @@ def train(
     # your own taxonomy: a narrative with fewer than FEWSHOT_BELOW labelled articles is scored from its definition,
     # examples and those articles (docs/custom-narratives.md, "Few labelled articles")
     fewshot_below = FEWSHOT_BELOW if taxonomy is not None else 0
-    model, thresholds, cv = train_narratives(corpus, folds=folds, progress=lambda m: err.print(m),
-                                             make_model=partial(NarrativeClassifier, taxonomy=tax, fewshot_below=fewshot_below))
+    make_model = partial(NarrativeClassifier, taxonomy=tax, fewshot_below=fewshot_below)
+    if encoder:
+        from narrascope.training.encoder_tuning import EncoderSettings, train_narratives_with_encoder
+
+        settings = EncoderSettings(work_dir=work_dir, epochs=epochs, supplement=supplement,
+                                   cv_supplement=cv_supplement)
+        model, thresholds, blend_table = train_narratives_with_encoder(
+            corpus, settings, folds=max(folds, 3), make_model=make_model, progress=lambda m: err.print(m))
+        typer.echo(blend_table)
+        cv = None
+        extra = (f"- **Fine-tuned e5 head** (`encoder/`), blended with weight {model.encoder_blend}:\n\n```\n"
+                 f"{blend_table}\n```\n")
+    else:
+        model, thresholds, cv = train_narratives(corpus, folds=folds, progress=lambda m: err.print(m),
+                                                 make_model=make_model)
+        extra = ""
     card = out / "MODEL_CARD.md"
     if card.is_file():  # a hand-written card (the shipped model's) is kept
         text = card.read_text(encoding="utf-8")
@@ -361,8 +382,9 @@ def train(
         languages = sorted({(d.language or "unknown") for i, d in corpus.documents.items() if i in corpus.narratives})
         text = (f"# narrative model\n\n- **Taxonomy**: {tax.name} (`taxonomy.yaml`)\n- **Training data**: "
                 f"{len(corpus.narratives)} articles ({'; '.join(used)}; `TRAINING_DATA.json`); languages: "
-                f"{', '.join(languages)} (other languages take the dense "
-                f"transfer head: far less reliable)\n- **Thresholds**: {thresholds}\n"
+                f"{', '.join(languages)} (other languages take the "
+                f"{'fine-tuned encoder' if encoder else 'dense transfer head'}: less reliable)\n- **Thresholds**: "
+                f"{thresholds}\n" + extra
                 + (f"- **{folds}-fold CV** (F1 samples, mean ± std over folds):\n\n```\n{cv.table()}\n```\n" if cv else ""))
     model.save(out, model_card=text)  # atomically: `out` holds the old model until the new one is complete
     record_training_data(out, files, reviewed, db)

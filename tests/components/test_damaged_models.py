@@ -227,6 +227,17 @@ def test_kill_9_during_save_over_an_existing_model_leaves_a_complete_model(small
         assert NarrativeClassifier.load(out).coarse_labels_
 
 
+def test_model_directory_takes_sub_folders_along(tmp_path: Path) -> None:
+    # the narrative model keeps its fine-tuned encoder in encoder/: a save must publish it whole
+    out = tmp_path / "model"
+    with model_directory(out) as tmp:
+        (tmp / "config.json").write_text("{}", encoding="utf-8")
+        (tmp / "encoder").mkdir()
+        (tmp / "encoder" / "head.npz").write_bytes(b"weights")
+    assert (out / "encoder" / "head.npz").read_bytes() == b"weights"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+
+
 def test_model_files_are_replaced_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Settings and gazetteer files (one file, not a directory) are written beside and renamed over the old one."""
     import os

@@ -211,3 +211,50 @@ def test_inputs_the_fuzzing_found() -> None:
     items = list(read_url("http://feed.example/feed", fetcher))
     fetcher.close()
     assert len(items) == 1 and isinstance(items[0], FailedInput) and "cannot parse the feed" in items[0].reason
+
+
+HOSTILE_LINES = st.sampled_from([
+    b"[" * 5000 + b"]" * 5000, b'{"text": "x", "n": ' + b"9" * 5000 + b"}", b'{"text": "\\ud800 x", "id": "\\udc00"}',
+    b'{"text": "a\\u0000b", "published": "Mon, 01 Jan 2024 10:00:00 GMT"}', b'{"text": "a", "published": "2024-02-30"}',
+    b'{"text": "a", "published": "0000-01-01", "labels": "Other"}', b'{"text": "a", "published": 99999, "labels": []}',
+    b'{"text": "caf\xe9"}', b"\xef\xbb\xbf{}", b'{"text": "a", "labels": "URW: Discrediting Ukraine"}'])
+
+
+@fuzz(150)
+@given(lines=st.lists(st.one_of(HOSTILE_LINES, st.binary(max_size=20)), min_size=1, max_size=6),
+       suffix=st.sampled_from([".jsonl", ".csv"]))
+def test_hostile_rows_in_analysis_and_training_files(lines: list[bytes], suffix: str) -> None:
+    """Deep nesting, huge integers, lone surrogates, NULs and bad dates: a per-row failure in the analysis readers
+    (documents that come out are storable), an InputError naming the file in the training reader."""
+    from narrascope.dates import stored_day
+    from narrascope.errors import InputError
+    from narrascope.taxonomy import load_default_taxonomy
+    from narrascope.training.data import read_training_data
+
+    data = (b"id,text,labels\n" if suffix == ".csv" else b"") + b"\n".join(lines)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"rows{suffix}"
+        path.write_bytes(data)
+        for item in read_inputs([path]):
+            if isinstance(item, Document):
+                assert all(v is None or v.encode("utf-8") for v in (item.id, item.text, item.title, item.outlet))
+                assert item.published is None or stored_day(item.published)
+            else:
+                assert isinstance(item, FailedInput) and item.reason
+        try:
+            read_training_data([path], load_default_taxonomy())
+        except InputError as exc:
+            assert exc.path == str(path)
+
+
+def test_the_fuzz_script_counts_inputs_and_tracebacks() -> None:
+    """``scripts/fuzz_readers.py`` (the figure of issue 27: inputs across all readers, tracebacks) on a small run."""
+    import os
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "fuzz_readers.py"
+    result = subprocess.run([sys.executable, str(script), "--inputs", "150", "--seed", "3"], capture_output=True,
+                            text=True, timeout=600, env={**os.environ})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "inputs: 150  tracebacks: 0" in result.stdout

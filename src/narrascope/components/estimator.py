@@ -151,6 +151,9 @@ def write_model_file(path: Path | str, text: str) -> None:
 def _sync_tree(directory: Path) -> None:
     """Flush the files of ``directory`` to disk, so that the rename never publishes half-written files."""
     for name in os.listdir(directory):
+        if (directory / name).is_dir():  # a model's sub-model (e.g. the narrative model's encoder/)
+            _sync_tree(directory / name)
+            continue
         with open(directory / name, "rb") as f:
             os.fsync(f.fileno())
     fd = os.open(directory, os.O_RDONLY)

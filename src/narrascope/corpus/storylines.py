@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from narrascope.components.entities.gazetteer import AliasTable, stem, tokens
+from narrascope.dates import stored_day
 from narrascope.documents import Document
 from narrascope.errors import ModelError
 from narrascope.sentences import shorten
@@ -442,7 +443,7 @@ class StorylineBuilder:
                 self._members[best.id] = members + 1
             if best.id in self._languages:
                 self._languages[best.id][doc.language] += 1
-            day = doc.published[:10] if doc.published else None
+            day = stored_day(doc.published)
             if day:
                 best.first_seen = min(filter(None, [best.first_seen, day]))
                 best.last_seen = max(filter(None, [best.last_seen, day]))

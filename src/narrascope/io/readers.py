@@ -8,7 +8,11 @@ Decisions a user should know about:
 * Text must be UTF-8 (a BOM is fine). Nothing is guessed: other bytes fail with ``not UTF-8 at byte N; re-encode as
   UTF-8``. HTML is the exception, since it declares its own charset; trafilatura decodes it.
 * ``max_bytes`` (5 MB) limits a single-document file (``.txt``, ``.html``), checked by size before reading; in
-  ``.jsonl`` and ``.csv`` files it limits each row's text instead, so large corpora stream through.
+  ``.jsonl`` and ``.csv`` files it limits each row's text instead, so large corpora stream through; a whole row
+  larger than a few times that is failed without being held in memory (``narrascope.io.rows``).
+* ``published`` is read by ``narrascope.dates`` (ISO 8601, RFC 822/2822, common written forms) and kept in one ISO
+  form; a value that is no date is logged with file and line and dropped, the document kept.
+* FIFOs, sockets and devices are reported, never opened (reading a FIFO waits for a writer forever).
 * Ids: the file stem for a file (the file name inside a SemEval folder, as the official formats use), the ``id``
   column for a row, else ``<file name>:<line>``. A repeated id gets a ``#2``, ``#3``… suffix so ids stay unique.
 * A ``url`` must be an absolute http(s) URL (``narrascope.io.urls``); any other is dropped with a warning.
@@ -19,18 +23,18 @@ Decisions a user should know about:
 from __future__ import annotations
 
 import codecs
-import csv
-import json
 import logging
 import os
-import sys
+import stat
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from narrascope.dates import published_or_none
 from narrascope.documents import Document, FailedInput, is_blank
 from narrascope.errors import InputError
+from narrascope.io.rows import check_unicode, csv_records, decode_utf8, jsonl_line_limit, jsonl_values
 from narrascope.io.semeval_layout import LANGUAGE_CODES, is_semeval_folder, language_folders, read_raw_document
 from narrascope.io.urls import is_http_url
 from narrascope.sentences import shorten
@@ -54,11 +58,16 @@ _MAGIC = {
 Item = Document | FailedInput
 
 
-def read_inputs(paths: Iterable[str | Path], max_bytes: int = MAX_BYTES) -> Iterator[Item]:
-    """Documents from files and folders (recursively), in a stable order; unreadable inputs as ``FailedInput``."""
+def read_inputs(paths: Iterable[str | Path], max_bytes: int = MAX_BYTES, skip: Iterable[str | Path] = ()) -> Iterator[Item]:
+    """Documents from files and folders (recursively), in a stable order; unreadable inputs as ``FailedInput``.
+    The files ``skip`` (the output being written, say) are never read: left out of folders, reported when named."""
     seen: dict[str, int] = {}
+    skipped = {Path(p).resolve() for p in skip}
     for path in paths:
-        for item in _read_path(Path(path), max_bytes):
+        if skipped and Path(path).resolve() in skipped:
+            yield FailedInput(str(path), "this is the output file of the run; not read as an input")
+            continue
+        for item in _read_path(Path(path), max_bytes, skipped=skipped):
             if isinstance(item, Document):
                 item.id = _unique(item.id, seen)
             yield item
@@ -84,7 +93,8 @@ def printable_path(path: Path | str) -> str:
     return os.fsencode(path).decode("utf-8", errors="backslashreplace")
 
 
-def _read_path(path: Path, max_bytes: int, visited: set[Path] | None = None) -> Iterator[Item]:
+def _read_path(path: Path, max_bytes: int, visited: set[Path] | None = None,
+               skipped: frozenset[Path] | set[Path] = frozenset()) -> Iterator[Item]:
     try:
         str(path).encode("utf-8")
     except UnicodeEncodeError:
@@ -105,9 +115,9 @@ def _read_path(path: Path, max_bytes: int, visited: set[Path] | None = None) -> 
             yield FailedInput(str(path), f"cannot list folder ({exc.strerror})")
             return
         for child in children:
-            if child.name.startswith("."):
+            if child.name.startswith(".") or (skipped and child.resolve() in skipped):
                 continue
-            yield from _read_path(child, max_bytes, visited)
+            yield from _read_path(child, max_bytes, visited, skipped)
         return
     if not path.exists():
         yield FailedInput(str(path), "no such file or folder")
@@ -128,11 +138,23 @@ def read_file(path: Path | str, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
         yield FailedInput(str(path), f"unsupported file type {kind}; supported: {', '.join(known)}")
         return
     try:
+        special = _special_kind(path.stat().st_mode)
+        if special:  # reading a FIFO would wait for a writer forever
+            yield FailedInput(str(path), f"not a regular file ({special}); only files and folders are read")
+            return
         yield from readers.get(suffix)(path, max_bytes)
     except InputError as exc:
         yield FailedInput(str(path), exc.reason, line=exc.line)
     except OSError as exc:
         yield FailedInput(str(path), f"cannot read ({exc.strerror or exc})")
+
+
+def _special_kind(mode: int) -> str | None:
+    for test, kind in ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
+                       (stat.S_ISBLK, "a device")):
+        if test(mode):
+            return kind
+    return None
 
 
 def read_text_file(path: Path, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
@@ -189,18 +211,6 @@ def _check_not_binary(path: Path, head: bytes | None = None) -> None:
         raise InputError(f"not a text file: looks like {kind}", str(path))
 
 
-def decode_utf8(data: bytes, path: Path | str, line: int | None = None) -> str:
-    """UTF-8 text of ``data`` without a BOM; an ``InputError`` says where decoding fails (no guessing)."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise InputError("UTF-16 text; re-encode as UTF-8", str(path), line)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        offset = exc.start + (3 if data.startswith(codecs.BOM_UTF8) else 0)
-        where = f"byte {offset} of the line" if line is not None else f"byte {offset}"
-        raise InputError(f"not UTF-8 at {where}; re-encode as UTF-8", str(path), line) from None
-
-
 def _title_of(text: str, max_chars: int = 200) -> str | None:
     """The first non-empty line, cut at a word boundary when it runs long (a first paragraph, not a headline)."""
     line = next((line.strip() for line in text.splitlines() if line.strip()), None)
@@ -242,7 +252,7 @@ def read_html(path: Path | str, max_bytes: int = MAX_BYTES) -> Document:
         title=meta.get("title") or _title_of(text),
         url=_web_url(meta.get("url") or None, str(path)),
         outlet=meta.get("sitename") or meta.get("hostname") or None,
-        published=meta.get("date") or None,
+        published=published_or_none(meta.get("date"), str(path)),
         language=None,
         source=str(path),
     )
@@ -263,6 +273,7 @@ def _row_document(path: Path, line: int, row: dict[str, Any], max_bytes: int) ->
         raise InputError("no 'text' field", str(path), line)
     if not isinstance(text, str):
         raise InputError(f"'text' must be a string, not {type(text).__name__}", str(path), line)
+    check_unicode("text", text, path, line)
     if is_blank(text):
         raise InputError("empty 'text'", str(path), line)
     size = len(text.encode("utf-8"))
@@ -273,6 +284,8 @@ def _row_document(path: Path, line: int, row: dict[str, Any], max_bytes: int) ->
         value = row.get(name)
         if isinstance(value, (dict, list)):
             raise InputError(f"'{name}' must be a string, not {type(value).__name__}", str(path), line)
+        if isinstance(value, str):
+            check_unicode(name, value, path, line)
         values[name] = (str(value).strip() or None) if value is not None else None
     language = values["language"].lower() if values["language"] else None
     return Document(
@@ -281,105 +294,87 @@ def _row_document(path: Path, line: int, row: dict[str, Any], max_bytes: int) ->
         title=values["title"] or _title_of(text),
         url=_web_url(values["url"], f"{path}:{line}"),
         outlet=values["outlet"],
-        published=values["published"],
+        published=published_or_none(values["published"], f"{path}:{line}"),
         language=language,
         source=f"{path}:{line}",
     )
 
 
 def _row_failure(path: Path, exc: InputError, line: int, row_id: Any = None) -> FailedInput:
-    doc_id = str(row_id).strip() if isinstance(row_id, (str, int)) and str(row_id).strip() else f"{path.name}:{line}"
+    doc_id = str(row_id).strip() if isinstance(row_id, (str, int)) and _printable_id(row_id) else f"{path.name}:{line}"
     return FailedInput(str(path), exc.reason, line=exc.line or line, id=doc_id)
 
 
+def _printable_id(row_id: str | int) -> bool:
+    try:
+        return bool(str(row_id).strip().encode("utf-8"))
+    except (UnicodeEncodeError, ValueError):  # a lone surrogate; an int too long to print
+        return False
+
+
 def read_jsonl(path: Path | str, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
-    """One document per JSON object line (``text`` required; ``id`` and metadata optional); blank lines skipped."""
+    """One document per JSON object line (``text`` required; ``id`` and metadata optional); blank lines skipped.
+    A line longer than ``jsonl_line_limit(max_bytes)`` fails without being read into memory."""
     path = Path(path)
     found = False
-    with open(path, "rb") as handle:
-        for line, raw in enumerate(handle, 1):
-            if not raw.strip():
-                continue
-            found = True
-            data = None
-            try:
-                data = json.loads(decode_utf8(raw, path, line))
-                if not isinstance(data, dict):
-                    raise InputError(f"expected a JSON object, got {type(data).__name__}", str(path), line)
-                yield _row_document(path, line, data, max_bytes)
-            except json.JSONDecodeError as exc:
-                where = f"{exc.msg} column {exc.colno}" if exc.msg.endswith(" at") else f"{exc.msg} at column {exc.colno}"
-                yield _row_failure(path, InputError(f"invalid JSON ({where})", str(path), line), line)
-            except InputError as exc:
-                yield _row_failure(path, exc, line, data.get("id") if isinstance(data, dict) else None)
+    for line, data in jsonl_values(path, jsonl_line_limit(max_bytes)):
+        found = True
+        try:
+            if isinstance(data, InputError):
+                raise data
+            if not isinstance(data, dict):
+                raise InputError(f"expected a JSON object, got {type(data).__name__}", str(path), line)
+            yield _row_document(path, line, data, max_bytes)
+        except InputError as exc:
+            yield _row_failure(path, exc, line, data.get("id") if isinstance(data, dict) else None)
     if not found:
         yield FailedInput(str(path), "empty file")
+
+
+def csv_row_limit(max_bytes: int) -> int:
+    """The largest CSV record read into memory: a text of ``max_bytes`` with every quote doubled, plus metadata."""
+    return 2 * max_bytes + 1_048_576
 
 
 def read_csv(path: Path | str, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
     """One document per CSV row; the header must name a ``text`` column (``id`` and metadata columns optional).
 
-    Line numbers are those of the row's first physical line (the header is line 1). A row with bytes that are not
-    UTF-8 fails alone; the other rows are still read.
+    Line numbers are those of the row's first physical line (the header is line 1). A row that is not UTF-8, that
+    ``csv`` cannot parse or that is larger than ``csv_row_limit(max_bytes)`` fails alone; the other rows are still
+    read.
     """
     path = Path(path)
-    limit = csv.field_size_limit()
-    csv.field_size_limit(max(limit, min(sys.maxsize, 2 * max_bytes + 1)))
-    bad: dict[int, str] = {}
-
-    def lines(handle: Iterable[bytes]) -> Iterator[str]:
-        for number, raw in enumerate(handle, 1):
+    records = csv_records(path, csv_row_limit(max_bytes))
+    first = next(records, None)
+    if first is None:
+        yield FailedInput(str(path), "empty file")
+        return
+    if isinstance(first[1], InputError):
+        yield FailedInput(str(path), f"header {first[1].reason}", line=first[0])
+        return
+    columns = [name.strip().lower() for name in first[1]]
+    if "text" not in columns:
+        shown = ", ".join(repr(c) for c in columns[:10])
+        yield FailedInput(str(path), f"no 'text' column in the header (columns: {shown})", line=1)
+        return
+    rows = 0
+    for line, fields in records:
+        if isinstance(fields, list) and not any(field.strip() for field in fields):
+            continue
+        rows += 1
+        if isinstance(fields, InputError):
+            yield _row_failure(path, fields, line)
+        elif len(fields) != len(columns):
+            exc = InputError(f"row has {len(fields)} fields, the header has {len(columns)}", str(path), line)
+            yield _row_failure(path, exc, line)
+        else:
+            row = dict(zip(columns, fields))
             try:
-                yield decode_utf8(raw, path, number)
+                yield _row_document(path, line, row, max_bytes)
             except InputError as exc:
-                bad[number] = exc.reason
-                yield raw.decode("utf-8", errors="replace")
-
-    try:
-        with open(path, "rb") as handle:
-            reader = csv.reader(lines(handle))
-            start = 1
-            try:
-                header = next(reader, None)
-                if header is None:
-                    yield FailedInput(str(path), "empty file")
-                    return
-                columns = [name.strip().lower() for name in header]
-                if bad:
-                    yield FailedInput(str(path), f"header {bad[min(bad)]}", line=min(bad))
-                    return
-                if "text" not in columns:
-                    shown = ", ".join(repr(c) for c in columns[:10])
-                    yield FailedInput(str(path), f"no 'text' column in the header (columns: {shown})", line=1)
-                    return
-                start = reader.line_num + 1
-                rows = 0
-                for fields in reader:
-                    line, start = start, reader.line_num + 1
-                    if not any(field.strip() for field in fields):
-                        continue
-                    rows += 1
-                    undecodable = [n for n in range(line, start) if n in bad]
-                    if undecodable:
-                        reason = bad[undecodable[0]]
-                        if undecodable[0] != line:
-                            reason += f" (line {undecodable[0]})"
-                        yield _row_failure(path, InputError(reason, str(path), line), line)
-                    elif len(fields) != len(columns):
-                        exc = InputError(f"row has {len(fields)} fields, the header has {len(columns)}", str(path), line)
-                        yield _row_failure(path, exc, line)
-                    else:
-                        row = dict(zip(columns, fields))
-                        try:
-                            yield _row_document(path, line, row, max_bytes)
-                        except InputError as exc:
-                            yield _row_failure(path, exc, line, row.get("id"))
-                if not rows:
-                    yield FailedInput(str(path), "no rows after the header", line=1)
-            except csv.Error as exc:
-                yield FailedInput(str(path), f"malformed CSV ({exc}); rows after it skipped", line=start)
-    finally:
-        csv.field_size_limit(limit)
+                yield _row_failure(path, exc, line, row.get("id"))
+    if not rows:
+        yield FailedInput(str(path), "no rows after the header", line=1)
 
 
 def read_semeval_documents(path: Path | str, max_bytes: int = MAX_BYTES) -> Iterator[Item]:

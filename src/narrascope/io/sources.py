@@ -33,6 +33,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from narrascope.dates import normalise_date, published_or_none
 from narrascope.documents import Document, FailedInput
 from narrascope.io.network import GuardedBackend, non_public_address
 from narrascope.io.readers import MAX_BYTES
@@ -216,7 +217,7 @@ def _page_document(url: str, html: bytes | str, fallback: dict[str, Any] | None 
         title=fallback.get("title") or meta.get("title"),
         url=url,
         outlet=urlsplit(url).netloc or meta.get("sitename"),
-        published=fallback.get("published") or meta.get("date"),
+        published=published_or_none(fallback.get("published") or meta.get("date"), url),
         source=url,
     )
 
@@ -226,7 +227,7 @@ def _entry_date(entry: Any) -> str | None:
         warnings.simplefilter("ignore", DeprecationWarning)  # feedparser's updated/published fallback notice
         parsed = entry.get("published_parsed") or entry.get("updated_parsed")
     try:
-        return time.strftime("%Y-%m-%dT%H:%M:%S", parsed) if parsed else None
+        return normalise_date(time.strftime("%Y-%m-%dT%H:%M:%S", parsed)) if parsed else None
     except (TypeError, ValueError, OverflowError):
         return None
 

@@ -8,7 +8,6 @@ published, length, line), never the full text. ``analyze_items`` pairs each anal
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from collections import deque
@@ -19,6 +18,7 @@ from typing import Any, Protocol, TextIO
 
 from narrascope.documents import Analysis, Document, FailedInput, entity_summary
 from narrascope.errors import ConfigError
+from narrascope.io.safe_csv import SafeCsvWriter
 
 CSV_COLUMNS = (
     "id", "source", "language", "language_support", "title", "url", "outlet", "published",
@@ -113,11 +113,12 @@ class JsonlWriter(_StreamWriter):
 class CsvWriter(_StreamWriter):
     """Flat columns (``CSV_COLUMNS``); label lists are ``;``-joined, the explanation is its text; ``protagonists``,
     ``antagonists`` and ``innocents`` are the entities of ``entity_summary`` with that main role, most salient first
-    (empty when the ``entities`` step did not run)."""
+    (empty when the ``entities`` step did not run). Cells a spreadsheet would run as formulas get a ``'`` in front
+    (``narrascope.io.safe_csv``)."""
 
     def __init__(self, out: Path | None = None, stream: TextIO | None = None) -> None:
         super().__init__(out, stream)
-        self._csv = csv.writer(self.stream, lineterminator="\n")
+        self._csv = SafeCsvWriter(self.stream)
         self._csv.writerow(CSV_COLUMNS)
 
     def write(self, analysis: Analysis, info: InputInfo) -> None:
@@ -138,7 +139,7 @@ class CsvWriter(_StreamWriter):
             "warnings": ";".join(analysis.warnings),
             "error": analysis.error,
         }
-        self._csv.writerow(["" if row[c] is None else row[c] for c in CSV_COLUMNS])
+        self._csv.writerow([row[c] for c in CSV_COLUMNS])
 
 
 def open_writer(fmt: str, out: Path | None = None, stream: TextIO | None = None) -> AnalysisWriter:

@@ -16,6 +16,8 @@ number.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,8 @@ from narrascope.io.semeval_layout import (  # noqa: F401 - the folder layout, re
 )
 
 SemevalCorpus = AnnotatedCorpus  # the corpus of a SemEval release: documents with their gold labels
+
+log = logging.getLogger(__name__)
 
 
 def _lines(path: Path) -> Iterator[tuple[int, list[str]]]:
@@ -209,11 +213,30 @@ def read_gold(path: Path | str, subtask: int) -> tuple[dict[str, Any], dict[str,
     return gold, languages
 
 
-def write_subtask2(path: Path | str, annotations: Iterable[NarrativeAnnotation]) -> None:
-    """Write subtask-2 predictions in the official format; an empty label list is written as ``Other``."""
+_LINE_BREAKS = re.compile(r"[\t\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+def subtask2_line(ann: NarrativeAnnotation) -> str | None:
+    """The official subtask-2 line of ``ann`` (an empty label list is ``Other``), or ``None`` with a warning when its
+    id holds a tab or a line break, which the tab-separated, line-per-document format cannot hold."""
+    if _LINE_BREAKS.search(ann.id):
+        log.warning("document id %r holds a tab or a line break, which the SemEval format cannot hold; left out", ann.id)
+        return None
+    return f"{ann.id}\t{';'.join(ann.narratives) or 'Other'}\t{';'.join(ann.subnarratives) or 'Other'}\n"
+
+
+def write_subtask2(path: Path | str, annotations: Iterable[NarrativeAnnotation]) -> int:
+    """Write subtask-2 predictions in the official format (``subtask2_line``); returns how many documents were left
+    out for an id the format cannot hold."""
+    skipped = 0
     with open(path, "w", encoding="utf-8", newline="\n") as handle:
         for ann in annotations:
-            handle.write(f"{ann.id}\t{';'.join(ann.narratives) or 'Other'}\t{';'.join(ann.subnarratives) or 'Other'}\n")
+            line = subtask2_line(ann)
+            if line is None:
+                skipped += 1
+            else:
+                handle.write(line)
+    return skipped
 
 
 def write_subtask1(path: Path | str, mentions: Iterable[MentionAnnotation]) -> None:

@@ -106,8 +106,9 @@ class Storyline:
 
 @dataclass
 class Run(Record):
-    """One ingest run: what was read and what it added. ``status`` is ``running``, ``done``, ``failed``, or
-    ``interrupted`` (its process died: see ``SQLStore.mark_interrupted_runs``)."""
+    """One ingest run: what was read and what it added. ``status`` is ``running``, ``done``, ``failed``,
+    ``interrupted`` (its process died: see ``SQLStore.mark_interrupted_runs``), or ``stale`` when read: still marked
+    running, but its process is gone (killed with kill -9) and no run has started since to mark it interrupted."""
 
     id: int
     command: str

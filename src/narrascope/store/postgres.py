@@ -6,7 +6,9 @@ multilingual). Install the driver with ``pip install 'narrascope[postgres]'``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import unquote
 
 from narrascope.errors import ConfigError
 from narrascope.store.review import ReviewSQL
@@ -16,6 +18,23 @@ from narrascope.store.sql import SQLStore
 AUDIT_OWNER = "narrascope_audit_owner"  # the role that owns review_audit after protect_audit
 _INGEST_LOCK = 0x6E617272  # the advisory lock ingests take turns on ("narr")
 _TSV = "to_tsvector('simple', COALESCE(d.title, '') || ' ' || d.text)"
+
+
+_URL_PASSWORD = re.compile(r"(://[^/@:\s]*:)[^/@\s]*@")
+_PARAM_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]*)", re.IGNORECASE)
+
+
+def redact_password(text: str, dsn: str) -> str:
+    """``text`` (an error message quoting ``dsn``) with the password of ``dsn`` shown as ``***``, whether it is given
+    in the URL (``postgresql://user:secret@host``), as ``password=secret`` or as a ``?password=`` parameter."""
+    secrets = [m.group(0)[len(m.group(1)):-1] for m in _URL_PASSWORD.finditer(dsn)]
+    secrets += [m.group(2)[1:-1].replace("\\'", "'") if m.group(2).startswith("'") else m.group(2)
+                for m in _PARAM_PASSWORD.finditer(dsn)]
+    text = _PARAM_PASSWORD.sub(r"\1***", _URL_PASSWORD.sub(r"\1***@", text))
+    for secret in sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True):  # as the server may echo it
+        text = text.replace(secret, "***")
+        text = text.replace(unquote(secret), "***")
+    return text
 
 
 class PostgresStore(ReviewSQL, SQLStore):
@@ -37,7 +56,7 @@ class PostgresStore(ReviewSQL, SQLStore):
         try:
             conn = psycopg.connect(dsn, autocommit=True)
         except psycopg.Error as exc:
-            raise ConfigError(f"cannot connect to PostgreSQL at {dsn}: {exc}".strip()) from None
+            raise ConfigError(redact_password(f"cannot connect to PostgreSQL at {dsn}: {exc}".strip(), dsn)) from None
         super().__init__(conn)
 
     def audit_rewritable(self) -> str | None:

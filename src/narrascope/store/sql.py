@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from narrascope.dates import published_or_none, stored_date, stored_day
 from narrascope.documents import Analysis, Document
 from narrascope.store.base import DocumentQuery, Duplicate, EntityRoleCount, Page, Run, Storyline, TrendKey, TrendRow
 from narrascope.store.counts import DailyCountsSQL, period_clause, period_only
@@ -55,13 +56,23 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+def _stale_runs(rows: Iterable[tuple]) -> list[int]:
+    """The ids among running runs ``(id, host, pid, last heartbeat)`` that can no longer finish: their process on this
+    host is gone, or they sent no heartbeat for ``STALE_AFTER``."""
+    cutoff = (datetime.now(timezone.utc) - STALE_AFTER).isoformat(timespec="seconds")
+    host = socket.gethostname()
+    return [int(r[0]) for r in rows
+            if r[3] < cutoff or (r[1] == host and r[2] is not None and not _process_alive(int(r[2])))]
+
+
 # Taken first in a migration's transaction, so that two processes opening a new store migrate it once.
 _LOCK_SCHEMA = {"sqlite": "UPDATE schema_migrations SET version = version WHERE 1 = 0",
                 "postgres": "LOCK TABLE schema_migrations IN EXCLUSIVE MODE"}
 
 
-def _day(published: str | None) -> str | None:
-    return published[:10] if published and len(published) >= 10 else None
+def _without_nul(value: Any) -> Any:
+    """PostgreSQL text cannot hold NUL; both stores keep U+FFFD in its place (one character, so offsets hold)."""
+    return value.replace("\x00", "\ufffd") if isinstance(value, str) and "\x00" in value else value
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
@@ -92,10 +103,10 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
         return sql if self.placeholder == "?" else sql.replace("?", self.placeholder)
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        return self._conn.execute(self._sql(sql), tuple(params))
+        return self._conn.execute(self._sql(sql), tuple(map(_without_nul, params)))
 
     def _executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        rows = [tuple(r) for r in rows]
+        rows = [tuple(map(_without_nul, r)) for r in rows]
         if rows:
             self._conn.cursor().executemany(self._sql(sql), rows)
 
@@ -190,10 +201,11 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
         stamp = now()
         with self.transaction():
             for doc in documents:
+                published = published_or_none(doc.published, f"document {doc.id!r}")  # readers already normalised it
                 cursor = self._execute(
                     "INSERT INTO documents (id, text, title, url, outlet, published, day, language, source, content_hash,"
                     " ingested_at, run_id, ingest_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    (doc.id, doc.text, doc.title, doc.url, doc.outlet, doc.published, _day(doc.published), doc.language,
+                    (doc.id, doc.text, doc.title, doc.url, doc.outlet, published, stored_day(published), doc.language,
                      doc.source, doc.content_hash, stamp, run_id, ingest_seq),
                 )
                 if cursor.rowcount == 1:
@@ -203,7 +215,7 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
         return [d.id for d in inserted]
 
     def _document(self, row: tuple) -> Document:
-        return Document(id=row[0], text=row[1], title=row[2], url=row[3], outlet=row[4], published=row[5],
+        return Document(id=row[0], text=row[1], title=row[2], url=row[3], outlet=row[4], published=stored_date(row[5]),
                         language=row[6], source=row[7])
 
     def get_document(self, document_id: str) -> Document | None:
@@ -505,7 +517,8 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
 
     def _storyline(self, row: tuple) -> Storyline:
         centroid = np.frombuffer(bytes(row[5]), dtype=np.float32).tolist() if row[5] is not None else []
-        return Storyline(id=row[0], title=row[1], size=int(row[2]), first_seen=row[3], last_seen=row[4], centroid=centroid)
+        return Storyline(id=row[0], title=row[1], size=int(row[2]), first_seen=stored_day(row[3]),
+                         last_seen=stored_day(row[4]), centroid=centroid)
 
     def storylines(self, limit: int = 50, offset: int = 0, text: str | None = None, sort: str = "size",
                    language: str | None = None, narrative: str | None = None) -> Page[Storyline]:
@@ -534,7 +547,7 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
         base = "FROM documents d WHERE d.storyline_id = ?"
         story.outlets = {r[0]: int(r[1]) for r in self._all(f"SELECT d.outlet, COUNT(*) {base} AND d.outlet IS NOT NULL GROUP BY d.outlet ORDER BY 2 DESC", (storyline_id,))}
         story.languages = {r[0]: int(r[1]) for r in self._all(f"SELECT d.language, COUNT(*) {base} AND d.language IS NOT NULL GROUP BY d.language ORDER BY 2 DESC", (storyline_id,))}
-        story.timeline = [(r[0], int(r[1])) for r in self._all(f"SELECT d.day, COUNT(*) {base} AND d.day IS NOT NULL GROUP BY d.day ORDER BY d.day", (storyline_id,))]
+        story.timeline = [(r[0], int(r[1])) for r in self._all(f"SELECT d.day, COUNT(*) {base} AND d.day IS NOT NULL GROUP BY d.day ORDER BY d.day", (storyline_id,)) if stored_day(r[0])]
         # every level grouped, the narrative rows kept: filtering on the level made SQLite scan all narrative labels
         story.narratives = {r[1]: int(r[2]) for r in self._all(
             "SELECT l.level, l.label, COUNT(*) FROM labels l WHERE l.document_id IN"
@@ -560,8 +573,9 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
         counted from the documents."""
         if by not in ("narrative", "subnarrative", "outlet", "language"):
             raise ValueError(f"trends: unknown grouping {by!r}; use narrative, subnarrative, outlet or language")
+        # a stored day that is no real date (left by an older version) is never counted: stored_day
         if not (language or outlet):
-            return [TrendRow(day, key, count) for day, key, count in self.counted_daily(by, since, until)]
+            return [TrendRow(day, key, count) for day, key, count in self.counted_daily(by, since, until) if stored_day(day)]
         period, params = self._period(since, until, language, outlet)
         if by in ("narrative", "subnarrative"):
             sql = ("SELECT d.day, l.label, COUNT(*) FROM documents d JOIN labels l ON l.document_id = d.id"
@@ -570,15 +584,15 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
         else:
             sql = (f"SELECT d.day, d.{by}, COUNT(*) FROM documents d WHERE d.{by} IS NOT NULL{period}"
                    f" GROUP BY d.day, d.{by} ORDER BY d.day, d.{by}")
-        return [TrendRow(r[0], r[1], int(r[2])) for r in self._all(sql, params)]
+        return [TrendRow(r[0], r[1], int(r[2])) for r in self._all(sql, params) if stored_day(r[0])]
 
     def daily_totals(self, since: str | None = None, until: str | None = None, language: str | None = None,
                      outlet: str | None = None) -> dict[str, int]:
         if not (language or outlet):
-            return {day: count for day, _, count in self.counted_daily("origins", since, until)}
+            return {day: count for day, _, count in self.counted_daily("origins", since, until) if stored_day(day)}
         period, params = self._period(since, until, language, outlet)
         rows = self._all(f"SELECT d.day, COUNT(*) FROM documents d WHERE 1 = 1{period} GROUP BY d.day ORDER BY d.day", params)
-        return {r[0]: int(r[1]) for r in rows}
+        return {r[0]: int(r[1]) for r in rows if stored_day(r[0])}
 
     def entity_role_counts(self, entity: str | None = None, since: str | None = None, until: str | None = None) -> list[EntityRoleCount]:
         where, params = [NOT_COPY], []
@@ -595,7 +609,7 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
             f" FROM entities e JOIN documents d ON d.id = e.document_id WHERE {' AND '.join(where)}"
             " GROUP BY e.document_id, e.entity, COALESCE(e.main_role, 'Unknown'), d.outlet, d.language, d.day"
             " ORDER BY e.document_id, e.entity, 3", params)
-        return [EntityRoleCount(r[0], r[1], r[2], int(r[3]), r[4], r[5], r[6]) for r in rows]
+        return [EntityRoleCount(r[0], r[1], r[2], int(r[3]), r[4], r[5], stored_day(r[6])) for r in rows]
 
     # -- runs -------------------------------------------------------------------------------------------------
     def start_run(self, command: str, sources: Sequence[str]) -> int:
@@ -623,11 +637,8 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
         A live run wrongly marked (a batch slower than ``STALE_AFTER``) still records its real status when it ends.
         An interrupted run's ``added`` is the number of its documents that were committed before it died.
         """
-        cutoff = (datetime.now(timezone.utc) - STALE_AFTER).isoformat(timespec="seconds")
-        host = socket.gethostname()
         rows = self._all("SELECT id, host, pid, COALESCE(heartbeat_at, started_at) FROM runs WHERE status = 'running'")
-        stale = [int(r[0]) for r in rows
-                 if r[3] < cutoff or (r[1] == host and r[2] is not None and not _process_alive(int(r[2])))]
+        stale = _stale_runs(rows)
         for chunk in _chunks(stale):
             # its committed batches stay stored: ``added`` counts them
             self._execute(f"UPDATE runs SET status = 'interrupted', finished_at = ?, added = (SELECT COUNT(*) FROM "
@@ -640,6 +651,10 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
                       (now(), status, added, skipped, failed, run_id))
 
     def runs(self, limit: int = 20) -> list[Run]:
-        rows = self._all("SELECT id, command, started_at, finished_at, status, sources, added, skipped, failed FROM runs"
-                         " ORDER BY id DESC LIMIT ?", (limit,))
-        return [Run(int(r[0]), r[1], r[2], r[3], r[4], json.loads(r[5]), int(r[6]), int(r[7]), int(r[8])) for r in rows]
+        """The latest runs, newest first. A ``running`` run that can no longer finish (``mark_interrupted_runs``)
+        reads as ``stale`` until the next run marks it ``interrupted``."""
+        rows = self._all("SELECT id, command, started_at, finished_at, status, sources, added, skipped, failed, host, pid,"
+                         " COALESCE(heartbeat_at, started_at) FROM runs ORDER BY id DESC LIMIT ?", (limit,))
+        stale = set(_stale_runs([(r[0], r[9], r[10], r[11]) for r in rows if r[4] == "running"]))
+        return [Run(int(r[0]), r[1], r[2], r[3], "stale" if int(r[0]) in stale else r[4], json.loads(r[5]), int(r[6]),
+                    int(r[7]), int(r[8])) for r in rows]

@@ -5,24 +5,26 @@ labels joined by ``;`` (a JSONL row may give a list instead): a narrative (``Nar
 (``Narrative: Subnarrative``, which implies its narrative); empty or ``Other`` means the article has none. A narrative
 without a subnarrative is annotated ``<Narrative>: Other``, as in SemEval's files. A label the taxonomy does not know
 is an ``InputError`` naming the file and line (and the closest known label); so is a row without text or a repeated id.
+CSV cells that ``export-labels`` protected from spreadsheets (``'=…``, ``narrascope.io.safe_csv``) read back as they
+were.
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
-import json
-import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from narrascope.documents import Document
 from narrascope.errors import InputError
+from narrascope.io.rows import check_unicode, csv_records, jsonl_values
+from narrascope.io.safe_csv import restore_cell
 from narrascope.semeval.io import LANGUAGE_CODES, NarrativeAnnotation, SemevalCorpus, is_semeval_folder, read_semeval_folder
 from narrascope.taxonomy import OTHER, Taxonomy
 
 ROW_SUFFIXES = (".csv", ".jsonl")
+ROW_LIMIT = 64 * 1_048_576  # the largest row of a training file read into memory
 
 
 def annotation_of(doc_id: str, labels: Iterable[str], taxonomy: Taxonomy) -> NarrativeAnnotation:
@@ -68,7 +70,7 @@ def read_training_data(paths: Iterable[Path | str], taxonomy: Taxonomy) -> Semev
             corpus.documents[doc.id] = doc
             corpus.narratives[doc.id] = annotation
     if not corpus.narratives:
-        raise InputError(f"no labelled documents in {', '.join(map(str, paths))}")
+        raise InputError("no labelled documents", ", ".join(map(str, paths)))
     return corpus
 
 
@@ -101,6 +103,11 @@ def _labelled_row(path: Path, line: int, row: dict[str, Any], taxonomy: Taxonomy
     text = row.get("text")
     if not isinstance(text, str) or not text.strip():
         raise InputError("no text ('text' missing or empty)", *where)
+    for name in ("id", "text", "language", "labels"):
+        value = row.get(name)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str):
+                check_unicode(name, item, *where)
     doc_id = str(row.get("id") or "").strip() or f"{path.name}:{line}"
     if "labels" not in row:
         raise InputError("no 'labels' field (the taxonomy's labels joined by ';'; empty for none)", *where)
@@ -117,47 +124,34 @@ def _labelled_row(path: Path, line: int, row: dict[str, Any], taxonomy: Taxonomy
 
 
 def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with open(path, encoding="utf-8-sig") as handle:
-        for line, raw in enumerate(handle, 1):
-            if not raw.strip():
-                continue
-            try:
-                row = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"invalid JSON ({exc.msg} at column {exc.colno})", str(path), line) from None
-            if not isinstance(row, dict):
-                raise InputError(f"expected a JSON object, got {type(row).__name__}", str(path), line)
-            yield line, row
+    for line, row in jsonl_values(path, ROW_LIMIT):
+        if isinstance(row, InputError):
+            raise row
+        if not isinstance(row, dict):
+            raise InputError(f"expected a JSON object, got {type(row).__name__}", str(path), line)
+        yield line, row
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    limit = csv.field_size_limit()
-    csv.field_size_limit(min(sys.maxsize, 64 * 1024 * 1024))
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            if header is None:
-                raise InputError("empty file", str(path))
-            columns = [c.strip().lower() for c in header]
-            missing = [c for c in ("text", "labels") if c not in columns]
-            if missing:
-                raise InputError(f"the header has no {' or '.join(repr(c) for c in missing)} column "
-                                 f"(columns: {', '.join(columns)})", str(path), 1)
-            line = reader.line_num + 1
-            for fields in reader:
-                start, line = line, reader.line_num + 1
-                if not any(f.strip() for f in fields):
-                    continue
-                if len(fields) != len(columns):
-                    raise InputError(f"row has {len(fields)} fields, the header has {len(columns)}", str(path), start)
-                yield start, dict(zip(columns, fields))
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 at byte {exc.start}; save the file as UTF-8", str(path)) from None
-    except csv.Error as exc:
-        raise InputError(f"malformed CSV ({exc})", str(path)) from None
-    finally:
-        csv.field_size_limit(limit)
+    records = csv_records(path, ROW_LIMIT)
+    first = next(records, None)
+    if first is None:
+        raise InputError("empty file", str(path))
+    if isinstance(first[1], InputError):
+        raise InputError(f"header {first[1].reason}", str(path), first[0])
+    columns = [c.strip().lower() for c in first[1]]
+    missing = [c for c in ("text", "labels") if c not in columns]
+    if missing:
+        raise InputError(f"the header has no {' or '.join(repr(c) for c in missing)} column "
+                         f"(columns: {', '.join(columns)})", str(path), 1)
+    for start, fields in records:
+        if isinstance(fields, InputError):
+            raise fields
+        if not any(f.strip() for f in fields):
+            continue
+        if len(fields) != len(columns):
+            raise InputError(f"row has {len(fields)} fields, the header has {len(columns)}", str(path), start)
+        yield start, dict(zip(columns, map(restore_cell, fields)))
 
 
 def _semeval_rows(path: Path, taxonomy: Taxonomy) -> Iterator[Row]:

@@ -123,19 +123,22 @@ def tune_thresholds(model: NarrativeClassifier, probs: tuple[np.ndarray, np.ndar
     # per-document F1 (fine F, coarse C) at every grid point: each document is decoded once per THRESHOLD_GRID point;
     # a gate only turns a decoded document into the bare Other
     F, C = np.zeros((len(grid), len(ids))), np.zeros((len(grid), len(ids)))
+    fell_back = np.zeros((len(base), len(ids)), dtype=bool)  # decoded without any label at its threshold
     for g, params in enumerate(base):
         model.set_params(language_thresholds={}, label_thresholds={}, other_gate=None, **params)
         for r, (c, f) in enumerate(zip(probs[0], probs[1])):
             prediction = model.decode(c, f)
+            fell_back[g, r] = prediction.fallback
             C[g, r] = _f1(truth[r][0], {n for n, _ in prediction.narratives} & coarse_classes)
             F[g, r] = _f1(truth[r][1], {n for n, _ in prediction.subnarratives} & fine_classes)
     other = probs[0][:, model.coarse_labels_.index(OTHER)] if OTHER in model.coarse_labels_ else None
     other_f = np.array([_f1(t[1], {OTHER} & fine_classes) for t in truth])
     other_c = np.array([_f1(t[0], {OTHER} & coarse_classes) for t in truth])
     for k, gate in enumerate(OTHER_GATES[1:], start=1):
-        gated = other >= gate if other is not None else np.zeros(len(ids), dtype=bool)
-        block = slice(k * len(base), (k + 1) * len(base))
-        F[block], C[block] = np.where(gated, other_f, F[: len(base)]), np.where(gated, other_c, C[: len(base)])
+        for g in range(len(base)):  # the gate never overrules a label that reached its threshold
+            gated = (other >= gate) & fell_back[g] if other is not None else np.zeros(len(ids), dtype=bool)
+            row = k * len(base) + g
+            F[row], C[row] = np.where(gated, other_f, F[g]), np.where(gated, other_c, C[g])
 
     def best(rows: list[int]) -> dict[str, Any]:
         fine, coarse = F[:, rows].mean(axis=1), C[:, rows].mean(axis=1)

@@ -22,7 +22,9 @@ from narrascope.annotations import NarrativeAnnotation
 from narrascope.taxonomy import OTHER
 
 MAX_LABELS = 30
-LABEL_GRID = (0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7)
+# up to 1.01 (never by its threshold alone: only as the best narrative over Other), since the Other gate cannot overrule
+# a label that reaches its threshold
+LABEL_GRID = (0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01)
 TOP_PROB_GRID = (0.0, 0.15, 0.25, 0.35, 0.5, 1.01)
 OTHER_GATES = (None, 0.5, 0.6, 0.7, 0.8, 0.9)
 

@@ -7,12 +7,12 @@ taxonomy. JSONL rows may also carry ``roles``: ``{entity: main role}`` as review
 
     write_labelled(sys.stdout, store.reviewed_examples(), "csv")
 
-The ``semeval`` format writes subtask-2 annotation lines (``id<TAB>narratives<TAB>subnarratives``) instead.
+The ``semeval`` format writes subtask-2 annotation lines (``id<TAB>narratives<TAB>subnarratives``) instead; an article
+whose id holds a tab or a line break is left out of it with a warning.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,7 +20,8 @@ from typing import Any, TextIO
 
 from narrascope.documents import Document
 from narrascope.errors import ConfigError, InputError
-from narrascope.semeval.io import NarrativeAnnotation, SemevalCorpus
+from narrascope.io.safe_csv import SafeCsvWriter
+from narrascope.semeval.io import NarrativeAnnotation, SemevalCorpus, subtask2_line
 from narrascope.taxonomy import OTHER, Taxonomy
 
 LABELLED_COLUMNS = ("id", "text", "language", "labels")
@@ -65,23 +66,25 @@ class LabelledDocument:
 def write_labelled(stream: TextIO, documents: Iterable[LabelledDocument], fmt: str = "csv",
                    taxonomy: Taxonomy | None = None) -> int:
     """Write ``documents`` to ``stream`` as ``csv``, ``jsonl`` or ``semeval`` (annotations in ``taxonomy``'s labels,
-    which that format needs); returns how many were written."""
+    which that format needs); returns how many were written (``semeval`` leaves out ids it cannot hold)."""
     if fmt not in LABELLED_FORMATS:
         raise ConfigError(f"unknown label format {fmt!r}; use one of {', '.join(LABELLED_FORMATS)}")
     if fmt == "semeval" and taxonomy is None:
         raise ConfigError("the semeval label format needs the taxonomy the labels come from")
     count = 0
-    writer = csv.writer(stream, lineterminator="\n") if fmt == "csv" else None
+    writer = SafeCsvWriter(stream) if fmt == "csv" else None
     if writer is not None:
         writer.writerow(LABELLED_COLUMNS)
     for doc in documents:
         if writer is not None:
-            writer.writerow([doc.id, doc.text, doc.language or "", doc.labels])
+            writer.writerow([doc.id, doc.text, doc.language, doc.labels])
         elif fmt == "jsonl":
             stream.write(json.dumps(doc.record(), ensure_ascii=False) + "\n")
         else:
-            ann = doc.annotation(taxonomy)  # type: ignore[arg-type]  # checked above
-            stream.write(f"{doc.id}\t{';'.join(ann.narratives)}\t{';'.join(ann.subnarratives)}\n")
+            line = subtask2_line(doc.annotation(taxonomy))  # type: ignore[arg-type]  # checked above
+            if line is None:
+                continue
+            stream.write(line)
         count += 1
     return count
 

@@ -2,12 +2,11 @@
 
 Served at ``/api/export/documents.csv`` (or ``.json``), ``/api/export/storylines.*`` and ``/api/export/entities.*``
 with the same filters as the pages that link to them (errors are JSON, as everywhere under ``/api``). Exports
-hold at most ``EXPORT_LIMIT`` rows. CSV cells that a spreadsheet would run as a formula are prefixed with ``'``.
+hold at most ``EXPORT_LIMIT`` rows. CSV cells that a spreadsheet would run as a formula are prefixed with ``'`` (``narrascope.io.safe_csv``).
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Sequence
@@ -18,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from narrascope.documents import Document
+from narrascope.io.safe_csv import SafeCsvWriter
 from narrascope.store.base import DocumentSort, Storyline, StorylineSort
 from narrascope.web.queries import Language, Text, build_query, check_period, check_text, run_query
 from narrascope.web.state import WebState, web_state
@@ -33,27 +33,21 @@ STORYLINE_FIELDS = ["id", "title", "size", "first_seen", "last_seen", "languages
 ENTITY_FIELDS = ["entity", "group", "documents", "mentions", "main_role", "share", "roles"]
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def to_csv(rows: Sequence[dict[str, Any]], fields: list[str]) -> str:
     """``rows`` as CSV with a header line; lists are joined with ``"; "``, mappings as ``key: value; …``."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
+    writer = SafeCsvWriter(out)
+    writer.writerow(fields)
     for row in rows:
-        flat = {}
+        cells = []
         for key in fields:
             value = row.get(key)
             if isinstance(value, dict):
                 value = "; ".join(f"{k}: {v}" for k, v in value.items())
             elif isinstance(value, (list, tuple)):
                 value = "; ".join(map(str, value))
-            flat[key] = _cell(value)
-        writer.writerow(flat)
+            cells.append(value)
+        writer.writerow(cells)
     return out.getvalue()
 
 

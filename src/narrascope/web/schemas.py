@@ -7,12 +7,12 @@ URLs absolute http(s).
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from narrascope.corpus.trends import Surge
+from narrascope.dates import normalise_date
 from narrascope.documents import Analysis, Document
 from narrascope.io.urls import is_http_url
 
@@ -49,7 +49,7 @@ class DocumentIn(BaseModel):
     title: str | None = Field(default=None, max_length=1000)
     url: str | None = Field(default=None, max_length=2000, description="The article's http(s) URL.")
     outlet: str | None = Field(default=None, max_length=200)
-    published: str | None = Field(default=None, max_length=40, description="ISO-8601 date or datetime, e.g. 2024-03-01.")
+    published: str | None = Field(default=None, max_length=40, description="ISO-8601 date or datetime, e.g. 2024-03-01, or RFC 2822; stored as ISO 8601.")
     language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}$", description="ISO 639-1 code; detected when absent.")
 
     @field_validator("text")
@@ -77,12 +77,9 @@ class DocumentIn(BaseModel):
         if value is None:
             return None
         try:
-            day = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value).date()
-        except ValueError:
-            raise ValueError(f"published {value!r} is not an ISO-8601 date (YYYY-MM-DD) or datetime") from None
-        if not 1900 <= day.year < 2200:
-            raise ValueError(f"published {value!r} is outside 1900-2199")
-        return value
+            return normalise_date(value)
+        except ValueError as exc:
+            raise ValueError(f"published {exc}") from None
 
     def to_document(self) -> Document:
         doc = Document(id=self.id or "", text=self.text, title=self.title, url=self.url, outlet=self.outlet,

@@ -102,10 +102,20 @@ def test_rule_4_nothing_over_threshold_the_best_narrative_if_it_beats_other_and_
 
 
 def test_rule_0_the_other_gate() -> None:
-    strong = {B: 0.9, OTHER: 0.5}
-    _same(_decode(strong, {B_WEST: 0.9}, other_gate=0.5), [(OTHER, 0.5)], [(OTHER, 0.5)])     # at the gate
-    _same(_decode(strong, {B_WEST: 0.9}, other_gate=0.51), [(B, 0.9)], [(B_WEST, 0.9)])       # under it
-    _same(_decode(strong, {B_WEST: 0.9}), [(B, 0.9)], [(B_WEST, 0.9)])                        # None: off
+    weak = {B: 0.39, OTHER: 0.3}  # B under the coarse threshold 0.4, but over min_top_prob and P(Other)
+    _same(_decode(weak, {B_WEST: 0.2}, other_gate=0.3), [(OTHER, 0.3)], [(OTHER, 0.3)])       # at the gate
+    _same(_decode(weak, {B_WEST: 0.2}, other_gate=0.31), [(B, 0.39)], [(B_WEST, 0.2)])        # under it
+    _same(_decode(weak, {B_WEST: 0.2}), [(B, 0.39)], [(B_WEST, 0.2)])                         # None: off
+    # a label that reaches its threshold is never overruled into the bare Other, however high P(Other)
+    strong = {B: 0.4, OTHER: 0.9}
+    _same(_decode(strong, {B_WEST: 0.9}, other_gate=0.5), [(B, 0.4)], [(B_WEST, 0.9)])
+    # ... a subnarrative at its threshold neither (it brings its narrative, 0.3 >= 0.4 * parent_factor)
+    _same(_decode({B: 0.3, OTHER: 0.9}, {B_WEST: 0.25}, other_gate=0.5), [(B, 0.3)], [(B_WEST, 0.25)])
+    _same(_decode({B: 0.3, OTHER: 0.9}, {B_WEST: 0.24}, other_gate=0.5), [(OTHER, 0.9)], [(OTHER, 0.9)])
+    model = _model(other_gate=0.5)
+    model.label_thresholds = {B: 0.45}  # its own threshold is the bar
+    _same(_decode(strong, {B_WEST: 0.1}, model=model), [(OTHER, 0.9)], [(OTHER, 0.9)])
+    assert _decode(strong, {B_WEST: 0.1}, model=model).fallback and not _decode(strong, {B_WEST: 0.9}).fallback
     no_other = _model(other_gate=0.0)
     no_other.coarse_labels_ = [B, D, P]            # a model without an Other head never gates
     c, f = np.array([0.9, 0.0, 0.0]), np.array([0.0, 0.9, 0, 0, 0, 0, 0])

@@ -112,12 +112,27 @@ def test_other_gate_predicts_the_bare_other() -> None:
     model = NarrativeClassifier(taxonomy=SEMEVAL)
     west = "URW: Blaming the war on others rather than the invader"
     model.coarse_labels_, model.fine_labels_ = [OTHER, west], [f"{west}: The West are the aggressors"]
-    coarse, fine = np.array([0.5, 0.7]), np.array([0.6])
-    assert model.decode(coarse, fine).annotation("x").narratives == [west]
+    weak, fine = np.array([0.5, 0.36]), np.array([0.1])  # the narrative is below the coarse threshold (0.4)
+    model.min_top_prob = 0.35
+    assert model.decode(np.array([0.3, 0.36]), fine).annotation("x").narratives == [west]  # best narrative kept
     model.other_gate = 0.5
-    assert model.decode(coarse, fine).annotation("x").narratives == [OTHER]
+    assert model.decode(weak, fine).annotation("x").narratives == [OTHER]
+    assert model.decode(np.array([0.49, 0.36]), fine).annotation("x").narratives == [OTHER]  # Other still the top
+    assert model.decode(np.array([0.3, 0.36]), fine).annotation("x").narratives == [west]  # below the gate
     model.language_thresholds = {"en": {"other_gate": None}}
-    assert model.decode(coarse, fine, "en").annotation("x").narratives == [west]
+    assert model.decode(np.array([0.5, 0.36]), fine, "en").annotation("x").narratives == [OTHER]  # P(Other) >= P
+
+
+def test_other_gate_never_overrules_a_narrative_that_reaches_its_threshold() -> None:
+    model = NarrativeClassifier(taxonomy=SEMEVAL, other_gate=0.4)
+    west = "URW: Blaming the war on others rather than the invader"
+    model.coarse_labels_, model.fine_labels_ = [OTHER, west], [f"{west}: The West are the aggressors"]
+    weak_fine = np.array([0.1])
+    assert model.decode(np.array([0.9, 0.4]), weak_fine).annotation("x").narratives == [west]  # at the threshold
+    assert model.decode(np.array([0.9, 0.399]), weak_fine).annotation("x").narratives == [OTHER]
+    assert model.decode(np.array([0.9, 0.399]), np.array([0.6])).annotation("x").narratives == [west]  # via its sub
+    model.label_thresholds = {west: 0.6}  # its own threshold decides
+    assert model.decode(np.array([0.9, 0.5]), weak_fine).annotation("x").narratives == [OTHER]
 
 
 def test_dense_head_round_trip_and_format_2_models_still_load(tmp_path: Path) -> None:

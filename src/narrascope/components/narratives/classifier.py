@@ -14,7 +14,8 @@ probabilities. Decoding respects the taxonomy:
    ``<Narrative>: Other``;
 4. nothing predicted → the bare ``Other``, unless the best narrative beats ``Other`` and ``min_top_prob``: F1-samples
    rewards a plausible label;
-0. before all that, the "Other gate": the bare ``Other`` whenever its own probability reaches ``other_gate`` (None: off).
+5. the "Other gate" (``other_gate``, None: off): when no label reached its threshold (step 4's case), the bare
+   ``Other`` whenever its own probability reaches the gate; it never overrules a label that reached its threshold.
 
 The thresholds are tuned by cross-validation, globally and for each language with enough training documents
 (``language_thresholds``); a document is decoded with its language's thresholds.
@@ -48,12 +49,12 @@ from scipy import sparse
 from narrascope.components.estimator import Estimator, check_shape, model_directory, read_saved, require_arrays
 from narrascope.documents import Document, Evidence, LabelScore
 from narrascope.errors import ModelError
-from narrascope.components.narratives import dense, fewshot
+from narrascope.components.narratives import dense, encoder_head, fewshot
 from narrascope.components.narratives.features import BLOCKS, MIN_DF, TermCounter, TermCounts, count_terms, sublinear_tfidf
 from narrascope.annotations import NarrativeAnnotation
 from narrascope.sentences import split_sentences
 from narrascope.taxonomy import OTHER, TAXONOMY_FILE, Taxonomy, load_taxonomy
-from narrascope.shipped import MODELS_DIR
+from narrascope.shipped import MODELS_DIR, narrative_model_dir
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,9 @@ class Prediction:
 
     narratives: list[tuple[str, float]]
     subnarratives: list[tuple[str, float]]
+    # True when no label reached its threshold (the bare Other, or the best narrative as the fall-back): only such
+    # documents can be gated into the bare Other
+    fallback: bool = False
 
     def annotation(self, doc_id: str) -> NarrativeAnnotation:
         return NarrativeAnnotation(doc_id, [n for n, _ in self.narratives], [s for s, _ in self.subnarratives])
@@ -112,6 +116,9 @@ class NarrativeClassifier(Estimator):
     label_thresholds: dict[str, float] = field(default_factory=dict)
     # the taxonomy the labels come from (saved with the model; ``fit`` fails without one)
     taxonomy: Taxonomy | None = field(default=None, repr=False)
+    # weight of the fine-tuned e5 head (``encoder_``, when the model has one) in a training language's probabilities:
+    # (1 - w) n-gram + w encoder; documents in other languages take the encoder's alone (instead of the dense head)
+    encoder_blend: float = 0.5
 
     @property
     def labels(self) -> Taxonomy:
@@ -241,8 +248,9 @@ class NarrativeClassifier(Estimator):
         return self._scores(self._tfidf(counts.project(self.terms_)))
 
     def predict_proba(self, documents: Sequence[Document]) -> tuple[np.ndarray, np.ndarray]:
-        """Scores in [0, 1], ``(n, len(coarse_labels_))`` and ``(n, len(fine_labels_))``: the n-gram heads' for a
-        document in a training language (or without a language), the dense head's for one in another language."""
+        """Scores in [0, 1], ``(n, len(coarse_labels_))`` and ``(n, len(fine_labels_))``: the n-gram heads' (blended
+        with the fine-tuned encoder's, when the model has one) for a document in a training language (or without a
+        language); the encoder's (or the dense head's) for one in another language."""
         self._check_fitted()
         texts = [self._text(d) for d in documents]
         transfer = [i for i, d in enumerate(documents) if self.routes_to_dense(d.language)]
@@ -252,7 +260,10 @@ class NarrativeClassifier(Estimator):
         if ngram:
             coarse, fine = self._block_scores(self.count([texts[i] for i in ngram]))
             out[ngram] = np.clip(np.hstack([coarse, fine]), 0.0, 1.0)
-        if transfer:
+        if self.encoder_head is not None:
+            encoded = encoder_head.encode_for(self, texts)
+            encoder_head.blend_documents(self, out, [d.proba for d in encoded], ngram, transfer)
+        elif transfer:
             out[transfer] = self.dense_proba(dense.document_vectors([texts[i] for i in transfer]))
         if getattr(self, "fewshot_", None) is not None:
             fewshot.overlay(self, texts, out)
@@ -265,11 +276,18 @@ class NarrativeClassifier(Estimator):
             raise ModelError("this narrative model has no dense head for untrained languages: retrain it")
         return dense.dense_scores(vectors, W, b)
 
+    @property
+    def encoder_head(self) -> Any:
+        """The fine-tuned e5 head (``encoder_head.EncoderHead``) or None."""
+        return getattr(self, "encoder_", None)
+
     def routes_to_dense(self, language: str | None) -> bool:
-        """True when a document in ``language`` is scored by the dense head: the model has one, knows its training
-        languages (trained on documents with a language) and ``language`` is set but not among them."""
+        """True when a document in ``language`` takes the transfer route (the fine-tuned encoder, or the dense head):
+        the model has one, knows its training languages (trained on documents with a language) and ``language`` is
+        set but not among them."""
         trained: list[str] = getattr(self, "languages_", None) or []
-        return getattr(self, "dense_W_", None) is not None and bool(trained) and bool(language) and language not in trained
+        has_route = getattr(self, "dense_W_", None) is not None or self.encoder_head is not None
+        return has_route and bool(trained) and bool(language) and language not in trained
 
     def language_support(self, documents: Sequence[Document]) -> list[str]:
         """``trained``, ``transfer`` or ``unsupported`` for each document (``narrascope.components.narratives.dense``):
@@ -309,17 +327,16 @@ class NarrativeClassifier(Estimator):
         cp = dict(zip(self.coarse_labels_, coarse_p.tolist()))
         fp = dict(zip(self.fine_labels_, fine_p.tolist()))
         other_p = cp.pop(OTHER, 0.0)
-        if t["other_gate"] is not None and OTHER in self.coarse_labels_ and other_p >= t["other_gate"]:
-            return Prediction([(OTHER, other_p)], [(OTHER, other_p)])
+        own = self.label_thresholds
+        gated = t["other_gate"] is not None and OTHER in self.coarse_labels_ and other_p >= t["other_gate"]
         domain_mass: dict[str, float] = {}
         for label, p in cp.items():
             domain_mass[domain_of[label]] = domain_mass.get(domain_of[label], 0.0) + p
         if not cp:
-            return Prediction([(OTHER, other_p)], [(OTHER, other_p)])
+            return Prediction([(OTHER, other_p)], [(OTHER, other_p)], fallback=True)
         domain = max(domain_mass, key=domain_mass.__getitem__)
         cp = {k: v for k, v in cp.items() if domain_of[k] == domain}
         fp = {k: v for k, v in fp.items() if domain_of[k] == domain}
-        own = self.label_thresholds
         chosen_fine = {
             k: v for k, v in fp.items()
             if v >= own.get(k, fine_threshold)
@@ -329,10 +346,11 @@ class NarrativeClassifier(Estimator):
         for label in chosen_fine:
             parent = parent_of[label]
             chosen_coarse.setdefault(parent, cp.get(parent, 0.0))
-        if not chosen_coarse:
+        fallback = not chosen_coarse
+        if fallback:  # no label reached its threshold: the Other gate, else the best narrative if plausible
             best = max(cp, key=cp.__getitem__)
-            if cp[best] < min_top_prob or other_p >= cp[best]:
-                return Prediction([(OTHER, other_p)], [(OTHER, other_p)])
+            if gated or cp[best] < min_top_prob or other_p >= cp[best]:
+                return Prediction([(OTHER, other_p)], [(OTHER, other_p)], fallback=True)
             chosen_coarse = {best: cp[best]}
         # narratives with a chosen subnarrative, before any '<Narrative>: Other' is added below (such a label may be
         # no head of this model: training on one language leaves some out)
@@ -348,7 +366,7 @@ class NarrativeClassifier(Estimator):
                     chosen_fine[other_label] = fp.get(other_label, chosen_coarse[narrative])
         narratives = sorted(chosen_coarse.items(), key=lambda kv: -kv[1])
         subnarratives = sorted(chosen_fine.items(), key=lambda kv: -kv[1])
-        return Prediction(narratives, subnarratives)
+        return Prediction(narratives, subnarratives, fallback=fallback)
 
     def predict(self, documents: Sequence[Document]) -> list[Prediction]:
         """Taxonomy-consistent labels for each document."""
@@ -381,7 +399,18 @@ class NarrativeClassifier(Estimator):
             bounds = np.cumsum([0] + [len(all_sentences[i]) for i in ngram])
             for k, i in enumerate(ngram):
                 sentence_p[i] = flat[bounds[k]:bounds[k + 1]]
-        if transfer:
+        if self.encoder_head is not None:
+            scored = [i for i in range(len(documents)) if support[i] != dense.UNSUPPORTED]
+            encoded = encoder_head.encode_for(self, [texts[i] for i in scored])
+            doc_rows = [e.proba for e in encoded]
+            sentence_rows = [encoder_head.sentence_proba(e, all_sentences[i]) for e, i in zip(encoded, scored)]
+            position = {i: k for k, i in enumerate(scored)}
+            encoder_head.blend_documents(self, doc_p, [doc_rows[position[i]] if i in position else None
+                                                       for i in range(len(documents))], ngram, transfer)
+            for i in scored:
+                sentence_p[i] = encoder_head.blend_rows(self, sentence_p[i], sentence_rows[position[i]],
+                                                        i in set(transfer))
+        elif transfer:
             sentence_texts = [s.text for i in transfer for s in all_sentences[i]]
             vectors = dense.document_vectors([texts[i] for i in transfer] + sentence_texts)
             doc_p[transfer] = self.dense_proba(vectors[: len(transfer)])
@@ -421,7 +450,8 @@ class NarrativeClassifier(Estimator):
     def config(self) -> dict[str, Any]:
         keys = ("word_features", "char_features", "alpha", "max_df", "coarse_threshold", "fine_threshold",
                 "parent_factor", "min_top_prob", "max_chars", "evidence_sentences", "other_gate", "language_thresholds",
-                "dense_alpha", "transfer_thresholds", "min_coverage", "fewshot_below", "label_thresholds")
+                "dense_alpha", "transfer_thresholds", "min_coverage", "fewshot_below", "label_thresholds",
+                "encoder_blend")
         return {k: getattr(self, k) for k in keys}
 
     def save(self, path: Path | str, model_card: str | None = None) -> None:
@@ -461,6 +491,8 @@ class NarrativeClassifier(Estimator):
         np.savez_compressed(path / "weights.npz", **arrays)
         if scorer is not None:
             scorer.save(path)
+        if self.encoder_head is not None:
+            self.encoder_head.save(path / encoder_head.FOLDER)
 
     @classmethod
     def load(cls, path: Path | str = DEFAULT_MODEL_DIR) -> NarrativeClassifier:
@@ -505,6 +537,7 @@ class NarrativeClassifier(Estimator):
                 check_shape(weights, "dense_b", arrays["dense_b"], (outputs,))
                 model.dense_W_, model.dense_b_ = arrays["dense_W"].astype(np.float32), arrays["dense_b"].astype(np.float32)
             model.fewshot_ = fewshot.PrototypeScorer.load(path, config["fewshot"]) if config.get("fewshot") else None
+            setattr(model, "encoder_", encoder_head.load_if_present(path))  # learned state: not a parameter
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ModelError(f"{path / 'config.json'}: not a narrascope narrative model ({type(exc).__name__}: {exc}); "
                              "train one with `narrascope train`") from exc
@@ -553,7 +586,7 @@ class NarrativeStep:
         if isinstance(model, NarrativeClassifier):
             self._model, self.model_path = model, Path("custom")
         else:
-            self.model_path = Path(model) if model else DEFAULT_MODEL_DIR
+            self.model_path = narrative_model_dir(model) if model else DEFAULT_MODEL_DIR
         self._taxonomy: Taxonomy | None = None
         self._model_id: str | None = None
 
@@ -574,8 +607,8 @@ class NarrativeStep:
             self._model_id = f"narratives:{self.model_path.name}"
             if self.model_path.is_dir():
                 digest = hashlib.sha256()
-                for file in sorted(p for p in self.model_path.iterdir() if p.is_file() and p.name != "MODEL_CARD.md"):
-                    digest.update(file.name.encode() + b"\0" + file.read_bytes())
+                for file in sorted(p for p in self.model_path.rglob("*") if p.is_file() and p.name != "MODEL_CARD.md"):
+                    digest.update(file.relative_to(self.model_path).as_posix().encode() + b"\0" + file.read_bytes())
                 self._model_id += "@" + digest.hexdigest()[:12]
         return self._model_id
 

@@ -1,0 +1,152 @@
+"""Cross-validate the fine-tuned e5 narrative head against and blended with the n-gram heads (subtask 2).
+
+    nice -n 5 python benchmarks/encoder.py [--data ../shared/data/semeval2025-task10] [--epochs 2] [--layers 2]
+        [--work /tmp/narrascope-encoder] [--supplement] [--holdout-language]
+
+Folds are ``narrascope``'s (5, by document, stratified by language, seed 0). The frozen e5 layers are run once over
+every article (cached under ``--work``); each fold fine-tunes the top ``--layers`` layers on the other four folds and
+scores its own (resumable: finished folds are kept). The n-gram heads' out-of-fold probabilities come from the same
+folds. For each blend weight ``beta`` (probability = (1 - beta) n-gram + beta encoder), fold k is decoded with the
+thresholds tuned on the other folds' out-of-fold predictions (``tune_thresholds``, per language as shipped) and
+scored with the official metric; ``beta*`` picks beta on the other folds too. Note: the other folds' encoder
+predictions come from heads that saw fold k (no pair models: each costs a fine-tuning), the same protocol for every
+row here, so the rows compare with each other, not with the nested figures of the model card.
+With ``--holdout-language`` each language is scored by a head fine-tuned on the other four (the route an untrained
+language takes), thresholds tuned leave-one-language-out on the training languages' out-of-language predictions.
+With ``--supplement`` the hand-written training supplement (``training/supplement``) is added to every training part
+(never scored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from narrascope.annotations import NarrativeAnnotation
+from narrascope.embeddings.e5_encoder import E5Encoder
+from narrascope.semeval.io import read_semeval_folder
+from narrascope.training import evaluation as ev
+from narrascope.training.encoder_tuning import cache_states, out_of_fold_encoder, predict_top, train_top
+from narrascope.training.supplement import read_supplement
+
+BETAS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default=str(Path(__file__).resolve().parents[1].parent / "shared" / "data" / "semeval2025-task10"))
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--layers", type=int, default=2)
+    parser.add_argument("--train-chunks", type=int, default=4)
+    parser.add_argument("--work", default="/tmp/narrascope-encoder")
+    parser.add_argument("--supplement", action="store_true")
+    parser.add_argument("--holdout-language", action="store_true")
+    args = parser.parse_args()
+    say = lambda m: print(f"[{time.strftime('%H:%M:%S')}] {m}", file=sys.stderr, flush=True)  # noqa: E731
+
+    corpus = read_semeval_folder(args.data)
+    make = ev.with_taxonomy(corpus)
+    ids, docs, languages, fold_index = ev._split(corpus, 5, 0)
+    decoder = ev._decoder(corpus, make)
+    labels = decoder.coarse_labels_ + decoder.fine_labels_
+    Y = decoder.label_matrix([corpus.narratives[i] for i in ids])
+    first = 12 - args.layers
+    encoder = E5Encoder()
+    work = Path(args.work)
+    states = cache_states(encoder, [d.text for d in docs], first, work / "cache", max_chunks=8, progress=say)
+    extra_states: list = []
+    extra_Y = np.zeros((0, len(labels)), np.float32)
+    if args.supplement:
+        sup_docs, sup_ann = read_supplement(corpus.taxonomy)
+        extra_states = cache_states(encoder, [d.text for d in sup_docs], first, work / "cache-supplement", max_chunks=8,
+                                    progress=say)
+        extra_Y = decoder.label_matrix(sup_ann)
+    tag = f"L{args.layers}-E{args.epochs}-C{args.train_chunks}" + ("-sup" if args.supplement else "")
+    fit_args = {"epochs": args.epochs, "train_chunks": args.train_chunks, "progress": say}
+
+    if args.holdout_language:
+        holdout(corpus, ids, languages, decoder, labels, Y, states, extra_states, extra_Y, encoder, first,
+                work / f"lolo-{tag}", fit_args)
+        return
+
+    P = out_of_fold_with_extra(encoder, states, Y, labels, fold_index, first, work / f"oof-{tag}", extra_states,
+                               extra_Y, fit_args)
+    counts = ev._count(docs, make)
+    ngram = ev._out_of_fold(corpus, ids, counts, fold_index, make, None)
+    split = len(decoder.coarse_labels_)
+    enc = (P[:, :split], P[:, split:])
+    rows = {}
+    for beta in BETAS:
+        probs = ((1 - beta) * ngram[0] + beta * enc[0], (1 - beta) * ngram[1] + beta * enc[1])
+        rows[f"beta={beta}"] = per_fold_scores(corpus, ids, languages, fold_index, probs, decoder)
+    print(f"\nsubtask 2, 5-fold CV ({tag}), F1 fine / coarse (mean over folds)")
+    print_table(rows)
+
+
+def out_of_fold_with_extra(encoder, states, Y, labels, fold_index, first, work, extra_states, extra_Y, fit_args):
+    """``out_of_fold_encoder`` with the supplement appended to every training part (its rows never scored)."""
+    if not len(extra_states):
+        return out_of_fold_encoder(encoder, states, Y, labels, fold_index, first, work, **fit_args)
+    work.mkdir(parents=True, exist_ok=True)
+    P = np.zeros(Y.shape, dtype=np.float32)
+    for k, test in enumerate(fold_index):
+        done = work / f"oof-{k}.npy"
+        if done.exists():
+            P[test] = np.load(done)
+            continue
+        train = np.setdiff1d(np.arange(len(states)), test)
+        model = train_top(encoder, [states[i] for i in train] + list(extra_states),
+                          np.vstack([Y[train], extra_Y]), labels, first, checkpoint=work / f"fold-{k}.pt", **fit_args)
+        P[test] = predict_top(model, [states[i] for i in test])
+        np.save(done, P[test])
+    return P
+
+
+def per_fold_scores(corpus, ids, languages, fold_index, probs, decoder):
+    """Each fold decoded with thresholds tuned on the other folds' predictions: {lang: (fine, coarse)} means."""
+    scores: dict[str, list[tuple[float, float]]] = {}
+    for k, test in enumerate(fold_index):
+        rest = np.setdiff1d(np.arange(len(ids)), test)
+        ev.tune_thresholds(decoder, (probs[0][rest], probs[1][rest]), [ids[i] for i in rest], corpus.narratives,
+                           languages)
+        result = ev._score(decoder, (probs[0][test], probs[1][test]), [ids[i] for i in test], corpus.narratives,
+                           languages)
+        for lang, s in result.items():
+            scores.setdefault(lang, []).append((s["fine"], s["coarse"]))
+    return {lang: tuple(np.mean(v, axis=0)) for lang, v in scores.items()}
+
+
+def holdout(corpus, ids, languages, decoder, labels, Y, states, extra_states, extra_Y, encoder, first, work, fit_args):
+    """Leave-one-language-out: each language scored by a head fine-tuned on the other languages."""
+    langs = np.array([languages[i] for i in ids])
+    order = sorted(set(langs))
+    groups = [np.flatnonzero(langs == lang) for lang in order]
+    P = out_of_fold_with_extra(encoder, states, Y, labels, groups, first, work, extra_states, extra_Y, fit_args)
+    split = len(decoder.coarse_labels_)
+    rows = {}
+    for k, lang in enumerate(order):
+        test = groups[k]
+        rest = np.setdiff1d(np.arange(len(ids)), test)
+        ev.tune_thresholds(decoder, (P[rest, :split], P[rest, split:]), [ids[i] for i in rest], corpus.narratives)
+        result = ev._score(decoder, (P[test, :split], P[test, split:]), [ids[i] for i in test], corpus.narratives,
+                           {i: "" for i in ids})
+        rows[lang.upper()] = (result["ALL"]["fine"], result["ALL"]["coarse"])
+    print("\nleave-one-language-out, fine-tuned e5 head (thresholds tuned on the other languages)")
+    for lang, (fine, coarse) in rows.items():
+        print(f"{lang:>4}  fine {fine:.3f}  coarse {coarse:.3f}")
+    print(f"mean  fine {np.mean([r[0] for r in rows.values()]):.3f}  coarse {np.mean([r[1] for r in rows.values()]):.3f}")
+
+
+def print_table(rows: dict[str, dict[str, tuple[float, float]]]) -> None:
+    langs = ["ALL", "BG", "EN", "HI", "PT", "RU"]
+    print(f"{'variant':<12}" + "".join(f"{lang:>14}" for lang in langs))
+    for name, row in rows.items():
+        print(f"{name:<12}" + "".join(f"{row[l][0]:>7.3f}/{row[l][1]:.3f}" if l in row else f"{'-':>14}" for l in langs))
+
+
+if __name__ == "__main__":
+    main()

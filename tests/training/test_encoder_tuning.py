@@ -1,0 +1,103 @@
+"""Fine-tuning the e5 head in torch and analysing with it in numpy give the same probabilities; a model with the head
+round-trips through save/load and follows it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from narrascope.components.narratives.classifier import NarrativeClassifier
+from narrascope.components.narratives.encoder_head import EncoderHead, dequantise_rows, quantise_rows
+from narrascope.documents import Document
+from narrascope.embeddings.e5_encoder import E5Encoder
+from narrascope.errors import ModelError
+from narrascope.taxonomy import OTHER, load_default_taxonomy
+from tests.components.narratives.test_classifier import tiny_corpus
+
+torch = pytest.importorskip("torch")  # the `train` extra
+SEMEVAL = load_default_taxonomy()
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[NarrativeClassifier, object, list, E5Encoder]:
+    from narrascope.training.encoder_tuning import cache_states, train_top
+
+    docs, anns = tiny_corpus()
+    model = NarrativeClassifier(taxonomy=SEMEVAL, word_features=2000, char_features=2000).fit(docs, anns)
+    labels = model.coarse_labels_ + model.fine_labels_
+    encoder = E5Encoder()
+    work = tmp_path_factory.mktemp("encoder")
+    states = cache_states(encoder, [d.text for d in docs], 11, work / "cache", max_tokens=40, max_chunks=3, block=5)
+    again = cache_states(encoder, [d.text for d in docs], 11, work / "cache", max_tokens=40, max_chunks=3, block=5)
+    assert all(np.array_equal(a, b) for x, y in zip(states, again) for a, b in zip(x, y))  # read back, not recomputed
+    top = train_top(encoder, states, model.label_matrix(anns), labels, 11, epochs=3, batch_docs=4, lr=1e-4,
+                    head_lr=2e-2, train_chunks=3, checkpoint=work / "ckpt.pt")
+    return model, top, states, encoder
+
+
+def test_numpy_inference_matches_the_trained_torch_module(trained) -> None:
+    from narrascope.training.encoder_tuning import predict_cached, predict_top
+
+    model, top, states, encoder = trained
+    weights = top.export()
+    head = EncoderHead(model.coarse_labels_ + model.fine_labels_, 11, *weights, max_tokens=40, max_chunks=3)
+    torch_p = predict_top(top, states)
+    numpy_p = predict_cached(head, encoder, states, 11)
+    assert np.abs(torch_p - numpy_p).max() < 2e-3
+    docs, _ = tiny_corpus()
+    from_text = head.predict_proba([d.text for d in docs])  # the whole route from text, frozen layers included
+    assert np.abs(from_text - torch_p).max() < 2e-3
+
+
+def test_the_head_learned_the_labels(trained) -> None:
+    from narrascope.training.encoder_tuning import predict_top
+
+    model, top, states, _ = trained
+    docs, anns = tiny_corpus()
+    P = predict_top(top, states)
+    Y = model.label_matrix(anns)
+    # every document's gold labels outscore the labels it lacks, on average, after three epochs
+    assert (P * Y).sum() / Y.sum() > (P * (1 - Y)).sum() / (1 - Y).sum() + 0.2
+
+
+def test_a_model_with_the_head_round_trips_and_uses_it(trained, tmp_path: Path) -> None:
+    model, top, _, _ = trained
+    model.encoder_ = EncoderHead(model.coarse_labels_ + model.fine_labels_, 11, *top.export(), max_tokens=40,
+                                 max_chunks=3)
+    text = "NATO troops fight in Ukraine and the West provoked the war with Russia."
+    model.encoder_blend = 1.0
+    only_encoder = model.predict_proba([Document("a", text)])
+    model.encoder_blend = 0.0
+    only_ngrams = model.predict_proba([Document("a", text)])
+    model.encoder_blend = 0.5
+    blended = model.predict_proba([Document("a", text)])
+    assert np.allclose(blended[0], (only_encoder[0] + only_ngrams[0]) / 2, atol=1e-5)
+    assert not np.allclose(only_encoder[0], only_ngrams[0])
+    model.save(tmp_path / "m")
+    loaded = NarrativeClassifier.load(tmp_path / "m")
+    assert loaded.encoder_head is not None and loaded.encoder_blend == 0.5
+    assert np.abs(loaded.predict_proba([Document("a", text)])[0] - blended[0]).max() < 0.02  # int8 layers
+    labels = loaded.predict_with_evidence([Document("a", text)])[0]
+    assert labels[0] and all(e.text in text for label in labels[0] for e in label.evidence if label.label != OTHER)
+
+
+def test_damaged_head_files_name_the_folder(trained, tmp_path: Path) -> None:
+    model, top, _, _ = trained
+    head = EncoderHead(model.coarse_labels_ + model.fine_labels_, 11, *top.export())
+    head.save(tmp_path / "h")
+    (tmp_path / "h" / "head.npz").write_bytes(b"not a zip")
+    with pytest.raises(ModelError, match="cannot read the encoder head"):
+        EncoderHead.load(tmp_path / "h")
+    weights = list(top.export())
+    weights[2] = np.full_like(weights[2], np.nan)
+    with pytest.raises(ModelError, match="non-finite"):
+        EncoderHead(model.coarse_labels_ + model.fine_labels_, 11, *weights)
+
+
+def test_int8_rows_round_trip_within_half_a_step() -> None:
+    w = np.random.default_rng(0).normal(size=(7, 33)).astype(np.float32)
+    q, scale = quantise_rows(w)
+    assert q.dtype == np.int8 and np.abs(q).max() == 127
+    assert np.all(np.abs(dequantise_rows(q, scale) - w) <= scale[:, None] / 2 + 1e-7)
