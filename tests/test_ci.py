@@ -30,10 +30,11 @@ def test_ci_runs_exactly_the_readme_test_command_under_ci_true() -> None:
     assert update < install and all(p in commands[install].split() for p in ("postgresql", "chromium"))
 
 
-def test_the_readme_installs_the_dev_extra_which_holds_the_test_tools_ray_and_the_type_checker() -> None:
+def test_the_readme_installs_the_dev_extra_which_holds_the_test_tools_ray_torch_and_the_type_checker() -> None:
     assert "pip install -q -e '.[dev]'" in _readme_test_command()
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
-    assert extras["dev"][0] == "narrascope[test,ray]"
+    assert extras["dev"][0] == "narrascope[test,ray,train]"  # train: torch, for the encoder fine-tuning tests
+    assert extras["train"] == ["torch==2.13.0"]  # pinned: an unpinned torch may pull a multi-GB CUDA build
     assert any(r.startswith("mypy") for r in extras["dev"]) and any(r.startswith("types-PyYAML") for r in extras["dev"])
     assert any(r.startswith("pytest") for r in extras["test"]) and any(r.startswith("ray[data]") for r in extras["ray"])
 

@@ -28,6 +28,15 @@ from .corpus import TOKEN, make_pipeline
 SIXTEEN_MB = 16 * 1024 * 1024
 
 
+def _content_length(data: bytes) -> int:
+    """The ``content-length`` of a response head received so far (0 until it is known)."""
+    for line in data.partition(b"\r\n\r\n")[0].split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length" and value.strip().isdigit():
+            return int(value)
+    return 0
+
+
 def _answer_before_body(base: str, path: str, headers: dict[str, str], timeout: float = 10.0) -> tuple[int, bytes]:
     """Send only the request head of a POST that declares ``Content-Length`` (or chunks) and read the answer: a
     server that waits for the body before deciding never answers (``socket.timeout``)."""
@@ -36,8 +45,8 @@ def _answer_before_body(base: str, path: str, headers: dict[str, str], timeout: 
     with socket.create_connection((host, int(port)), timeout=timeout) as sock:
         sock.sendall(f"POST {path} HTTP/1.1\r\nHost: {host}\r\n{head}\r\n".encode("latin-1"))
         data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = sock.recv(65536)
+        while b"\r\n\r\n" not in data or len(data.partition(b"\r\n\r\n")[2]) < _content_length(data):
+            chunk = sock.recv(65536)  # the head, then the whole body it announces (they may come apart)
             if not chunk:
                 break
             data += chunk

@@ -146,3 +146,13 @@ def test_review_export_retrain_sees_the_change(tmp_path: Path) -> None:
     flow.train(tmp_path / "after", str(base), "--db", str(db))  # the reviewed rows win over base.csv's
     after = flow.narratives_of(tmp_path / "after", flow.TRAP)
     assert flow.DISCREDIT in after and flow.BLAME not in after
+
+
+@pytest.mark.parametrize("name", ["", " ", "\t\n"])
+def test_a_blank_entity_name_is_refused_and_stores_nothing(client: TestClient, name: str) -> None:
+    new = {"document": {"text": f"Another new text about embassies {len(name)}.", "language": "en"},
+           "labels": [PUPPET], "roles": {name: "Antagonist"}}
+    r = client.post("/api/review/articles", json=new, headers=AUTH)
+    assert r.status_code == 422 and "blank" in r.json()["error"]
+    new["roles"] = {}
+    assert client.post("/api/review/articles", json=new, headers=AUTH).status_code == 201  # nothing was stored

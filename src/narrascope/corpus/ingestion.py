@@ -113,15 +113,15 @@ def _ingest_batch(batch: list[Document | FailedInput], store: Store, pipeline: A
         urls.add(doc.url) if doc.url else None
         hashes.add(doc.content_hash)
         new.append(doc)
-    if not new:
+    # stored documents whose analysis failed in a step (a damaged model, a crash) are analysed again, not skipped
+    retry = store.failed_analyses([d.url for d in docs if d.url], [d.content_hash for d in docs]) if pipeline is not None else []
+    if not new and not retry:
         return  # nothing to store: no transaction, no turn on the ingest lock (a re-ingest of a stream is all this)
     given = {id(doc): doc.id for doc in new}
-    taken = store.taken_ids([d.id for d in new])
+    taken = store.taken_ids([d.id for d in new]) if new else set()
     for doc in new:
         if doc.id in taken:
             doc.id = _renamed(doc)
-    # stored documents whose analysis failed in a step (a damaged model, a crash) are analysed again, not skipped
-    retry = store.failed_analyses([d.url for d in docs if d.url], [d.content_hash for d in docs]) if pipeline is not None else []
     analyses: list[Analysis] = list(pipeline.analyze(new + retry)) if pipeline is not None and (new or retry) else []
     retried = analyses[len(new):]
     analyses = analyses[:len(new)]

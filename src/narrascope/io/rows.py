@@ -92,10 +92,39 @@ def jsonl_values(path: Path, limit: int) -> Iterator[tuple[int, Any]]:
                     yield line, exc
 
 
+MAX_JSON_DEPTH = 200  # arrays and objects inside each other; a record needs 3
+
+
+def _nested_deeper_than(text: str, limit: int) -> bool:
+    """True when ``text``'s JSON arrays/objects nest more than ``limit`` levels (brackets inside strings ignored)."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth, in_string, escaped = 0, False, False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif ch in "]}":
+            depth -= 1
+    return False
+
+
 def parse_json_line(raw: bytes, path: Path, line: int) -> Any:
     """The JSON value of one line; every way it can fail (bad bytes, bad JSON, nesting too deep, a number too long)
     is an ``InputError`` naming the line."""
     text = decode_utf8(raw, path, line)
+    if _nested_deeper_than(text, MAX_JSON_DEPTH):  # checked, not left to the interpreter's recursion limit
+        raise InputError(f"invalid JSON (nested too deeply: more than {MAX_JSON_DEPTH} levels)", str(path), line)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

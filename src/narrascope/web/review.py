@@ -146,6 +146,8 @@ def label_article(state: WebState, doc: Document, labels: list[str], roles: dict
         kinds.append((kind, label))
     if not kinds:
         kinds = [("narrative", "Other")]
+    if any(not entity.strip() for entity in roles):
+        raise HTTPException(422, "an entity's name cannot be blank")
     with state.lock, state.store.transaction():
         if not state.store.add_documents([doc]):
             raise HTTPException(409, f"not stored: the corpus already has a document with the id {doc.id!r}, its URL or "
