@@ -30,7 +30,7 @@ from narrascope.annotations import NarrativeAnnotation
 from narrascope.embeddings.e5_encoder import E5Encoder
 from narrascope.semeval.io import read_semeval_folder
 from narrascope.training import evaluation as ev
-from narrascope.training.encoder_tuning import cache_states, out_of_fold_encoder, predict_top, train_top
+from narrascope.training.encoder_tuning import cache_states, out_of_fold_encoder
 from narrascope.training.supplement import read_supplement
 
 BETAS = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -73,8 +73,8 @@ def main() -> None:
                 work / f"lolo-{tag}", fit_args)
         return
 
-    P = out_of_fold_with_extra(encoder, states, Y, labels, fold_index, first, work / f"oof-{tag}", extra_states,
-                               extra_Y, fit_args)
+    P = out_of_fold_encoder(encoder, states, Y, labels, fold_index, first, work / f"oof-{tag}", extra=extra_states,
+                            extra_Y=extra_Y, **fit_args)
     counts = ev._count(docs, make)
     ngram = ev._out_of_fold(corpus, ids, counts, fold_index, make, None)
     split = len(decoder.coarse_labels_)
@@ -85,25 +85,6 @@ def main() -> None:
         rows[f"beta={beta}"] = per_fold_scores(corpus, ids, languages, fold_index, probs, decoder)
     print(f"\nsubtask 2, 5-fold CV ({tag}), F1 fine / coarse (mean over folds)")
     print_table(rows)
-
-
-def out_of_fold_with_extra(encoder, states, Y, labels, fold_index, first, work, extra_states, extra_Y, fit_args):
-    """``out_of_fold_encoder`` with the supplement appended to every training part (its rows never scored)."""
-    if not len(extra_states):
-        return out_of_fold_encoder(encoder, states, Y, labels, fold_index, first, work, **fit_args)
-    work.mkdir(parents=True, exist_ok=True)
-    P = np.zeros(Y.shape, dtype=np.float32)
-    for k, test in enumerate(fold_index):
-        done = work / f"oof-{k}.npy"
-        if done.exists():
-            P[test] = np.load(done)
-            continue
-        train = np.setdiff1d(np.arange(len(states)), test)
-        model = train_top(encoder, [states[i] for i in train] + list(extra_states),
-                          np.vstack([Y[train], extra_Y]), labels, first, checkpoint=work / f"fold-{k}.pt", **fit_args)
-        P[test] = predict_top(model, [states[i] for i in test])
-        np.save(done, P[test])
-    return P
 
 
 def per_fold_scores(corpus, ids, languages, fold_index, probs, decoder):
@@ -125,7 +106,8 @@ def holdout(corpus, ids, languages, decoder, labels, Y, states, extra_states, ex
     langs = np.array([languages[i] for i in ids])
     order = sorted(set(langs))
     groups = [np.flatnonzero(langs == lang) for lang in order]
-    P = out_of_fold_with_extra(encoder, states, Y, labels, groups, first, work, extra_states, extra_Y, fit_args)
+    P = out_of_fold_encoder(encoder, states, Y, labels, groups, first, work, extra=extra_states, extra_Y=extra_Y,
+                            **fit_args)
     split = len(decoder.coarse_labels_)
     rows = {}
     for k, lang in enumerate(order):

@@ -101,3 +101,21 @@ def test_int8_rows_round_trip_within_half_a_step() -> None:
     q, scale = quantise_rows(w)
     assert q.dtype == np.int8 and np.abs(q).max() == 127
     assert np.all(np.abs(dequantise_rows(q, scale) - w) <= scale[:, None] / 2 + 1e-7)
+
+
+def test_out_of_fold_scores_each_fold_with_a_head_that_never_saw_it_and_resumes(trained, tmp_path: Path) -> None:
+    from narrascope.training.encoder_tuning import out_of_fold_encoder
+
+    model, _, states, encoder = trained
+    _, anns = tiny_corpus()
+    Y = model.label_matrix(anns)
+    labels = model.coarse_labels_ + model.fine_labels_
+    folds = [np.arange(0, len(states), 2), np.arange(1, len(states), 2)]
+    extra, extra_Y = states[:2], Y[:2]  # rows added to every training part, never scored
+    P = out_of_fold_encoder(encoder, states, Y, labels, folds, 11, tmp_path, extra=extra, extra_Y=extra_Y, epochs=1,
+                            batch_docs=4, train_chunks=3)
+    assert P.shape == Y.shape and np.all(P > 0)  # every row scored, by the fold model that did not train on it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fold-0.pt", "fold-1.pt", "oof-0.npy", "oof-1.npy"]
+    (tmp_path / "fold-0.pt").unlink()  # finished folds are read back, not trained again
+    assert np.array_equal(out_of_fold_encoder(encoder, states, Y, labels, folds, 11, tmp_path), P)
+    assert not (tmp_path / "fold-0.pt").exists()

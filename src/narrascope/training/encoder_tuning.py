@@ -310,9 +310,12 @@ def predict_cached(head: EncoderHead, encoder: E5Encoder, states: Sequence[list[
 
 def out_of_fold_encoder(encoder: E5Encoder, states: Sequence[list[np.ndarray]], Y: np.ndarray, labels: Sequence[str],
                         fold_index: Sequence[np.ndarray], first_trained_layer: int, work_dir: Path | str,
-                        progress: Progress | None = None, **fit_args: Any) -> np.ndarray:
-    """Out-of-fold probabilities ``(n, labels)``: fold k scored by a head fine-tuned on the other folds. Each fold's
-    result is kept in ``work_dir`` (``oof-<k>.npy``), so an interrupted run resumes at the fold it was in."""
+                        progress: Progress | None = None, extra: Sequence[list[np.ndarray]] = (),
+                        extra_Y: np.ndarray | None = None, **fit_args: Any) -> np.ndarray:
+    """Out-of-fold probabilities ``(n, labels)``: fold k scored by a head fine-tuned on the other folds (plus the
+    ``extra`` rows with labels ``extra_Y``, e.g. the supplement: added to every training part, never scored). Each
+    fold's result is kept in ``work_dir`` (``oof-<k>.npy``), so an interrupted run resumes at the fold it was in."""
+    extra_Y = np.zeros((0, Y.shape[1]), Y.dtype) if extra_Y is None else extra_Y
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
     P = np.zeros(Y.shape, dtype=np.float32)
@@ -323,8 +326,8 @@ def out_of_fold_encoder(encoder: E5Encoder, states: Sequence[list[np.ndarray]], 
             continue
         train = np.setdiff1d(np.arange(len(states)), test)
         say = (lambda m, k=k: progress(f"fold {k + 1}/{len(fold_index)}: {m}")) if progress else None
-        model = train_top(encoder, [states[i] for i in train], Y[train], labels, first_trained_layer,
-                          checkpoint=work / f"fold-{k}.pt", progress=say, **fit_args)
+        model = train_top(encoder, [states[i] for i in train] + list(extra), np.vstack([Y[train], extra_Y]), labels,
+                          first_trained_layer, checkpoint=work / f"fold-{k}.pt", progress=say, **fit_args)
         P[test] = predict_top(model, [states[i] for i in test])
         np.save(done, P[test])
     return P
@@ -379,21 +382,11 @@ def train_narratives_with_encoder(corpus: Any, settings: EncoderSettings, folds:
         extra_Y = decoder.label_matrix(sup_annotations)
     fit_args: dict[str, Any] = {"epochs": settings.epochs, "train_chunks": settings.train_chunks, "progress": say, "seed": seed}
     fold_extra, fold_extra_Y = (extra, extra_Y) if settings.cv_supplement else ([], extra_Y[:0])
-    P = np.zeros(Y.shape, dtype=np.float32)
     # the same folder as benchmarks/encoder.py's for the same settings: its finished folds are reused
     tag = (f"oof-L{settings.layers}-E{settings.epochs}-C{settings.train_chunks}" + ("-sup" if fold_extra else "")
            + (f"-F{folds}-S{seed}" if (folds, seed) != (5, 0) else ""))
-    (work / tag).mkdir(parents=True, exist_ok=True)
-    for k, test in enumerate(fold_index):
-        done = work / tag / f"oof-{k}.npy"
-        if done.exists():
-            P[test] = np.load(done)
-            continue
-        train = np.setdiff1d(np.arange(len(ids)), test)
-        model = train_top(encoder, [states[i] for i in train] + fold_extra, np.vstack([Y[train], fold_extra_Y]),
-                          labels, first, checkpoint=work / tag / f"fold-{k}.pt", **fit_args)
-        P[test] = predict_top(model, [states[i] for i in test])
-        np.save(done, P[test])
+    P = out_of_fold_encoder(encoder, states, Y, labels, fold_index, first, work / tag, extra=fold_extra,
+                            extra_Y=fold_extra_Y, **fit_args)
     split = len(decoder.coarse_labels_)
     encoded = (P[:, :split], P[:, split:])
     lines = ["blend weight of the encoder: F1 fine / coarse, each fold decoded with thresholds tuned on the others"]
