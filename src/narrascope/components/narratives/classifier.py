@@ -407,9 +407,10 @@ class NarrativeClassifier(Estimator):
             position = {i: k for k, i in enumerate(scored)}
             encoder_head.blend_documents(self, doc_p, [doc_rows[position[i]] if i in position else None
                                                        for i in range(len(documents))], ngram, transfer)
+            transferred = set(transfer)
             for i in scored:
                 sentence_p[i] = encoder_head.blend_rows(self, sentence_p[i], sentence_rows[position[i]],
-                                                        i in set(transfer))
+                                                        i in transferred)
         elif transfer:
             sentence_texts = [s.text for i in transfer for s in all_sentences[i]]
             vectors = dense.document_vectors([texts[i] for i in transfer] + sentence_texts)
