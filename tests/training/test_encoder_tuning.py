@@ -119,3 +119,23 @@ def test_out_of_fold_scores_each_fold_with_a_head_that_never_saw_it_and_resumes(
     (tmp_path / "fold-0.pt").unlink()  # finished folds are read back, not trained again
     assert np.array_equal(out_of_fold_encoder(encoder, states, Y, labels, folds, 11, tmp_path), P)
     assert not (tmp_path / "fold-0.pt").exists()
+
+
+def test_train_narratives_with_encoder_gives_a_model_that_saves_and_labels(tmp_path: Path) -> None:
+    from narrascope.semeval.io import SemevalCorpus
+    from narrascope.training.encoder_tuning import EncoderSettings, train_narratives_with_encoder
+
+    docs, anns = tiny_corpus()
+    corpus = SemevalCorpus(taxonomy=SEMEVAL)
+    for doc, ann in zip(docs, anns):
+        corpus.documents[doc.id], corpus.narratives[doc.id] = doc, ann
+    settings = EncoderSettings(work_dir=tmp_path / "work", epochs=1, layers=1, train_chunks=2, supplement=False,
+                               max_chunks=2)
+    model, thresholds, table = train_narratives_with_encoder(
+        corpus, settings, folds=3, make_model=lambda: NarrativeClassifier(taxonomy=SEMEVAL, word_features=2000,
+                                                                          char_features=2000))
+    assert model.encoder_head is not None and model.encoder_head.first_trained_layer == 11
+    assert model.encoder_blend in settings.blends and "w = 1.00" in table and "transfer" in thresholds
+    model.save(tmp_path / "m")
+    loaded = NarrativeClassifier.load(tmp_path / "m")
+    assert loaded.encoder_head is not None and loaded.predict([docs[0]])[0].narratives

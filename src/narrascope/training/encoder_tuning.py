@@ -410,10 +410,9 @@ def train_narratives_with_encoder(corpus: Any, settings: EncoderSettings, folds:
     final.transfer_thresholds = ev.tune_thresholds(decoder, encoded, ids, corpus.narratives)["global"]
     thresholds["transfer"] = final.transfer_thresholds
     say("fine-tuning the encoder on every document")
-    model = train_top(encoder, list(states) + extra, np.vstack([Y, extra_Y]), labels, first,
-                      checkpoint=work / tag / f"final-{len(extra)}.pt", **fit_args)
-    top, attention, weights, bias = model.export()
-    head = EncoderHead(labels, first, top, attention, weights, bias, max_chunks=settings.max_chunks)
+    head = fit_encoder_head(encoder, list(states) + extra, np.vstack([Y, extra_Y]), labels, first,
+                            max_chunks=settings.max_chunks, checkpoint=work / tag / f"final-{len(extra)}.pt",
+                            **fit_args)
     setattr(final, "encoder_", head)
     return final, thresholds, "\n".join(lines)
 
