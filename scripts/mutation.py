@@ -69,7 +69,9 @@ GROUPS: dict[str, Group] = {
                       (TESTS + "test_taxonomy.py", TESTS + "test_taxonomy_files.py")),
     "io": Group((SRC + "io/readers.py",), (TESTS + "io/test_readers.py", TESTS + "io/test_readers_fuzz.py")),
     "corpus": Group((SRC + "corpus/dedup.py", SRC + "corpus/storylines.py", SRC + "corpus/trends.py"),
-                    (TESTS + "corpus/test_dedup.py", TESTS + "corpus/test_storylines.py", TESTS + "corpus/test_trends.py")),
+                    (TESTS + "corpus/test_dedup.py", TESTS + "corpus/test_storylines.py", TESTS + "corpus/test_trends.py",
+                     TESTS + "corpus/test_storylines_exact.py", TESTS + "corpus/test_trends_exact.py",
+                     TESTS + "corpus/test_bounded_memory.py")),
 }
 
 # mutmut's exit codes (mutmut.stats.status_by_exit_code): 1 and 3 killed, 0 survived, 33 and 5 no tests, timeouts
