@@ -125,8 +125,6 @@ def prepare(name: str) -> Path:
 def draw_sample(name: str, size: int, seed: int) -> list[str]:
     """``size`` of the group's mutants drawn uniformly (seeded), saved in ``.mutation/NAME/sample.json`` for ``score``."""
     everything = sorted(all_mutants(name))
-    if not everything:
-        raise SystemExit(f"group {name}: no mutants were generated (see mutmut's output above)")
     chosen = sorted(random.Random(seed).sample(everything, min(size, len(everything))))
     (WORK / name / "sample.json").write_text(json.dumps({"seed": seed, "of": len(everything), "mutants": chosen}),
                                             encoding="utf-8")
@@ -138,22 +136,27 @@ def run(name: str, only: list[str], jobs: int, recheck: bool = False, sample: in
     ``only``; ``recheck`` also re-tests the survivors and timeouts of the last run (after new tests); ``sample``:
     a uniform random sample of that many mutants (those without a verdict yet are tested), for an estimate of the
     score where the whole group takes too long."""
-    again = sorted(k for k, code in results(name).items() if code in SURVIVED | TIMEOUT | NO_TESTS) if recheck else []
     work = prepare(name)
     mutmut = Path(sys.executable).with_name("mutmut")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "CI")}  # mutmut puts mutants/src first
-    status = 0
+    if sample or recheck:  # (re)generate the mutants of the sources as they are now and collect the stats first
+        print(f"[{name}] generating the mutants and collecting stats", flush=True)
+        subprocess.run([str(mutmut), "run", "narrascope.no-such-mutant"], cwd=work, env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # a name that matches none stops there
+    current = all_mutants(name)  # the mutants of changed functions have lost their verdicts
+    again = sorted(k for k, code in current.items() if code in SURVIVED | TIMEOUT | NO_TESTS) if recheck else []
+    runs = [again] if again else []
     if sample:
-        if not all_mutants(name):  # generate the mutants and collect the stats (a name that matches none stops there)
-            print(f"[{name}] generating the mutants and collecting stats", flush=True)
-            subprocess.run([str(mutmut), "run", "narrascope.no-such-mutant"], cwd=work, env=env,
-                           stdout=subprocess.DEVNULL)
-        decided = results(name)
-        only = only + [k for k in draw_sample(name, sample, seed) if k not in decided]
-        if not only:
-            return 0
-    # named mutants are re-tested whatever their verdict, and only they: the rest takes a second run
-    for names in ([again] if again else []) + [only]:
+        if not current:
+            raise SystemExit(f"group {name}: no mutants were generated (run without --sample to see mutmut's output)")
+        chosen = [k for k in draw_sample(name, sample, seed) if current.get(k) is None]
+        if only or chosen:
+            runs.append(only + chosen)
+    else:
+        runs.append(only)  # [] tests every mutant without a verdict
+    status = 0
+    # named mutants are re-tested whatever their verdict, and only they
+    for names in runs:
         command = [str(mutmut), "run", "--max-children", str(jobs), *names]
         print(f"[{name}] mutmut run {len(names) or 'all untested'} mutants (in {work})", flush=True)
         status = max(status, subprocess.run(command, cwd=work, env=env).returncode)
