@@ -57,6 +57,8 @@ GROUPS: dict[str, Group] = {
     "narratives": Group((SRC + "components/narratives/classifier.py",),
                         (TESTS + "components/narratives/test_decoding.py",
                          TESTS + "components/narratives/test_classifier.py",
+                         TESTS + "components/narratives/test_classifier_exact.py",
+                         TESTS + "components/narratives/test_fewshot.py",
                          TESTS + "components/narratives/test_language_support.py")),
     "web": Group((SRC + "web/app.py", SRC + "web/state.py", SRC + "web/queries.py", SRC + "web/ratelimit.py"),
                  (TESTS + "web/test_auth.py", TESTS + "web/test_gate_asgi.py", TESTS + "web/test_state.py",
