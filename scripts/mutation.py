@@ -121,6 +121,10 @@ def prepare(name: str) -> Path:
         shutil.rmtree(work / folder, ignore_errors=True)
         shutil.copytree(ROOT / folder, work / folder, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     (work / "pyproject.toml").write_text(group_pyproject(group), encoding="utf-8")
+    for file in group.files:  # a module new to the group: its earlier plain copy in mutants/ would look up to date
+        copy = work / "mutants" / file
+        if copy.exists() and not copy.with_name(copy.name + ".meta").exists():
+            copy.unlink()
     return work
 
 
