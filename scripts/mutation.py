@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import hashlib
 import json
 import os
 import random
@@ -109,22 +110,27 @@ def group_pyproject(group: Group) -> str:
 
 
 def prepare(name: str) -> Path:
-    """``.mutation/NAME`` with fresh copies of src/, tests/, ``also_copy`` and the group's pyproject.toml (mutants/
-    is kept)."""
+    """``.mutation/NAME`` with fresh copies of src/, tests/, ``also_copy`` and the group's pyproject.toml (mutants/,
+    with the verdicts so far, is kept while the group's configuration stays the same)."""
     group = GROUPS[name]
     missing = [p for p in group.files + group.tests if not (ROOT / p).exists()]
     if missing:
         raise SystemExit(f"group {name}: {', '.join(missing)} not found (update GROUPS in {Path(__file__).name})")
     work = WORK / name
     work.mkdir(parents=True, exist_ok=True)
+    configuration = group_pyproject(group)
+    fingerprint = work / "configuration.sha256"
+    digest = hashlib.sha256(configuration.encode("utf-8")).hexdigest()
+    if not fingerprint.exists() or fingerprint.read_text(encoding="utf-8") != digest:
+        # other modules, tests or exclusions: mutmut would keep mutants of unchanged files and the stats of known tests
+        # (a pattern or a module new to the group would not count), so the group starts afresh
+        shutil.rmtree(work / "mutants", ignore_errors=True)
+        (work / "sample.json").unlink(missing_ok=True)
     for folder in ("src", "tests", *mutmut_config().get("also_copy", [])):  # also_copy: what the tests read
         shutil.rmtree(work / folder, ignore_errors=True)
         shutil.copytree(ROOT / folder, work / folder, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    (work / "pyproject.toml").write_text(group_pyproject(group), encoding="utf-8")
-    for file in group.files:  # a module new to the group: its earlier plain copy in mutants/ would look up to date
-        copy = work / "mutants" / file
-        if copy.exists() and not copy.with_name(copy.name + ".meta").exists():
-            copy.unlink()
+    (work / "pyproject.toml").write_text(configuration, encoding="utf-8")
+    fingerprint.write_text(digest, encoding="utf-8")
     return work
 
 
