@@ -114,3 +114,37 @@ def test_saving_records_a_web_api_run_and_reloads_the_corpus_state_only_after_an
     assert len(loads) == 2  # another writer: loaded afresh
     assert store.count_documents() == 4
     store.close()
+
+
+def test_the_cache_starts_afresh_once_it_holds_its_limit() -> None:
+    from narrascope.web.state import CACHE_ENTRIES
+
+    state = WebState(store=Marked())  # type: ignore[arg-type]
+    calls: list[int] = []
+    for key in range(CACHE_ENTRIES):
+        state.cached(key, lambda: calls.append(1))
+    state.cached(0, lambda: calls.append(1))
+    assert len(calls) == CACHE_ENTRIES  # all held
+    state.cached(CACHE_ENTRIES, lambda: calls.append(1))  # one more: the cache is emptied first
+    state.cached(0, lambda: calls.append(1))
+    assert len(calls) == CACHE_ENTRIES + 2
+
+
+def test_error_pages_show_status_message_and_details(client) -> None:  # type: ignore[no-untyped-def]
+    from narrascope import __version__
+
+    page = client.get("/articles/no-such-article")
+    assert page.status_code == 404 and "<h1>Not found</h1>" in page.text
+    assert "<title>Error 404" in page.text and f"narrascope {__version__}" in page.text
+    bad = client.get("/documents?since=yesterday")
+    assert bad.status_code == 422 and "<h1>Bad request</h1>" in bad.text
+    assert re.search(r'<ul class="errors"><li>[^<]*since[^<]*</li>', bad.text)
+    api = client.get("/api/documents?since=yesterday")
+    assert api.status_code == 422 and api.json()["details"] and "since" in api.json()["details"][0]
+
+
+def test_the_openapi_document_and_static_files_are_served(client) -> None:  # type: ignore[no-untyped-def]
+    info = client.get("/openapi.json").json()["info"]
+    assert info["title"] == "narrascope" and "Authorization: Bearer <token>" in info["description"]
+    assert info["description"].startswith("Propaganda narratives in multilingual news")
+    assert client.get("/static/style.css").status_code == 200
