@@ -179,7 +179,7 @@ def documents(
     kept = {k: v for k, v in filters.items() if v}
     link = lambda p, by=sort: "/documents?" + urlencode({**kept, **({"sort": by} if by != "date" else {}), "page": p})  # noqa: E731
     tax = state.taxonomy
-    snippets = {d.id: passage(d.text, q, d.title) for d in result.items}
+    snippets = {d.id: passage(d.text, q, d.title, d.language) for d in result.items}
     return render(request, "documents.html", filters=filters, result=result, page=page, pages=pages, link=link,
                   labels=_labels_of(state, result.items), coarse=[n.label for n in tax.narratives], sort=sort,
                   sorts=SORT_NAMES, snippets=snippets, export=urlencode(kept), languages=corpus_languages(state),
