@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
 import random
 import resource
@@ -53,10 +54,10 @@ DATA_DIR = ROOT.parent / "shared" / "data" / "semeval2025-task10"
 
 
 def stream(pools: dict[str, list[list[str]]], n_docs: int, days: int, copy_share: float,
-           seed: int = 0) -> Iterator[Document]:
-    """``n_docs`` articles in publication order, day by day; copies of originals of the last five days."""
+           seed: int = 0, prefix: str = "", start: date = date(2025, 1, 1)) -> Iterator[Document]:
+    """``n_docs`` articles in publication order, day by day from ``start``; copies of originals of the last five days.
+    ``prefix`` goes before every id and into every URL (another stream into the same store)."""
     rng = random.Random(seed)
-    start = date(2025, 1, 1)
     recent: deque[list[Document]] = deque(maxlen=5)  # the originals of the last five days
     made = originals = copies = 0
     for d in range(days):
@@ -76,7 +77,10 @@ def stream(pools: dict[str, list[list[str]]], n_docs: int, days: int, copy_share
                 originals += 1
         made += quota
         recent.append([doc for doc in todays if "~c" not in doc.id])
-        yield from todays
+        for doc in todays:
+            if prefix and not doc.id.startswith(prefix):
+                doc.id, doc.url = prefix + doc.id, f"{doc.url}?from={prefix}"
+            yield doc
 
 
 class CheapAnalyses:
@@ -131,11 +135,23 @@ def main() -> None:
     parser.add_argument("--full-sample", type=int, default=0, help="time the full pipeline on this many articles")
     parser.add_argument("--reingest", action="store_true", help="then ingest the same stream again (adds 0)")
     parser.add_argument("--dashboard", action="store_true", help="then measure the dashboard (benchmarks/web.py)")
+    parser.add_argument("--jsonl", type=Path, help="write the stream to this JSONL file instead of ingesting it")
+    parser.add_argument("--seed", type=int, default=0, help="another seed gives other articles (and ids prefixed x{seed}-)")
+    parser.add_argument("--start", help="first day of the stream (default 2025-01-01)")
     parser.add_argument("--resume", action="store_true",
                         help="go on with a stream stopped earlier: skip as many articles as the store holds")
     args = parser.parse_args()
 
     pools = read_sentence_pools(args.data)
+    prefix = f"x{args.seed}-" if args.seed else ""
+    first_day = date.fromisoformat(args.start) if args.start else date(2025, 1, 1)
+    if args.jsonl:
+        with args.jsonl.open("w", encoding="utf-8") as out:
+            for doc in stream(pools, args.docs, args.days, args.copies, args.seed, prefix, first_day):
+                out.write(json.dumps({"id": doc.id, "text": doc.text, "url": doc.url, "outlet": doc.outlet,
+                                      "published": doc.published, "language": doc.language}) + "\n")
+        print(f"{args.docs} articles written to {args.jsonl}")
+        return
     tmp = tempfile.TemporaryDirectory(prefix="narrascope-stream-")
     db = args.db or str(Path(tmp.name) / "stream.db")
     steps = [s for s in args.steps.split(",") if s]
@@ -154,7 +170,10 @@ def main() -> None:
           f"{os.getloadavg()[0]:.1f}", flush=True)
     print("stored\tdocs/s\tCPU ms/doc\tRSS MiB\tpeak MiB\tstore MiB\tprecision\trecall\tlinks\tcopies\tstorylines held",
           flush=True)
-    skip = before if args.resume else 0  # whole batches of the same stream were stored: the rest follows them
+    skip = 0
+    if args.resume:  # whole batches of this stream were stored (its ids: prefixed, or not starting with x)
+        where = f"id LIKE '{prefix}%'" if prefix else "id NOT LIKE 'x%'"
+        skip = int(store._one(f"SELECT COUNT(*) FROM documents WHERE {where}")[0])  # type: ignore[attr-defined]
     mark = {"read": skip, "next": (skip // args.every + 1) * args.every, "t": time.perf_counter(), "n": skip,
             "cpu": time.process_time()}
     builder = StorylineBuilder()
@@ -174,14 +193,14 @@ def main() -> None:
 
     analyses = CheapAnalyses(steps)
     t0 = time.perf_counter()
-    rest = itertools.islice(stream(pools, args.docs, args.days, args.copies), skip, None)
+    rest = itertools.islice(stream(pools, args.docs, args.days, args.copies, args.seed, prefix, first_day), skip, None)
     summary = ingest(rest, store, analyses, sources=["stream"], storylines=builder,
                      batch_size=args.batch_size, progress=report, record_ids=False)
     print(f"ingested {summary.added} in {time.perf_counter() - t0:.0f} s ({summary.skipped} skipped, "
           f"{summary.failed} failed); load average {os.getloadavg()[0]:.1f}", flush=True)
     if args.reingest:
         t0 = time.perf_counter()
-        again = ingest(stream(pools, args.docs, args.days, args.copies), store, analyses, sources=["stream again"],
+        again = ingest(stream(pools, args.docs, args.days, args.copies, args.seed, prefix, first_day), store, analyses, sources=["stream again"],
                        batch_size=args.batch_size, record_ids=False)
         print(f"re-ingesting the stream: {again.added} added, {again.skipped} skipped in "
               f"{time.perf_counter() - t0:.0f} s; peak RSS {rss_mib()[1]:.0f} MiB", flush=True)
