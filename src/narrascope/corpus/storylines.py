@@ -34,6 +34,7 @@ import hashlib
 import itertools
 import logging
 import math
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -66,7 +67,7 @@ KEY_CHARS = 6  # words are compared on their first letters: a light stemmer for 
 NAME_KEYS = "=~#"  # the first character of the keys of names (aliases, transliterated) and numbers
 MAX_UNDATED = 2000  # undated storylines kept as candidates with a store
 MAX_KEYS = 500_000  # story keys counted for their document frequency
-MAX_KEYED = 5000  # storylines whose story keys stay in memory with a store (the others are read again when needed)
+MAX_KEYED = 2000  # storylines whose story keys stay in memory with a store (the others are read again when needed)
 CROSS_LANGUAGE = 0.5  # share of ``min_shared`` needed in another language: many names do not meet across scripts
 CROSS_THRESHOLD = 0.35  # cosine of a translation to its original, centred (0.41-0.54); docs/corpus.md
 _LATIN = str.maketrans({
@@ -118,7 +119,7 @@ def story_keys(text: str) -> set[str]:
                 keys.add("~" + stem(word).lower().translate(_LATIN)[:KEY_CHARS])
         elif len(word) >= 4:
             keys.add(stem(word).lower()[:KEY_CHARS])
-    return keys
+    return {sys.intern(key) for key in keys}  # one copy of each key, however many storylines and counts hold it
 
 
 @lru_cache(maxsize=4)
@@ -409,7 +410,11 @@ class StorylineBuilder:
         # Mean vectors and first/last-seen days of every storyline, as arrays: one matrix-vector product per document
         # (a Python loop over thousands of storylines per document made 10k documents 60% slower).
         dim = vectors.shape[1]
-        ids = [sid for sid, story in self.storylines.items() if len(story.centroid) == dim]
+        # only the storylines that a document of this batch may join (undated ones always may)
+        days = [d for d in (_day(doc.published) for doc in documents) if d]
+        since = (min(days) - timedelta(days=self.window_days)).isoformat() if days and len(days) == len(documents) else ""
+        ids = [sid for sid, story in self.storylines.items() if len(story.centroid) == dim
+               and (story.last_seen is None or story.last_seen >= since)]
         row_of = {sid: row for row, sid in enumerate(ids)}
         matrix = np.zeros((len(ids) + len(documents), dim), dtype=np.float32)  # room for one new storyline per document
         first = np.full(len(matrix), np.nan)
