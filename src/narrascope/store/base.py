@@ -20,6 +20,8 @@ from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
 
+import numpy as np
+
 from narrascope.documents import Analysis, Document, Record
 from narrascope.training.labelled import LabelledDocument
 
@@ -92,7 +94,7 @@ class Storyline:
     size: int = 0
     first_seen: str | None = None
     last_seen: str | None = None
-    centroid: list[float] = field(default_factory=list)
+    centroid: list[float] | np.ndarray = field(default_factory=list)  # an ingest holds float32 arrays (smaller)
     narratives: dict[str, int] = field(default_factory=dict)
     outlets: dict[str, int] = field(default_factory=dict)
     languages: dict[str, int] = field(default_factory=dict)
@@ -102,6 +104,8 @@ class Storyline:
         data = asdict(self)
         if not centroid:
             data.pop("centroid")
+        else:
+            data["centroid"] = [float(x) for x in self.centroid]
         data["timeline"] = [list(t) for t in self.timeline]
         return data
 

@@ -257,9 +257,10 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
         reports progress (a re-analysis counts its documents in ``added``) or a review decision is recorded:
         ``(documents, last run id, its added count, last audit id)``, cheap enough to ask on every request, so that
         results can be cached until then."""
-        row = self._one("SELECT (SELECT COUNT(*) FROM documents), (SELECT MAX(id) FROM runs),"
+        # the documents as the maintained daily counts have them (COUNT(*) reads every row, on every request)
+        row = self._one("SELECT (SELECT SUM(count) FROM daily_counts WHERE kind = 'documents'), (SELECT MAX(id) FROM runs),"
                         " (SELECT added FROM runs ORDER BY id DESC LIMIT 1), (SELECT MAX(id) FROM review_audit)")
-        return (int(row[0]), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0)) if row else (0, 0, 0, 0)
+        return (int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0)) if row else (0, 0, 0, 0)
 
     def count_documents(self, include_duplicates: bool = True) -> int:
         where = "" if include_duplicates else f" WHERE {NOT_COPY}"
