@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from narrascope.documents import Analysis, EntityMention, Explanation, LabelScore
+from narrascope.documents import Analysis, Document, EntityMention, Explanation, LabelScore
 from narrascope.errors import InputError
 from narrascope.store import Store
 from narrascope.store.review import apply_decisions, parent_label
@@ -142,8 +142,12 @@ def test_a_wrong_kind_or_status_names_the_choices_and_the_document(store: Store,
     with pytest.raises(InputError) as error:
         store.review("unsure", kind, BLAME, status)
     assert (error.value.path, error.value.reason, str(error.value)) == ("unsure", message, f"unsure: {message}")
-    with pytest.raises(InputError, match="a review needs a label or an entity"):
+    with pytest.raises(InputError) as error:
         store.review("unsure", "narrative", "  ", "accepted")
+    assert (error.value.path, error.value.reason) == ("unsure", "a review needs a label or an entity")
+    with pytest.raises(InputError) as error:
+        store.review("missing", "narrative", BLAME, "accepted")
+    assert (error.value.path, error.value.reason) == ("missing", "no such document in the corpus")
     assert store.review_history() == []
 
 
@@ -159,3 +163,34 @@ def test_the_queue_shows_each_articles_title_and_language(store: Store) -> None:
     page = store.review_queue()
     assert {(i.document_id, i.title, i.language) for i in page.items} == {
         ("sure", "Sure", "en"), ("unsure", "Unsure", "en"), ("plain", "Plain", "en")}
+
+
+def test_an_entity_accepted_without_a_role_keeps_the_models_role(store: Store) -> None:
+    _corpus(store)
+    change = store.review("unsure", "entity", "NATO", "accepted")
+    assert change.action == "accept" and change.after == {"status": "accepted", "value": "Antagonist"}
+    label = store.review("unsure", "narrative", BLAME, "accepted")
+    assert label.after == {"status": "accepted", "value": None}  # a label has no role to keep
+
+
+def test_an_accepted_entity_named_like_a_subnarrative_does_not_keep_it() -> None:
+    decisions = [("narrative", DISCREDIT, "rejected", None), ("entity", PUPPET, "accepted", "Antagonist")]
+    assert labels(apply_decisions(model_analysis(), decisions)) == ([BLAME], [WEST])
+
+
+def test_the_queue_shows_twenty_articles_by_default(store: Store) -> None:
+    store.add_documents([Document(f"q{i:02d}", f"Article {i} about the war.") for i in range(21)])
+    store.add_analyses([Analysis(f"q{i:02d}", narratives=[LabelScore(BLAME, 0.5 + i / 100)]) for i in range(21)])
+    page = store.review_queue()
+    assert len(page.items) == 20 and page.total == 21
+    assert [i.document_id for i in page.items][:2] == ["q00", "q01"]  # 0.50 and 0.51: the closest to 0.4 first
+
+
+def test_reviewed_examples_of_one_article(store: Store) -> None:
+    _corpus(store)
+    store.review("unsure", "narrative", DISCREDIT, "rejected")
+    store.review("sure", "entity", "NATO", "accepted", value="Protagonist")
+    (example,) = store.reviewed_examples("unsure")
+    assert (example.id, example.narratives, example.subnarratives) == ("unsure", [BLAME], [WEST])
+    assert example.roles == {"NATO": "Antagonist", "Ukraine": "Innocent"}
+    assert [e.id for e in store.reviewed_examples()] == ["sure", "unsure"]
