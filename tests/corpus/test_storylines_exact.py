@@ -37,6 +37,7 @@ def test_story_keys_of_a_sentence() -> None:
     # of four letters or more, lower case, first six letters of their stem; "in", "and" and "7" are too short
     assert keys == {"~zorbla", "visite", "#2024", "market", "wonder", "cities", "with", "=Vladimir Putin", "near",
                     "=Kyiv"}
+    assert story_keys("Xiq and Ozo met in 2024") == {"~xiq", "~ozo", "#2024"}  # names of three letters count
 
 
 def test_the_story_text_is_the_title_and_the_lead() -> None:
@@ -90,6 +91,7 @@ def test_a_new_storylines_centroid_is_its_first_vector_then_the_mean() -> None:
     assert changed[0].centroid == pytest.approx([1.0, 0.0]) and changed[0].size == 1
     assigned, changed = builder.assign([Document("b", "text b", published="2024-01-03")])
     assert changed[0].centroid == pytest.approx([0.8, 0.4]) and changed[0].size == 2
+    assert changed[0].centroid.dtype == np.float32  # 4 bytes a dimension: thousands of storylines are held
     assert (changed[0].first_seen, changed[0].last_seen) == ("2024-01-01", "2024-01-03")
 
 
@@ -108,3 +110,31 @@ def test_band_keys_are_the_stored_format() -> None:
     keys = detector.band_keys(np.arange(128, dtype=np.uint64))
     assert keys[:3] == [901680296819511381, -6902771700140805129, 2794017751875417769]
     assert len(keys) == 25 and all(-2**63 <= k < 2**63 for k in keys)
+
+
+def test_a_document_whose_shared_key_weight_equals_min_shared_joins() -> None:
+    # two documents seen: ~zorbla in both (idf 1), market and wonder in one each (idf r = log(3/2) + 1); b shares
+    # ~zorbla only: weight 1 / (sqrt(1 + r²) * sqrt(1 + r²)) = 1 / (1 + r²) = 0.3361
+    weight = 1 / (1 + (math.log(3 / 2) + 1) ** 2)
+    docs = [Document("a", "Zorblatov wonderful one", language="en"), Document("b", "Zorblatov markets one", language="en")]
+    for min_shared, together in ((weight - 1e-9, True), (weight + 1e-6, False)):
+        story_of = placed(StorylineBuilder(Fixed({"one": [1.0, 0.0]}), threshold=0.5, min_shared=min_shared), docs)
+        assert (story_of["a"] == story_of["b"]) is together
+
+
+def test_a_storyline_may_span_exactly_max_span_days() -> None:
+    builder = StorylineBuilder(Fixed({"x": [1.0, 0.0]}), threshold=0.5, min_shared=0, window_days=30, max_span_days=20)
+    story_of = placed(builder, [Document("a", "news x", published="2024-01-01"),
+                                Document("b", "news x", published="2024-01-21"),    # 20 days: joins
+                                Document("c", "news x", published="2024-01-22")])   # would make it 21
+    assert story_of["a"] == story_of["b"] != story_of["c"]
+
+
+def test_undated_documents_are_placed_with_a_store(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from narrascope.store import open_store
+
+    store = open_store(tmp_path / "corpus.db")
+    builder = StorylineBuilder(Fixed({"x": [1.0, 0.0]}), threshold=0.5, min_shared=0).load(store)
+    story_of = placed(builder, [Document("a", "news x"), Document("b", "news x")])
+    assert story_of["a"] == story_of["b"]
+    store.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from narrascope.corpus.trends import Surge, detect_surges, period_changes, rise_p_value
+from narrascope.corpus.trends import Change, Surge, detect_surges, period_changes, rise_p_value, trends
 from narrascope.documents import Analysis, Document, LabelScore
 from narrascope.store import open_store
 from narrascope.store.base import TrendRow
@@ -64,3 +64,32 @@ def test_period_changes_of_one_outlet_count_only_its_documents(tmp_path: Path) -
     assert (periods.total, periods.previous_total) == (2, 2)  # outlet a's documents only, both days
     assert [(c.key, c.count, c.previous, c.share, c.previous_share) for c in changes] == [(NARR, 2, 2, 1.0, 1.0)]
     store.close()
+
+
+def test_the_default_period_is_the_last_seven_days_and_a_language_counts_alone(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "corpus.db")
+    docs = [Document(f"e{i}", f"English article {i}.", language="en", published=f"2024-03-{10 + i:02d}") for i in range(4)]
+    docs += [Document(f"f{i}", f"Article français {i}.", language="fr", published="2024-03-13") for i in range(3)]
+    with store.transaction():
+        store.add_documents(docs)
+        store.add_analyses([Analysis(d.id, narratives=[LabelScore(NARR if d.language == "en" else "Other", 0.9)])
+                            for d in docs])
+    periods, changes = period_changes(store, language="en")
+    assert periods is not None
+    assert (periods.since, periods.until, periods.previous_since, periods.previous_until) == (
+        "2024-03-07", "2024-03-13", "2024-02-29", "2024-03-06")
+    assert (periods.total, periods.previous_total) == (4, 0)
+    assert [(c.key, c.count) for c in changes] == [(NARR, 4)]
+    rows, _ = trends(store, language="fr")
+    assert [(r.day, r.key, r.count) for r in rows] == [("2024-03-13", "Other", 3)]
+    store.close()
+
+
+def test_a_surge_and_a_change_as_dictionaries() -> None:
+    surge = Surge("2024-05-02", "2024-05-03", "k", 6, 10, 1, 19, 0.5, 11.4, 1e-5)
+    assert surge.to_dict() == {"since": "2024-05-02", "day": "2024-05-03", "key": "k", "count": 6, "total": 10,
+                               "baseline_count": 1, "baseline_total": 19, "expected": 0.5, "ratio": 11.4,
+                               "p_value": 1e-5, "share": 0.6, "baseline": 0.1, "score": pytest.approx(5.0)}
+    change = Change("k", 5, 2, 0.5, 0.25, 0.01)
+    assert change.to_dict() == {"key": "k", "count": 5, "previous": 2, "share": 0.5, "previous_share": 0.25,
+                                "p_value": 0.01, "delta": 3, "share_change": 0.25, "score": pytest.approx(2.0)}

@@ -391,7 +391,8 @@ class StorylineBuilder:
 
     @staticmethod
     def _set_row(matrix: np.ndarray, first: np.ndarray, last: np.ndarray, row: int, story: Storyline) -> None:
-        matrix[row] = np.asarray(story.centroid, dtype=np.float32)  # the mean of unit vectors: average linkage
+        # the mean of unit vectors: average linkage
+        matrix[row] = np.asarray(story.centroid, dtype=np.float32)  # pragma: no mutate -- a float32 matrix: cast anyway
         for days, seen in ((first, story.first_seen), (last, story.last_seen)):
             day = _day(seen)
             days[row] = day.toordinal() if day else np.nan
