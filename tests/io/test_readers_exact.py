@@ -122,3 +122,49 @@ def test_a_semeval_folder_reports_its_bad_documents_and_lowercases_its_language(
     items = list(read_inputs([tmp_path / "DE"]))
     assert isinstance(items[0], Document) and (items[0].id, items[0].language) == ("DE_1.txt", "de")
     assert items[1] == FailedInput(str(folder / "DE_2.txt"), "empty file")
+
+
+def test_a_csv_with_bytes_that_are_not_utf8_fails_on_that_row_or_the_header(tmp_path: Path) -> None:
+    rows = tmp_path / "rows.csv"
+    rows.write_bytes(b"id,text\na,ok\nb,\xff bad\nc,fine\n")
+    items = list(read_csv(rows))
+    assert items[1] == FailedInput(str(rows), "not UTF-8 at byte 2 of the line; re-encode as UTF-8", line=3,
+                                   id="rows.csv:3")
+    assert [i.id for i in items if isinstance(i, Document)] == ["a", "c"]
+    header = tmp_path / "header.csv"
+    header.write_bytes(b"id,t\xffext\na,ok\n")
+    assert list(read_csv(header)) == [
+        FailedInput(str(header), "header not UTF-8 at byte 4 of the line; re-encode as UTF-8", line=1)]
+
+
+def test_a_folder_that_cannot_be_listed_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "locked"
+    folder.mkdir()
+
+    def refuse(self: Path):  # type: ignore[no-untyped-def]
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "iterdir", refuse)
+    assert list(read_inputs([folder])) == [FailedInput(str(folder), "cannot list folder (Permission denied)")]
+
+
+def test_the_output_file_is_never_read_and_an_html_file_keeps_the_size_limit(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_text('{"text": "x"}\n', encoding="utf-8")
+    assert list(read_inputs([out], skip=[out])) == [
+        FailedInput(str(out), "this is the output file of the run; not read as an input")]
+    page = tmp_path / "page.html"
+    page.write_text(f"<html><body><article>{ARTICLE}</article></body></html>", encoding="utf-8")
+    assert list(read_inputs([page], max_bytes=100)) == [
+        FailedInput(str(page), "file is 0.0 MB, over the 0.0 MB limit; split it or raise max_bytes")]
+
+
+def test_a_dropped_url_is_logged_with_its_first_200_characters(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "rows.jsonl"
+    url = "javascript:" + "x" * 300
+    path.write_text(json.dumps({"id": "a", "text": "t", "url": url}) + "\n", encoding="utf-8")
+    with caplog.at_level("WARNING", logger="narrascope.io.readers"):
+        (doc,) = read_jsonl(path)
+    assert isinstance(doc, Document) and doc.url is None
+    (record,) = [r for r in caplog.records if "not an http(s) URL" in r.getMessage()]
+    assert record.getMessage() == f"{path}:1: url {url[:200]!r} is not an http(s) URL; dropped"

@@ -267,23 +267,24 @@ def _web_url(url: str | None, where: str) -> str | None:
 
 
 def _row_document(path: Path, line: int, row: dict[str, Any], max_bytes: int) -> Document:
-    """A document from one JSONL object or CSV row, validated; ``InputError`` names the line otherwise."""
+    """A document from one JSONL object or CSV row, validated; an ``InputError`` with the reason otherwise (the
+    caller's ``_row_failure`` names the file and line)."""
     text = row.get("text")
     if text is None:
-        raise InputError("no 'text' field", str(path), line)
+        raise InputError("no 'text' field")
     if not isinstance(text, str):
-        raise InputError(f"'text' must be a string, not {type(text).__name__}", str(path), line)
+        raise InputError(f"'text' must be a string, not {type(text).__name__}")
     check_unicode("text", text, path, line)
     if is_blank(text):
-        raise InputError("empty 'text'", str(path), line)
+        raise InputError("empty 'text'")
     size = len(text.encode("utf-8"))
     if size > max_bytes:
-        raise InputError(f"text is {size / 1_048_576:.1f} MB, over the {max_bytes / 1_048_576:.1f} MB limit", str(path), line)
+        raise InputError(f"text is {size / 1_048_576:.1f} MB, over the {max_bytes / 1_048_576:.1f} MB limit")
     values: dict[str, str | None] = {}
     for name in ("id",) + METADATA_FIELDS:
         value = row.get(name)
         if isinstance(value, (dict, list)):
-            raise InputError(f"'{name}' must be a string, not {type(value).__name__}", str(path), line)
+            raise InputError(f"'{name}' must be a string, not {type(value).__name__}")
         if isinstance(value, str):
             check_unicode(name, value, path, line)
         values[name] = (str(value).strip() or None) if value is not None else None
@@ -323,7 +324,7 @@ def read_jsonl(path: Path | str, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
             if isinstance(data, InputError):
                 raise data
             if not isinstance(data, dict):
-                raise InputError(f"expected a JSON object, got {type(data).__name__}", str(path), line)
+                raise InputError(f"expected a JSON object, got {type(data).__name__}")
             yield _row_document(path, line, data, max_bytes)
         except InputError as exc:
             yield _row_failure(path, exc, line, data.get("id") if isinstance(data, dict) else None)
@@ -365,7 +366,7 @@ def read_csv(path: Path | str, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
         if isinstance(fields, InputError):
             yield _row_failure(path, fields, line)
         elif len(fields) != len(columns):
-            exc = InputError(f"row has {len(fields)} fields, the header has {len(columns)}", str(path), line)
+            exc = InputError(f"row has {len(fields)} fields, the header has {len(columns)}")
             yield _row_failure(path, exc, line)
         else:
             row = dict(zip(columns, fields))
