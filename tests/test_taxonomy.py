@@ -194,8 +194,9 @@ def test_an_oversized_taxonomy_file_is_refused_before_it_is_parsed(tmp_path: Pat
 
     path = tmp_path / "huge.yaml"
     path.write_bytes(b"narratives:\n- name: Good\n  definition: " + b"x" * MAX_BYTES + b"\n")
-    with pytest.raises(ConfigError, match=r"huge\.yaml: over 5 MB"):
+    with pytest.raises(ConfigError) as error:
         Taxonomy.from_file(path)
+    assert str(error.value) == f"{path}: over 5 MB; a taxonomy file is far smaller (the SemEval one takes 45 kB)"
 
 
 def test_a_model_with_an_alias_bomb_taxonomy_fails_on_load_naming_the_file(tmp_path: Path) -> None:
