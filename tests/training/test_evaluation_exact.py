@@ -149,3 +149,18 @@ def test_the_final_model_scores_its_rare_labels_with_prototypes_fitted_on_the_tr
     assert rare and rare != set(NARRATIVES)  # the corpus has labels on both sides of the line
     assert model.fewshot_ is not None
     assert set(NARRATIVES) & set(model.fewshot_.labels_) == rare
+
+
+def test_nested_predictions_are_the_labels_the_cross_validation_scores() -> None:
+    from narrascope.semeval.metrics import score_subtask2
+
+    corpus = memorisation_corpus(n=30, languages=("en", "pt"))
+    make = lambda: evaluation.NarrativeClassifier(**SMALL)  # noqa: E731
+    cv = evaluation.cross_validate_narratives(corpus, folds=3, make_model=make)
+    ids, docs, languages, fold_index = evaluation._split(corpus, 3, 0)
+    predicted = evaluation.nested_predictions(corpus, ids, docs, languages, fold_index, make)
+    assert sorted(predicted) == ids
+    for fold, rows in zip(cv.folds, fold_index):
+        fold_ids = [ids[r] for r in rows]
+        scores = score_subtask2({i: corpus.narratives[i] for i in fold_ids}, {i: predicted[i] for i in fold_ids})
+        assert (scores.coarse, scores.fine) == pytest.approx((fold["ALL"]["coarse"], fold["ALL"]["fine"]))
