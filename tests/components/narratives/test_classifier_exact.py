@@ -122,3 +122,36 @@ def test_the_step_warns_about_a_transfer_or_unsupported_language_in_words(fitted
     assert [a.model for a in analyses] == ["narratives:custom"] * 4
     assert {a.taxonomy for a in analyses} == {SEMEVAL.name}
     assert OTHER not in [n.label for n in analyses[0].narratives]
+
+
+def _english() -> tuple[list[Document], list[NarrativeAnnotation]]:
+    docs, anns = tiny_corpus()
+    return [Document(d.id, d.text, language="en") for d in docs], anns
+
+
+GERMAN = Document("de1", "NATO-Soldaten kämpfen in der Ukraine. Der Westen hat diesen Krieg provoziert und schickt "
+                         "Truppen.", language="de")
+
+
+def test_without_a_dense_head_another_language_takes_the_ngram_heads() -> None:
+    docs, anns = _english()
+    model = NarrativeClassifier(taxonomy=SEMEVAL, word_features=2000, char_features=2000, dense_alpha=None)
+    model.fit(docs, anns)
+    assert model.languages_ == ["en"] and model.dense_W_ is None
+    assert not model.routes_to_dense("de") and not model.routes_to_dense("en")
+    (labels,) = model.predict_with_evidence([GERMAN])
+    assert labels[0]  # scored by the n-gram heads
+
+
+def test_with_a_dense_head_another_language_is_scored_by_it_with_evidence_from_its_sentences() -> None:
+    docs, anns = _english()
+    model = NarrativeClassifier(taxonomy=SEMEVAL, word_features=2000, char_features=2000, dense_alpha=1.0).fit(docs, anns)
+    assert model.routes_to_dense("de") and not model.routes_to_dense("en") and not model.routes_to_dense(None)
+    english = Document("en1", DOCS[0].text, language="en")
+    together = model.predict_with_evidence([GERMAN, english, DOCS[2]])
+    assert together == [model.predict_with_evidence([d])[0] for d in (GERMAN, english, DOCS[2])]
+    narratives, _ = together[0]
+    assert narratives and any(label.evidence for label in narratives)
+    for label in narratives:
+        for ev in label.evidence:
+            assert GERMAN.text[ev.start:ev.end] == ev.text and len(ev.text) >= 20
