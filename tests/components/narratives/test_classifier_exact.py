@@ -85,6 +85,7 @@ def test_evidence_sentences_have_twenty_characters_or_more_and_point_into_the_te
                 assert doc.text[ev.start:ev.end] == ev.text and len(ev.text) >= 20
                 assert 0.0 <= ev.score <= 1.0 and round(ev.score, 4) == ev.score
     assert any(0.0 < label.score < 1.0 for narratives, _ in results for label in narratives)
+    assert any(0.0 < label.score < 1.0 for _, subnarratives in results for label in subnarratives)
     # "The West is at war!!" is exactly 20 characters: the only sentence of c long enough to be evidence
     (narratives, _), = fitted.predict_with_evidence([DOCS[2]])
     assert {ev.text for label in narratives for ev in label.evidence} == {"The West is at war!!"}
