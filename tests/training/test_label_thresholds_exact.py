@@ -47,3 +47,22 @@ def test_each_label_gets_the_first_grid_value_with_its_best_binary_f1() -> None:
     decided = [model.decode(c, f).annotation(i).narratives for i, c, f in zip(ids, coarse, fine)]
     assert decided == [[COMMON, RARE], [RARE], ["Other"], ["Other"], [COMMON]]
 
+
+
+def test_the_other_gate_is_chosen_where_only_it_separates_an_article_from_the_fallback() -> None:
+    model = decoder()   # coarse heads [COMMON, Other, RARE]
+    model.min_top_prob = 0.0
+    coarse = np.array([
+        [0.7, 0.3, 0.0],    # a: COMMON
+        [0.7, 0.75, 0.0],   # b: none; Other above COMMON: the fallback says Other
+        [0.7, 0.6, 0.0],    # c: none; Other below COMMON: only a gate at 0.5 or 0.6 says Other
+    ])
+    fine = np.zeros((3, 2))
+    ids = ["a", "b", "c"]
+    gold = {i: annotation_of(i, ls, model.taxonomy) for i, ls in zip(ids, [[COMMON], [], []])}
+    tuned = tune_label_thresholds(model, (coarse, fine), ids, gold)
+    # COMMON at or below 0.7 labels all three (F1 0.5); from 0.8 the fallback labels a and c (F1 2/3): 0.8. RARE is
+    # never present (F1 0 everywhere): 0.02. Then the gate 0.5 turns c into Other: COMMON's F1 1, the mean 0.5.
+    assert tuned == {"label_thresholds": {COMMON: 0.8, RARE: 0.02}, "min_top_prob": 0.0, "other_gate": 0.5}
+    decided = [model.decode(c, f).annotation(i).narratives for i, c, f in zip(ids, coarse, fine)]
+    assert decided == [[COMMON], ["Other"], ["Other"]]
