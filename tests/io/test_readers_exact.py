@@ -168,3 +168,82 @@ def test_a_dropped_url_is_logged_with_its_first_200_characters(tmp_path: Path, c
     assert isinstance(doc, Document) and doc.url is None
     (record,) = [r for r in caplog.records if "not an http(s) URL" in r.getMessage()]
     assert record.getMessage() == f"{path}:1: url {url[:200]!r} is not an http(s) URL; dropped"
+
+
+def test_a_lone_surrogate_is_named_with_its_field_and_position(tmp_path: Path) -> None:
+    path = tmp_path / "rows.jsonl"
+    path.write_text('{"id": "a", "text": "ok \\ud800"}\n{"id": "b", "text": "ok", "title": "\\udfff!"}\n',
+                    encoding="utf-8")
+    assert list(read_jsonl(path)) == [
+        FailedInput(str(path), "'text' is not valid Unicode: a lone surrogate (\\ud800) at character 3", line=1, id="a"),
+        FailedInput(str(path), "'title' is not valid Unicode: a lone surrogate (\\udfff) at character 0", line=2,
+                    id="b")]
+
+
+def test_a_row_text_of_exactly_max_bytes_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "rows.jsonl"
+    path.write_text(json.dumps({"text": "é" * 50}) + "\n" + json.dumps({"text": "é" * 50 + "x"}) + "\n",
+                    encoding="utf-8")
+    first, second = read_jsonl(path, max_bytes=100)
+    assert isinstance(first, Document) and len(first.text.encode("utf-8")) == 100
+    assert isinstance(second, FailedInput) and second.line == 2
+
+
+def test_named_pipes_and_devices_are_reported_not_opened(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    assert list(read_inputs([fifo])) == [
+        FailedInput(str(fifo), "not a regular file (a named pipe); only files and folders are read")]
+    device = Path("/dev/null")
+    assert [(f.source, f.reason) for f in read_inputs([device])] == [
+        ("/dev/null", "unsupported file type without an extension; supported: .csv, .htm, .html, .jsonl, .txt")]
+    from narrascope.io.readers import _special_kind
+
+    assert _special_kind(device.stat().st_mode) == "a device"
+
+
+def test_repeated_ids_are_numbered_without_meeting_an_id_already_given(tmp_path: Path) -> None:
+    path = tmp_path / "rows.jsonl"
+    ids = ["a#2", "a", "a", "a", "b", "b", "b#2"]
+    path.write_text("".join(json.dumps({"id": i, "text": "t"}) + "\n" for i in ids), encoding="utf-8")
+    assert [d.id for d in read_inputs([path])] == ["a#2", "a", "a#3", "a#4", "b", "b#2", "b#2#2"]
+
+
+def test_a_header_without_text_shows_its_first_ten_columns(tmp_path: Path) -> None:
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(f"c{i}" for i in range(12)) + "\n" + ",".join("x" * 12) + "\n", encoding="utf-8")
+    (failure,) = read_csv(path)
+    shown = ", ".join(f"'c{i}'" for i in range(10))
+    assert failure == FailedInput(str(path), f"no 'text' column in the header (columns: {shown})", line=1)
+
+
+def test_empty_jsonl_and_unreadable_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n\n", encoding="utf-8")
+    assert list(read_jsonl(empty)) == [FailedInput(str(empty), "empty file")]
+    text = tmp_path / "a.txt"
+    text.write_text("Title\n\nBody.", encoding="utf-8")
+
+    def broken(self: Path) -> bytes:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(Path, "read_bytes", broken)
+    assert list(read_inputs([text])) == [FailedInput(str(text), "cannot read (Input/output error)")]
+
+
+def test_a_text_file_that_is_not_utf8_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("Café crème".encode("latin-1"))
+    with pytest.raises(InputError) as error:
+        read_text(path)
+    assert error.value.path == str(path) and error.value.reason.startswith("not UTF-8 at byte 3")
+
+
+def test_an_html_page_keeps_its_title_and_names_its_source(tmp_path: Path) -> None:
+    path = tmp_path / "page.html"
+    path.write_text(f"<html><head><title>Deliveries will continue</title></head><body><article>{ARTICLE}</article>"
+                    "</body></html>", encoding="utf-8")
+    doc = read_html(path)
+    assert (doc.id, doc.title, doc.source, doc.language) == ("page", "Deliveries will continue", str(path), None)
