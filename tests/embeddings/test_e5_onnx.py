@@ -59,6 +59,19 @@ def test_int8_graph_stays_close_to_the_numpy_vectors(reference: E5Encoder, cache
     assert not np.allclose(a, b, atol=1e-6)  # it is the quantised graph that ran, not numpy
 
 
+@pytest.mark.parametrize("backend", ["int8", "onnx"])
+def test_a_sequence_gets_the_same_states_alone_or_in_any_batch(backend: str, cache: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    encoder = _with_cache(monkeypatch, cache, backend)
+    together, mask = _states(encoder)
+    for i, text in enumerate(TEXTS):
+        ids, own = encoder.batch([encoder.ids(text)])
+        alone = encoder.token_states(ids, own)[0]
+        n = int(own.sum())
+        assert np.array_equal(alone[:n], together[i, :n])  # byte-identical: no dependence on the neighbours
+        assert not together[i, n:].any()  # padding positions stay zero
+
+
 def test_the_graph_follows_the_fine_tuned_layers(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     base = _with_cache(monkeypatch, cache, "onnx")
     tuned_tensors = {"l11.fo.b": base.tensors["l11.fo.b"] + 0.5}

@@ -197,7 +197,12 @@ class E5Encoder:
             if self._onnx is None:
                 self._onnx = e5_onnx.OnnxLayers(self.tensors, 0, self.n_layers, self.hidden, self.n_heads, self.eps,
                                                 int8=self.backend == "int8")
-            return self._onnx(x, mask)
+            # one sequence at a time, unpadded: int8 quantises each input tensor with one scale, so a batch would make
+            # an article's scores depend on its neighbours (and padding only costs time)
+            out = np.zeros_like(x, dtype=np.float32)
+            for row, n in enumerate(mask.sum(axis=1).astype(int)):
+                out[row, :n] = self._onnx(x[row : row + 1, :n], mask[row : row + 1, :n])[0]
+            return out
         for index in range(start, self.n_layers if stop is None else stop):
             x = self.layer(index, x, mask)
         return x
