@@ -1,7 +1,7 @@
 """A stream of synthetic news into one store: docs/s, process RSS, store size and dedup precision/recall as it grows.
 
 Usage: python benchmarks/stream.py [--docs 1000000] [--every 100000] [--db STORE] [--days 365] [--copies 0.2]
-                                   [--steps language] [--batch-size 256] [--full-sample 0] [--reingest] [--dashboard]
+                                   [--steps language] [--batch-size 256] [--full-sample 0] [--reingest] [--dashboard] [--resume]
 
 Articles are made one day at a time while they are ingested (``benchmarks/corpus.py``'s originals and syndicated
 copies, from the SemEval training articles under ``../shared/data/semeval2025-task10``), so the benchmark itself holds
@@ -16,7 +16,8 @@ show; duplicate detection and storylines are the real ones. ``--full-sample N`` 
 (``DEFAULT_STEPS``) on N articles of the stream, for its rate. Every ``--every`` articles it prints the articles
 stored, docs/s over the last stretch and this process's CPU time per article (the figure to compare on a shared
 machine; the store's server, for PostgreSQL, is not in it), the RSS now and at its peak, the store's size and dedup P/R so far.
-``--reingest`` then ingests the same stream again (it must add 0); ``--dashboard`` then runs ``benchmarks/web.py``
+``--resume`` goes on with a stream whose run was stopped (killed, or out of time): the articles the store already
+holds are skipped, as whole batches of the same stream were committed. ``--reingest`` then ingests the same stream again (it must add 0); ``--dashboard`` then runs ``benchmarks/web.py``
 over the store (page latencies, p95).
 
 ``--db`` takes a SQLite path or a ``postgresql://`` URL (default: a SQLite file in a temporary folder).
@@ -25,6 +26,8 @@ over the store (page latencies, p95).
 from __future__ import annotations
 
 import argparse
+import itertools
+import json
 import os
 import random
 import resource
@@ -41,6 +44,7 @@ from typing import Any
 from corpus import make_copy, make_original, read_sentence_pools
 
 from narrascope.corpus.ingestion import ingest
+from narrascope.corpus.storylines import StorylineBuilder
 from narrascope.documents import Analysis, Document
 from narrascope.pipeline import DEFAULT_STEPS, Pipeline
 from narrascope.store import Store, open_store
@@ -50,10 +54,10 @@ DATA_DIR = ROOT.parent / "shared" / "data" / "semeval2025-task10"
 
 
 def stream(pools: dict[str, list[list[str]]], n_docs: int, days: int, copy_share: float,
-           seed: int = 0) -> Iterator[Document]:
-    """``n_docs`` articles in publication order, day by day; copies of originals of the last five days."""
+           seed: int = 0, prefix: str = "", start: date = date(2025, 1, 1)) -> Iterator[Document]:
+    """``n_docs`` articles in publication order, day by day from ``start``; copies of originals of the last five days.
+    ``prefix`` goes before every id and into every URL (another stream into the same store)."""
     rng = random.Random(seed)
-    start = date(2025, 1, 1)
     recent: deque[list[Document]] = deque(maxlen=5)  # the originals of the last five days
     made = originals = copies = 0
     for d in range(days):
@@ -73,7 +77,10 @@ def stream(pools: dict[str, list[list[str]]], n_docs: int, days: int, copy_share
                 originals += 1
         made += quota
         recent.append([doc for doc in todays if "~c" not in doc.id])
-        yield from todays
+        for doc in todays:
+            if prefix and not doc.id.startswith(prefix):
+                doc.id, doc.url = prefix + doc.id, f"{doc.url}?from={prefix}"
+            yield doc
 
 
 class CheapAnalyses:
@@ -128,9 +135,23 @@ def main() -> None:
     parser.add_argument("--full-sample", type=int, default=0, help="time the full pipeline on this many articles")
     parser.add_argument("--reingest", action="store_true", help="then ingest the same stream again (adds 0)")
     parser.add_argument("--dashboard", action="store_true", help="then measure the dashboard (benchmarks/web.py)")
+    parser.add_argument("--jsonl", type=Path, help="write the stream to this JSONL file instead of ingesting it")
+    parser.add_argument("--seed", type=int, default=0, help="another seed gives other articles (and ids prefixed x{seed}-)")
+    parser.add_argument("--start", help="first day of the stream (default 2025-01-01)")
+    parser.add_argument("--resume", action="store_true",
+                        help="go on with a stream stopped earlier: skip as many articles as the store holds")
     args = parser.parse_args()
 
     pools = read_sentence_pools(args.data)
+    prefix = f"x{args.seed}-" if args.seed else ""
+    first_day = date.fromisoformat(args.start) if args.start else date(2025, 1, 1)
+    if args.jsonl:
+        with args.jsonl.open("w", encoding="utf-8") as out:
+            for doc in stream(pools, args.docs, args.days, args.copies, args.seed, prefix, first_day):
+                out.write(json.dumps({"id": doc.id, "text": doc.text, "url": doc.url, "outlet": doc.outlet,
+                                      "published": doc.published, "language": doc.language}) + "\n")
+        print(f"{args.docs} articles written to {args.jsonl}")
+        return
     tmp = tempfile.TemporaryDirectory(prefix="narrascope-stream-")
     db = args.db or str(Path(tmp.name) / "stream.db")
     steps = [s for s in args.steps.split(",") if s]
@@ -147,8 +168,15 @@ def main() -> None:
     print(f"store {db}: {before} articles already; streaming {args.docs} over {args.days} days, steps: "
           f"{', '.join(steps) or 'none'} + hand-made labels, batch {args.batch_size}; load average "
           f"{os.getloadavg()[0]:.1f}", flush=True)
-    print("stored\tdocs/s\tCPU ms/doc\tRSS MiB\tpeak MiB\tstore MiB\tprecision\trecall\tlinks\tcopies", flush=True)
-    mark = {"read": 0, "next": args.every, "t": time.perf_counter(), "n": 0, "cpu": time.process_time()}
+    print("stored\tdocs/s\tCPU ms/doc\tRSS MiB\tpeak MiB\tstore MiB\tprecision\trecall\tlinks\tcopies\tstorylines held",
+          flush=True)
+    skip = 0
+    if args.resume:  # whole batches of this stream were stored (its ids: prefixed, or not starting with x)
+        where = f"id LIKE '{prefix}%'" if prefix else "id NOT LIKE 'x%'"
+        skip = int(store._one(f"SELECT COUNT(*) FROM documents WHERE {where}")[0])  # type: ignore[attr-defined]
+    mark = {"read": skip, "next": (skip // args.every + 1) * args.every, "t": time.perf_counter(), "n": skip,
+            "cpu": time.process_time()}
+    builder = StorylineBuilder()
 
     def report(batch: int) -> None:
         mark["read"] += batch
@@ -160,18 +188,19 @@ def main() -> None:
         now, peak = rss_mib()
         precision, recall, links, copies = dedup_scores(store)
         print(f"{store.count_documents()}\t{rate:.1f}\t{cpu_ms:.1f}\t{now:.0f}\t{peak:.0f}\t{store_size_mib(store, db):.0f}\t"
-              f"{precision:.4f}\t{recall:.4f}\t{links}\t{copies}", flush=True)
+              f"{precision:.4f}\t{recall:.4f}\t{links}\t{copies}\t{len(builder.storylines)}", flush=True)
         mark.update(next=mark["next"] + args.every, t=time.perf_counter(), n=mark["read"], cpu=time.process_time())
 
     analyses = CheapAnalyses(steps)
     t0 = time.perf_counter()
-    summary = ingest(stream(pools, args.docs, args.days, args.copies), store, analyses, sources=["stream"],
+    rest = itertools.islice(stream(pools, args.docs, args.days, args.copies, args.seed, prefix, first_day), skip, None)
+    summary = ingest(rest, store, analyses, sources=["stream"], storylines=builder,
                      batch_size=args.batch_size, progress=report, record_ids=False)
     print(f"ingested {summary.added} in {time.perf_counter() - t0:.0f} s ({summary.skipped} skipped, "
           f"{summary.failed} failed); load average {os.getloadavg()[0]:.1f}", flush=True)
     if args.reingest:
         t0 = time.perf_counter()
-        again = ingest(stream(pools, args.docs, args.days, args.copies), store, analyses, sources=["stream again"],
+        again = ingest(stream(pools, args.docs, args.days, args.copies, args.seed, prefix, first_day), store, analyses, sources=["stream again"],
                        batch_size=args.batch_size, record_ids=False)
         print(f"re-ingesting the stream: {again.added} added, {again.skipped} skipped in "
               f"{time.perf_counter() - t0:.0f} s; peak RSS {rss_mib()[1]:.0f} MiB", flush=True)

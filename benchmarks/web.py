@@ -1,7 +1,7 @@
 """Latency of the web app on a warm server: every dashboard page and single-article analysis, p50/p95/max.
 
 Usage: python benchmarks/web.py [--db corpus.db] [--docs 10000] [--data DIR] [--pages 60] [--analyses 40]
-                                [--concurrency 4] [--json]
+                                [--concurrency 4] [--json] [--cold 20] [--target-ms 200] [--cold-target-ms 2000]
 
 Starts ``narrascope serve`` (the standard pipeline) on 127.0.0.1 in a subprocess over ``--db``, or over a corpus of
 ``--docs`` distinct documents built in a temporary folder (``article_variants.py``: the 1,781 SemEval training
@@ -18,7 +18,10 @@ article page, narrative page (random narrative or subnarrative), storylines (ran
 by outlet) and search (a random word of a random document's title); the article page also from ``--concurrency``
 clients. Then ``--analyses`` POSTs to ``/api/analyze?store=false`` (distinct texts) from 1 and from
 ``--concurrency`` clients, and half as many stored (``store=true``). Targets: every page p95 < 200 ms on a
-10k-document corpus, single-article analysis p95 < 1 s. Prints figures, never asserts: the CPU may be shared.
+10k-document corpus, single-article analysis p95 < 1 s (``--analyses 0`` skips the analyses). ``--cold N`` then
+requests each page N more times, each right after a change of the store (a run recorded), so that nothing is served
+from the app's result cache (the dashboard of a store that an ingest keeps writing to). Prints figures, never asserts:
+the CPU may be shared.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -144,7 +148,7 @@ class Targets:
 def read_targets(db: str) -> Targets:
     store = open_store(db)
     try:
-        docs = store.query_documents(DocumentQuery(limit=100_000, include_duplicates=True)).items
+        docs = store.query_documents(DocumentQuery(limit=20_000, include_duplicates=True)).items
         labels = sorted({*store.label_counts("narrative", DocumentQuery()),
                          *store.label_counts("subnarrative", DocumentQuery())})
         languages = sorted(store.count_by("language", DocumentQuery()))
@@ -152,7 +156,7 @@ def read_targets(db: str) -> Targets:
         stories = store.storylines(limit=1).total
     finally:
         store.close()
-    words = sorted({w.strip(PUNCTUATION) for d in docs for w in (d.title or "").split()
+    words = sorted({w.strip(PUNCTUATION) for d in docs for w in (d.title or d.text[:100]).split()
                     if len(w.strip(PUNCTUATION)) >= 5 and w.strip(PUNCTUATION).isalpha()})
     return Targets([d.id for d in docs], labels, words, languages, max(1, -(-unique // 20)), max(1, -(-stories // 20)))
 
@@ -230,6 +234,23 @@ def page_requests(targets: Targets, rng: random.Random, warm: bool) -> dict[str,
     }
 
 
+def measure_cold(base: str, db: str, pages: dict[str, Any], n: int, token: str, target_ms: float) -> list[dict]:
+    """Each page ``n`` times, each request right after a change of the store (a run recorded), so that the app's
+    result cache is empty, as on a dashboard over a store that an ingest keeps writing to."""
+    store = open_store(db)
+    rows = []
+    try:
+        for name, make in pages.items():
+            timings = []
+            for i in range(n):
+                store.finish_run(store.start_run("web benchmark: cold", []), "done", 0, 0, 0)
+                timings += _load(base, [make(1000 + i)], 1, token)
+            rows.append(_stats(f"{name} (cold)", timings, target_ms))
+    finally:
+        store.close()
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", help="an existing corpus (default: one built in a temporary folder)")
@@ -239,6 +260,10 @@ def main() -> None:
     parser.add_argument("--analyses", type=int, default=40)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    parser.add_argument("--cold", type=int, default=0,
+                        help="then request each page this many times right after a change of the store (cold)")
+    parser.add_argument("--target-ms", type=float, default=200, help="p95 target of a warm page")
+    parser.add_argument("--cold-target-ms", type=float, default=2000, help="p95 target of a cold page")
     args = parser.parse_args()
 
     tmp = tempfile.TemporaryDirectory(prefix="narrascope-web-bench-")
@@ -278,18 +303,20 @@ def main() -> None:
                                         {"json": {"text": text, "outlet": "bench.example", "published": "2024-03-01"}})
         t0 = time.perf_counter()
         warm = page_requests(targets, rng, warm=True)
-        _load(base, [make(i) for make in warm.values() for i in range(3)] + [analysis(t, False) for t in warm_texts],
-              1, token)
+        _load(base, [make(i) for make in warm.values() for i in range(3)]
+              + [analysis(t, False) for t in warm_texts if args.analyses], 1, token)
         print(f"warm-up on other requests (models load on first use): {time.perf_counter() - t0:.1f} s; "
               f"load average {os.getloadavg()[0]:.1f}")
         measured = page_requests(targets, rng, warm=False)
-        rows = [_stats(f"{name} (1 client)", _load(base, [make(i) for i in range(args.pages)], 1, token), 200)
-                for name, make in measured.items()]
+        rows = [_stats(f"{name} (1 client)", _load(base, [make(i) for i in range(args.pages)], 1, token),
+                       args.target_ms) for name, make in measured.items()]
         rows.append(_stats(f"article page (x{args.concurrency} clients)",
                            _load(base, [measured["article page"](i) for i in range(args.pages)], args.concurrency,
                                  token), None))
+        if args.cold:
+            rows += measure_cold(base, db, measured, args.cold, token, args.cold_target_ms)
         texts = iter(measured_texts)
-        rows += [
+        rows += [] if not args.analyses else [
             _stats("analyze, 1 article (1 client)", _load(base, [analysis(next(texts), False)
                                                                  for _ in range(args.analyses)], 1, token), 1000),
             _stats(f"analyze, 1 article (x{args.concurrency} clients)",

@@ -195,3 +195,32 @@ def test_several_files_merge_in_order_with_roles_from_the_last_file_that_has_the
     with pytest.raises(KeyError, match="Guardian"):
         single.role_main("Guardian")
     assert with_roles.role_main("Guardian") == "Protagonist"
+
+
+def test_instructions_and_example_are_read_for_instruction_and_examples(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text("narratives:\n- name: Power\n  definition: d\n  example: the lights\n  instructions: look\n"
+                    "  subnarratives:\n  - name: Blackouts\n    instructions: [count, them]\n    example: dark\n",
+                    encoding="utf-8")
+    taxonomy = Taxonomy.from_file(path)
+    (narrative,) = taxonomy.narratives
+    assert (narrative.example, narrative.instruction) == ("the lights", "look")
+    assert [(s.instruction, s.examples) for s in narrative.subnarratives] == [("count them", "dark")]
+    assert taxonomy.describe("Other") == "No narrative of the taxonomy applies."
+    assert taxonomy.describe("Power") == "Power. d the lights"
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("narratives:\n- name: Power\n  examples: {a: b}\n", "narrative #1 ('Power'): 'examples' must be text"),
+    ("narratives:\n- name: {a: b}\n", "narrative #1: 'name' must be text, not a YAML map"),
+    ("narratives:\n- name: [a, b]\n", "narrative #1: 'name' must be text, not a YAML seq"),
+    ("domain: URW\ntitle: {a: b}\nnarratives:\n- name: Power\n", "the top level: 'title' must be text"),
+    ("narratives:\n- name: P\n  subnarratives:\n  - name: S\n    definition: [x, {a: b}]\n",
+     "narrative #1 ('P'), subnarrative #1: definition: 'item' must be text"),
+])
+def test_a_value_of_the_wrong_shape_is_named_with_where_it_is(tmp_path: Path, body: str, message: str) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        Taxonomy.from_file(path)
+    assert message in str(error.value) and str(error.value).startswith(f"{path}:")

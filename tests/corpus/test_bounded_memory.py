@@ -110,3 +110,33 @@ def test_windowed_storylines_place_a_stream_as_an_unbounded_builder_does(tmp_pat
     assert placed["windowed"] == placed["unbounded"]
     assert placed["windowed"]["late"] == placed["windowed"]["d028-0"]  # found through the store
     assert placed["windowed size"] == 3 < placed["unbounded size"] == 9  # one storyline per event, or all
+
+
+DECOY = "atoll lagoon tarawa seawall coral reef cyclone tide kiribati canoe fishing copra ferry airstrip".split()
+
+
+def test_story_keys_of_few_storylines_in_memory_place_a_stream_as_all_of_them_do(tmp_path: Path) -> None:
+    """With a store, the story keys of only ``max_keyed`` storylines stay in memory; the others are read again from
+    their stored documents when a new article may join them, so placements do not change. Decoys (the embedding of
+    the floods story, other words) are kept apart by the keys alone."""
+    docs = _stream(40)
+    for d in range(0, 40, 3):
+        rng = random.Random(1000 + d)
+        text = "Floods " + " ".join(rng.choices(DECOY, k=30)) + "."
+        docs.append(Document(f"decoy{d:02d}", text, title=text[:40], language="en",
+                             published=(date(2024, 1, 1) + timedelta(days=d)).isoformat(), outlet="atoll.example"))
+    docs.sort(key=lambda doc: (doc.published, doc.id))
+    placed = {}
+    for name, keyed in (("bounded", 1), ("unbounded", 1_000_000)):
+        builder = StorylineBuilder(TopicEmbedder(), threshold=0.9)  # story keys checked (min_shared)
+        builder.max_keyed = keyed
+        store = open_store(tmp_path / f"{name}.db")
+        ingest(docs, store, Labels(), storylines=builder, batch_size=8)
+        placed[name] = {d.id: store.storyline_of(d.id) for d in docs}
+        placed[name + " keyed"] = len(builder._keys)  # type: ignore[assignment]
+        store.close()
+    assert placed["bounded"] == placed["unbounded"]
+    decoys = {sid for doc_id, sid in placed["bounded"].items() if doc_id.startswith("decoy")}
+    events = {sid for doc_id, sid in placed["bounded"].items() if not doc_id.startswith("decoy")}
+    assert decoys and not decoys & events
+    assert placed["bounded keyed"] < placed["unbounded keyed"]

@@ -31,8 +31,10 @@ docs/corpus.md has the figures.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import math
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -65,6 +67,7 @@ KEY_CHARS = 6  # words are compared on their first letters: a light stemmer for 
 NAME_KEYS = "=~#"  # the first character of the keys of names (aliases, transliterated) and numbers
 MAX_UNDATED = 2000  # undated storylines kept as candidates with a store
 MAX_KEYS = 500_000  # story keys counted for their document frequency
+MAX_KEYED = 2000  # storylines whose story keys stay in memory with a store (the others are read again when needed)
 CROSS_LANGUAGE = 0.5  # share of ``min_shared`` needed in another language: many names do not meet across scripts
 CROSS_THRESHOLD = 0.35  # cosine of a translation to its original, centred (0.41-0.54); docs/corpus.md
 _LATIN = str.maketrans({
@@ -116,7 +119,7 @@ def story_keys(text: str) -> set[str]:
                 keys.add("~" + stem(word).lower().translate(_LATIN)[:KEY_CHARS])
         elif len(word) >= 4:
             keys.add(stem(word).lower()[:KEY_CHARS])
-    return keys
+    return {sys.intern(key) for key in keys}  # one copy of each key, however many storylines and counts hold it
 
 
 @lru_cache(maxsize=4)
@@ -164,6 +167,13 @@ def default_embedder() -> Embedder:
         return HashingEmbedder()
 
 
+def _compact(story: Storyline) -> Storyline:
+    """``story`` with its centroid as a float32 array (1.5 kB for 384 dimensions, against 12 kB as a list of floats):
+    a builder holds tens of thousands of storylines at a few thousand articles a day."""
+    story.centroid = np.asarray(story.centroid, dtype=np.float32)
+    return story
+
+
 def _day(published: str | None) -> date | None:
     try:
         return date.fromisoformat(published[:10]) if published else None
@@ -202,6 +212,7 @@ class StorylineBuilder:
         self._titled = 0
         self._seen = 0
         self.cache_days = 2 * window_days if cache_days is None else cache_days
+        self.max_keyed = MAX_KEYED
         self.seen_seq = 0  # the store's ingest batches this builder has seen (``narrascope.corpus.ingestion``)
         self._loaded_from: str | None = None  # with a store: every storyline last seen since this day is in memory
         self._latest: str = ""  # the latest day placed
@@ -212,7 +223,7 @@ class StorylineBuilder:
         self._store = store
         self.seen_seq = store.ingest_sequence()
         self._loaded_from, self._latest = None, ""
-        self.storylines = {s.id: s for s in reversed(store.undated_storylines(MAX_UNDATED))}
+        self.storylines = {s.id: _compact(s) for s in reversed(store.undated_storylines(MAX_UNDATED))}
         if self.min_shared and store.storylines(limit=1).total:
             for doc in store.iter_documents():
                 self._count(story_keys(self._story_text(doc)))
@@ -228,7 +239,7 @@ class StorylineBuilder:
             for doc, _ in documents:
                 self._count(story_keys(self._story_text(doc)))
         sids = {sid for _, sid in documents if sid}
-        self.storylines.update((s.id, s) for s in store.storylines_by_id(sids))
+        self.storylines.update((s.id, _compact(s)) for s in store.storylines_by_id(sids))
         for sid in sids:  # their documents are read again when needed
             for cache in (self._keys, self._members, self._languages):
                 cache.pop(sid, None)
@@ -318,7 +329,7 @@ class StorylineBuilder:
             since = (days[0] - timedelta(days=self.window_days)).isoformat()
             if self._loaded_from is None or since < self._loaded_from:
                 for story in self._store.storylines_seen_since(since, self._loaded_from):
-                    self.storylines.setdefault(story.id, story)
+                    self.storylines.setdefault(story.id, _compact(story))
                 self._loaded_from = since
             self._latest = max(self._latest, days[-1].isoformat())
         cutoff = (date.fromisoformat(self._latest) - timedelta(days=self.cache_days)).isoformat() if self._latest else ""
@@ -332,13 +343,19 @@ class StorylineBuilder:
             del self.storylines[sid]
             for cache in (self._keys, self._members, self._languages):
                 cache.pop(sid, None)
+        # the story keys of the storylines used least recently are forgotten (the store has their documents)
+        for sid in list(itertools.islice(self._keys, max(0, len(self._keys) - self.max_keyed))):
+            for cache in (self._keys, self._members, self._languages):
+                cache.pop(sid, None)
 
     def _idf(self, key: str) -> float:
         return math.log((self._seen + 1) / (self._df.get(key, 0) + 1)) + 1.0  # as scikit-learn: never 0
 
     def _story_keys(self, sid: str) -> tuple[Counter[str], int]:
         """Documents per key of storyline ``sid`` and how many documents that counts (stored ones read once)."""
-        if sid not in self._keys:
+        if sid in self._keys:  # used last: forgotten last (``_follow``)
+            self._keys[sid] = self._keys.pop(sid)
+        else:
             counts: Counter[str] = Counter()
             members = 0
             languages: Counter[str | None] = Counter()
@@ -393,11 +410,16 @@ class StorylineBuilder:
         # Mean vectors and first/last-seen days of every storyline, as arrays: one matrix-vector product per document
         # (a Python loop over thousands of storylines per document made 10k documents 60% slower).
         dim = vectors.shape[1]
-        ids = [sid for sid, story in self.storylines.items() if len(story.centroid) == dim]
+        # only the storylines that a document of this batch may join (undated ones always may)
+        days = [d for d in (_day(doc.published) for doc in documents) if d]
+        since = (min(days) - timedelta(days=self.window_days)).isoformat() if days and len(days) == len(documents) else ""
+        ids = [sid for sid, story in self.storylines.items() if len(story.centroid) == dim
+               and (story.last_seen is None or story.last_seen >= since)]
         row_of = {sid: row for row, sid in enumerate(ids)}
         matrix = np.zeros((len(ids) + len(documents), dim), dtype=np.float32)  # room for one new storyline per document
-        first = np.full(len(matrix), np.nan)
-        last = np.full(len(matrix), np.nan)
+        # equivalent mutants of the fill value: every row is written by _set_row before it is read
+        first = np.full(len(matrix), np.nan)  # pragma: no mutate -- never read before _set_row
+        last = np.full(len(matrix), np.nan)  # pragma: no mutate -- never read before _set_row
         for row, sid in enumerate(ids):
             self._set_row(matrix, first, last, row, self.storylines[sid])
         assigned: dict[str, list[str]] = {}
@@ -417,7 +439,7 @@ class StorylineBuilder:
                 for k in np.argsort(-sims)[:5]:  # the most similar storylines that also share the story's keys
                     if sims[k] < lowest:
                         break
-                    if self.min_shared:
+                    if self.min_shared or self._store is not None:
                         self._story_keys(ids[k])  # reads a stored storyline's documents and languages
                     if sims[k] < self.threshold_for(ids[k], doc.language):
                         continue
@@ -428,14 +450,16 @@ class StorylineBuilder:
                         break
             if best is None:
                 sid = "s-" + hashlib.sha1(doc.id.encode("utf-8")).hexdigest()[:12]
-                best = Storyline(sid, self.distinct_title(doc), size=0, centroid=[0.0] * len(vec))
+                best = Storyline(sid, self.distinct_title(doc), size=0,
+                                 centroid=np.zeros(len(vec), dtype=np.float32),  # pragma: no mutate -- times size 0
+                                 )
                 self.storylines[sid] = best
                 self._keys[sid], self._members[sid], self._languages[sid] = Counter(), 0, Counter()
                 if sid not in row_of:
                     row_of[sid] = len(ids)
                     ids.append(sid)
             centroid = np.asarray(best.centroid, dtype=np.float32)
-            best.centroid = ((centroid * best.size + vec) / (best.size + 1)).tolist()
+            best.centroid = ((centroid * best.size + vec) / (best.size + 1)).astype(np.float32)
             best.size += 1
             if self.min_shared:
                 counts, members = self._story_keys(best.id)

@@ -20,6 +20,8 @@ from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
 
+import numpy as np
+
 from narrascope.documents import Analysis, Document, Record
 from narrascope.training.labelled import LabelledDocument
 
@@ -33,7 +35,9 @@ StorylineSort = Literal["size", "recent", "title"]
 class DocumentQuery:
     """Filters for ``Store.query_documents``; every set field must match (AND).
 
-    ``text`` is a full-text query (SQLite FTS5 syntax on SQLite; words on PostgreSQL). ``since``/``until`` are
+    ``text`` is a full-text query, the same on every store: words in any form (each article's words are stemmed
+    by its language: "javelins" finds "javelin"), ``"quoted phrases"`` (words in a row) and ``OR`` between
+    alternatives; all must occur (``narrascope.store.search``). ``since``/``until`` are
     inclusive ISO dates. ``outlet`` matches a part of the outlet's name and ``language`` the code, both in any case.
     Syndicated copies are left out unless ``include_duplicates``. ``sort``: newest first (``date``), ``oldest``,
     ``title`` or ``outlet``.
@@ -90,7 +94,7 @@ class Storyline:
     size: int = 0
     first_seen: str | None = None
     last_seen: str | None = None
-    centroid: list[float] = field(default_factory=list)
+    centroid: list[float] | np.ndarray = field(default_factory=list)  # an ingest holds float32 arrays (smaller)
     narratives: dict[str, int] = field(default_factory=dict)
     outlets: dict[str, int] = field(default_factory=dict)
     languages: dict[str, int] = field(default_factory=dict)
@@ -100,6 +104,8 @@ class Storyline:
         data = asdict(self)
         if not centroid:
             data.pop("centroid")
+        else:
+            data["centroid"] = [float(x) for x in self.centroid]
         data["timeline"] = [list(t) for t in self.timeline]
         return data
 

@@ -139,6 +139,8 @@ class _Reader:
     def name(self, entry: dict[str, Node], node: Node, what: str) -> str:
         if "name" in entry and entry["name"].tag not in (STR, NULL):
             kind = entry["name"].tag.rsplit(":", 1)[-1]
+            if not isinstance(entry["name"], ScalarNode):  # a list or mapping: quoting would not help
+                raise self.error(entry["name"], f"{what}: 'name' must be text, not a YAML {kind}")
             raise self.error(entry["name"], f"{what}: name {entry['name'].value!r} is read as a YAML {kind}, not text; "
                                             "put it in quotes")
         value = self.text(entry, "name", what=what)
@@ -161,7 +163,7 @@ def read_taxonomy_file(path: Path) -> Taxonomy:
     """The taxonomy in ``path`` (format in the module docstring)."""
     try:
         with path.open("rb") as f:
-            data = f.read(MAX_BYTES + 1)
+            data = f.read(MAX_BYTES + 1)  # pragma: no mutate -- one byte past the limit tells; more is the same
         if len(data) > MAX_BYTES:
             raise ConfigError(f"{path}: over {MAX_BYTES // 1_048_576} MB; a taxonomy file is far smaller (the SemEval "
                               "one takes 45 kB)")

@@ -266,8 +266,9 @@ def _out_of_fold(corpus: SemevalCorpus, ids: list[str], counts: TermCounts, fold
     """Out-of-fold probabilities over all labels of the corpus, from ``counts`` of the whole corpus; each fold's
     model picks its vocabulary and IDF from its own training rows (``fit_counts``), so no test document leaks in."""
     coarse_labels, fine_labels = _all_labels(corpus, make_model)
-    coarse_oof = np.zeros((len(ids), len(coarse_labels)), dtype=np.float32)
-    fine_oof = np.zeros((len(ids), len(fine_labels)), dtype=np.float32)
+    # equivalent mutants: the values stored are float32 (_expand), so a float64 array holds them exactly
+    coarse_oof = np.zeros((len(ids), len(coarse_labels)), dtype=np.float32)  # pragma: no mutate -- float32 anyway
+    fine_oof = np.zeros((len(ids), len(fine_labels)), dtype=np.float32)  # pragma: no mutate -- float32 anyway
     for k, test in enumerate(fold_index):
         train = np.setdiff1d(np.arange(len(ids)), test)
         coarse_oof[test], fine_oof[test] = _fit_predict(corpus, ids, counts, train, test, make_model)

@@ -1,0 +1,110 @@
+"""Storyline rules on vectors and keys small enough to work out by hand: the story keys of a sentence, the IDF-weighted
+share of keys, the threshold for a document in another language, the text a storyline is judged on; and dedup's
+shingles and the band keys that a store keeps."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from narrascope.corpus.dedup import DuplicateDetector, shingles
+from narrascope.corpus.storylines import STORY_CHARS, StorylineBuilder, story_keys
+from narrascope.documents import Document
+
+
+class Fixed:
+    """The vector of a text is looked up by its last word."""
+
+    name = "fixed"
+
+    def __init__(self, vectors: dict[str, list[float]]) -> None:
+        self.vectors = vectors
+
+    def embed(self, texts: list[str], kind: str = "passage") -> np.ndarray:
+        return np.array([self.vectors[t.split()[-1]] for t in texts], dtype=np.float32)
+
+
+def placed(builder: StorylineBuilder, documents: list[Document]) -> dict[str, str]:
+    assigned, _ = builder.assign(documents)
+    return {doc: sid for sid, ids in assigned.items() for doc in ids}
+
+
+def test_story_keys_of_a_sentence() -> None:
+    keys = story_keys("Zorblatov visited 2024 markets in 7 wonderful cities with Putin and Путина near Kyiv")
+    # names: gazetteer aliases (=), else their first six letters (~); numbers of two digits or more (#); content words
+    # of four letters or more, lower case, first six letters of their stem; "in", "and" and "7" are too short
+    assert keys == {"~zorbla", "visite", "#2024", "market", "wonder", "cities", "with", "=Vladimir Putin", "near",
+                    "=Kyiv"}
+
+
+def test_the_story_text_is_the_title_and_the_lead() -> None:
+    doc = Document("d", "x" * (STORY_CHARS + 10), title="Floods in Valencia")
+    assert StorylineBuilder._story_text(doc) == "Floods in Valencia\n" + "x" * STORY_CHARS
+    assert StorylineBuilder._story_text(Document("d", "body")) == "\nbody"
+
+
+def test_shared_weight_is_the_idf_weighted_cosine_of_the_keys() -> None:
+    builder = StorylineBuilder(Fixed({"one": [1.0, 0.0], "two": [1.0, 0.0]}), threshold=0.5, min_shared=0.01)
+    story_of = placed(builder, [Document("a", "Zorblatov wonderful one", language="en"),
+                                Document("b", "Zorblatov markets two", language="en")])
+    sid = story_of["a"]
+    assert story_of["b"] == sid  # same vector, a shared name
+    # two documents seen; ~zorbla in both (idf log(3/3)+1 = 1), wonder/market in one each (idf log(3/2)+1)
+    rare = math.log(3 / 2) + 1
+    story = {"~zorbla": 1.0, "wonder": 0.5, "market": 0.5}  # documents per key / members
+    keys = {"~zorbla", "wonder", "unseen"}  # an unseen key: idf log(3/1)+1
+    unseen = math.log(3) + 1
+    dot = 1.0 ** 2 * 1.0 + rare ** 2 * 0.5
+    doc_norm = math.sqrt(1.0 + rare ** 2 + unseen ** 2)
+    story_norm = math.sqrt((1.0 * story["~zorbla"]) ** 2 + (rare * 0.5) ** 2 + (rare * 0.5) ** 2)
+    assert builder.shared_weight(keys, sid, "en") == pytest.approx(dot / (doc_norm * story_norm))
+    # in a language the storyline does not have, only names and numbers count: ~zorbla alone on both sides
+    assert builder.shared_weight(keys, sid, "de") == pytest.approx(1.0)
+    assert builder.shared_weight({"wonder"}, sid, "de") == 0.0
+    assert builder.shared_weight({"nothing"}, sid, "en") == 0.0
+
+
+def test_a_document_in_another_language_needs_the_cross_threshold_weighted_by_language_share() -> None:
+    vectors = {"en1": [1.0, 0.0], "de1": [1.0, 0.0], "fr1": [0.5, math.sqrt(0.75)], "it1": [0.5, math.sqrt(0.75)]}
+    builder = StorylineBuilder(Fixed(vectors), threshold=0.8, cross_threshold=0.3, min_shared=0)
+    story_of = placed(builder, [Document("en", "news en1", language="en", published="2024-03-01"),
+                                Document("de", "news de1", language="de", published="2024-03-01")])
+    sid = story_of["en"]
+    assert story_of["de"] == sid  # cosine 1
+    assert builder.threshold_for(sid, "en") == pytest.approx(0.5 * 0.8 + 0.5 * 0.3)  # half of it English
+    assert builder.threshold_for(sid, "fr") == pytest.approx(0.3)  # none of it French
+    assert builder.threshold_for("s-unknown", "fr") == 0.8  # a storyline without documents: the threshold
+    # cosine 0.5: above the cross threshold for French, below the mixed one (0.55) for English
+    story_of = placed(builder, [Document("fr", "news fr1", language="fr", published="2024-03-02")])
+    assert story_of["fr"] == sid
+    en_only = StorylineBuilder(Fixed(vectors), threshold=0.8, cross_threshold=0.3, min_shared=0)
+    first = placed(en_only, [Document("en", "news en1", language="en", published="2024-03-01")])["en"]
+    assert placed(en_only, [Document("it", "news it1", language="en", published="2024-03-02")])["it"] != first
+
+
+def test_a_new_storylines_centroid_is_its_first_vector_then_the_mean() -> None:
+    builder = StorylineBuilder(Fixed({"a": [1.0, 0.0], "b": [0.6, 0.8]}), threshold=0.5, min_shared=0)
+    assigned, changed = builder.assign([Document("a", "text a", published="2024-01-01")])
+    assert changed[0].centroid == pytest.approx([1.0, 0.0]) and changed[0].size == 1
+    assigned, changed = builder.assign([Document("b", "text b", published="2024-01-03")])
+    assert changed[0].centroid == pytest.approx([0.8, 0.4]) and changed[0].size == 2
+    assert (changed[0].first_seen, changed[0].last_seen) == ("2024-01-01", "2024-01-03")
+
+
+def test_shingles_are_lower_cased_three_word_grams() -> None:
+    assert shingles("The quick, brown FOX jumps") == {b"the quick brown", b"quick brown fox", b"brown fox jumps"}
+    assert shingles("Hello, World") == {b"hello world"}
+    assert shingles("one two three") == {b"one two three"}
+    assert shingles("a b c d", size=2) == {b"a b", b"b c", b"c d"}
+
+
+def test_band_keys_are_the_stored_format() -> None:
+    """The keys a store's ``minhash_bands`` holds: a store written by one run must be read by the next, on any
+    machine (blake2b of the band number and values, 8 bytes little-endian, signed)."""
+    detector = DuplicateDetector()
+    assert detector.bands == (25, 5)
+    keys = detector.band_keys(np.arange(128, dtype=np.uint64))
+    assert keys[:3] == [901680296819511381, -6902771700140805129, 2794017751875417769]
+    assert len(keys) == 25 and all(-2**63 <= k < 2**63 for k in keys)
