@@ -124,3 +124,15 @@ def test_token_batches_bound_the_padded_size(lengths: list[int], budget: int) ->
     # greedy: a group could not take the next sequence without passing the budget
     for g, nxt in zip(groups, groups[1:]):
         assert (len(g) + 1) * lengths[nxt[0]] > budget
+
+
+def test_an_unwritable_cache_folder_builds_the_graph_elsewhere(reference: E5Encoder, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("NARRASCOPE_CACHE_DIR", str(blocker))
+    ref, mask = _states(reference)
+    fast, _ = _states(E5Encoder(backend="onnx"))
+    on = mask.astype(bool)
+    assert np.abs(ref[on] - fast[on]).max() < 1e-3
+    assert blocker.read_text() == "a file where the cache folder should be"

@@ -16,8 +16,10 @@ is missing).
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
+import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -200,8 +202,10 @@ class OnnxLayers:
         args = (tensors, first, stop, hidden, heads, eps, int8)
         try:
             path = model_file(*args)
-        except OSError:  # no writable cache (a read-only home): build into this process's temporary folder
-            path = model_file(*args, directory=Path(tempfile.mkdtemp(prefix="narrascope-onnx-")))
+        except OSError:  # no writable cache (a read-only home): build into a temporary folder, removed at exit
+            scratch = tempfile.mkdtemp(prefix="narrascope-onnx-")
+            atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+            path = model_file(*args, directory=Path(scratch))
         try:
             self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # a damaged cache file: rebuild it once
