@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -136,3 +137,15 @@ def test_an_unwritable_cache_folder_builds_the_graph_elsewhere(reference: E5Enco
     on = mask.astype(bool)
     assert np.abs(ref[on] - fast[on]).max() < 1e-3
     assert blocker.read_text() == "a file where the cache folder should be"
+
+
+def test_the_cache_keeps_the_newest_graphs_only(tmp_path: Path) -> None:
+    for i in range(5):
+        (tmp_path / f"e5-0-12-{i}.int8.onnx").write_bytes(b"x")
+        stamp = 1_000_000 + i
+        os.utime(tmp_path / f"e5-0-12-{i}.int8.onnx", (stamp, stamp))
+    (tmp_path / "unrelated.txt").write_text("kept")
+    current = tmp_path / "e5-0-12-0.int8.onnx"  # the oldest, but the one just built
+    e5_onnx.prune(tmp_path, keep=3, current=current)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e5-0-12-0.int8.onnx", "e5-0-12-3.int8.onnx",
+                                                          "e5-0-12-4.int8.onnx", "unrelated.txt"]

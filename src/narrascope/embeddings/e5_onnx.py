@@ -30,6 +30,7 @@ import numpy as np
 from narrascope.errors import ModelError
 
 OPSET = 17  # LayerNormalization
+KEEP_GRAPHS = 6  # graphs kept in the cache folder (about 21 MB int8, 85 MB float32 each)
 GRAPH_VERSION = "1"  # bump when the graph below changes: cached files of another version are rebuilt
 
 
@@ -179,7 +180,18 @@ def model_file(tensors: Mapping[str, np.ndarray], first: int, stop: int, hidden:
                 root.setLevel(level)
             built = quantised
         os.replace(built, target)  # atomic: a concurrent process sees the whole file or none
+    prune(directory, keep=KEEP_GRAPHS, current=target)
     return target
+
+
+def prune(directory: Path, keep: int, current: Path) -> None:
+    """Remove all but the ``keep`` most recently built graphs of ``directory`` (never ``current``): every retrained
+    model has its own graph, and old ones would pile up. A graph removed while another process uses it stays
+    readable to that process; one needed again is rebuilt."""
+    graphs = sorted((p for p in directory.glob("e5-*.onnx") if p != current),
+                    key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in graphs[max(0, keep - 1):]:
+        old.unlink(missing_ok=True)
 
 
 class OnnxLayers:
