@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import hashlib
 import json
 import os
 import random
@@ -57,6 +58,8 @@ GROUPS: dict[str, Group] = {
     "narratives": Group((SRC + "components/narratives/classifier.py",),
                         (TESTS + "components/narratives/test_decoding.py",
                          TESTS + "components/narratives/test_classifier.py",
+                         TESTS + "components/narratives/test_classifier_exact.py",
+                         TESTS + "components/narratives/test_fewshot.py",
                          TESTS + "components/narratives/test_language_support.py")),
     "web": Group((SRC + "web/app.py", SRC + "web/state.py", SRC + "web/queries.py", SRC + "web/ratelimit.py"),
                  (TESTS + "web/test_auth.py", TESTS + "web/test_gate_asgi.py", TESTS + "web/test_state.py",
@@ -107,26 +110,33 @@ def group_pyproject(group: Group) -> str:
 
 
 def prepare(name: str) -> Path:
-    """``.mutation/NAME`` with fresh copies of src/, tests/, ``also_copy`` and the group's pyproject.toml (mutants/
-    is kept)."""
+    """``.mutation/NAME`` with fresh copies of src/, tests/, ``also_copy`` and the group's pyproject.toml (mutants/,
+    with the verdicts so far, is kept while the group's configuration stays the same)."""
     group = GROUPS[name]
     missing = [p for p in group.files + group.tests if not (ROOT / p).exists()]
     if missing:
         raise SystemExit(f"group {name}: {', '.join(missing)} not found (update GROUPS in {Path(__file__).name})")
     work = WORK / name
     work.mkdir(parents=True, exist_ok=True)
+    configuration = group_pyproject(group)
+    fingerprint = work / "configuration.sha256"
+    digest = hashlib.sha256(configuration.encode("utf-8")).hexdigest()
+    if not fingerprint.exists() or fingerprint.read_text(encoding="utf-8") != digest:
+        # other modules, tests or exclusions: mutmut would keep mutants of unchanged files and the stats of known tests
+        # (a pattern or a module new to the group would not count), so the group starts afresh
+        shutil.rmtree(work / "mutants", ignore_errors=True)
+        (work / "sample.json").unlink(missing_ok=True)
     for folder in ("src", "tests", *mutmut_config().get("also_copy", [])):  # also_copy: what the tests read
         shutil.rmtree(work / folder, ignore_errors=True)
         shutil.copytree(ROOT / folder, work / folder, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    (work / "pyproject.toml").write_text(group_pyproject(group), encoding="utf-8")
+    (work / "pyproject.toml").write_text(configuration, encoding="utf-8")
+    fingerprint.write_text(digest, encoding="utf-8")
     return work
 
 
 def draw_sample(name: str, size: int, seed: int) -> list[str]:
     """``size`` of the group's mutants drawn uniformly (seeded), saved in ``.mutation/NAME/sample.json`` for ``score``."""
     everything = sorted(all_mutants(name))
-    if not everything:
-        raise SystemExit(f"group {name}: no mutants were generated (see mutmut's output above)")
     chosen = sorted(random.Random(seed).sample(everything, min(size, len(everything))))
     (WORK / name / "sample.json").write_text(json.dumps({"seed": seed, "of": len(everything), "mutants": chosen}),
                                             encoding="utf-8")
@@ -138,22 +148,27 @@ def run(name: str, only: list[str], jobs: int, recheck: bool = False, sample: in
     ``only``; ``recheck`` also re-tests the survivors and timeouts of the last run (after new tests); ``sample``:
     a uniform random sample of that many mutants (those without a verdict yet are tested), for an estimate of the
     score where the whole group takes too long."""
-    again = sorted(k for k, code in results(name).items() if code in SURVIVED | TIMEOUT | NO_TESTS) if recheck else []
     work = prepare(name)
     mutmut = Path(sys.executable).with_name("mutmut")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "CI")}  # mutmut puts mutants/src first
-    status = 0
+    if sample or recheck:  # (re)generate the mutants of the sources as they are now and collect the stats first
+        print(f"[{name}] generating the mutants and collecting stats", flush=True)
+        subprocess.run([str(mutmut), "run", "narrascope.no-such-mutant"], cwd=work, env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # a name that matches none stops there
+    current = all_mutants(name)  # the mutants of changed functions have lost their verdicts
+    again = sorted(k for k, code in current.items() if code in SURVIVED | TIMEOUT | NO_TESTS) if recheck else []
+    runs = [again] if again else []
     if sample:
-        if not all_mutants(name):  # generate the mutants and collect the stats (a name that matches none stops there)
-            print(f"[{name}] generating the mutants and collecting stats", flush=True)
-            subprocess.run([str(mutmut), "run", "narrascope.no-such-mutant"], cwd=work, env=env,
-                           stdout=subprocess.DEVNULL)
-        decided = results(name)
-        only = only + [k for k in draw_sample(name, sample, seed) if k not in decided]
-        if not only:
-            return 0
-    # named mutants are re-tested whatever their verdict, and only they: the rest takes a second run
-    for names in ([again] if again else []) + [only]:
+        if not current:
+            raise SystemExit(f"group {name}: no mutants were generated (run without --sample to see mutmut's output)")
+        chosen = [k for k in draw_sample(name, sample, seed) if current.get(k) is None]
+        if only or chosen:
+            runs.append(only + chosen)
+    else:
+        runs.append(only)  # [] tests every mutant without a verdict
+    status = 0
+    # named mutants are re-tested whatever their verdict, and only they
+    for names in runs:
         command = [str(mutmut), "run", "--max-children", str(jobs), *names]
         print(f"[{name}] mutmut run {len(names) or 'all untested'} mutants (in {work})", flush=True)
         status = max(status, subprocess.run(command, cwd=work, env=env).returncode)

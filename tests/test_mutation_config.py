@@ -50,3 +50,15 @@ def test_score_counts_timeouts_as_killed_and_leaves_out_mutants_without_tests() 
     script = _script()
     counts = script.tally({"a": 1, "b": 3, "c": 0, "d": 33, "e": -24, "f": 5, "g": 36, "h": 37})
     assert counts == {"killed": 2, "survived": 1, "timeout": 2, "no tests": 2, "other": 1}
+
+
+def test_every_hand_written_mutant_still_applies_to_the_source() -> None:
+    """scripts/mutants.py's multi-line mutants name code by its text: a change to that code must update them."""
+    import json
+
+    mutants = json.loads((ROOT / "scripts" / "mutants.json").read_text(encoding="utf-8"))
+    assert mutants
+    for mutant in mutants:
+        source = (ROOT / "src" / "narrascope" / mutant["file"]).read_text(encoding="utf-8")
+        assert source.count(mutant["old"]) == 1 and mutant["old"] != mutant["new"], mutant["id"]
+        assert all((ROOT / test.split("::")[0]).exists() for test in mutant["tests"]), mutant["id"]

@@ -106,3 +106,14 @@ def store(store_location: str):  # type: ignore[no-untyped-def]
     opened = open_store(store_location)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def sqlite_and_postgres(tmp_path: Path, postgres_server: str):  # type: ignore[no-untyped-def]
+    """An empty SQLite store and an empty PostgreSQL store, to compare their answers."""
+    from narrascope.store import open_store
+
+    opened = [open_store(tmp_path / "corpus.db"), open_store(new_postgres_database(postgres_server))]
+    yield opened
+    for store in opened:
+        store.close()

@@ -99,6 +99,8 @@ def test_a_tie_on_fine_f1_goes_to_the_better_coarse_f1_not_the_first_grid_point(
     tuned = tune_thresholds(decoder, probs, [r[0] for r in rows], corpus.narratives)
     assert tuned["global"] == {"coarse_threshold": 0.4, "fine_threshold": 0.1, "min_top_prob": 0.35, "other_gate": None}
     assert tuned["languages"] == {}
+    decoder.label_thresholds = {WEST: 0.05}  # thresholds set before (a loaded model's) play no part in the search
+    assert tune_thresholds(decoder, probs, [r[0] for r in rows], corpus.narratives) == tuned
 
 
 def test_the_other_gate_is_chosen_where_only_it_separates_other_from_a_fallback_narrative() -> None:

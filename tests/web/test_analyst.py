@@ -102,6 +102,17 @@ def test_search_snippet_shows_the_matching_passage(client: TestClient) -> None:
     assert '<mark class="hit">brigades</mark>' in snippet and "Who is fighting" not in snippet
 
 
+def test_search_finds_other_forms_and_phrases_and_marks_what_it_found(client: TestClient) -> None:
+    page = client.get("/documents", params={"q": "Brigade"}).text  # the article says "brigades"
+    snippets = re.findall(r'<span class="snippet">(.*?)</span>', page, re.S)
+    assert len(snippets) == 1 and '<mark class="hit">brigades</mark>' in snippets[0]
+    phrase = client.get("/api/documents", params={"q": '"officer commands"'}).json()  # "officers command"
+    assert [d["id"] for d in phrase["items"]] == ["star/article 1"]
+    assert client.get("/api/documents", params={"q": '"command officers"'}).json()["total"] == 0
+    for hostile in ('"unbalanced', "NEAR(a b)", "*", "a:b ^c", '""'):
+        assert client.get("/documents", params={"q": hostile}).status_code == 200
+
+
 def test_exports_of_filtered_articles_storylines_and_entities(client: TestClient) -> None:
     page = client.get("/documents", params={"narrative": PRAISE}).text
     link = re.search(r'href="(/api/export/documents\.csv\?[^"]+)"', page).group(1).replace("&amp;", "&")  # type: ignore[union-attr]

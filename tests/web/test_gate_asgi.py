@@ -211,3 +211,40 @@ def test_the_app_reads_the_replayed_body_once_then_the_connection() -> None:
              "app": SimpleNamespace(state=SimpleNamespace(web=WebState(store=None, token=TOKEN)))}  # type: ignore[arg-type]
     asyncio.run(RequestGate(app, limit=LIMIT)(scope, receive, send))
     assert seen == [{"type": "http.request", "body": b"abcd", "more_body": False}, {"type": "http.disconnect"}]
+
+
+def test_a_request_message_without_a_body_key_is_an_empty_body() -> None:
+    seen: list[Any] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(await receive())
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        raise AssertionError(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/analyze", "headers": [],
+             "app": SimpleNamespace(state=SimpleNamespace(web=WebState(store=None)))}  # type: ignore[arg-type]
+    asyncio.run(RequestGate(app, limit=LIMIT)(scope, receive, send))
+    assert seen == [{"type": "http.request", "body": b"", "more_body": False}]
+
+
+@pytest.mark.parametrize("query, kept", [
+    (b"since=&entity=&q=nato", b"q=nato"),
+    (b"q==&x=", b"q=="),             # a value that is '=' is a value
+    (b"a=b=c&d=", b"a=b=c"),
+    (b"q=nato&page=2", b"q=nato&page=2"),
+    (b"", b""),
+])
+def test_empty_query_parameters_are_dropped_and_the_others_kept_byte_for_byte(query: bytes, kept: bytes) -> None:
+    from narrascope.web.app import DropEmptyQuery
+
+    seen: list[bytes] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(scope.get("query_string", b""))
+
+    asyncio.run(DropEmptyQuery(app)({"type": "http", "query_string": query}, None, None))  # type: ignore[arg-type]
+    assert seen == [kept]

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from .corpus import PRAISE
+from .corpus import BLAME, PRAISE, TOKEN
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +28,13 @@ def phone(browser, live_server: str):  # type: ignore[no-untyped-def]
     context.close()
 
 
-def test_no_page_is_wider_than_a_phone(phone) -> None:  # type: ignore[no-untyped-def]
+def test_no_page_is_wider_than_a_phone(phone, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+
+    star = "/review/articles/" + quote("star/article 1", safe="")  # reviewed: list rows carry the "reviewed" mark
+    decision = {"token": TOKEN, "user": "ana", "role": "Antagonist", "decision": f"accept|narrative|{BLAME}"}
+    assert httpx.post(live_server + star, data=decision, timeout=60).status_code == 200
+    assert 'class="reviewed-mark-row"' in httpx.get(live_server + "/documents?q=brigades", timeout=60).text
     too_wide = {}
     for path in PAGES:
         response = phone.goto(path)

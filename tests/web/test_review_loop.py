@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from narrascope.documents import Analysis, Document, LabelScore
 from narrascope.store import open_store
 from narrascope.web import create_app
+from narrascope.web.pages import article_url, narrative_url
 
 from .corpus import BLAME, DISCREDIT, PRAISE, TOKEN
 
@@ -41,6 +42,27 @@ def test_audit_page_lists_decisions_with_filters_and_true_before_after(client: T
     assert everything.count('data-action="') == 4 and "accepted Protagonist" not in everything
     assert "predicted (0.9" in everything  # the model's score before the first decision
     assert client.get("/review/audit", params={"action": "nonsense"}).status_code == 422
+
+
+MARK = 'class="reviewed-mark-row"'
+
+
+def _rows_marked(page: str) -> list[str]:
+    """The article links of the list rows of ``page`` that carry the "reviewed" mark."""
+    rows = page.split("<li")[1:]
+    return [row.split('href="')[1].split('"')[0] for row in rows if MARK in row.split("</li>")[0]]
+
+
+def test_article_rows_carry_a_reviewed_mark_once_a_person_reviewed_the_article(client: TestClient) -> None:
+    pages = ["/documents?q=brigades", narrative_url(BLAME), "/storylines/s-front", "/"]
+    before = {path: client.get(path).text for path in pages}
+    assert all(article_url(STAR) in page and MARK not in page for page in before.values())
+    form = {"token": TOKEN, "user": "ana", "role": "Antagonist"}
+    client.post(f"/review/articles/{STAR}", data={**form, "decision": f"accept|narrative|{BLAME}"})
+    for path in pages:
+        page = client.get(path).text
+        assert _rows_marked(page) == [article_url(STAR)], path  # the reviewed article's row, and no other
+    assert "✓ reviewed" in client.get("/documents?q=brigades").text
 
 
 class RelabelStep:

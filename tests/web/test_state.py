@@ -8,6 +8,10 @@ import re
 
 import pytest
 
+from narrascope.corpus import dedup
+from narrascope.documents import Analysis, Document, LabelScore
+from narrascope.store import open_store
+
 from narrascope.web.ratelimit import RateLimiter
 from narrascope.web.state import WebState
 
@@ -47,13 +51,13 @@ def test_the_default_pipeline_is_built_once_on_first_use() -> None:
 
 
 def test_an_oversized_anonymous_paste_is_told_its_size_and_the_limit_in_kilobytes() -> None:
-    state = WebState(store=None, token="t0ken", anonymous_max_bytes=2_500)  # type: ignore[arg-type]
-    status, message, wait = state.paste_refusal("1.2.3.4", "é" * 1_750, None)  # 3,500 bytes of UTF-8
+    state = WebState(store=None, token="t0ken", anonymous_max_bytes=1_500)  # type: ignore[arg-type]
+    status, message, wait = state.paste_refusal("1.2.3.4", "é" * 1_750, None)  # 3,500 bytes of UTF-8: 3.5 kB
     assert (status, wait) == (413, 0.0)
     assert message == ("The text is 4 kB, over the 2 kB limit of an anonymous paste: shorten it, or give the API "
-                       "token (up to 1 MB).")
+                       "token (up to 1 MB).")  # 3.5 and 1.5 kB, rounded half to even
     assert state.paste_refusal("1.2.3.4", "é" * 1_750, "t0ken") is None  # with the token only the API's limits
-    assert state.paste_refusal("1.2.3.4", "é" * 1_250, None) is None     # 2,500 bytes: at the limit, allowed
+    assert state.paste_refusal("1.2.3.4", "é" * 750, None) is None     # 1,500 bytes: at the limit, allowed
 
 
 def test_the_anonymous_paste_rate_is_told_with_its_figures() -> None:
@@ -80,3 +84,67 @@ def test_every_page_names_the_taxonomy_in_its_footer(client) -> None:  # type: i
         page = client.get(path).text
         footer = re.search(r'<span class="taxonomy-name">([^<]*)</span>', page)
         assert footer and html.unescape(footer.group(1)) == name, path
+
+
+def test_saving_records_a_web_api_run_and_reloads_the_corpus_state_only_after_another_writer(
+        tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    loads: list[int] = []
+    original = dedup.DuplicateDetector.load
+
+    def counted(self, store):  # type: ignore[no-untyped-def]
+        loads.append(1)
+        return original(self, store)
+
+    monkeypatch.setattr(dedup.DuplicateDetector, "load", counted)
+    store = open_store(tmp_path / "corpus.db")
+    state = WebState(store=store)
+
+    def pair(n: int) -> tuple[Document, Analysis]:
+        doc = Document(f"p{n}", f"Pasted article number {n} about the harbour strike in Rotterdam.",
+                       published="2024-05-01")
+        return doc, Analysis(doc.id, narratives=[LabelScore("Other", 0.9)])
+
+    first, second, third = pair(1), pair(2), pair(3)
+    assert state.save([first]) == {id(first[0])}
+    assert [(r.command, r.sources) for r in store.runs()] == [("ingest", ["web api"])]
+    state.save([second])
+    assert len(loads) == 1  # nothing else wrote: the detector and storylines of the last save are reused
+    store.add_documents([Document("other", "Written by another process.")])
+    state.save([third])
+    assert len(loads) == 2  # another writer: loaded afresh
+    assert store.count_documents() == 4
+    store.close()
+
+
+def test_the_cache_starts_afresh_once_it_holds_its_limit() -> None:
+    from narrascope.web.state import CACHE_ENTRIES
+
+    state = WebState(store=Marked())  # type: ignore[arg-type]
+    calls: list[int] = []
+    for key in range(CACHE_ENTRIES):
+        state.cached(key, lambda: calls.append(1))
+    state.cached(0, lambda: calls.append(1))
+    assert len(calls) == CACHE_ENTRIES  # all held
+    state.cached(CACHE_ENTRIES, lambda: calls.append(1))  # one more: the cache is emptied first
+    state.cached(0, lambda: calls.append(1))
+    assert len(calls) == CACHE_ENTRIES + 2
+
+
+def test_error_pages_show_status_message_and_details(client) -> None:  # type: ignore[no-untyped-def]
+    from narrascope import __version__
+
+    page = client.get("/articles/no-such-article")
+    assert page.status_code == 404 and "<h1>Not found</h1>" in page.text
+    assert "<title>Error 404" in page.text and f"narrascope {__version__}" in page.text
+    bad = client.get("/documents?since=yesterday")
+    assert bad.status_code == 422 and "<h1>Bad request</h1>" in bad.text
+    assert re.search(r'<ul class="errors"><li>[^<]*since[^<]*</li>', bad.text)
+    api = client.get("/api/documents?since=yesterday")
+    assert api.status_code == 422 and api.json()["details"] and "since" in api.json()["details"][0]
+
+
+def test_the_openapi_document_and_static_files_are_served(client) -> None:  # type: ignore[no-untyped-def]
+    info = client.get("/openapi.json").json()["info"]
+    assert info["title"] == "narrascope" and "Authorization: Bearer <token>" in info["description"]
+    assert info["description"].startswith("Propaganda narratives in multilingual news")
+    assert client.get("/static/style.css").status_code == 200

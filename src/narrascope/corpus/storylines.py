@@ -461,7 +461,8 @@ class StorylineBuilder:
             if best is None:
                 sid = "s-" + hashlib.sha1(doc.id.encode("utf-8")).hexdigest()[:12]
                 best = Storyline(sid, self.distinct_title(doc), size=0,
-                                 centroid=np.zeros(len(vec), dtype=np.float32))  # pragma: no mutate -- weighted by size 0
+                                 centroid=np.zeros(len(vec), dtype=np.float32),  # pragma: no mutate -- times size 0
+                                 )
                 self.storylines[sid] = best
                 self._keys[sid], self._members[sid], self._languages[sid] = Counter(), 0, Counter()
                 if sid not in row_of:

@@ -252,7 +252,8 @@ def score_subtask1(
         for lang, ids in _group(gold, languages).items():
             wanted = set(ids)
             keys = [k for k in gold_keys if k[0] in wanted]
-            mentions = [m for k, m in zip(gold_keys, gold_mentions, strict=True) if k[0] in wanted]
+            pairs = zip(gold_keys, gold_mentions, strict=True)  # pragma: no mutate -- equal lengths: made together
+            mentions = [m for k, m in pairs if k[0] in wanted]
             part = {k: m for k, m in pred_index.items() if languages.get(k[0], "unknown") == lang}
             scores.by_language[lang] = _subtask1_summary(keys, mentions, part)
     return scores
@@ -262,7 +263,8 @@ def _subtask1_summary(
     keys: list[MentionKey], gold_mentions: list[MentionAnnotation], pred_index: Mapping[MentionKey, MentionAnnotation]
 ) -> Subtask1Scores:
     exact = main_correct = true_pos = n_pred = n_gold = missing = 0
-    for key, g in zip(keys, gold_mentions, strict=True):
+    pairs = zip(keys, gold_mentions, strict=True)  # pragma: no mutate -- equal lengths: made together by the callers
+    for key, g in pairs:
         p = pred_index.get(key)
         gold_roles = set(g.fine_roles)
         pred_roles = set(p.fine_roles) if p else set()
@@ -347,7 +349,8 @@ def score_subtask3(
     values = similarity([pred[i] for i in answered], [gold_text[i] for i in answered]) if answered else []
     if len(values) != len(answered):
         raise ValueError(f"similarity returned {len(values)} scores for {len(answered)} pairs")
-    per_doc = {i: 0.0 for i in gold_text} | dict(zip(answered, (float(v) for v in values), strict=True))
+    scored = zip(answered, (float(v) for v in values), strict=True)  # pragma: no mutate -- lengths checked above
+    per_doc = {i: 0.0 for i in gold_text} | dict(scored)
     default_name = DEFAULT_SIMILARITY_NAME if similarity is token_f1_similarity else None
     name = similarity_name or default_name or str(getattr(similarity, "__name__", "similarity"))
     scores = _subtask3_summary(list(gold_text), per_doc, pred, name)

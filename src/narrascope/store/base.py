@@ -35,7 +35,9 @@ StorylineSort = Literal["size", "recent", "title"]
 class DocumentQuery:
     """Filters for ``Store.query_documents``; every set field must match (AND).
 
-    ``text`` is a full-text query (SQLite FTS5 syntax on SQLite; words on PostgreSQL). ``since``/``until`` are
+    ``text`` is a full-text query, the same on every store: words in any form (each article's words are stemmed
+    by its language: "javelins" finds "javelin"), ``"quoted phrases"`` (words in a row) and ``OR`` between
+    alternatives; all must occur (``narrascope.store.search``). ``since``/``until`` are
     inclusive ISO dates. ``outlet`` matches a part of the outlet's name and ``language`` the code, both in any case.
     Syndicated copies are left out unless ``include_duplicates``. ``sort``: newest first (``date``), ``oldest``,
     ``title`` or ``outlet``.

@@ -2,14 +2,18 @@
 
 Each migration is ``(version, description, statements)``; statements use ``{serial}`` (an auto-increment primary
 key), ``{blob}`` (binary) and ``{float}`` (double), filled per dialect; a statement that differs per dialect is a
-``{dialect: statement}`` dict (the append-only triggers of ``review_audit``). Applied versions are recorded in
+``{dialect: statement}`` dict (the append-only triggers of ``review_audit``), and a callable is given the store
+(to rebuild an index in Python). Applied versions are recorded in
 ``schema_migrations``; a store applies the missing ones, in order, when it opens. Dialect-specific migrations (full
 text search) live with their store.
 """
 
 from __future__ import annotations
 
-Statement = str | dict[str, str]
+from collections.abc import Callable
+from typing import Any
+
+Statement = str | dict[str, str] | Callable[[Any], None]
 Migration = tuple[int, str, list[Statement]]
 
 DIALECT_TYPES = {
@@ -194,7 +198,7 @@ CONTRIBUTIONS = " UNION ALL ".join(_CONTRIBUTION_PARTS)
 narrative/subnarrative label the documents that are not copies. ``day`` is ``''`` for undated documents."""
 
 
-def render(statement: Statement, dialect: str) -> str:
+def render(statement: str | dict[str, str], dialect: str) -> str:
     """``statement`` (for ``dialect`` when it differs per dialect) with the dialect's type names filled in."""
     if isinstance(statement, dict):
         statement = statement[dialect]

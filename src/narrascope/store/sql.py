@@ -1,7 +1,8 @@
 """``SQLStore``: the ``Store`` implementation shared by SQLite and PostgreSQL over a DB-API connection.
 
 Subclasses open the connection (in autocommit mode: transactions are explicit), name their ``dialect`` and add
-their full-text search (``_text_filter``) and extra ``migrations``. SQL here is written with ``?`` placeholders;
+their full-text index (``_save_search_rows``, ``_search_clause``, over the words of ``narrascope.store.search``) and
+extra ``migrations``. SQL here is written with ``?`` placeholders;
 ``_sql`` turns them into the driver's style.
 """
 
@@ -22,6 +23,7 @@ from narrascope.documents import Analysis, Document
 from narrascope.store.base import DocumentQuery, Duplicate, EntityRoleCount, Page, Run, Storyline, TrendKey, TrendRow
 from narrascope.store.counts import DailyCountsSQL, one_label, period_clause, period_only
 from narrascope.store.incremental import IncrementalSQL
+from narrascope.store import search
 from narrascope.store.schema import MIGRATIONS, MIGRATIONS_TABLE, NOT_COPY, Migration, label_group_kind, render
 
 DOC_COLUMNS = "d.id, d.text, d.title, d.url, d.outlet, d.published, d.language, d.source"
@@ -37,6 +39,8 @@ STORYLINE_SORTS = {  # Store.storylines(sort=...) -> ORDER BY
     "title": "LOWER(title), id",
 }
 _CHUNK = 500
+_STEMMER_STATE = "search_stemmer:"  # store_state rows naming the stemmers of the full-text index (value unused)
+_STEMMER_ROWS = "name >= 'search_stemmer:' AND name < 'search_stemmer;'"  # the names that start with it
 STALE_AFTER = timedelta(hours=1)  # a running run without a heartbeat for this long is marked interrupted
 
 
@@ -92,6 +96,7 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
     placeholder = "?"
     begin = "BEGIN"  # the statement that opens a transaction
     migrations: list[Migration] = []  # dialect-specific, applied after the shared ones of the same version
+    search_table = "documents_search"  # the full-text index: one row per document
 
     def __init__(self, connection: Any) -> None:
         self._conn = connection
@@ -153,7 +158,10 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
                     applied.add(version)
                     continue
                 for statement in statements:
-                    self._execute(render(statement, self.dialect))
+                    if callable(statement):
+                        statement(self)
+                    else:
+                        self._execute(render(statement, self.dialect))
                 self._execute(
                     "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)",
                     (version, description, now()),
@@ -167,7 +175,29 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
 
     # -- documents --------------------------------------------------------------------------------------------
     def _index_text(self, documents: Sequence[Document]) -> None:
-        """Hook for stores that keep a separate full-text index."""
+        """Add ``documents`` to the full-text index: their stems, by the stemmer of their language."""
+        rows = [(d.id, *search.indexed(d.title, d.text, d.language)) for d in documents]
+        for name in sorted({r[1] for r in rows}):  # one row per stemmer in use: concurrent writers never lose one
+            self._execute("INSERT INTO store_state (name, value) VALUES (?, '1') ON CONFLICT (name) DO NOTHING",
+                          (_STEMMER_STATE + name,))
+        self._save_search_rows(rows)
+
+    def _save_search_rows(self, rows: Sequence[tuple[str, str, list[str]]]) -> None:
+        """Store ``(document id, stemmer name, stems)`` in the dialect's full-text index."""
+        raise NotImplementedError
+
+    def rebuild_search_index(self) -> None:
+        """Index every stored document again (the migration to stemmed search does it for existing stores)."""
+        with self.transaction():
+            self._execute(f"DELETE FROM {self.search_table}")
+            self._execute(f"DELETE FROM store_state WHERE {_STEMMER_ROWS}")
+            batch: list[Document] = []
+            for doc in self.iter_documents():
+                batch.append(doc)
+                if len(batch) == _CHUNK:
+                    self._index_text(batch)
+                    batch = []
+            self._index_text(batch)
 
     def known(self, urls: Iterable[str] = (), hashes: Iterable[str] = ()) -> tuple[set[str], set[str]]:
         found_urls: set[str] = set()
@@ -246,6 +276,17 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
             last = rows[-1][0]
 
     def _text_filter(self, text: str) -> tuple[str, list[Any]]:
+        """The condition on ``d`` for the documents matching a search (``narrascope.store.search``): one match per
+        group of stemmers in the corpus that read the query alike, each over the documents indexed with them."""
+        query = search.parse_query(text)
+        stemmers = [r[0][len(_STEMMER_STATE):] for r in
+                    self._all(f"SELECT name FROM store_state WHERE {_STEMMER_ROWS}")]
+        if not query or not stemmers:
+            return "1 = 0", []
+        return self._search_clause(search.match_groups(query, stemmers))
+
+    def _search_clause(self, groups: list[tuple[list[list[tuple[str, ...]]], list[str]]]) -> tuple[str, list[Any]]:
+        """The dialect's condition for ``search.match_groups``."""
         raise NotImplementedError
 
     def _where(self, query: DocumentQuery) -> tuple[str, list[Any]]:

@@ -1,4 +1,4 @@
-"""The default store: one SQLite file in WAL mode, full-text search with FTS5."""
+"""The default store: one SQLite file in WAL mode, full-text search with FTS5 over stemmed words."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from narrascope.documents import Document
 from narrascope.errors import ConfigError
+from narrascope.store import search
 from narrascope.store.review import ReviewSQL
 from narrascope.store.schema import Migration
 from narrascope.store.sql import SQLStore
@@ -73,6 +73,13 @@ class SQLiteStore(ReviewSQL, SQLStore):
     migrations: list[Migration] = [
         (2, "full-text index (FTS5) over titles and texts",
          ["CREATE VIRTUAL TABLE documents_fts USING fts5 (document_id UNINDEXED, title, text, tokenize = 'unicode61')"]),
+        (9, "full-text search with stemming per language and phrases: the stems of titles and texts (FTS5)",
+         ["DROP TABLE documents_fts",
+          # the words are narrascope.store.search's, separated by spaces: the ascii tokenizer splits there and nowhere
+          # else inside them (it keeps every non-ASCII character), so FTS5 holds exactly the words PostgreSQL holds
+          "CREATE VIRTUAL TABLE documents_search USING fts5 (document_id UNINDEXED, stemmer UNINDEXED, body,"
+          " tokenize = 'ascii')",
+          SQLStore.rebuild_search_index]),
     ]
 
     def __init__(self, path: str | Path = "narrascope.db") -> None:
@@ -94,12 +101,14 @@ class SQLiteStore(ReviewSQL, SQLStore):
         super().__init__(conn)
         conn.set_authorizer(_protect_audit)  # after the migrations: from here on, the audit trail only grows
 
-    def _index_text(self, documents: Sequence[Document]) -> None:
-        self._executemany("INSERT INTO documents_fts (document_id, title, text) VALUES (?, ?, ?)",
-                          [(d.id, d.title or "", d.text) for d in documents])
+    def _save_search_rows(self, rows: Sequence[tuple[str, str, list[str]]]) -> None:
+        self._executemany("INSERT INTO documents_search (document_id, stemmer, body) VALUES (?, ?, ?)",
+                          [(doc_id, name, " ".join(stems)) for doc_id, name, stems in rows])
 
-    def _text_filter(self, text: str) -> tuple[str, list[Any]]:
-        # plain words are quoted so that user input is never parsed as FTS5 syntax errors
-        words = [w.replace('"', '""') for w in text.split()]
-        match = " ".join(f'"{w}"' for w in words) if words else '""'
-        return "d.id IN (SELECT document_id FROM documents_fts WHERE documents_fts MATCH ?)", [match]
+    def _search_clause(self, groups: list[tuple[list[list[tuple[str, ...]]], list[str]]]) -> tuple[str, list[Any]]:
+        parts, params = [], []
+        for match, stemmers in groups:
+            parts.append("SELECT document_id FROM documents_search WHERE documents_search MATCH ? AND stemmer IN"
+                         f" ({','.join('?' * len(stemmers))})")
+            params += [search.fts5_expression(match), *stemmers]
+        return f"d.id IN ({' UNION ALL '.join(parts)})", params

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from narrascope.corpus.trends import ALPHA, MIN_DOCS, MIN_RATIO
 from narrascope.errors import NarrascopeError
 from narrascope.store.base import Storyline
+from narrascope.store.search import SYNTAX as SEARCH_SYNTAX
 from narrascope.web.queries import (
     Language,
     Text,
@@ -65,7 +66,7 @@ def list_documents(
     outlet: Text = None, language: Language = None,
     since: Annotated[date | None, Query(description="First day, YYYY-MM-DD (inclusive).")] = None,
     until: Annotated[date | None, Query(description="Last day, YYYY-MM-DD (inclusive).")] = None,
-    q: Annotated[str | None, Query(max_length=500, description="Full-text search: all words must occur.")] = None,
+    q: Annotated[str | None, Query(max_length=500, description=SEARCH_SYNTAX)] = None,
     include_duplicates: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,

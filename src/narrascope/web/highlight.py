@@ -16,6 +16,7 @@ from html import escape
 from markupsafe import Markup
 
 from narrascope.documents import Analysis, EntityMention, LabelScore
+from narrascope.store.search import matching_spans
 from narrascope.taxonomy import OTHER, Taxonomy
 
 PALETTE_SIZE = 12
@@ -139,34 +140,28 @@ def _entity(piece: str, mention: EntityMention) -> str:
 
 
 
-def passage(text: str, query: str | None, title: str | None = None, width: int = 220) -> Markup:
-    """About ``width`` characters of ``text`` around the first word of ``query`` found in it (after the title, when
-    the text repeats it), the query's words marked; the text's opening when nothing matches."""
+def passage(text: str, query: str | None, title: str | None = None, language: str | None = None,
+            width: int = 220) -> Markup:
+    """About ``width`` characters of ``text`` around the first word that ``query`` finds in it (after the title, when
+    the text repeats it), the words it finds marked (any form: a search for "javelins" marks "javelin", as the search
+    found it); the text's opening when nothing matches."""
     body = text
     if title and body.startswith(title):
         body = body[len(title):].lstrip(" .:\n")
-    words = [w.strip('"*()').lower() for w in (query or "").split()]
-    words = [w for w in words if len(w) > 1 and w not in ("and", "or", "not", "near")]
-    lower = body.lower()
-    hits = [i for i in (lower.find(w) for w in words) if i >= 0]
+    hits = matching_spans(body, query or "", language)
     start = 0
     if hits:
-        first = min(hits)
+        first = hits[0][0]
         start = max(0, first - width // 3)
         space = body.rfind(" ", 0, start)
         start = space + 1 if start and space >= 0 and first - space < width // 2 else start
-    piece = body[start:start + width]
-    out = escape(piece)
-    for w in sorted(set(words), key=len, reverse=True):
-        out = _mark_word(out, escape(w))
+    end = start + width
+    out, at = [], start
+    for s, e in hits:
+        if s >= start and e <= end:
+            out += [escape(body[at:s]), '<mark class="hit">', escape(body[s:e]), "</mark>"]
+            at = e
+    out.append(escape(body[at:end]))
     prefix = "…" if start > 0 else ""
-    suffix = "…" if start + width < len(body) else ""
-    return Markup(prefix + out + suffix)
-
-
-def _mark_word(html: str, word: str) -> str:
-    """Wrap case-insensitive occurrences of ``word`` in ``html`` (outside tags) in ``<mark class="hit">``."""
-    import re
-
-    pattern = re.compile(r"(<[^>]*>)|(" + re.escape(word) + ")", re.IGNORECASE)
-    return pattern.sub(lambda m: m.group(1) or f'<mark class="hit">{m.group(2)}</mark>', html)
+    suffix = "…" if end < len(body) else ""
+    return Markup(prefix + "".join(out) + suffix)

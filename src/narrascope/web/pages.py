@@ -68,13 +68,18 @@ def _chart(data: dict) -> Markup:
     return Markup(json.dumps(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
-def _labels_of(state: WebState, documents: list[Document]) -> dict[str, list[str]]:
+def _labels_of(state: WebState, documents: list[Document]) -> tuple[dict[str, list[str]], set[str]]:
+    """The narrative labels each of ``documents`` carries (its reviewed ones once reviewed), and the ids of those
+    a person reviewed (their rows get a "reviewed" mark)."""
     out: dict[str, list[str]] = {}
+    reviewed: set[str] = set()
     with state.lock:
         for doc in documents:
             analysis = state.store.get_analysis(doc.id)
             out[doc.id] = [n for n in (analysis.narrative_labels if analysis else []) if n != OTHER]
-    return out
+            if analysis is not None and analysis.reviewed:
+                reviewed.add(doc.id)
+    return out, reviewed
 
 
 def corpus_languages(state: WebState) -> list[str]:
@@ -140,7 +145,7 @@ def overview(request: Request, since: date | None = None, until: date | None = N
                       for i, k in enumerate(leaders)],
         surges=list(reversed(surges))[:15], periods=periods, changes=[c for c in changes if c.count or c.previous][:12],
         narratives=sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:20], languages=bars(languages),
-        outlets=bars(outlets), stories=stories, recent=recent, recent_labels=recent_labels,
+        outlets=bars(outlets), stories=stories, recent=recent, recent_labels=recent_labels[0], reviewed=recent_labels[1],
         period=period, surge_rule=SURGE_RULE, language=language, outlet=outlet,
         language_href="/documents?" + "".join(f"{p}&" for p in [without("language")] if p) + "language=",
         outlet_href="/documents?" + "".join(f"{p}&" for p in [without("outlet")] if p) + "outlet=",
@@ -179,9 +184,10 @@ def documents(
     kept = {k: v for k, v in filters.items() if v}
     link = lambda p, by=sort: "/documents?" + urlencode({**kept, **({"sort": by} if by != "date" else {}), "page": p})  # noqa: E731
     tax = state.taxonomy
-    snippets = {d.id: passage(d.text, q, d.title) for d in result.items}
+    snippets = {d.id: passage(d.text, q, d.title, d.language) for d in result.items}
+    labels, reviewed = _labels_of(state, result.items)
     return render(request, "documents.html", filters=filters, result=result, page=page, pages=pages, link=link,
-                  labels=_labels_of(state, result.items), coarse=[n.label for n in tax.narratives], sort=sort,
+                  labels=labels, reviewed=reviewed, coarse=[n.label for n in tax.narratives], sort=sort,
                   sorts=SORT_NAMES, snippets=snippets, export=urlencode(kept), languages=corpus_languages(state),
                   origins=_origins_of(state, result.items) if copies else {})
 
@@ -258,6 +264,7 @@ def narrative(request: Request, label: str) -> HTMLResponse:
     top = shares[0][1] if shares else 1.0
     filtered = "/documents?" + urlencode({level: label}) + "&"
     return render(request, "narrative.html", label=label, level=level, info=info, sub=sub, examples=examples,
+                  reviewed={doc_id for doc_id, a in analyses.items() if a is not None and a.reviewed},
                   evidence=evidence, chart_data=_chart(time_series(own, [label])), dated=sum(r.count for r in own),
                   surges=[s for s in reversed(surges) if s.key == label][:10],
                   outlets=[(o, share, n, all_, 100 * share / top) for o, share, n, all_ in shares],
@@ -331,8 +338,9 @@ def storyline(request: Request, storyline_id: str) -> HTMLResponse:
     if story is None:
         raise HTTPException(404, f"No storyline with id {storyline_id!r}.")
     first = next((d for d in docs if d.published), None)  # earliest first: the event's first publisher
+    labels, reviewed = _labels_of(state, docs[:200])
     return render(request, "storyline.html", story=story, docs=docs, lanes=swimlane(docs), first=first,
-                  labels=_labels_of(state, docs[:200]), origins=_origins_of(state, docs[:200]))
+                  labels=labels, reviewed=reviewed, origins=_origins_of(state, docs[:200]))
 
 
 @router.get("/analyze")
