@@ -143,7 +143,7 @@ MIGRATIONS: list[Migration] = [
         ["CREATE INDEX analyses_model ON analyses (model)"],
     ),
     (
-        9,
+        10,
         "daily counts per label and outlet, language or subnarrative (narrative pages)",
         [
             "DELETE FROM daily_counts WHERE kind NOT IN ({base_kinds})",  # a new store counted them at version 7
@@ -190,7 +190,7 @@ _LABEL_GROUP_PARTS = [
 LABEL_GROUP_CONTRIBUTIONS = " UNION ALL ".join(_LABEL_GROUP_PARTS)
 """Per narrative (or subnarrative) label, its documents that are not copies by outlet, language or subnarrative
 (kind ``label_group_kind``, key the outlet, language or subnarrative): what a narrative page counts (schema
-version 9)."""
+version 10)."""
 _CONTRIBUTION_PARTS += _LABEL_GROUP_PARTS
 CONTRIBUTIONS = " UNION ALL ".join(_CONTRIBUTION_PARTS)
 """What documents add to ``daily_counts``, one row per count (``{where}`` picks the documents): every document
