@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -124,3 +125,27 @@ def test_token_batches_bound_the_padded_size(lengths: list[int], budget: int) ->
     # greedy: a group could not take the next sequence without passing the budget
     for g, nxt in zip(groups, groups[1:]):
         assert (len(g) + 1) * lengths[nxt[0]] > budget
+
+
+def test_an_unwritable_cache_folder_builds_the_graph_elsewhere(reference: E5Encoder, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("NARRASCOPE_CACHE_DIR", str(blocker))
+    ref, mask = _states(reference)
+    fast, _ = _states(E5Encoder(backend="onnx"))
+    on = mask.astype(bool)
+    assert np.abs(ref[on] - fast[on]).max() < 1e-3
+    assert blocker.read_text() == "a file where the cache folder should be"
+
+
+def test_the_cache_keeps_the_newest_graphs_only(tmp_path: Path) -> None:
+    for i in range(5):
+        (tmp_path / f"e5-0-12-{i}.int8.onnx").write_bytes(b"x")
+        stamp = 1_000_000 + i
+        os.utime(tmp_path / f"e5-0-12-{i}.int8.onnx", (stamp, stamp))
+    (tmp_path / "unrelated.txt").write_text("kept")
+    current = tmp_path / "e5-0-12-0.int8.onnx"  # the oldest, but the one just built
+    e5_onnx.prune(tmp_path, keep=3, current=current)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e5-0-12-0.int8.onnx", "e5-0-12-3.int8.onnx",
+                                                          "e5-0-12-4.int8.onnx", "unrelated.txt"]

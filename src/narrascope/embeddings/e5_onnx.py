@@ -16,8 +16,10 @@ is missing).
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
+import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,6 +30,7 @@ import numpy as np
 from narrascope.errors import ModelError
 
 OPSET = 17  # LayerNormalization
+KEEP_GRAPHS = 6  # graphs kept in the cache folder (about 21 MB int8, 85 MB float32 each)
 GRAPH_VERSION = "1"  # bump when the graph below changes: cached files of another version are rebuilt
 
 
@@ -177,7 +180,18 @@ def model_file(tensors: Mapping[str, np.ndarray], first: int, stop: int, hidden:
                 root.setLevel(level)
             built = quantised
         os.replace(built, target)  # atomic: a concurrent process sees the whole file or none
+    prune(directory, keep=KEEP_GRAPHS, current=target)
     return target
+
+
+def prune(directory: Path, keep: int, current: Path) -> None:
+    """Remove all but the ``keep`` most recently built graphs of ``directory`` (never ``current``): every retrained
+    model has its own graph, and old ones would pile up. A graph removed while another process uses it stays
+    readable to that process; one needed again is rebuilt."""
+    graphs = sorted((p for p in directory.glob("e5-*.onnx") if p != current),
+                    key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in graphs[max(0, keep - 1):]:
+        old.unlink(missing_ok=True)
 
 
 class OnnxLayers:
@@ -200,8 +214,10 @@ class OnnxLayers:
         args = (tensors, first, stop, hidden, heads, eps, int8)
         try:
             path = model_file(*args)
-        except OSError:  # no writable cache (a read-only home): build into this process's temporary folder
-            path = model_file(*args, directory=Path(tempfile.mkdtemp(prefix="narrascope-onnx-")))
+        except OSError:  # no writable cache (a read-only home): build into a temporary folder, removed at exit
+            scratch = tempfile.mkdtemp(prefix="narrascope-onnx-")
+            atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+            path = model_file(*args, directory=Path(scratch))
         try:
             self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # a damaged cache file: rebuild it once
