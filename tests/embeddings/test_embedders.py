@@ -131,7 +131,7 @@ def test_e5_without_cache_recomputes(tmp_path, monkeypatch) -> None:
     emb = E5Embedder(cache=False)
     emb.embed(["one"])
     emb.embed(["one"])
-    assert emb.model_calls == 2 and not any(tmp_path.iterdir())
+    assert emb.model_calls == 2 and not list(tmp_path.rglob("*.sqlite"))  # no vector stored (the e5 graph may be)
 
 
 def test_e5_truncation_caps_tokens(e5_module: E5Embedder) -> None:

@@ -63,3 +63,48 @@ def test_the_daily_counts_equal_a_recount_after_copies_regroup_and_analyses_chan
     assert "URW: Changed" not in kept[3] and kept[3]["URW: Record"] == 8  # days 2-9, not day 1's copied origin
     narrative_days = {(r.day, r.key): r.count for r in store.trend_rows("narrative")}
     assert narrative_days[("2024-01-01", "URW: Changed")] == 1 and narrative_days[("2024-01-01", "URW: Record")] == 1
+
+
+class TwoLevels:
+    """A narrative by the first word and a subnarrative by the day's parity; no labels for the fifth day."""
+
+    def analyze(self, documents: list[Document]) -> list[Analysis]:
+        out = []
+        for d in documents:
+            narrative = f"URW: {d.text.split()[0]}"
+            sub = f"{narrative}: {'even' if (d.published or '0')[-1] in '02468' else 'odd'}"
+            labelled = d.published != "2024-01-05"
+            out.append(Analysis(d.id, d.language or "en", narratives=[LabelScore(narrative, 0.9)] if labelled else [],
+                                subnarratives=[LabelScore(sub, 0.8)] if labelled else []))
+        return out
+
+
+def test_a_narrative_page_counts_read_from_the_daily_counts_equal_a_scan(store_location: str,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The counts of one label (its documents, by outlet, by language, its subnarratives) come from ``daily_counts``
+    and equal those of a scan of the documents, after copies regroup and an analysis changes."""
+    import narrascope.store.sql as sql
+
+    store = open_store(store_location)
+    docs = _stream(8)
+    copy = Document("copy", "By staff. " + docs[4].text, language="en", published=docs[4].published, outlet="x.example")
+    earlier = Document("earlier", docs[4].text + " (wire)", language="de", published="2023-12-31", outlet="w.example")
+    undated = Document("undated", "Floods in an undated piece on the Poyo ravine rescuers.", language="fr", outlet="u.example")
+    ingest(docs + [copy], store, TwoLevels(), storylines=False, batch_size=4)
+    ingest([earlier, undated], store, TwoLevels(), storylines=False)
+    store.add_analyses([Analysis(docs[0].id, "en", narratives=[LabelScore("URW: Floods", 0.9)],
+                                 subnarratives=[LabelScore("URW: Floods: even", 0.9)])])  # was odd
+    queries = [DocumentQuery(narrative="URW: Floods"), DocumentQuery(narrative="URW: Record", since="2024-01-03"),
+               DocumentQuery(subnarrative="URW: Floods: even", until="2024-01-06"), DocumentQuery(narrative="URW: None")]
+
+    def counts() -> list:
+        return [(store.query_documents(q).total, store.count_by("outlet", q), store.count_by("language", q),
+                 store.label_counts("subnarrative", q), [d.id for d in store.query_documents(q).items]) for q in queries]
+
+    counted = counts()
+    monkeypatch.setattr(sql, "one_label", lambda query: None)  # every count by a scan of the documents
+    assert counted == counts()
+    floods = counted[0]
+    assert floods[0] == 8 and floods[2] == {"en": 7, "fr": 1}  # 8 days less the unlabelled fifth, and the undated one
+    assert floods[3] == {"URW: Floods: even": 6, "URW: Floods: odd": 2}
+    assert counted[3][:4] == (0, {}, {}, {})

@@ -37,18 +37,25 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[NarrativeClassifi
     return model, top, states, encoder
 
 
-def test_numpy_inference_matches_the_trained_torch_module(trained) -> None:
+def test_numpy_inference_matches_the_trained_torch_module(trained, tmp_path, monkeypatch) -> None:
     from narrascope.training.encoder_tuning import predict_cached, predict_top
+
+    monkeypatch.setenv("NARRASCOPE_CACHE_DIR", str(tmp_path))  # this throw-away model's graph stays out of the cache
 
     model, top, states, encoder = trained
     weights = top.export()
-    head = EncoderHead(model.coarse_labels_ + model.fine_labels_, 11, *weights, max_tokens=40, max_chunks=3)
+    labels = model.coarse_labels_ + model.fine_labels_
+    head = EncoderHead(labels, 11, *weights, max_tokens=40, max_chunks=3, backend="numpy")
     torch_p = predict_top(top, states)
     numpy_p = predict_cached(head, encoder, states, 11)
     assert np.abs(torch_p - numpy_p).max() < 2e-3
     docs, _ = tiny_corpus()
     from_text = head.predict_proba([d.text for d in docs])  # the whole route from text, frozen layers included
     assert np.abs(from_text - torch_p).max() < 2e-3
+    # analysis's default route, the int8 onnxruntime graph of the same weights: close, not equal
+    int8 = EncoderHead(labels, 11, *weights, max_tokens=40, max_chunks=3, backend="int8")
+    assert int8.encoder.backend == "int8"
+    assert np.abs(int8.predict_proba([d.text for d in docs]) - torch_p).max() < 0.1
 
 
 def test_the_head_learned_the_labels(trained) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from typing import Any
@@ -17,18 +18,17 @@ from narrascope.web.app import FORM_MAX_BYTES, MAX_BODY_BYTES, SECURITY_HEADERS,
 from narrascope.web.state import WebState
 
 TOKEN = "s3cret-Token_42"
-
-
-def run(coroutine: Any) -> Any:
-    """``asyncio.run`` in a thread of its own: the full suite may hold a running event loop in this one (the browser
-    tests' Playwright)."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
 LIMIT, FORM_LIMIT = 100, 40
 DISABLED = ("write endpoints are disabled: start the server with --token or set NARRASCOPE_API_TOKEN to enable "
             "them")
 UNAUTHORISED = "missing or wrong API token: send 'Authorization: Bearer <token>'"
+
+
+def run(coroutine: Coroutine[Any, Any, None]) -> None:
+    """``asyncio.run`` in a thread of its own: the browser tests' Playwright keeps an event loop running in the main
+    thread for the rest of the session, where ``asyncio.run`` refuses to start."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
 
 
 def call(method: str, path: str, chunks: list[bytes] | None = None, headers: dict[bytes, bytes] | None = None,

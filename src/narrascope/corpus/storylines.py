@@ -87,6 +87,16 @@ def _aliases() -> AliasTable | None:
         return None
 
 
+@lru_cache(maxsize=65536)
+def _alias(name: str) -> str | None:
+    """The gazetteer alias of a word or a pair of words (cached: the same words come again and again)."""
+    aliases = _aliases()
+    return aliases.lookup(name) if aliases is not None else None
+
+
+_stem = lru_cache(maxsize=65536)(stem)
+
+
 def story_keys(text: str) -> set[str]:
     """What identifies a story in ``text``: names, content words and numbers, as keys comparable across languages.
 
@@ -107,18 +117,18 @@ def story_keys(text: str) -> set[str]:
             if len(word) >= 2:
                 keys.add("#" + word)
             continue
-        if aliases is not None and i + 1 < len(words) and (canonical := aliases.lookup(f"{word} {words[i + 1]}")):
+        if aliases is not None and i + 1 < len(words) and (canonical := _alias(f"{word} {words[i + 1]}")):
             keys.add("=" + canonical)
             skip = True
             continue
         if word[:1].isupper() or not word[:1].isalpha() or word[:1].lower() == word[:1].upper():
-            canonical = aliases.lookup(word) if aliases is not None and len(word) >= 2 else None
+            canonical = _alias(word) if aliases is not None and len(word) >= 2 else None
             if canonical:
                 keys.add("=" + canonical)
             elif len(word) >= 3:
-                keys.add("~" + stem(word).lower().translate(_LATIN)[:KEY_CHARS])
+                keys.add("~" + _stem(word).lower().translate(_LATIN)[:KEY_CHARS])
         elif len(word) >= 4:
-            keys.add(stem(word).lower()[:KEY_CHARS])
+            keys.add(_stem(word).lower()[:KEY_CHARS])
     return {sys.intern(key) for key in keys}  # one copy of each key, however many storylines and counts hold it
 
 
@@ -217,7 +227,7 @@ class StorylineBuilder:
         self._loaded_from: str | None = None  # with a store: every storyline last seen since this day is in memory
         self._latest: str = ""  # the latest day placed
 
-    def load(self, store: Store, max_documents: int = 20000) -> StorylineBuilder:
+    def load(self, store: Store, max_documents: int = 2000) -> StorylineBuilder:
         """Continue from ``store``'s storylines (read by period as documents come); its first ``max_documents``
         documents give the key frequencies."""
         self._store = store

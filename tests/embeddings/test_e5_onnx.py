@@ -1,0 +1,151 @@
+"""The onnxruntime route of the e5 encoder computes what the numpy reference computes, and its graph cache holds."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("onnxruntime")
+
+from narrascope.components.narratives.encoder_head import token_batches  # noqa: E402
+from narrascope.embeddings import e5_onnx  # noqa: E402
+from narrascope.embeddings.e5_encoder import E5Encoder  # noqa: E402
+from narrascope.errors import ModelError  # noqa: E402
+
+TEXTS = ["NATO is directly fighting in Ukraine, the minister said.",
+         "Климатът се променя бавно, казват учените, но политиците не слушат.",
+         "O governo anunciou novas medidas para a economia na terça-feira. " * 6,
+         "रूस ने कहा कि पश्चिमी देश युद्ध में सीधे तौर पर शामिल हैं।",
+         "x"]
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("onnx-cache")
+
+
+@pytest.fixture(scope="module")
+def reference() -> E5Encoder:
+    return E5Encoder(backend="numpy")
+
+
+def _states(encoder: E5Encoder) -> tuple[np.ndarray, np.ndarray]:
+    ids, mask = encoder.batch([encoder.ids(t) for t in TEXTS])
+    return encoder.token_states(ids, mask), mask
+
+
+def _with_cache(monkeypatch: pytest.MonkeyPatch, cache: Path, backend: str) -> E5Encoder:
+    monkeypatch.setenv("NARRASCOPE_CACHE_DIR", str(cache))
+    return E5Encoder(backend=backend)
+
+
+def test_float32_graph_gives_the_numpy_states(reference: E5Encoder, cache: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    ref, mask = _states(reference)
+    fast, _ = _states(_with_cache(monkeypatch, cache, "onnx"))
+    on = mask.astype(bool)
+    assert np.abs(ref[on] - fast[on]).max() < 1e-3
+
+
+def test_int8_graph_stays_close_to_the_numpy_vectors(reference: E5Encoder, cache: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    ref, mask = _states(reference)
+    fast, _ = _states(_with_cache(monkeypatch, cache, "int8"))
+    a, b = reference.mean_pool(ref, mask), reference.mean_pool(fast, mask)
+    cosine = (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+    assert cosine.min() > 0.98
+    assert not np.allclose(a, b, atol=1e-6)  # it is the quantised graph that ran, not numpy
+
+
+@pytest.mark.parametrize("backend", ["int8", "onnx"])
+def test_a_sequence_gets_the_same_states_alone_or_in_any_batch(backend: str, cache: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    encoder = _with_cache(monkeypatch, cache, backend)
+    together, mask = _states(encoder)
+    for i, text in enumerate(TEXTS):
+        ids, own = encoder.batch([encoder.ids(text)])
+        alone = encoder.token_states(ids, own)[0]
+        n = int(own.sum())
+        assert np.array_equal(alone[:n], together[i, :n])  # byte-identical: no dependence on the neighbours
+        assert not together[i, n:].any()  # padding positions stay zero
+
+
+def test_the_graph_follows_the_fine_tuned_layers(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    base = _with_cache(monkeypatch, cache, "onnx")
+    tuned_tensors = {"l11.fo.b": base.tensors["l11.fo.b"] + 0.5}
+    tuned = E5Encoder(top_layers=tuned_tensors, backend="onnx")
+    reference = E5Encoder(top_layers=tuned_tensors, backend="numpy")
+    fast, mask = _states(tuned)
+    ref, _ = _states(reference)
+    on = mask.astype(bool)
+    assert np.abs(ref[on] - fast[on]).max() < 1e-3
+    files = sorted(p.name for p in (cache / "onnx").glob("*.onnx"))
+    assert len([f for f in files if f.endswith(".fp32.onnx")]) == 2  # one graph per set of weights
+
+
+def test_a_cached_graph_is_reused_and_a_damaged_one_rebuilt(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _states(_with_cache(monkeypatch, cache, "int8"))
+    (built,) = [p for p in (cache / "onnx").glob("*.int8.onnx")]
+    stamp = built.stat().st_mtime_ns
+    _states(E5Encoder(backend="int8"))
+    assert built.stat().st_mtime_ns == stamp
+    built.write_bytes(b"not an onnx file")
+    states, mask = _states(E5Encoder(backend="int8"))
+    assert np.isfinite(states).all() and built.stat().st_size > 1_000_000
+
+
+def test_backend_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NARRASCOPE_E5_BACKEND", raising=False)
+    assert e5_onnx.resolve_backend() == "int8"
+    monkeypatch.setenv("NARRASCOPE_E5_BACKEND", "ONNX")
+    assert e5_onnx.resolve_backend() == "onnx"
+    assert e5_onnx.resolve_backend("numpy") == "numpy"
+    with pytest.raises(ModelError, match="NARRASCOPE_E5_BACKEND"):
+        e5_onnx.resolve_backend("gpu")
+    monkeypatch.setattr(e5_onnx, "available", lambda: False)
+    assert e5_onnx.resolve_backend("int8") == "numpy"  # no onnxruntime: the numpy reference
+
+
+def test_partial_runs_stay_numpy(reference: E5Encoder, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = _with_cache(monkeypatch, cache, "int8")
+    ids, mask = reference.batch([reference.ids(TEXTS[0])])
+    assert np.array_equal(fast.token_states(ids, mask, stop=6), reference.token_states(ids, mask, stop=6))
+
+
+@pytest.mark.parametrize("lengths,budget", [([3, 3, 3, 3], 6), ([2, 5, 9, 40, 41], 64), ([130], 100), ([], 10),
+                                            ([1] * 10 + [128] * 3, 256)])
+def test_token_batches_bound_the_padded_size(lengths: list[int], budget: int) -> None:
+    groups = token_batches(lengths, budget)
+    assert [i for g in groups for i in g] == list(range(len(lengths)))  # every sequence once, in order
+    for g in groups:
+        assert len(g) == 1 or len(g) * lengths[g[-1]] <= budget
+    # greedy: a group could not take the next sequence without passing the budget
+    for g, nxt in zip(groups, groups[1:]):
+        assert (len(g) + 1) * lengths[nxt[0]] > budget
+
+
+def test_an_unwritable_cache_folder_builds_the_graph_elsewhere(reference: E5Encoder, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("NARRASCOPE_CACHE_DIR", str(blocker))
+    ref, mask = _states(reference)
+    fast, _ = _states(E5Encoder(backend="onnx"))
+    on = mask.astype(bool)
+    assert np.abs(ref[on] - fast[on]).max() < 1e-3
+    assert blocker.read_text() == "a file where the cache folder should be"
+
+
+def test_the_cache_keeps_the_newest_graphs_only(tmp_path: Path) -> None:
+    for i in range(5):
+        (tmp_path / f"e5-0-12-{i}.int8.onnx").write_bytes(b"x")
+        stamp = 1_000_000 + i
+        os.utime(tmp_path / f"e5-0-12-{i}.int8.onnx", (stamp, stamp))
+    (tmp_path / "unrelated.txt").write_text("kept")
+    current = tmp_path / "e5-0-12-0.int8.onnx"  # the oldest, but the one just built
+    e5_onnx.prune(tmp_path, keep=3, current=current)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e5-0-12-0.int8.onnx", "e5-0-12-3.int8.onnx",
+                                                          "e5-0-12-4.int8.onnx", "unrelated.txt"]
