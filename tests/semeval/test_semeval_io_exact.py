@@ -76,3 +76,21 @@ def test_a_language_folder_of_any_name_gives_its_lower_case_code(tmp_path: Path)
     (raw / "DE_1.txt").write_text("Titel\n\nText.", encoding="utf-8")
     corpus = read_semeval_folder(tmp_path / "DE")
     assert corpus.documents["DE_1.txt"].language == "de"
+
+
+def test_a_line_keeps_its_last_characters_whatever_its_line_ending(tmp_path: Path) -> None:
+    path = tmp_path / "subtask-3.txt"
+    path.write_bytes(b"a.txt\tURW: N\tnone\tabout Malcolm X\r\nb.txt\tURW: N\tnone\tsecond\n")
+    explained = read_subtask3(path)
+    assert [(i, a.explanation) for i, a in explained.items()] == [("a.txt", "about Malcolm X"), ("b.txt", "second")]
+
+
+def test_predictions_of_articles_without_a_language_count_in_the_unknown_group() -> None:
+    from narrascope.semeval.io import NarrativeAnnotation
+    from narrascope.semeval.metrics import score_subtask2
+
+    gold = {i: NarrativeAnnotation(i, ["Other"], ["Other"]) for i in ("a", "b")}
+    scores = score_subtask2(gold, dict(gold), languages={"a": "en"})
+    assert sorted(scores.by_language) == ["en", "unknown"]
+    unknown = scores.by_language["unknown"]
+    assert (unknown.n_documents, unknown.missing_predictions, unknown.unknown_predictions) == (1, 0, 0)

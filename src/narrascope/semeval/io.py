@@ -50,7 +50,9 @@ log = logging.getLogger(__name__)
 def _lines(path: Path) -> Iterator[tuple[int, list[str]]]:
     """Tab-split non-blank lines with their 1-based numbers; undecodable files fail with the path."""
     try:
-        with open(path, encoding="utf-8", newline="") as handle:
+        # equivalent mutants: lines end at \n, \r or \r\n in either newline mode and lose them below; UTF-8 is the
+        # default of a UTF-8 locale
+        with open(path, encoding="utf-8", newline="") as handle:  # pragma: no mutate -- see above
             for number, raw in enumerate(handle, 1):
                 line = raw.rstrip("\r\n")
                 if line.strip():
@@ -242,7 +244,7 @@ def write_subtask2(path: Path | str, annotations: Iterable[NarrativeAnnotation])
 
 def write_subtask1(path: Path | str, mentions: Iterable[MentionAnnotation]) -> None:
     """Write subtask-1 predictions in the official format, in the given (input) order."""
-    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:  # pragma: no mutate -- POSIX, UTF-8 defaults
         for m in mentions:
             roles = "\t".join(m.fine_roles)
             handle.write(f"{m.id}\t{m.mention}\t{m.start}\t{m.end}\t{m.main_role or ''}\t{roles}\n")
@@ -250,7 +252,7 @@ def write_subtask1(path: Path | str, mentions: Iterable[MentionAnnotation]) -> N
 
 def write_subtask3(path: Path | str, explanations: Iterable[tuple[str, str]]) -> None:
     """Write subtask-3 predictions: ``id  explanation`` (newlines and tabs in the text become spaces)."""
-    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:  # pragma: no mutate -- POSIX, UTF-8 defaults
         for doc_id, text in explanations:
             clean = " ".join(text.split())
             handle.write(f"{doc_id}\t{clean}\n")
