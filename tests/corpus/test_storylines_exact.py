@@ -138,3 +138,20 @@ def test_undated_documents_are_placed_with_a_store(tmp_path) -> None:  # type: i
     story_of = placed(builder, [Document("a", "news x"), Document("b", "news x")])
     assert story_of["a"] == story_of["b"]
     store.close()
+
+
+def test_a_builder_loaded_from_a_store_continues_its_undated_storylines(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from narrascope.corpus.ingestion import ingest
+    from narrascope.documents import Analysis
+    from narrascope.store import open_store
+
+    store = open_store(tmp_path / "corpus.db")
+    first = Document("a", "news x")
+    ingest([first], store, analyses={"a": Analysis("a")},
+           storylines=StorylineBuilder(Fixed({"x": [1.0, 0.0]}), threshold=0.5, min_shared=0))
+    sid = store.storyline_of("a")
+    assert sid is not None
+    builder = StorylineBuilder(Fixed({"x": [1.0, 0.0]}), threshold=0.5, min_shared=0).load(store)
+    assert list(builder.storylines) == [sid]
+    assert placed(builder, [Document("b", "news x")]) == {"b": sid}
+    store.close()

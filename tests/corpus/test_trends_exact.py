@@ -93,3 +93,19 @@ def test_a_surge_and_a_change_as_dictionaries() -> None:
     change = Change("k", 5, 2, 0.5, 0.25, 0.01)
     assert change.to_dict() == {"key": "k", "count": 5, "previous": 2, "share": 0.5, "previous_share": 0.25,
                                 "p_value": 0.01, "delta": 3, "share_change": 0.25, "score": pytest.approx(2.0)}
+
+
+def test_since_with_a_time_keeps_the_surges_of_that_day(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "corpus.db")
+    days = [f"2024-01-{d:02d}" for d in range(1, 31)]
+    docs = [Document(f"d{i}{j}", f"Article {i} {j} of the day.", published=day)
+            for i, day in enumerate(days) for j in range(4)]
+    docs += [Document(f"s{j}", f"Surging article {j}.", published="2024-01-31") for j in range(8)]
+    with store.transaction():
+        store.add_documents(docs)
+        store.add_analyses([Analysis(d.id, narratives=[LabelScore(NARR if d.id.startswith("s") or d.id.endswith("0")
+                                                                  else "Other", 0.9)]) for d in docs])
+    _, by_day = trends(store, since="2024-01-31")
+    _, by_time = trends(store, since="2024-01-31T00:00:00")
+    assert [s.day for s in by_day] == ["2024-01-31"] and by_time == by_day
+    store.close()
