@@ -156,3 +156,20 @@ def test_with_a_dense_head_another_language_is_scored_by_it_with_evidence_from_i
     for label in narratives:
         for ev in label.evidence:
             assert GERMAN.text[ev.start:ev.end] == ev.text and len(ev.text) >= 20
+
+
+def test_the_step_names_its_models_taxonomy_without_loading_the_weights() -> None:
+    from narrascope.components.narratives.classifier import DEFAULT_MODEL_DIR
+    from narrascope.taxonomy import load_taxonomy
+
+    step = NarrativeStep()
+    assert step.taxonomy.name == load_taxonomy(DEFAULT_MODEL_DIR).name and step._model is None
+    assert step.taxonomy is step.taxonomy  # read once
+
+
+def test_a_decoded_document_says_whether_it_fell_back(fitted: NarrativeClassifier) -> None:
+    coarse = np.zeros(len(fitted.coarse_labels_))
+    fine = np.zeros(len(fitted.fine_labels_))
+    assert fitted.decode(coarse, fine).fallback is True
+    coarse[fitted.coarse_labels_.index(WEST)] = 0.99
+    assert fitted.decode(coarse, fine).fallback is False
