@@ -3,12 +3,14 @@ review loop (issue 26).
 
 Builds a SQLite store of ``--docs`` distinct articles (the SemEval training articles and word-swapped variants,
 ``article_variants.py``) whose analyses claim an older model and 1 % of which are reviewed, then re-analyses it with
-the shipped model copied to another directory (a "new" model: another model id) and the standard steps (language,
-narratives, explain). Prints the documents, wall-clock and CPU seconds of this process (on a busy machine the wall
-clock mostly measures waiting for a core), documents per second, the reviewed articles whose reviewed labels were
-kept, and the time of a second run (nothing left to do).
+a shipped model copied to another directory (a "new" model: another model id) and the standard steps (language,
+narratives, explain). ``--model default`` is the shipped default (n-gram heads and the fine-tuned e5 encoder, about
+a second of CPU per article); ``--model lexical`` the n-gram model, the kind ``narrascope train --db`` makes without
+``--encoder``; or a model directory. Prints the documents, wall-clock and CPU seconds of this process (on a busy
+machine the wall clock mostly measures waiting for a core), documents per second, the reviewed articles whose
+reviewed labels were kept, and the time of a second run (nothing left to do).
 
-    python benchmarks/reanalysis.py --docs 10000
+    python benchmarks/reanalysis.py --docs 10000 --model lexical
 """
 
 from __future__ import annotations
@@ -26,10 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from article_variants import read_articles, varied_documents  # noqa: E402
 
-from narrascope.components.narratives.classifier import DEFAULT_MODEL_DIR  # noqa: E402
 from narrascope.corpus.reanalysis import reanalyze  # noqa: E402
 from narrascope.documents import Analysis, LabelScore  # noqa: E402
 from narrascope.pipeline import DEFAULT_STEPS, Pipeline  # noqa: E402
+from narrascope.shipped import MODELS_DIR  # noqa: E402
 from narrascope.store import open_store  # noqa: E402
 
 OLD = "URW: Discrediting Ukraine"
@@ -39,10 +41,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=10_000)
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--model", default="default", help="default, lexical (shipped models) or a model directory")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         model = Path(tmp) / "new-model"
-        shutil.copytree(DEFAULT_MODEL_DIR, model)
+        shipped = MODELS_DIR / args.model
+        shutil.copytree(shipped if shipped.is_dir() else Path(args.model), model)
         pipeline = Pipeline.from_names(DEFAULT_STEPS, narratives={"model": str(model)})
         pipeline.batch_size = args.batch_size
         store = open_store(Path(tmp) / "corpus.db")
@@ -67,7 +71,7 @@ def main() -> None:
                       "cpu_seconds": round(cpu, 1),
                       "documents_per_second": round(summary.done / seconds, 1), "reviewed": len(reviewed),
                       "reviewed_labels_kept": kept, "second_run_seconds": again.seconds,
-                      "second_run_documents": again.done, "batch_size": args.batch_size,
+                      "second_run_documents": again.done, "batch_size": args.batch_size, "model": args.model,
                       "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
 
 

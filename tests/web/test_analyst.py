@@ -106,6 +106,7 @@ def test_search_finds_other_forms_and_phrases_and_marks_what_it_found(client: Te
     page = client.get("/documents", params={"q": "Brigade"}).text  # the article says "brigades"
     snippets = re.findall(r'<span class="snippet">(.*?)</span>', page, re.S)
     assert len(snippets) == 1 and '<mark class="hit">brigades</mark>' in snippets[0]
+    assert page.count("stemmed by its language") == 2  # both search boxes explain the syntax
     phrase = client.get("/api/documents", params={"q": '"officer commands"'}).json()  # "officers command"
     assert [d["id"] for d in phrase["items"]] == ["star/article 1"]
     assert client.get("/api/documents", params={"q": '"command officers"'}).json()["total"] == 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from typing import Any
 
@@ -20,6 +22,13 @@ LIMIT, FORM_LIMIT = 100, 40
 DISABLED = ("write endpoints are disabled: start the server with --token or set NARRASCOPE_API_TOKEN to enable "
             "them")
 UNAUTHORISED = "missing or wrong API token: send 'Authorization: Bearer <token>'"
+
+
+def run(coroutine: Coroutine[Any, Any, None]) -> None:
+    """``asyncio.run`` in a thread of its own: the browser tests' Playwright keeps an event loop running in the main
+    thread for the rest of the session, where ``asyncio.run`` refuses to start."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
 
 
 def call(method: str, path: str, chunks: list[bytes] | None = None, headers: dict[bytes, bytes] | None = None,
@@ -50,7 +59,7 @@ def call(method: str, path: str, chunks: list[bytes] | None = None, headers: dic
 
     scope = {"type": scope_type, "method": method, "path": path, "headers": list((headers or {}).items()),
              "app": SimpleNamespace(state=SimpleNamespace(web=WebState(store=None, token=token)))}  # type: ignore[arg-type]
-    asyncio.run(RequestGate(app, limit=LIMIT, form_limit=FORM_LIMIT)(scope, receive, send))
+    run(RequestGate(app, limit=LIMIT, form_limit=FORM_LIMIT)(scope, receive, send))
     start = next((m for m in sent if m["type"] == "http.response.start"), None)
     if start:
         reached["status"] = start["status"]
@@ -173,7 +182,7 @@ def test_a_gate_whose_form_limit_is_above_its_limit_keeps_the_lower_one() -> Non
 
     scope = {"type": "http", "method": "POST", "path": "/analyze", "headers": [],
              "app": SimpleNamespace(state=SimpleNamespace(web=WebState(store=None)))}  # type: ignore[arg-type]
-    asyncio.run(RequestGate(app, limit=30, form_limit=1000)(scope, receive, send))
+    run(RequestGate(app, limit=30, form_limit=1000)(scope, receive, send))
     assert sent[0]["status"] == 413
     assert json.loads(sent[1]["body"])["error"].startswith("request body over 30 bytes;")  # the full limit: no hint
 
@@ -209,7 +218,7 @@ def test_the_app_reads_the_replayed_body_once_then_the_connection() -> None:
 
     scope = {"type": "http", "method": "POST", "path": "/api/analyze", "headers": list(bearer().items()),
              "app": SimpleNamespace(state=SimpleNamespace(web=WebState(store=None, token=TOKEN)))}  # type: ignore[arg-type]
-    asyncio.run(RequestGate(app, limit=LIMIT)(scope, receive, send))
+    run(RequestGate(app, limit=LIMIT)(scope, receive, send))
     assert seen == [{"type": "http.request", "body": b"abcd", "more_body": False}, {"type": "http.disconnect"}]
 
 
@@ -227,7 +236,7 @@ def test_a_request_message_without_a_body_key_is_an_empty_body() -> None:
 
     scope = {"type": "http", "method": "POST", "path": "/analyze", "headers": [],
              "app": SimpleNamespace(state=SimpleNamespace(web=WebState(store=None)))}  # type: ignore[arg-type]
-    asyncio.run(RequestGate(app, limit=LIMIT)(scope, receive, send))
+    run(RequestGate(app, limit=LIMIT)(scope, receive, send))
     assert seen == [{"type": "http.request", "body": b"", "more_body": False}]
 
 
@@ -246,5 +255,5 @@ def test_empty_query_parameters_are_dropped_and_the_others_kept_byte_for_byte(qu
     async def app(scope: Any, receive: Any, send: Any) -> None:
         seen.append(scope.get("query_string", b""))
 
-    asyncio.run(DropEmptyQuery(app)({"type": "http", "query_string": query}, None, None))  # type: ignore[arg-type]
+    run(DropEmptyQuery(app)({"type": "http", "query_string": query}, None, None))  # type: ignore[arg-type]
     assert seen == [kept]

@@ -15,6 +15,7 @@ PAGES = [
     "/", "/?language=en", "/documents", "/documents?copies=1", "/documents?q=brigades", "/storylines",
     "/storylines/s-front", "/articles/" + quote("star/article 1", safe=""), "/narratives/" + quote(PRAISE, safe=""),
     "/entities", "/analyze", "/review", "/review/new", "/review/articles/" + quote("star/article 1", safe=""),
+    "/review/audit", "/review/reanalyze",
 ]
 
 

@@ -201,7 +201,8 @@ class E5Encoder:
             # an article's scores depend on its neighbours (and padding only costs time)
             out = np.zeros_like(x, dtype=np.float32)
             for row, n in enumerate(mask.sum(axis=1).astype(int)):
-                out[row, :n] = self._onnx(x[row : row + 1, :n], mask[row : row + 1, :n])[0]
+                if n:  # an all-padding row keeps zero states
+                    out[row, :n] = self._onnx(x[row : row + 1, :n], mask[row : row + 1, :n])[0]
             return out
         for index in range(start, self.n_layers if stop is None else stop):
             x = self.layer(index, x, mask)

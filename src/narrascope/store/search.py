@@ -2,11 +2,13 @@
 
 A document is indexed as the words of its title and text, lower case, each reduced to its stem by the Snowball stemmer
 of the document's language (unstemmed for languages Snowball lacks, such as Bulgarian, and for unknown ones), with the
-name of that stemmer. A query is read as words and ``"quoted phrases"`` (every one must occur; nothing else is syntax,
-so no input is a syntax error) and matched separately against the documents of each stemmer in the corpus, with that
-stemmer: a query word ``w`` finds an indexed stem equal to ``w``, ``stem(w)`` or ``stem(stem(w))``. So "javelins"
-finds "javelin", and "Роттердам" (stem "роттерд") and "Роттердаме" (stem "роттердам") find each other; a phrase finds
-its words in a row. SQLite (FTS5) and PostgreSQL (a ``tsvector`` built here) index the same words and answer the same.
+name of that stemmer. A query is read as words, ``"quoted phrases"`` and ``OR`` between alternatives (every word or
+phrase must occur; nothing else is syntax, so no input is a syntax error) and matched separately against the
+documents of each stemmer in the corpus, with that stemmer: a query word ``w`` finds an indexed stem equal to ``w``,
+``stem(w)`` or ``stem(stem(w))``. So "javelins" finds "javelin", and "Роттердам" (stem "роттерд") and "Роттердаме"
+(stem "роттердам") find each other; a phrase finds its words in a row. SQLite (FTS5) and PostgreSQL (a ``tsvector``
+built here) index the same words and answer the same, except for phrases after a document's 16,383rd word, where
+PostgreSQL no longer tells positions apart.
 """
 
 from __future__ import annotations
@@ -47,8 +49,9 @@ def _word_pattern() -> re.Pattern[str]:
 
 @cache
 def _latin_folding() -> dict[int, str]:
-    """Latin letters with diacritics -> without (ã -> a, ç -> c), so that "Sao Paulo" finds "São Paulo"; letters of
-    other scripts (й, Devanagari vowel signs) are kept as they are."""
+    """Latin letters with diacritics -> without (ã -> a, ç -> c), so that "Ucrania" finds "Ucrânia" (applied after
+    stemming: "sao" does not find "São", stemmed "sã"); letters of other scripts (й, Devanagari vowel signs) are kept
+    as they are."""
     table: dict[int, str] = {}
     for code in itertools.chain(range(0xC0, 0x250), range(0x1E00, 0x1F00)):
         base = "".join(c for c in unicodedata.normalize("NFD", chr(code)) if not unicodedata.combining(c))
@@ -86,7 +89,7 @@ def _fold(word: str) -> str:
     return word.translate(_latin_folding())
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=1 << 16)  # a language's common words; PyStemmer stems the rest in microseconds
 def stem(name: str, word: str) -> str:
     """``word`` (lower case) stemmed by the Snowball algorithm ``name`` (as it is for ``UNSTEMMED``), Latin
     diacritics removed."""

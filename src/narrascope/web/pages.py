@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from narrascope.documents import Analysis, Document, entity_summary
 from narrascope.errors import NarrascopeError
 from narrascope.store.base import DocumentQuery, DocumentSort, Review, StorylineSort
+from narrascope.store.search import SYNTAX as SEARCH_SYNTAX
 from narrascope.taxonomy import OTHER, Taxonomy
 from narrascope.web.queries import (
     Language,
@@ -53,8 +54,10 @@ def narrative_url(label: str) -> str:
 
 
 def register_filters(templates: Jinja2Templates) -> None:
-    """Template helpers: ``article_url``, ``narrative_url``, ``short`` (last label level), ``tojson_attr``."""
+    """Template helpers: ``article_url``, ``narrative_url``, ``short`` (last label level), ``tojson_attr``, and
+    ``search_syntax`` (the search boxes' hint)."""
     env = templates.env
+    env.globals["search_syntax"] = SEARCH_SYNTAX
     env.filters["article_url"] = article_url
     env.filters["narrative_url"] = narrative_url
     env.filters["short"] = lambda label: str(label).rsplit(": ", 1)[-1]
