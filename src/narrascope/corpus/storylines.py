@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from narrascope.components.entities.gazetteer import AliasTable, stem, tokens
+from narrascope.components.entities.gazetteer import ARTICLES, AliasTable, stem, tokens
 from narrascope.dates import stored_day
 from narrascope.documents import Document
 from narrascope.errors import ModelError
@@ -89,12 +89,26 @@ def _aliases() -> AliasTable | None:
 
 @lru_cache(maxsize=65536)
 def _alias(name: str) -> str | None:
-    """The gazetteer alias of a word or a pair of words (cached: the same words come again and again)."""
+    """The gazetteer alias of a word (cached: the same words come again and again)."""
     aliases = _aliases()
     return aliases.lookup(name) if aliases is not None else None
 
 
 _stem = lru_cache(maxsize=65536)(stem)
+
+
+@lru_cache(maxsize=1)
+def _pair_starts() -> frozenset[str]:
+    """The first words (folded) of the aliases of two or more words."""
+    aliases = _aliases()
+    return frozenset(key.split()[0] for key in aliases.canonical if " " in key) if aliases is not None else frozenset()
+
+
+@lru_cache(maxsize=65536)
+def _may_start_pair(word: str) -> bool:
+    """Whether ``word`` and the next word can be an alias: it starts one of two words or more, or is an article
+    (which the alias key drops). Most words start none, and their pair is not looked up."""
+    return word.lower() in ARTICLES or stem(word).lower() in _pair_starts()
 
 
 def story_keys(text: str) -> set[str]:
@@ -117,7 +131,8 @@ def story_keys(text: str) -> set[str]:
             if len(word) >= 2:
                 keys.add("#" + word)
             continue
-        if aliases is not None and i + 1 < len(words) and (canonical := _alias(f"{word} {words[i + 1]}")):
+        if (aliases is not None and i + 1 < len(words) and _may_start_pair(word)
+                and (canonical := aliases.lookup(f"{word} {words[i + 1]}"))):
             keys.add("=" + canonical)
             skip = True
             continue

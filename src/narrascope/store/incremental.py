@@ -93,16 +93,17 @@ class IncrementalSQL:
 
     # -- storylines by time -----------------------------------------------------------------------------------
     def storylines_seen_since(self, since: str, before: str | None = None) -> list[Storyline]:
-        """The storylines last seen on ``since`` or later (and before ``before``), without summaries."""
+        """The storylines last seen on ``since`` or later (and before ``before``), without summaries (centroids as
+        float32 arrays)."""
         sql = f"SELECT {STORYLINE_COLUMNS} FROM storylines WHERE last_seen >= ?"
         params = [since]
         if before is not None:
             sql += " AND last_seen < ?"
             params.append(before)
-        return [self._storyline(r) for r in self._all(sql + " ORDER BY last_seen, id", params)]
+        return [self._storyline(r, arrays=True) for r in self._all(sql + " ORDER BY last_seen, id", params)]
 
     def undated_storylines(self, limit: int) -> list[Storyline]:
-        """The ``limit`` storylines without a date updated last."""
-        return [self._storyline(r) for r in self._all(
+        """The ``limit`` storylines without a date updated last (centroids as float32 arrays)."""
+        return [self._storyline(r, arrays=True) for r in self._all(
             f"SELECT {STORYLINE_COLUMNS} FROM storylines WHERE last_seen IS NULL ORDER BY updated_at DESC, id LIMIT ?",
             (limit,))]

@@ -558,7 +558,7 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
         """The stored storylines among ``ids`` (without their summaries)."""
         found: list[Storyline] = []
         for chunk in _chunks(sorted(set(ids))):
-            found += [self._storyline(r) for r in self._all(
+            found += [self._storyline(r, arrays=True) for r in self._all(
                 "SELECT id, title, size, first_seen, last_seen, centroid FROM storylines WHERE id IN"
                 f" ({','.join('?' * len(chunk))}) ORDER BY id", chunk)]
         return found
@@ -566,8 +566,13 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
     def assign_storyline(self, document_ids: Sequence[str], storyline_id: str) -> None:
         self._executemany("UPDATE documents SET storyline_id = ? WHERE id = ?", [(storyline_id, i) for i in document_ids])
 
-    def _storyline(self, row: tuple) -> Storyline:
-        centroid = np.frombuffer(bytes(row[5]), dtype=np.float32).tolist() if row[5] is not None else []
+    def _storyline(self, row: tuple, arrays: bool = False) -> Storyline:
+        """A storyline from its row; ``arrays``: its centroid as a float32 array (for an ingest, which holds thousands:
+        a list of Python floats is 12 kB, the array 1.5 kB), else as a list."""
+        centroid: list[float] | np.ndarray = []
+        if row[5] is not None:
+            centroid = np.frombuffer(bytes(row[5]), dtype=np.float32).copy()
+            centroid = centroid if arrays else centroid.tolist()
         return Storyline(id=row[0], title=row[1], size=int(row[2]), first_seen=stored_day(row[3]),
                          last_seen=stored_day(row[4]), centroid=centroid)
 

@@ -27,7 +27,7 @@ MAIN_ROLES = ("Protagonist", "Antagonist", "Innocent")
 # letters, digits and combining marks (Devanagari vowel signs and virama are marks, not \w); the danda is punctuation
 _TOKEN = re.compile(r"[\w\u0300-\u036f\u0900-\u0963\u0966-\u097f]+")
 _JOINERS = re.compile(r"[\s.\-'’‘`]{0,3}")
-_ARTICLES = {"the", "a", "an", "o", "os", "as"}
+ARTICLES = {"the", "a", "an", "o", "os", "as"}
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _CYRILLIC_SUFFIXES = ("ого", "его", "ому", "ему", "ами", "ями", "ой", "ей", "ом", "ем", "ым", "им", "ых", "их", "ах", "ях", "ов", "ев", "ия", "ию", "ии", "ие", "ът", "ят")
 _CYRILLIC_VOWELS = set("аеёиоуыэюяйьъ")
@@ -55,7 +55,7 @@ def tokens(text: str) -> list[tuple[int, int, str]]:
 def name_key(name: str) -> tuple[str, ...]:
     """The lookup key of a name: stemmed tokens, case kept, a leading article dropped."""
     words = [t for _, _, t in tokens(name)]
-    while len(words) > 1 and words[0].lower() in _ARTICLES:
+    while len(words) > 1 and words[0].lower() in ARTICLES:
         words = words[1:]
     return tuple(stem(w) for w in words)
 
