@@ -80,7 +80,7 @@ def test_a_rate_limiter_that_could_never_admit_anyone_is_refused(kwargs: dict[st
 def test_every_page_names_the_taxonomy_in_its_footer(client) -> None:  # type: ignore[no-untyped-def]
     name = client.app.state.web.taxonomy.name
     assert name
-    for path in ("/", "/documents?q=troops", "/analyze"):
+    for path in ("/", "/documents?q=troops", "/analyze", "/no-such-page", "/documents/no-such-article"):
         page = client.get(path).text
         footer = re.search(r'<span class="taxonomy-name">([^<]*)</span>', page)
         assert footer and html.unescape(footer.group(1)) == name, path

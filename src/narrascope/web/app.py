@@ -159,8 +159,12 @@ def _error(request: Request, status: int, message: str, details: list[str] | Non
         return JSONResponse({"error": message, "status": status, "details": details or []}, status_code=status,
                             headers=headers)
     templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(request, "error.html", {"status": status, "message": message,
-                                                               "details": details or []}, status_code=status)
+    context: dict[str, Any] = {"status": status, "message": message, "details": details or []}
+    try:  # the footer names the taxonomy, as on every page; an error page never fails for want of it
+        context["taxonomy_in_use"] = request.app.state.web.taxonomy.name
+    except Exception:  # noqa: BLE001 - e.g. the model behind the taxonomy is what failed
+        log.debug("error page without the taxonomy's name", exc_info=True)
+    return templates.TemplateResponse(request, "error.html", context, status_code=status)
 
 
 def _location(loc: Sequence[Any]) -> str:
