@@ -32,8 +32,6 @@ from narrascope.errors import ModelError
 OPSET = 17  # LayerNormalization
 KEEP_GRAPHS = 6  # graphs kept in the cache folder (about 21 MB int8, 85 MB float32 each)
 GRAPH_VERSION = "1"  # bump when the graph below changes: cached files of another version are rebuilt
-
-
 BACKENDS = ("int8", "onnx", "numpy")
 
 
@@ -212,18 +210,19 @@ class OnnxLayers:
         # idle pool threads sleep instead of spinning: spinning burns the CPU that other workers and steps need
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         args = (tensors, first, stop, hidden, heads, eps, int8)
+        directory = cache_dir()
         try:
-            path = model_file(*args)
+            path = model_file(*args, directory=directory)
         except OSError:  # no writable cache (a read-only home): build into a temporary folder, removed at exit
-            scratch = tempfile.mkdtemp(prefix="narrascope-onnx-")
-            atexit.register(shutil.rmtree, scratch, ignore_errors=True)
-            path = model_file(*args, directory=Path(scratch))
+            directory = Path(tempfile.mkdtemp(prefix="narrascope-onnx-"))
+            atexit.register(shutil.rmtree, directory, ignore_errors=True)
+            path = model_file(*args, directory=directory)
         try:
             self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # a damaged cache file: rebuild it once
+        except Exception as exc:  # a damaged cache file: rebuild it once, where it was
             path.unlink(missing_ok=True)
             try:
-                path = model_file(*args)
+                path = model_file(*args, directory=directory)
                 self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
             except Exception as again:
                 raise ModelError(f"{path}: onnxruntime cannot load the e5 graph ({again})") from exc
