@@ -2,7 +2,9 @@
 
 Each document counts once per entity, with the role of most of that entity's framed mentions in it (ties: the
 alphabetically first role), so that one long article does not outweigh many short ones; syndicated copies are left
-out (their origin counts).
+out (their origin counts). The whole table comes from the store's maintained counts (``Store.entity_role_totals``:
+a page of entities, whatever the store's size); one entity's (``entity=``, a key or a mention's text) from its
+mentions.
 
     from narrascope.corpus.entities import entity_framing
     rows = entity_framing(store, entity="NATO", by="outlet")

@@ -7,7 +7,12 @@
 documents it changes added before and adding what they add after (``recounted``). ``SQLStore.add_documents``,
 ``add_analyses`` and ``add_duplicates`` do this themselves; any other change to a document's labels, copy link, day,
 language or outlet (a review decision that changes the labels, say) must happen inside ``with store.recounted(ids):``.
-``rebuild_daily_counts`` recomputes the table from scratch (``narrascope`` never needs it; a test compares the two).
+``entity_counts`` (schema version 11) is kept the same way, by the same calls: per grouping (none, outlet or language),
+day (and ``ALL_DAYS``, for an unbounded period), entity, group and role, the documents that cast the entity in that
+role by most of its mentions and their mentions of it (``schema.ENTITY_CONTRIBUTIONS``), with the ``framed`` daily
+count (documents with an entity mention): the entities page reads a page of entities from it
+(``entity_role_totals``), not every mention. ``rebuild_daily_counts`` recomputes both tables from scratch
+(``narrascope`` never needs it; a test compares the two).
 """
 
 from __future__ import annotations
