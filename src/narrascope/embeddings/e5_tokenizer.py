@@ -166,7 +166,7 @@ class E5Tokenizer:
                 if sources:
                     offsets.append((min(sources), max(sources) + 1))
                 else:  # the metaspace alone: an empty span at the word's first character
-                    at = origin[pos + 1] if pos + 1 < b else (origin[pos] + 1 if pos < len(origin) else len(text))
+                    at = origin[pos + 1] if pos + 1 < b else min(origin[pos] + 1, len(text))
                     offsets.append((at, at))
                 ids.append(idx)
                 pos += width

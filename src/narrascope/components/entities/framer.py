@@ -44,6 +44,8 @@ class MentionContext:
     start: int
     end: int
     narratives: list[str] = field(default_factory=list)
+    # mean token states of the mention's blocks by encoder depth (``token_features.mention_blocks`` fills it)
+    states: dict[int, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     @property
     def mention(self) -> str:
@@ -209,6 +211,7 @@ class EntityFramer(Estimator):
         self, window: int = 200, alpha: float = 3.0, fine_alpha: float = 2.0, fine_threshold: float = 0.45,
         max_features: int = 20000, prior_weight: float = 1.0, balance: float = 0.0, static_weight: float = 0.5,
         e5_weight: float = 1.0, max_fine_roles: int | None = 1, taxonomy: Taxonomy | None = None,
+        state_weight: float = 0.0, state_layers: int = 10, state_products: bool = True,
     ) -> None:
         self.window = window
         self.alpha = alpha
@@ -220,12 +223,15 @@ class EntityFramer(Estimator):
         self.static_weight = static_weight
         self.e5_weight = e5_weight
         self.max_fine_roles = max_fine_roles
+        self.state_weight = state_weight
+        self.state_layers = state_layers
+        self.state_products = state_products
         self.taxonomy = taxonomy  # the roles fit learns (only fit uses it)
 
     def _config(self) -> dict[str, Any]:
         keys = (
             "window", "alpha", "fine_alpha", "fine_threshold", "max_features", "prior_weight", "balance", "static_weight",
-            "e5_weight", "max_fine_roles",
+            "e5_weight", "max_fine_roles", "state_weight", "state_layers", "state_products",
         )
         return {k: getattr(self, k) for k in keys}
 
@@ -249,6 +255,11 @@ class EntityFramer(Estimator):
             blocks.append(csr_matrix(static_context_features(contexts) * self.static_weight))
         if self.e5_weight:
             blocks.append(csr_matrix(e5_context_features(contexts) * self.e5_weight))
+        if self.state_weight:
+            from narrascope.components.entities.token_features import mention_blocks, state_features
+
+            states = state_features(mention_blocks(contexts, layers=self.state_layers), self.state_products)
+            blocks.append(csr_matrix(states * self.state_weight))
         return hstack(blocks).tocsr()
 
     # --- estimator contract ---------------------------------------------------------------------------------------
@@ -364,7 +375,8 @@ class EntityFramer(Estimator):
             raise ModelError(f"{path / 'config.json'}: not an entity framer written by this narrascope version")
         _check_weights(path, state, weights)
         # older framers: balanced, no embeddings, every fine role over the threshold
-        config = {"balance": 1.0, "static_weight": 0.0, "e5_weight": 0.0, "max_fine_roles": None} | state["config"]
+        config = {"balance": 1.0, "static_weight": 0.0, "e5_weight": 0.0, "max_fine_roles": None,
+                  "state_weight": 0.0} | state["config"]
         framer = cls(**config)
         framer.fine_roles_, framer.role_main_, framer.main_classes_ = state["fine_roles"], state["role_main"], state["main_classes"]
         framer.main_coef_, framer.main_intercept_ = weights["main_coef"].astype(np.float32), weights["main_intercept"]
