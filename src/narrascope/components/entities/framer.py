@@ -5,8 +5,10 @@ mention (a character window clipped to whole words), the mention string itself (
 frequencies of that name in the training data (``NamePriors``), multilingual static embeddings (``StaticEmbedder``)
 of the mention's sentence, of the text just before and after it and of the mention itself, contextual
 multilingual-e5-small embeddings of the mention's sentence (as the question "How is <mention> portrayed? ...") and of
-its +-1-sentence window, the mention marked in both (dense features shared by all languages, so that English mentions
-learn from the other languages' annotations too) and, when known, the document's narratives.
+its +-1-sentence window, the mention marked in both, or instead (``state_weight``) the encoder's contextual token states
+of the mention, its sentence and the word pieces around it (``token_features``: read from the narrative step's encoder
+pass of the same article, no second e5 run) (dense features shared by all languages, so that English mentions learn
+from the other languages' annotations too) and, when known, the document's narratives.
 Ridge heads score the main role (Protagonist / Antagonist / Innocent) and the 22 fine roles;
 the prediction keeps the best fine role of the predicted main role and, up to ``max_fine_roles`` (default 1), others
 whose probability clears ``fine_threshold``. ``out_of_fold`` gives the cross-validated scores that ``evaluate --subtask
@@ -201,8 +203,10 @@ class EntityFramer(Estimator):
     other whose score reaches ``fine_threshold``.
 
     ``balance`` is the exponent of the main-role class weights (1: classes balanced, 0: plain frequencies, which
-    maximises main-role accuracy); ``static_weight`` scales the static-embedding block and ``e5_weight`` the
-    contextual e5 block (``e5_context_features``); 0 leaves a block out. ``max_fine_roles`` caps the fine roles per
+    maximises main-role accuracy); ``static_weight`` scales the static-embedding block, ``e5_weight`` the
+    contextual e5 block (``e5_context_features``) and ``state_weight`` the token-state block
+    (``token_features.state_features`` of the states after ``state_layers`` e5 layers, with the mention x sentence
+    product when ``state_products``); 0 leaves a block out. ``max_fine_roles`` caps the fine roles per
     mention (default 1: 91% of the gold mentions have exactly one, and a single role maximises the official EMR;
     None: every role that clears the threshold). ``taxonomy`` gives the roles ``fit`` learns (saved with the model).
     """
