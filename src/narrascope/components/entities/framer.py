@@ -213,9 +213,9 @@ class EntityFramer(Estimator):
 
     def __init__(
         self, window: int = 200, alpha: float = 3.0, fine_alpha: float = 2.0, fine_threshold: float = 0.45,
-        max_features: int = 20000, prior_weight: float = 1.0, balance: float = 0.0, static_weight: float = 0.5,
-        e5_weight: float = 1.0, max_fine_roles: int | None = 1, taxonomy: Taxonomy | None = None,
-        state_weight: float = 0.0, state_layers: int = 10, state_products: bool = True,
+        max_features: int = 20000, prior_weight: float = 1.0, balance: float = 0.0, static_weight: float = 0.0,
+        e5_weight: float = 0.0, max_fine_roles: int | None = 1, taxonomy: Taxonomy | None = None,
+        state_weight: float = 1.5, state_layers: int = 10, state_products: bool = False,
     ) -> None:
         self.window = window
         self.alpha = alpha
@@ -379,6 +379,7 @@ class EntityFramer(Estimator):
             raise ModelError(f"{path / 'config.json'}: not an entity framer written by this narrascope version")
         _check_weights(path, state, weights)
         # older framers: balanced, no embeddings, every fine role over the threshold
+        # settings missing from older framers: those they were trained with
         config = {"balance": 1.0, "static_weight": 0.0, "e5_weight": 0.0, "max_fine_roles": None,
                   "state_weight": 0.0} | state["config"]
         framer = cls(**config)
