@@ -125,6 +125,33 @@ EN EMR), a separate logistic main-role head on the dense features blended with t
 main-role priors (both lowered main-role accuracy)."""
 
 
+# Issue-25 rows: token states instead of the two e5 texts per mention; trained on all five languages, 5-fold CV by
+# document (fold seed 0), official metrics; each row is `--part framer --params '<settings>'` (other settings as named).
+STATES_ABLATION = """```
+settings (--params)                                                 ALL main/EMR/F1      EN main/EMR/F1
+before: e5 texts (e5_weight=1, static_weight=0.5, no states)        0.741 0.382 0.423    0.727 0.264 0.288
+states after layer 10, products, static 0.5, state_weight=1         0.766 0.409 0.449    0.736 0.257 0.281
+  same, state_weight=0.5                                            0.762 0.402 0.442    0.751 0.258 0.282
+  same, fine_alpha=1                                                0.766 0.404 0.445    0.736 0.248 0.274
+  same, state_weight=0.75, fine_alpha=1                             0.766 0.404 0.445    0.752 0.251 0.274
+  same, static_weight=0                                             0.762 0.406 0.446    0.742 0.273 0.299
+states after layer 12 (fine-tuned), products, static 0.5, weight 1  0.755 0.400 0.441    0.729 0.270 0.295
+states after layer 10, no product, static 0.5, state_weight=1       0.768 0.410 0.450    0.748 0.267 0.289
+  same, state_weight=1.5                                            0.766 0.407 0.448    0.749 0.273 0.291
+  same, static_weight=0, state_weight=1                             0.768 0.408 0.449    0.754 0.278 0.304
+  same, static_weight=0, state_weight=1.5 (shipped)                 0.768 0.410 0.450    0.757 0.284 0.310
+  same, static_weight=0, state_weight=2                             0.762 0.399 0.439    0.755 0.276 0.299
+  same, static_weight=0, state_weight=3                             0.753 0.390 0.430    0.749 0.267 0.297
+```
+The first row is the framer shipped before (its model card, same folds). "products" adds the element-wise product of
+the mention's and the sentence's vectors (`state_products=true`). The states after layer 12 are those of the default
+narrative model's head, whose top two layers were fine-tuned on narrative labels of these same articles (so its row is
+optimistic, and such a framer would have to be retrained with every narrative model); against the same settings on
+layer 10 (second row) they gain EN EMR (+0.013) and lose over all languages (-0.011 main-role accuracy, -0.009 EMR).
+The shipped framer reads layer 10. No setting reaches the EN EMR target of 0.35. Not tried: a "not framed"
+option for mentions that NER finds and the annotators did not frame (the CV here is on gold mentions only)."""
+
+
 # `python benchmarks/entities.py --part headroom` (shipped settings, one fine role per mention), pasted into the model card.
 HEADROOM = """```
                                                       ALL           BG           EN           HI           PT           RU
@@ -342,6 +369,10 @@ def step_speed(folder: Path, repeats: int = 3) -> None:
     print(f"warm (chunk states already computed, as after the narratives step): {n} documents in {elapsed:.2f} s = "
           f"{n / elapsed:.1f} documents/s ({sum(len(d.text) for d in documents) / len(documents):.0f} characters per "
           "document)")
+
+
+# `python benchmarks/speed.py --steps ...` before and after (issue 25), pasted into the model card.
+SPEED = """(not measured yet)"""
 
 
 def model_card(corpus, cv_summary: str | None, folds: int) -> str:  # type: ignore[no-untyped-def]
