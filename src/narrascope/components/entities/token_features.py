@@ -9,6 +9,7 @@ pieces just before and just after the mention in that sentence (``BLOCKS``).
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -55,6 +56,7 @@ def mention_blocks(contexts: Sequence[Any], encoder: E5Encoder | None = None, st
     for text, members in todo.items():
         chunks = chunk_text(text, encoder.tokenizer, CHUNK_TOKENS, max_chunks=len(text) + 1)
         sentences = split_sentences(text)
+        sentence_starts = [s.start for s in sentences]
         starts = np.array([c.start for c in chunks])
         home: dict[int, int] = {}
         for i in members:  # the chunk holding the mention's first character (the last chunk starting before it)
@@ -71,7 +73,8 @@ def mention_blocks(contexts: Sequence[Any], encoder: E5Encoder | None = None, st
             ctx, chunk = contexts[i], chunks[home[i]]
             chunk_states = states[home[i]].astype(np.float32)
             mention = _overlapping(chunk, ctx.start, ctx.end)
-            sentence = next((s for s in sentences if s.start <= ctx.start < s.end), None)
+            j = bisect.bisect_right(sentence_starts, ctx.start) - 1
+            sentence = sentences[j] if j >= 0 and ctx.start < sentences[j].end else None
             lo, hi = (sentence.start, max(sentence.end, ctx.end)) if sentence else (chunk.start, chunk.end)
             context = _overlapping(chunk, lo, hi)
             if len(mention):
