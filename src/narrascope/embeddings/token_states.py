@@ -7,7 +7,8 @@ retrained). ``ChunkStates`` is a small least-recently-used store of those states
 (the layer, the backend and the chunk's token ids), so the framer finds what the narrative step computed for the
 same batch and computes only what is missing (``states_of``): chunks past the narrative step's last one, or every
 chunk when no encoder ran (``--model lexical``). A state is the same whichever step computed it (onnxruntime runs
-one unpadded sequence at a time), so sharing changes no result.
+one unpadded sequence at a time), so sharing changes no result; with the numpy backend (``NARRASCOPE_E5_BACKEND=numpy``)
+the narrative head pads its batches, which moves states by about 1e-6, far below the float16 they are kept in.
 """
 
 from __future__ import annotations
