@@ -283,12 +283,15 @@ def _step_options(model: Path | None) -> dict[str, dict[str, Any]]:
     return {"narratives": {"model": str(model)}}
 
 
-def _pipeline(names: list[str], options: dict[str, dict[str, Any]] | None = None) -> Pipeline:
+def _pipeline(names: list[str], options: dict[str, dict[str, Any]] | None = None, load: bool = True) -> Pipeline:
+    """The pipeline of ``names``; ``load``: its models now (a damaged one fails here, naming its file), else when it
+    first analyses (its taxonomy is read without them)."""
     from narrascope.errors import ConfigError
     from narrascope.pipeline import Pipeline
 
     try:
-        return Pipeline.from_names(names, **(options or {})).prepare()  # a damaged model fails now, naming its file
+        pipeline = Pipeline.from_names(names, **(options or {}))
+        return pipeline.prepare() if load else pipeline
     except ImportError as exc:
         raise ConfigError(f"a step is unavailable: {exc}; install its optional dependencies") from exc
 
@@ -626,11 +629,15 @@ def ingest(
     """
     from narrascope.corpus.ingestion import ingest as run_ingest
     from narrascope.io.sources import Fetcher, iter_sources
+    from narrascope.pipeline import Pipeline
     from narrascope.store import open_store
 
     names, options = _step_names(steps), _step_options(model)
-    pipeline = _pipeline(names, options) if analyze else None
-    analyser = _engine_run(engine, workers, address, names, options, pipeline.batch_size) if pipeline is not None else None
+    analyser = _engine_run(engine, workers, address, names, options, Pipeline.batch_size) if analyze else None
+    # In this process the models load now, so that a damaged one fails before anything is read. On an engine the
+    # workers load them, and this process, the writer, keeps no copy (a damaged model then fails every document:
+    # each is stored with its error and analysed again by the next ingest).
+    pipeline = _pipeline(names, options, load=analyser is None) if analyze else None
     store = open_store(db)
     if pipeline is not None and pipeline.taxonomy is not None:
         try:  # refused before reading anything: a store keeps the taxonomy of its first model
