@@ -119,8 +119,8 @@ def ingest(
     try:
         for found in results:
             work = staged.popleft()
+            ahead.remove(work)  # nothing is staged while it is written (the engine reads ahead only when asked)
             _write(work, found, store, detector, builder, summary, analyses if pipeline is None else None, record_ids)
-            ahead.remove(work)
             done(work.read)
         status = "done"
     finally:
@@ -161,6 +161,10 @@ class _Ahead:
     ids: set[str] = field(default_factory=set)
     retried: set[str] = field(default_factory=set)
 
+    def stores(self, doc: Document) -> bool:
+        """Whether a staged batch stores ``doc``'s URL or text."""
+        return bool(doc.url and doc.url in self.urls) or doc.content_hash in self.hashes
+
     def add(self, work: _Staged) -> None:
         self.urls.update(d.url for d in work.new if d.url)
         self.hashes.update(d.content_hash for d in work.new)
@@ -188,11 +192,9 @@ def _stage(batch: list[Document | FailedInput], store: Store, summary: IngestSum
     summary.failed += len(failures)
     docs = [i for i in batch if isinstance(i, Document)]
     urls, hashes = store.known([d.url for d in docs if d.url], [d.content_hash for d in docs])
-    urls |= ahead.urls
-    hashes |= ahead.hashes
     new: list[Document] = []
     for doc in docs:
-        if (doc.url and doc.url in urls) or doc.content_hash in hashes:
+        if (doc.url and doc.url in urls) or doc.content_hash in hashes or ahead.stores(doc):
             summary.skipped += 1
             continue
         urls.add(doc.url) if doc.url else None
