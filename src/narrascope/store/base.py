@@ -154,6 +154,28 @@ ReviewStatus = Literal["accepted", "rejected"]
 
 
 @dataclass
+class EntityRoleTotal:
+    """``documents`` casting ``entity`` as ``role`` (each by the role of most of its mentions there) and their
+    ``mentions`` of it, in ``group`` (an outlet or language; None for all, or for documents without one)."""
+
+    entity: str
+    role: str
+    documents: int
+    mentions: int
+    group: str | None = None
+
+
+@dataclass
+class EntityRoleTotals:
+    """A page of entities' ``EntityRoleTotal`` rows, the number of ``entities`` framed in the period and of the
+    ``documents`` with an entity mention in it (syndicated copies left out of all)."""
+
+    rows: list[EntityRoleTotal]
+    entities: int
+    documents: int
+
+
+@dataclass
 class Review(Record):
     """A person's current decision on one narrative, subnarrative or entity role of a document.
 
@@ -348,6 +370,12 @@ class Store(Protocol):
         """Framed mentions per document, entity and main role (syndicated copies left out); ``entity`` keeps the
         entities with that key or a mention of that name (case-insensitive); ``since``/``until`` keep dated
         documents of that period."""
+        ...
+    def entity_role_totals(self, by: Literal["outlet", "language"] | None = None, since: str | None = None,
+                           until: str | None = None, limit: int = 20, offset: int = 0) -> EntityRoleTotals:
+        """What ``entity_role_counts`` gives, counted per entity (and outlet or language with ``by``) and role: the
+        ``limit`` entities framed in the most documents (then by name, by code point) from the ``offset``-th on;
+        ``limit`` 0 gives only the totals."""
         ...
 
     # runs
