@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
@@ -115,7 +115,8 @@ def ingest(
             ahead.add(work)
             yield work.new + work.retry
 
-    results = _analyse_batches(pipeline, to_analyse()) if pipeline is not None else ([] for _ in to_analyse())
+    results: Generator[list[Analysis], None, None] = (
+        _analyse_batches(pipeline, to_analyse()) if pipeline is not None else ([] for _ in to_analyse()))
     try:
         for found in results:
             work = staged.popleft()
@@ -129,7 +130,7 @@ def ingest(
     return summary
 
 
-def _analyse_batches(pipeline: Any, batches: Iterable[list[Document]]) -> Iterator[list[Analysis]]:
+def _analyse_batches(pipeline: Any, batches: Iterable[list[Document]]) -> Generator[list[Analysis], None, None]:
     """Each batch's analyses: from an engine (``analyze_batches``), or from a ``Pipeline`` one batch at a time (the
     next batch is read only once the last one is stored)."""
     if hasattr(pipeline, "analyze_batches"):
@@ -221,9 +222,9 @@ def _write(work: _Staged, analyses: list[Analysis], store: Store, detector: Dupl
     new, given = work.new, work.given
     retried = analyses[len(new):]
     analyses = analyses[:len(new)]
-    for doc, analysis in zip(new, analyses):
+    for doc, made in zip(new, analyses):
         if doc.language is None:  # set by the language step, on this process' copy only when it ran here
-            doc.language = analysis.language
+            doc.language = made.language
     if precomputed is not None:
         for doc in new:
             analysis = precomputed.get(given[id(doc)])
