@@ -78,9 +78,9 @@ def entity_table(
     mentions: Counter[tuple[str, str | None]] = Counter()
     if entity is None:  # the store's maintained counts: a page of entities, whatever the store's size
         totals = store.entity_role_totals(by, since, until, limit, offset)
-        for total in totals.rows:
-            counts[total.entity][total.group][total.role] += total.documents
-            mentions[(total.entity, total.group)] += total.mentions
+        for counted in totals.rows:
+            counts[counted.entity][counted.group][counted.role] += counted.documents
+            mentions[(counted.entity, counted.group)] += counted.mentions
         entities, analysed, offset_in_page = totals.entities, totals.documents, 0
     else:
         per_document: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)

@@ -241,6 +241,8 @@ def _write(work: _Staged, analyses: list[Analysis], store: Store, detector: Dupl
         inserted = [doc for doc in new if before[id(doc)] in stored]
         duplicates, signatures = detector.process(inserted)
         assigned, changed = builder.assign(inserted) if builder is not None else ({}, [])
+        if builder is not None:  # so that the next ingest reads them
+            store.save_story_keys(builder.take_story_keys())
         for analysis in analyses:
             analysis.document_id = stored.get(analysis.document_id, analysis.document_id)
         store.add_analyses([a for a in analyses if a.document_id in stored.values()] + retried, summary.run_id)

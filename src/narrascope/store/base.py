@@ -15,7 +15,7 @@ Dates are ISO-8601 strings; a document's ``day`` is the first ten characters of 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
@@ -151,6 +151,18 @@ class EntityRoleCount:
 
 ReviewKind = Literal["narrative", "subnarrative", "entity"]
 ReviewStatus = Literal["accepted", "rejected"]
+
+
+@dataclass
+class StoredKeys:
+    """A stored document's story keys (``narrascope.corpus.storylines.story_keys``) and language; ``keys`` is None
+    for a document stored without them (before schema version 12), which comes with its ``story_text`` (its title and
+    lead) to compute them from."""
+
+    document_id: str
+    language: str | None
+    keys: frozenset[str] | None
+    story_text: str | None = None
 
 
 @dataclass
@@ -337,6 +349,16 @@ class Store(Protocol):
         """The storylines last seen on day ``since`` or later (and before ``before``), without summaries."""
         ...
     def undated_storylines(self, limit: int) -> list[Storyline]: ...
+    def save_story_keys(self, keys: Mapping[str, Iterable[str]]) -> None:
+        """Keep the story keys of stored documents (``{document id: keys}``; those kept already stay)."""
+        ...
+    def storyline_story_keys(self, storyline_id: str, lead: int, limit: int = 100) -> list[StoredKeys]:
+        """The story keys of the storyline's ``limit`` latest documents (copies included); one stored without keys
+        comes with its title and first ``lead`` characters."""
+        ...
+    def sample_story_keys(self, lead: int, limit: int) -> list[StoredKeys]:
+        """The story keys of the first ``limit`` stored documents (by id)."""
+        ...
 
     # maintained daily counts (narrascope.store.counts)
     def update_daily_counts(self, document_ids: Iterable[str], sign: int) -> None: ...

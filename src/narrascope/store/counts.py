@@ -62,6 +62,7 @@ class DailyCountsSQL:
     """Maintenance and reads of ``daily_counts`` over ``SQLStore``'s plumbing (``_execute``, ``_all``, ``transaction``)."""
 
     _all: Any
+    _one: Any
     _execute: Any
     transaction: Any
     dialect: str

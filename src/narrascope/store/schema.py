@@ -167,6 +167,11 @@ MIGRATIONS: list[Migration] = [
             " GROUP BY grouped_by, day, entity, key, role",
         ],
     ),
+    (
+        12,
+        "story keys of stored documents, so that an ingest reads a storyline's keys instead of computing them again",
+        ["CREATE TABLE story_keys (document_id TEXT PRIMARY KEY REFERENCES documents (id), keys TEXT NOT NULL)"],
+    ),
 ]
 
 NOT_COPY = "NOT EXISTS (SELECT 1 FROM duplicates x WHERE x.document_id = d.id)"
