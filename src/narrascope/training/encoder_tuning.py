@@ -311,10 +311,12 @@ def predict_cached(head: EncoderHead, encoder: E5Encoder, states: Sequence[list[
 def out_of_fold_encoder(encoder: E5Encoder, states: Sequence[list[np.ndarray]], Y: np.ndarray, labels: Sequence[str],
                         fold_index: Sequence[np.ndarray], first_trained_layer: int, work_dir: Path | str,
                         progress: Progress | None = None, extra: Sequence[list[np.ndarray]] = (),
-                        extra_Y: np.ndarray | None = None, **fit_args: Any) -> np.ndarray:
+                        extra_Y: np.ndarray | None = None, extra_left_out: Sequence[np.ndarray] | None = None,
+                        **fit_args: Any) -> np.ndarray:
     """Out-of-fold probabilities ``(n, labels)``: fold k scored by a head fine-tuned on the other folds (plus the
-    ``extra`` rows with labels ``extra_Y``, e.g. the supplement: added to every training part, never scored). Each
-    fold's result is kept in ``work_dir`` (``oof-<k>.npy``), so an interrupted run resumes at the fold it was in."""
+    ``extra`` rows with labels ``extra_Y``, e.g. the supplement: added to every training part, never scored, except
+    the rows ``extra_left_out[k]`` for fold k: the supplement's articles in a held-out language). Each fold's result
+    is kept in ``work_dir`` (``oof-<k>.npy``), so an interrupted run resumes at the fold it was in."""
     extra_Y = np.zeros((0, Y.shape[1]), Y.dtype) if extra_Y is None else extra_Y
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
@@ -325,8 +327,10 @@ def out_of_fold_encoder(encoder: E5Encoder, states: Sequence[list[np.ndarray]], 
             P[test] = np.load(done)
             continue
         train = np.setdiff1d(np.arange(len(states)), test)
+        kept = np.setdiff1d(np.arange(len(extra)), extra_left_out[k] if extra_left_out is not None else [])
         say = (lambda m, k=k: progress(f"fold {k + 1}/{len(fold_index)}: {m}")) if progress else None
-        model = train_top(encoder, [states[i] for i in train] + list(extra), np.vstack([Y[train], extra_Y]), labels,
+        model = train_top(encoder, [states[i] for i in train] + [extra[j] for j in kept],
+                          np.vstack([Y[train], extra_Y[kept]]), labels,
                           first_trained_layer, checkpoint=work / f"fold-{k}.pt", progress=say, **fit_args)
         P[test] = predict_top(model, [states[i] for i in test])
         np.save(done, P[test])
