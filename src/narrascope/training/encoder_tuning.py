@@ -365,8 +365,16 @@ def train_narratives_with_encoder(corpus: Any, settings: EncoderSettings, folds:
     say = progress or (lambda message: None)
     make_model = ev.with_taxonomy(corpus, make_model)
     ids, docs, languages, fold_index = ev._split(corpus, folds, seed)
-    counts = ev._count(docs, make_model)
-    ngram = ev._out_of_fold(corpus, ids, counts, fold_index, make_model, say)
+    sup_docs: list[Any] = []
+    sup_annotations: list[Any] = []
+    if settings.supplement and set(corpus.taxonomy.coarse_labels) >= {label for a in read_supplement(corpus.taxonomy)[1]
+                                                                       for label in a.narratives if label != "Other"}:
+        sup_docs, sup_annotations = read_supplement(corpus.taxonomy)
+    # the n-gram heads learn from the supplement too (its rows follow the corpus's in the counts): with the e5 head
+    # alone seeing it, the n-grams (most of the blend) still read "a Russian article on the war" as a narrative
+    counts = ev._count(list(docs) + list(sup_docs), make_model)
+    ngram = ev._out_of_fold(corpus, ids, counts, fold_index, make_model, say,
+                            extra=sup_annotations if settings.cv_supplement else ())
     decoder = ev._decoder(corpus, make_model)
     labels = decoder.coarse_labels_ + decoder.fine_labels_
     annotations = [corpus.narratives[i] for i in ids]
@@ -378,9 +386,7 @@ def train_narratives_with_encoder(corpus: Any, settings: EncoderSettings, folds:
                           progress=say)
     extra: list[list[np.ndarray]] = []
     extra_Y = np.zeros((0, len(labels)), np.float32)
-    if settings.supplement and set(corpus.taxonomy.coarse_labels) >= {label for a in read_supplement(corpus.taxonomy)[1]
-                                                                       for label in a.narratives if label != "Other"}:
-        sup_docs, sup_annotations = read_supplement(corpus.taxonomy)
+    if sup_docs:
         extra = cache_states(encoder, [d.text for d in sup_docs], first, work / "cache-supplement",
                              max_chunks=settings.max_chunks, progress=say)
         extra_Y = decoder.label_matrix(sup_annotations)
@@ -405,7 +411,7 @@ def train_narratives_with_encoder(corpus: Any, settings: EncoderSettings, folds:
     w = best[0]
     blended = ((1 - w) * ngram[0] + w * encoded[0], (1 - w) * ngram[1] + w * encoded[1])
     thresholds = ev.tune_thresholds(decoder, blended, ids, corpus.narratives, languages)
-    final = make_model().fit_counts(counts, annotations)
+    final = make_model().fit_counts(counts, annotations + list(sup_annotations))
     final.languages_ = sorted({d.language for d in docs if d.language})
     final.set_params(**thresholds["global"], encoder_blend=w)
     final.language_thresholds = thresholds["languages"]
