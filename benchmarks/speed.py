@@ -69,6 +69,9 @@ def _cache_rows(directory: Path) -> int:
 
 
 def _in_process(texts: list[tuple[str, str, str | None]], steps: list[str], model: str | None = None) -> None:
+    from narrascope.embeddings.token_states import shared_chunk_states
+
+    framer_chunks = shared_chunk_states().computed
     start, cpu_start = time.perf_counter(), time.process_time()
     pipeline = Pipeline.from_names(steps) if model is None else load(model=model, steps=steps)
     for label in ("cold", "warm"):
@@ -81,8 +84,13 @@ def _in_process(texts: list[tuple[str, str, str | None]], steps: list[str], mode
         analyses = list(pipeline.analyze(docs))
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
         failed = sum(a.error is not None for a in analyses)
-        print(f"{label}: {len(analyses) / elapsed:.1f} docs/s ({elapsed:.1f} s wall, {cpu:.1f} s CPU, {failed} failed)"
+        print(f"{label}: {len(analyses) / elapsed:.1f} docs/s ({elapsed:.1f} s wall, {cpu:.1f} s CPU, "
+              f"{cpu / len(analyses):.2f} CPU-s per article, {failed} failed)"
               + ("" if label == "cold" else "; per step: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())))
+        if "entities" in steps:
+            print(f"  chunks the entity framer encoded itself (not found in the narrative step's pass): "
+                  f"{shared_chunk_states().computed - framer_chunks}")
+            framer_chunks = shared_chunk_states().computed
         for step in pipeline.steps:
             step.__class__.__call__ = step.__class__.__call__.__wrapped__  # type: ignore[attr-defined]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

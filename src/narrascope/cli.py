@@ -223,15 +223,7 @@ def analyze(
     options = _step_options(model)
     pipeline = _pipeline(names, options)
     pipeline.batch_size = batch_size
-    runner: Any = pipeline
-    if workers is None:
-        workers = 1 if engine == "local" else 0
-    if engine != "local" or workers != 1:
-        from narrascope.engines import EngineRun, PipelineSpec, create_engine
-
-        engine_options: dict[str, Any] = {"workers": workers or None, **({"address": address} if engine == "ray" else {})}
-        runner = EngineRun(create_engine(engine, **engine_options),
-                           PipelineSpec(tuple(names), options=options, batch_size=batch_size))
+    runner: Any = _engine_run(engine, workers, address, names, options, batch_size) or pipeline
     summary = RunSummary()
     writer = open_writer(fmt, out)
     try:
@@ -248,6 +240,20 @@ def analyze(
         err.print(line, highlight=False, markup=False, soft_wrap=True)
     if summary.analysed == 0:
         raise typer.Exit(1)
+
+
+def _engine_run(engine: str, workers: int | None, address: str | None, names: list[str],
+                options: dict[str, dict[str, Any]], batch_size: int) -> Any:
+    """The ``EngineRun`` that ``--engine``, ``--workers`` and ``--address`` ask for; ``None`` for the in-process run
+    (the local engine with one worker, its default)."""
+    if workers is None:
+        workers = 1 if engine == "local" else 0
+    if engine == "local" and workers == 1:
+        return None
+    from narrascope.engines import EngineRun, PipelineSpec, create_engine
+
+    engine_options: dict[str, Any] = {"workers": workers or None, **({"address": address} if engine == "ray" else {})}
+    return EngineRun(create_engine(engine, **engine_options), PipelineSpec(tuple(names), options=options, batch_size=batch_size))
 
 
 def _step_names(steps: str | None) -> list[str]:
@@ -277,12 +283,15 @@ def _step_options(model: Path | None) -> dict[str, dict[str, Any]]:
     return {"narratives": {"model": str(model)}}
 
 
-def _pipeline(names: list[str], options: dict[str, dict[str, Any]] | None = None) -> Pipeline:
+def _pipeline(names: list[str], options: dict[str, dict[str, Any]] | None = None, load: bool = True) -> Pipeline:
+    """The pipeline of ``names``; ``load``: its models now (a damaged one fails here, naming its file), else when it
+    first analyses (its taxonomy is read without them)."""
     from narrascope.errors import ConfigError
     from narrascope.pipeline import Pipeline
 
     try:
-        return Pipeline.from_names(names, **(options or {})).prepare()  # a damaged model fails now, naming its file
+        pipeline = Pipeline.from_names(names, **(options or {}))
+        return pipeline.prepare() if load else pipeline
     except ImportError as exc:
         raise ConfigError(f"a step is unavailable: {exc}; install its optional dependencies") from exc
 
@@ -600,6 +609,9 @@ def ingest(
     db: str = typer.Option("narrascope.db", "--db", help="SQLite file or postgresql:// URL."),
     analyze: bool = typer.Option(True, "--analyze/--no-analyze", help="Run the analysis pipeline on new documents."),
     batch_size: int = typer.Option(64, min=1, help="Documents per committed batch."),
+    engine: str = typer.Option("local", "--engine", help='Where new documents are analysed: local (this machine) or ray (a Ray cluster; pip install "narrascope\\[ray]"). This process alone writes the store.'),
+    workers: Optional[int] = typer.Option(None, "--workers", min=0, help="Parallel workers: 1 runs in-process (the local default), 0 uses every core (local) or every cluster CPU (the ray default)."),
+    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster: auto (the running cluster) or ray://host:10001; default starts a local Ray."),
     storylines: bool = typer.Option(True, "--storylines/--no-storylines", help="Group new documents into storylines."),
     rate: float = typer.Option(1.0, help="Seconds between two requests to the same host."),
     steps: Optional[str] = typer.Option(None, "--steps", help="Comma-separated pipeline steps (default: the standard pipeline; add entities for entity framing)."),
@@ -612,12 +624,21 @@ def ingest(
     Documents already stored (same URL or same text) are skipped, and stored URLs are not fetched again. Each batch
     commits on its own, so an interrupted run loses nothing when restarted. Syndicated copies are linked to their
     earliest origin. Prints a JSON summary.
+
+    With --workers N (or --engine ray) the analysis runs on N worker processes (or Ray actors) while this process
+    reads the sources and stores each batch as its analyses come back: the store ends as an in-process run leaves it.
     """
     from narrascope.corpus.ingestion import ingest as run_ingest
     from narrascope.io.sources import Fetcher, iter_sources
+    from narrascope.pipeline import Pipeline
     from narrascope.store import open_store
 
-    pipeline = _pipeline(_step_names(steps), _step_options(model)) if analyze else None
+    names, options = _step_names(steps), _step_options(model)
+    analyser = _engine_run(engine, workers, address, names, options, Pipeline.batch_size) if analyze else None
+    # In this process the models load now, so that a damaged one fails before anything is read. On an engine the
+    # workers load them, and this process, the writer, keeps no copy (a damaged model then fails every document:
+    # each is stored with its error and analysed again by the next ingest).
+    pipeline = _pipeline(names, options, load=analyser is None) if analyze else None
     store = open_store(db)
     if pipeline is not None and pipeline.taxonomy is not None:
         try:  # refused before reading anything: a store keeps the taxonomy of its first model
@@ -629,7 +650,7 @@ def ingest(
     try:
         known = lambda url: bool(store.known(urls=[url])[0])  # noqa: E731
         with _progress("ingesting") as advance:
-            summary = run_ingest(iter_sources(sources, fetcher, skip_url=known), store, pipeline, sources=sources,
+            summary = run_ingest(iter_sources(sources, fetcher, skip_url=known), store, analyser or pipeline, sources=sources,
                                  batch_size=batch_size, storylines=storylines, progress=advance, record_ids=False)
     finally:
         fetcher.close()

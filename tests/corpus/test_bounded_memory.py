@@ -140,3 +140,29 @@ def test_story_keys_of_few_storylines_in_memory_place_a_stream_as_all_of_them_do
     events = {sid for doc_id, sid in placed["bounded"].items() if not doc_id.startswith("decoy")}
     assert decoys and not decoys & events
     assert placed["bounded keyed"] < placed["unbounded keyed"]
+
+
+def test_story_keys_are_kept_with_each_document_and_those_of_older_documents_computed_once(tmp_path: Path) -> None:
+    """An ingest keeps the story keys of the documents it places (a storyline's keys are read, not computed again
+    from the text); a document stored without them (before schema version 12) gets them computed by the next ingest
+    that needs them, and a stream is placed as if they had always been kept."""
+    from narrascope.corpus.storylines import STORY_CHARS, story_keys
+
+    docs = _stream(30)
+    placed = {}
+    for name in ("kept", "dropped"):
+        store = open_store(tmp_path / f"{name}.db")
+        ingest(docs[:60], store, Labels(), storylines=StorylineBuilder(TopicEmbedder(), threshold=0.9), batch_size=8)
+        if name == "dropped":
+            store._execute("DELETE FROM story_keys WHERE document_id LIKE '%-1'")  # type: ignore[attr-defined]
+        kept = {k.document_id: k.keys for k in store.sample_story_keys(STORY_CHARS, 1000)}
+        assert len(kept) == 60 and sum(keys is None for keys in kept.values()) == (20 if name == "dropped" else 0)
+        for doc in docs[:60]:
+            assert kept[doc.id] in (None, frozenset(story_keys(f"{doc.title}\n{doc.text[:STORY_CHARS]}")))
+        ingest(docs[60:], store, Labels(), storylines=StorylineBuilder(TopicEmbedder(), threshold=0.9), batch_size=8)
+        placed[name] = {d.id: store.storyline_of(d.id) for d in docs}
+        computed = {k.document_id for k in store.sample_story_keys(STORY_CHARS, 1000) if k.keys is not None}
+        placed[name + " keys"] = len(computed)  # type: ignore[assignment]
+        store.close()
+    assert placed["kept"] == placed["dropped"]
+    assert placed["kept keys"] == placed["dropped keys"] == len(docs)  # the older ones got theirs, once

@@ -85,3 +85,30 @@ def test_a_sentence_longer_than_a_chunk_is_cut_and_an_empty_text_has_one_chunk(e
     assert len(chunks) >= 8 and all(len(c.ids) <= 50 + 2 + 3 for c in chunks)
     empty = chunk_text("", encoder.tokenizer)
     assert len(empty) == 1 and empty[0].start == 0 and empty[0].end == 0
+
+
+def test_chunk_offsets_give_each_token_its_text(encoder: E5Encoder) -> None:
+    text = "Moscow says NATO is at war. " * 3 + "The minister denied it in Brussels on Tuesday, calling it propaganda."
+    for max_tokens in (8, 126):
+        for chunk in chunk_text(text, encoder.tokenizer, max_tokens=max_tokens, max_chunks=100):
+            assert len(chunk.offsets) == len(chunk.ids)
+            content = [(i, a, b) for i, (a, b) in zip(chunk.ids, chunk.offsets) if a < b]
+            assert [text[a:b] for _, a, b in content] == [encoder.tokenizer.pieces[i].lstrip("\u2581")
+                                                         for i, _, _ in content]
+            assert all(chunk.start <= a and b <= chunk.end for _, a, b in content)
+            assert chunk.offsets[0] == (chunk.start, chunk.start) and chunk.offsets[-1] == (chunk.end, chunk.end)
+    brussels = text.index("Brussels")
+    (last,) = [c for c in chunk_text(text, encoder.tokenizer) if c.start <= brussels < c.end]
+    pieces = [encoder.tokenizer.pieces[i] for i, (a, b) in zip(last.ids, last.offsets) if a < brussels + 8 and b > brussels]
+    assert "".join(pieces).lstrip("\u2581") == "Brussels"
+
+
+def test_layer_outputs_are_the_partial_and_full_runs(encoder: E5Encoder) -> None:
+    ids, mask = encoder.batch([encoder.ids("NATO is fighting in Ukraine."), encoder.ids("Климатът се променя.")])
+    frozen, final = encoder.layer_outputs(ids, mask, (10, 12))
+    assert np.array_equal(frozen, encoder.token_states(ids, mask, stop=10))
+    assert np.array_equal(final, encoder.token_states(ids, mask))
+    with pytest.raises(ModelError, match="ascending"):
+        encoder.layer_outputs(ids, mask, (12, 10))
+    assert E5Encoder(top_layers={"l10.fo.b": encoder.tensors["l10.fo.b"]}).base_layers == 10
+    assert encoder.base_layers == 12

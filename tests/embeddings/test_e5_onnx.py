@@ -149,3 +149,23 @@ def test_the_cache_keeps_the_newest_graphs_only(tmp_path: Path) -> None:
     e5_onnx.prune(tmp_path, keep=3, current=current)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e5-0-12-0.int8.onnx", "e5-0-12-3.int8.onnx",
                                                           "e5-0-12-4.int8.onnx", "unrelated.txt"]
+
+
+@pytest.mark.parametrize("backend", ["int8", "onnx"])
+def test_a_tapped_graph_gives_the_lower_layer_and_the_same_final_states(backend: str, reference: E5Encoder,
+                                                                         cache: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    encoder = _with_cache(monkeypatch, cache, backend)
+    final, mask = _states(encoder)
+    ids, _ = encoder.batch([encoder.ids(t) for t in TEXTS])
+    frozen, tapped_final = encoder.layer_outputs(ids, mask, (10, 12))
+    assert np.array_equal(tapped_final, final)  # the extra output changes nothing of the final states
+    (alone,) = encoder.layer_outputs(ids, mask, (10,))  # a graph of the 10 layers alone: the same states
+    assert np.array_equal(alone, frozen)
+    ref = reference.token_states(ids, mask, stop=10)
+    on = mask.astype(bool)
+    assert np.abs(ref[on] - frozen[on]).max() < (1e-3 if backend == "onnx" else 1.0)
+    assert not np.allclose(frozen[on], final[on], atol=1e-2)
+    assert any("-t10-" in p.name for p in (cache / "onnx").glob("*.onnx"))
+    with pytest.raises(ModelError, match="taps"):
+        e5_onnx.build_graph(encoder.tensors, 0, 10, 384, 12, 1e-12, taps=(10,))

@@ -12,13 +12,17 @@ from narrascope.registry import steps
 
 @steps.register("test_words")
 class WordStep:
-    """Deterministic per-document output with floats: a label per document and a word-count warning."""
+    """Deterministic per-document output with floats: a label per document and a word-count warning; fails on the
+    documents containing ``fail_on``."""
 
     name = "test_words"
 
+    def __init__(self, fail_on: str = "BOOM") -> None:
+        self.fail_on = fail_on
+
     def __call__(self, documents: Sequence[Document], analyses: Sequence[Analysis]) -> None:
         for doc, analysis in zip(documents, analyses):
-            if "BOOM" in doc.text:
+            if self.fail_on in doc.text:
                 raise ValueError(f"cannot analyse {doc.id}")
             words = doc.text.split()
             analysis.narratives.append(LabelScore(label=f"len-{len(words) % 3}", score=len(words) / 7.0))

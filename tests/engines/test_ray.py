@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from narrascope.documents import Analysis, Document
-from narrascope.engines import PipelineSpec, create_engine
+from narrascope.engines import EngineRun, PipelineSpec, create_engine
 from narrascope.engines.ray import LOCAL_SYSTEM_CONFIG, RayEngine
 
 from .conftest import dumps
+from .test_ingest import contents, run, spec
 
 try:
     import ray
@@ -90,6 +91,18 @@ def test_ray_reads_jsonl_and_txt_and_writes_parquet(local_ray, steps_module, tmp
     assert engine.analyze_files([texts], spec, tmp_path / "out-txt") == 2
     rows = {r["document_id"]: r for r in ray.data.read_parquet(str(tmp_path / "out-txt")).take_all()}
     assert rows["a1"]["error"] is None and "not UTF-8" in rows["bad"]["error"]
+
+
+def test_an_ingest_on_ray_stores_what_the_in_process_ingest_stores(local_ray, steps_module, tmp_path):
+    """This process stays the one writer; two windows of Ray datasets analyse; a re-ingest adds nothing."""
+    here, on_ray = tmp_path / "here.db", tmp_path / "ray.db"
+    engine = create_engine("ray", workers=2, chunks_per_window=8)
+    summary = run(here, spec(steps_module).build())
+    assert run(on_ray, EngineRun(engine, spec(steps_module))) == summary
+    assert summary["added"] == 30 and summary["analysis_failed"] == 1
+    assert contents(on_ray) == contents(here)
+    again = run(on_ray, EngineRun(engine, spec(steps_module, fail_on="NEVER")))
+    assert (again["added"], again["reanalysed"], again["analysis_failed"], again["skipped"]) == (0, 1, 0, 31)
 
 
 def test_a_document_that_always_kills_its_ray_worker_becomes_error_rows(local_ray, steps_module):

@@ -7,7 +7,9 @@ from collections.abc import Sequence
 
 from narrascope.corpus.ingestion import ingest
 from narrascope.documents import Analysis, Document, LabelScore
+from narrascope.engines import EngineRun, PipelineSpec, create_engine
 from narrascope.pipeline import Pipeline
+from narrascope.registry import steps
 from narrascope.store import Store
 
 NARR = "URW: Discrediting Ukraine"
@@ -30,6 +32,11 @@ class LabelStep:
             if self.fail_on and self.fail_on in doc.text:
                 raise ValueError("BadZipFile: File is not a zip file")
             analysis.narratives = [LabelScore(NARR, 0.9)]
+
+
+@steps.register("test_labels_failing_on")
+class RegisteredLabelStep(LabelStep):
+    """``LabelStep`` by a registered name, so that engine workers can build it (``PipelineSpec``)."""
 
 
 DOCS = [
@@ -59,4 +66,23 @@ def test_failed_analyses_are_retried_by_the_next_ingest(store: Store) -> None:
         assert analysis is not None and analysis.error is None and [n.label for n in analysis.narratives] == [NARR]
     assert store.failed_analyses(["http://a.test/1", "http://a.test/2"], [d.content_hash for d in DOCS]) == []
     third = ingest(_copies(), store, Pipeline([LabelStep(None)]), storylines=False)
+    assert (third.added, third.reanalysed, third.skipped) == (0, 0, 3)
+
+
+def test_failed_analyses_are_retried_by_the_next_ingest_on_an_engine(store: Store) -> None:
+    """The same, with the analysis on a process pool of two workers: stored with its error, analysed again next time."""
+    pool = create_engine("local", workers=2)
+
+    def on_pool(fail_on: str | None) -> EngineRun:
+        return EngineRun(pool, PipelineSpec(("test_labels_failing_on",), {"test_labels_failing_on": {"fail_on": fail_on}}))
+
+    first = ingest(_copies(), store, on_pool("Broken"), storylines=False)
+    assert (first.added, first.analysis_failed) == (3, 2)
+    assert "BadZipFile" in ((store.get_analysis("b") or Analysis("b")).error or "")
+    second = ingest(_copies(), store, on_pool(None), storylines=False)
+    assert (second.added, second.reanalysed, second.analysis_failed, second.skipped) == (0, 2, 0, 3)
+    for i in "abc":
+        analysis = store.get_analysis(i)
+        assert analysis is not None and analysis.error is None and [n.label for n in analysis.narratives] == [NARR]
+    third = ingest(_copies(), store, on_pool(None), storylines=False)
     assert (third.added, third.reanalysed, third.skipped) == (0, 0, 3)

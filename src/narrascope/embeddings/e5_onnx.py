@@ -75,8 +75,12 @@ def layer_tensor_names(first: int, stop: int) -> list[str]:
 
 
 def build_graph(tensors: Mapping[str, np.ndarray], first: int, stop: int, hidden: int, heads: int,
-                eps: float) -> Any:
-    """An ONNX model: ``states (B, L, H)`` and ``mask (B, L)`` in, the states after layer ``stop - 1`` out."""
+                eps: float, taps: tuple[int, ...] = ()) -> Any:
+    """An ONNX model: ``states (B, L, H)`` and ``mask (B, L)`` in, the states after layer ``stop - 1`` out
+    (``out``), and for each ``n`` of ``taps`` (``first < n < stop``) the states after layer ``n - 1`` too
+    (``after<n>``): one run gives both a model's final states and those of a lower layer."""
+    if any(not first < n < stop for n in taps):
+        raise ModelError(f"e5 graph of layers {first}..{stop - 1}: taps {taps} must lie strictly between them")
     from onnx import TensorProto, helper, numpy_helper
 
     nodes: list[Any] = []
@@ -133,12 +137,15 @@ def build_graph(tensors: Mapping[str, np.ndarray], first: int, stop: int, hidden
         x = node("LayerNormalization", [res, const(f"{p}.oln.w", tensors[f"{p}.oln.w"]),
                                         const(f"{p}.oln.b", tensors[f"{p}.oln.b"])], f"{p}.x2", axis=-1,
                  epsilon=eps)
+        if i + 1 in taps:
+            nodes.append(helper.make_node("Identity", [x], [f"after{i + 1}"], name=f"after{i + 1}"))
     nodes.append(helper.make_node("Identity", [x], ["out"], name="out"))
     graph = helper.make_graph(
         nodes, "e5_layers",
         [helper.make_tensor_value_info("states", TensorProto.FLOAT, ["B", "L", hidden]),
          helper.make_tensor_value_info("mask", TensorProto.FLOAT, ["B", "L"])],
-        [helper.make_tensor_value_info("out", TensorProto.FLOAT, ["B", "L", hidden])],
+        [helper.make_tensor_value_info(name, TensorProto.FLOAT, ["B", "L", hidden])
+         for name in ["out", *(f"after{n}" for n in taps)]],
         initializer=inits)
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="narrascope")
 
@@ -150,19 +157,20 @@ def cache_dir() -> Path:
 
 
 def model_file(tensors: Mapping[str, np.ndarray], first: int, stop: int, hidden: int, heads: int, eps: float,
-               int8: bool = True, directory: Path | None = None) -> Path:
+               int8: bool = True, directory: Path | None = None, taps: tuple[int, ...] = ()) -> Path:
     """The path of the graph for these tensors (int8 or float32), built and cached if it is not there yet."""
     from onnx import save_model
 
     names = layer_tensor_names(first, stop)
     directory = directory or cache_dir()
-    target = directory / f"e5-{first}-{stop}-{weights_digest(tensors, names)}.{'int8' if int8 else 'fp32'}.onnx"
+    tapped = "".join(f"-t{n}" for n in taps)
+    target = directory / f"e5-{first}-{stop}{tapped}-{weights_digest(tensors, names)}.{'int8' if int8 else 'fp32'}.onnx"
     if target.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".build-") as tmp:
         built = Path(tmp) / "fp32.onnx"
-        save_model(build_graph(tensors, first, stop, hidden, heads, eps), str(built))
+        save_model(build_graph(tensors, first, stop, hidden, heads, eps, taps), str(built))
         if int8:
             import logging
 
@@ -193,10 +201,11 @@ def prune(directory: Path, keep: int, current: Path) -> None:
 
 
 class OnnxLayers:
-    """An onnxruntime session over the graph of layers ``first .. stop-1`` (int8 or float32)."""
+    """An onnxruntime session over the graph of layers ``first .. stop-1`` (int8 or float32), with the states after
+    the layers ``taps`` as further outputs (``run``)."""
 
     def __init__(self, tensors: Mapping[str, np.ndarray], first: int, stop: int, hidden: int, heads: int,
-                 eps: float, int8: bool = True) -> None:
+                 eps: float, int8: bool = True, taps: tuple[int, ...] = ()) -> None:
         import onnxruntime as ort
 
         options = ort.SessionOptions()
@@ -212,23 +221,28 @@ class OnnxLayers:
         args = (tensors, first, stop, hidden, heads, eps, int8)
         directory = cache_dir()
         try:
-            path = model_file(*args, directory=directory)
+            path = model_file(*args, directory=directory, taps=taps)
         except OSError:  # no writable cache (a read-only home): build into a temporary folder, removed at exit
             directory = Path(tempfile.mkdtemp(prefix="narrascope-onnx-"))
             atexit.register(shutil.rmtree, directory, ignore_errors=True)
-            path = model_file(*args, directory=directory)
+            path = model_file(*args, directory=directory, taps=taps)
         try:
             self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # a damaged cache file: rebuild it once, where it was
             path.unlink(missing_ok=True)
             try:
-                path = model_file(*args, directory=directory)
+                path = model_file(*args, directory=directory, taps=taps)
                 self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
             except Exception as again:
                 raise ModelError(f"{path}: onnxruntime cannot load the e5 graph ({again})") from exc
-        self.first, self.stop, self.int8 = first, stop, int8
+        self.first, self.stop, self.int8, self.taps = first, stop, int8, tuple(taps)
 
     def __call__(self, states: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """States after the last layer ``(B, L, H)``."""
-        return self.session.run(["out"], {"states": np.ascontiguousarray(states, np.float32),
-                                          "mask": np.ascontiguousarray(mask, np.float32)})[0]
+        return self.run(states, mask)[-1]
+
+    def run(self, states: np.ndarray, mask: np.ndarray) -> list[np.ndarray]:
+        """States after each layer of ``taps``, then after the last layer, each ``(B, L, H)``."""
+        return self.session.run([*(f"after{n}" for n in self.taps), "out"],
+                                {"states": np.ascontiguousarray(states, np.float32),
+                                 "mask": np.ascontiguousarray(mask, np.float32)})

@@ -135,6 +135,43 @@ class E5Tokenizer:
             out.extend(self._segment(word))
         return out
 
+    def encode_with_offsets(self, text: str) -> tuple[list[int], list[tuple[int, int]]]:
+        """``encode(text)`` and, for each token, the span ``text[a:b]`` it was read from (Python offsets, ``b``
+        exclusive; a piece that is only the word-initial metaspace gets the empty span where its word starts).
+
+        Normalisation maps each character to zero or more characters and collapses runs of spaces; every normalised
+        character remembers the character it came from, so a piece's span runs from its first to its last source
+        character (a normalisation that expands one character into several gives each piece of it that character).
+        """
+        chars: list[str] = []
+        origin: list[int] = []
+        for i, ch in enumerate(text):
+            for out in ch.translate(self._trans):
+                if out == " " and chars and chars[-1] == " ":
+                    continue  # runs of spaces collapse into the first
+                chars.append(out)
+                origin.append(i)
+        if not chars or chars[0] != " ":
+            chars.insert(0, " ")
+            origin.insert(0, 0)
+        ids: list[int] = []
+        offsets: list[tuple[int, int]] = []
+        starts = [k for k, ch in enumerate(chars) if ch == " "] + [len(chars)]
+        for a, b in zip(starts, starts[1:]):
+            word = META + "".join(chars[a + 1 : b])
+            pos = a
+            for idx in self._segment(word):
+                width = 1 if idx == self.unk else len(self.pieces[idx])
+                sources = [origin[k] for k in range(pos, pos + width) if chars[k] != " "]
+                if sources:
+                    offsets.append((min(sources), max(sources) + 1))
+                else:  # the metaspace alone: an empty span at the word's first character
+                    at = origin[pos + 1] if pos + 1 < b else min(origin[pos] + 1, len(text))
+                    offsets.append((at, at))
+                ids.append(idx)
+                pos += width
+        return ids, offsets
+
     def decode_piece(self, idx: int) -> str:
         """Surface text of token ``idx`` (metaspace turned back into a space)."""
         return self.pieces[idx].replace(META, " ")

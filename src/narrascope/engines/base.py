@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -60,6 +61,10 @@ class Engine(Protocol):
 
     Failed inputs come back as failed analyses; a document that breaks a step, or the worker, comes back with
     ``error`` set. An engine never stops the run because of one document.
+
+    The built-in engines also have ``run_chunks(chunks, spec)``: the input already cut into chunks, each analysed as
+    one ``Pipeline.analyze`` call (``run`` is ``run_chunks(chunk_items(items, spec.batch_size), spec)``), so that a
+    caller cutting its own batches, as the ingest does, gets what ``Pipeline.analyze`` gives on each batch.
     """
 
     name: str
@@ -134,3 +139,37 @@ class EngineRun:
             if progress:
                 progress(1)
             yield analysis
+
+    def analyze_batches(self, batches: Iterable[Sequence[Item]]) -> Iterator[list[Analysis]]:
+        """One list of analyses per batch, in order, each what ``Pipeline.analyze(batch)`` gives (the batch is cut
+        at ``spec.batch_size`` as it would cut it). ``batches`` is read lazily, a few chunks ahead of the results
+        (as many as the engine keeps in flight), so a caller can prepare the next batch while it stores the last.
+
+        An engine without ``run_chunks`` (a plugin's) runs each batch on its own."""
+        run_chunks = getattr(self.engine, "run_chunks", None)
+        if run_chunks is None:
+            for batch in batches:
+                yield list(self.engine.run(batch, self.spec))
+            return
+        sizes: deque[int] = deque()  # the batches the engine has taken and not yet given back, by length
+
+        def chunks() -> Iterator[list[Item]]:
+            for batch in batches:
+                sizes.append(len(batch))
+                yield from chunk_items(batch, self.spec.batch_size)
+
+        def empties() -> Iterator[list[Analysis]]:
+            while sizes and not sizes[0]:
+                sizes.popleft()
+                yield []
+
+        current: list[Analysis] = []
+        for analysis in run_chunks(chunks(), self.spec):
+            yield from empties()
+            current.append(analysis)
+            if len(current) == sizes[0]:
+                sizes.popleft()
+                yield current
+                current = []
+                yield from empties()
+        yield from empties()

@@ -63,18 +63,23 @@ class LocalEngine:
 
     def run(self, items: Iterable[Item], spec: PipelineSpec) -> Iterator[Analysis]:
         """Analyse ``items`` in input order."""
+        yield from self.run_chunks(chunk_items(items, spec.batch_size), spec)
+
+    def run_chunks(self, chunks: Iterable[list[Item]], spec: PipelineSpec) -> Iterator[Analysis]:
+        """Analyse ``chunks`` (each one ``Pipeline.analyze`` call) in input order; at most ``workers * prefetch``
+        chunks are read ahead of the results."""
         if self.workers == 1:
             pipeline = spec.build()
-            for chunk in chunk_items(items, spec.batch_size):
+            for chunk in chunks:
                 yield from analyze_chunk(pipeline, chunk)
             return
-        yield from self._run_pool(items, spec)
+        yield from self._run_pool(chunks, spec)
 
-    def _run_pool(self, items: Iterable[Item], spec: PipelineSpec) -> Iterator[Analysis]:
+    def _run_pool(self, chunks: Iterable[list[Item]], spec: PipelineSpec) -> Iterator[Analysis]:
         queue = _Queue(self, spec.with_step_modules())
         limit = self.workers * self.prefetch
         try:
-            for chunk in chunk_items(items, spec.batch_size):
+            for chunk in chunks:
                 queue.add(chunk)
                 while len(queue.pending) >= limit:
                     yield from queue.next_results()

@@ -202,9 +202,14 @@ class RayEngine:
 
     def run(self, items: Iterable[Item], spec: PipelineSpec) -> Iterator[Analysis]:
         """Analyse ``items`` on Ray; yields one analysis per item in input order."""
+        yield from self.run_chunks(chunk_items(items, spec.batch_size), spec)
+
+    def run_chunks(self, chunks: Iterable[list[Item]], spec: PipelineSpec) -> Iterator[Analysis]:
+        """Analyse ``chunks`` (each one ``Pipeline.analyze`` call) on Ray, ``chunks_per_window`` at a time (each
+        window a Ray dataset of its own, whose actors load the models again); one analysis per item, in order."""
         ray = self.connect()
         spec = spec.with_step_modules()
-        chunks = chunk_items(items, spec.batch_size)
+        chunks = iter(chunks)
         seq = 0
         while window := list(islice(chunks, self.chunks_per_window)):
             yield from self._run_window(ray, window, seq, spec)

@@ -15,7 +15,7 @@ Dates are ISO-8601 strings; a document's ``day`` is the first ten characters of 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
@@ -151,6 +151,40 @@ class EntityRoleCount:
 
 ReviewKind = Literal["narrative", "subnarrative", "entity"]
 ReviewStatus = Literal["accepted", "rejected"]
+
+
+@dataclass
+class StoredKeys:
+    """A stored document's story keys (``narrascope.corpus.storylines.story_keys``) and language; ``keys`` is None
+    for a document stored without them (before schema version 12), which comes with its ``story_text`` (its title and
+    lead) to compute them from."""
+
+    document_id: str
+    language: str | None
+    keys: frozenset[str] | None
+    story_text: str | None = None
+
+
+@dataclass
+class EntityRoleTotal:
+    """``documents`` casting ``entity`` as ``role`` (each by the role of most of its mentions there) and their
+    ``mentions`` of it, in ``group`` (an outlet or language; None for all, or for documents without one)."""
+
+    entity: str
+    role: str
+    documents: int
+    mentions: int
+    group: str | None = None
+
+
+@dataclass
+class EntityRoleTotals:
+    """A page of entities' ``EntityRoleTotal`` rows, the number of ``entities`` framed in the period and of the
+    ``documents`` with an entity mention in it (syndicated copies left out of all)."""
+
+    rows: list[EntityRoleTotal]
+    entities: int
+    documents: int
 
 
 @dataclass
@@ -315,6 +349,16 @@ class Store(Protocol):
         """The storylines last seen on day ``since`` or later (and before ``before``), without summaries."""
         ...
     def undated_storylines(self, limit: int) -> list[Storyline]: ...
+    def save_story_keys(self, keys: Mapping[str, Iterable[str]]) -> None:
+        """Keep the story keys of stored documents (``{document id: keys}``; those kept already stay)."""
+        ...
+    def storyline_story_keys(self, storyline_id: str, lead: int, limit: int = 100) -> list[StoredKeys]:
+        """The story keys of the storyline's ``limit`` latest documents (copies included); one stored without keys
+        comes with its title and first ``lead`` characters."""
+        ...
+    def sample_story_keys(self, lead: int, limit: int) -> list[StoredKeys]:
+        """The story keys of the first ``limit`` stored documents (by id)."""
+        ...
 
     # maintained daily counts (narrascope.store.counts)
     def update_daily_counts(self, document_ids: Iterable[str], sign: int) -> None: ...
@@ -348,6 +392,12 @@ class Store(Protocol):
         """Framed mentions per document, entity and main role (syndicated copies left out); ``entity`` keeps the
         entities with that key or a mention of that name (case-insensitive); ``since``/``until`` keep dated
         documents of that period."""
+        ...
+    def entity_role_totals(self, by: Literal["outlet", "language"] | None = None, since: str | None = None,
+                           until: str | None = None, limit: int = 20, offset: int = 0) -> EntityRoleTotals:
+        """What ``entity_role_counts`` gives, counted per entity (and outlet or language with ``by``) and role: the
+        ``limit`` entities framed in the most documents (then by name, by code point) from the ``offset``-th on;
+        ``limit`` 0 gives only the totals."""
         ...
 
     # runs

@@ -7,7 +7,12 @@
 documents it changes added before and adding what they add after (``recounted``). ``SQLStore.add_documents``,
 ``add_analyses`` and ``add_duplicates`` do this themselves; any other change to a document's labels, copy link, day,
 language or outlet (a review decision that changes the labels, say) must happen inside ``with store.recounted(ids):``.
-``rebuild_daily_counts`` recomputes the table from scratch (``narrascope`` never needs it; a test compares the two).
+``entity_counts`` (schema version 11) is kept the same way, by the same calls: per grouping (none, outlet or language),
+day (and ``ALL_DAYS``, for an unbounded period), entity, group and role, the documents that cast the entity in that
+role by most of its mentions and their mentions of it (``schema.ENTITY_CONTRIBUTIONS``), with the ``framed`` daily
+count (documents with an entity mention): the entities page reads a page of entities from it
+(``entity_role_totals``), not every mention. ``rebuild_daily_counts`` recomputes both tables from scratch
+(``narrascope`` never needs it; a test compares the two).
 """
 
 from __future__ import annotations
@@ -16,13 +21,18 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from narrascope.store.base import DocumentQuery
-from narrascope.store.schema import CONTRIBUTIONS
+from narrascope.store.base import DocumentQuery, EntityRoleTotal, EntityRoleTotals
+from narrascope.store.schema import ALL_DAYS, CONTRIBUTIONS, DIALECT_TYPES, ENTITY_CONTRIBUTIONS
 
 _CHUNK = 500
 _UPSERT = ("INSERT INTO daily_counts (kind, day, key, count) SELECT kind, day, key, {sign} * COUNT(*) FROM ({rows}) c"
            " WHERE 1 = 1 GROUP BY kind, day, key ON CONFLICT (kind, day, key) DO UPDATE SET count ="
            " daily_counts.count + excluded.count")
+_ENTITY_UPSERT = ("INSERT INTO entity_counts (grouped_by, day, entity, key, role, documents, mentions) SELECT grouped_by,"
+                  " day, entity, key, role, {sign} * COUNT(*), {sign} * SUM(mentions) FROM ({rows}) c WHERE 1 = 1"
+                  " GROUP BY grouped_by, day, entity, key, role ON CONFLICT (grouped_by, day, entity, key, role)"
+                  " DO UPDATE SET documents = entity_counts.documents + excluded.documents,"
+                  " mentions = entity_counts.mentions + excluded.mentions")
 
 
 def period_only(query: DocumentQuery) -> bool:
@@ -52,8 +62,10 @@ class DailyCountsSQL:
     """Maintenance and reads of ``daily_counts`` over ``SQLStore``'s plumbing (``_execute``, ``_all``, ``transaction``)."""
 
     _all: Any
+    _one: Any
     _execute: Any
     transaction: Any
+    dialect: str
 
     def update_daily_counts(self, document_ids: Iterable[str], sign: int) -> None:
         """Add (``sign`` 1) or subtract (-1) what the stored documents ``document_ids`` count for, as stored now."""
@@ -63,6 +75,10 @@ class DailyCountsSQL:
             where = f"d.id IN ({','.join('?' * len(chunk))})"
             parts = CONTRIBUTIONS.count("{where}")
             self._execute(_UPSERT.format(sign=int(sign), rows=CONTRIBUTIONS.format(where=where)), chunk * parts)
+            self._execute(_ENTITY_UPSERT.format(sign=int(sign), rows=self._entity_contributions(where)), chunk)
+
+    def _entity_contributions(self, where: str) -> str:
+        return ENTITY_CONTRIBUTIONS.format(where=where, binary=DIALECT_TYPES[self.dialect]["binary"])
 
     @contextmanager
     def recounted(self, document_ids: Iterable[str]) -> Iterator[None]:
@@ -81,6 +97,10 @@ class DailyCountsSQL:
             self._execute("DELETE FROM daily_counts")
             self._execute("INSERT INTO daily_counts (kind, day, key, count) SELECT kind, day, key, COUNT(*) FROM ("
                           f"{CONTRIBUTIONS.format(where='1 = 1')}) c GROUP BY kind, day, key")
+            self._execute("DELETE FROM entity_counts")
+            self._execute("INSERT INTO entity_counts (grouped_by, day, entity, key, role, documents, mentions) SELECT"
+                          " grouped_by, day, entity, key, role, COUNT(*), SUM(mentions) FROM"
+                          f" ({self._entity_contributions('1 = 1')}) c GROUP BY grouped_by, day, entity, key, role")
 
     def counted(self, kind: str, since: str | None = None, until: str | None = None, dated: bool = False) -> dict[str, int]:
         """``{key: count}`` of ``kind`` over a period, largest first (then by key)."""
@@ -95,6 +115,34 @@ class DailyCountsSQL:
         rows = self._all(f"SELECT day, key, count FROM daily_counts WHERE kind = ? AND count > 0{clause}"
                          " ORDER BY day, key", [kind, *params])
         return [(r[0], r[1], int(r[2])) for r in rows]
+
+    def entity_role_totals(self, by: str | None = None, since: str | None = None, until: str | None = None,
+                           limit: int = 20, offset: int = 0) -> EntityRoleTotals:
+        """From ``entity_counts``: an unbounded period reads its ``ALL_DAYS`` rows (one per entity, role and group,
+        whatever the store's size), a bounded one the days in it."""
+        if since or until:
+            clause, params = period_clause("day", since, until, f" AND day NOT IN ('', '{ALL_DAYS}')")
+        else:
+            clause, params = " AND day = ?", [ALL_DAYS]
+        documents = sum(self.counted("framed", since, until).values())
+        collate = DIALECT_TYPES[self.dialect]["binary"]
+        totals = "SELECT entity, SUM(documents) AS total FROM entity_counts WHERE grouped_by = ''" + clause + \
+                 " GROUP BY entity HAVING SUM(documents) > 0"
+        top = self._all(f"SELECT entity, total, COUNT(*) OVER () FROM ({totals}) t"
+                        f" ORDER BY total DESC, entity COLLATE {collate} LIMIT ? OFFSET ?", [*params, limit, offset]) \
+            if limit > 0 else []
+        if top:
+            entities = int(top[0][2])
+        else:
+            entities = int((self._one(f"SELECT COUNT(*) FROM ({totals}) t", params) or (0,))[0])
+        names = [r[0] for r in top]
+        if not names:
+            return EntityRoleTotals([], entities, documents)
+        rows = self._all(f"SELECT entity, key, role, SUM(documents), SUM(mentions) FROM entity_counts WHERE grouped_by = ?"
+                         f"{clause} AND entity IN ({','.join('?' * len(names))}) GROUP BY entity, key, role"
+                         " HAVING SUM(documents) > 0 ORDER BY entity, key, role", [by or "", *params, *names])
+        return EntityRoleTotals([EntityRoleTotal(r[0], r[2], int(r[3]), int(r[4]), (r[1] or None) if by else None)
+                                 for r in rows], entities, documents)
 
 
 def one_label(query: DocumentQuery) -> tuple[str, str] | None:

@@ -8,18 +8,28 @@ ingest sequence, and storylines by the day they were last seen (schema version 7
   stored a document, so that an ingest finds the documents other processes stored since it last looked
   (``documents_ingested_after``) without holding every stored id.
 - ``storylines_seen_since``: the storylines active in a period, read through an index on ``last_seen``.
+- ``story_keys`` (schema version 12): each document's story keys, newline-separated, written by the ingest that
+  placed it, so that a storyline's keys are read, not computed again from its documents' text (about 6 ms of CPU a
+  document). A document stored before has none until an ingest computes them (``StoredKeys.story_text``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from narrascope.documents import Document
-from narrascope.store.base import Duplicate, Storyline
+from narrascope.store.base import Duplicate, StoredKeys, Storyline
 
 _CHUNK = 500
 STORYLINE_COLUMNS = "id, title, size, first_seen, last_seen, centroid"
+_KEY_SOURCES = ("SELECT d.id, d.language, k.keys, CASE WHEN k.keys IS NULL THEN COALESCE(d.title, '') || ? ||"
+                " SUBSTR(d.text, 1, ?) END FROM documents d LEFT JOIN story_keys k ON k.document_id = d.id")
+
+
+def _stored_keys(row: tuple) -> StoredKeys:
+    keys = frozenset(key for key in row[2].split("\n") if key) if row[2] is not None else None
+    return StoredKeys(row[0], row[1], keys, row[3])
 
 
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -101,6 +111,22 @@ class IncrementalSQL:
             sql += " AND last_seen < ?"
             params.append(before)
         return [self._storyline(r, arrays=True) for r in self._all(sql + " ORDER BY last_seen, id", params)]
+
+    def save_story_keys(self, keys: Mapping[str, Iterable[str]]) -> None:
+        """Keep ``{document id: story keys}`` (a document's keys already kept stay as they are)."""
+        self._executemany("INSERT INTO story_keys (document_id, keys) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                          [(doc_id, "\n".join(sorted(doc_keys))) for doc_id, doc_keys in keys.items()])
+
+    def storyline_story_keys(self, storyline_id: str, lead: int, limit: int = 100) -> list[StoredKeys]:
+        """The story keys of the storyline's ``limit`` latest documents, copies included (as ``query_documents``
+        orders them by default); a document without them comes with its title and first ``lead`` characters."""
+        return [_stored_keys(r) for r in self._all(
+            f"{_KEY_SOURCES} WHERE d.storyline_id = ? ORDER BY d.published DESC NULLS LAST, d.id LIMIT ?",
+            ("\n", lead, storyline_id, limit))]
+
+    def sample_story_keys(self, lead: int, limit: int) -> list[StoredKeys]:
+        """The story keys of the first ``limit`` stored documents by id (as ``iter_documents`` gives them)."""
+        return [_stored_keys(r) for r in self._all(f"{_KEY_SOURCES} ORDER BY d.id LIMIT ?", ("\n", lead, limit))]
 
     def undated_storylines(self, limit: int) -> list[Storyline]:
         """The ``limit`` storylines without a date updated last (centroids as float32 arrays)."""

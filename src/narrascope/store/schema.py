@@ -17,8 +17,8 @@ Statement = str | dict[str, str] | Callable[[Any], None]
 Migration = tuple[int, str, list[Statement]]
 
 DIALECT_TYPES = {
-    "sqlite": {"serial": "INTEGER PRIMARY KEY AUTOINCREMENT", "blob": "BLOB", "float": "REAL"},
-    "postgres": {"serial": "BIGSERIAL PRIMARY KEY", "blob": "BYTEA", "float": "DOUBLE PRECISION"},
+    "sqlite": {"serial": "INTEGER PRIMARY KEY AUTOINCREMENT", "blob": "BLOB", "float": "REAL", "binary": "BINARY"},
+    "postgres": {"serial": "BIGSERIAL PRIMARY KEY", "blob": "BYTEA", "float": "DOUBLE PRECISION", "binary": '"C"'},
 }
 
 MIGRATIONS_TABLE = (
@@ -151,6 +151,27 @@ MIGRATIONS: list[Migration] = [
             " ({label_group_contributions}) c GROUP BY kind, day, key",
         ],
     ),
+    (
+        11,
+        "entity framing counts per day (and in all), entity, role and outlet or language (entities page)",
+        [
+            """CREATE TABLE entity_counts (
+                grouped_by TEXT NOT NULL, day TEXT NOT NULL, entity TEXT NOT NULL, key TEXT NOT NULL,
+                role TEXT NOT NULL, documents INTEGER NOT NULL, mentions INTEGER NOT NULL,
+                PRIMARY KEY (grouped_by, day, entity, key, role))""",
+            "DELETE FROM daily_counts WHERE kind = 'framed'",  # none: version 10 dropped those a new store counted
+            "INSERT INTO daily_counts (kind, day, key, count) SELECT kind, day, key, COUNT(*) FROM"
+            " ({framed_contributions}) c GROUP BY kind, day, key",
+            "INSERT INTO entity_counts (grouped_by, day, entity, key, role, documents, mentions) SELECT grouped_by, day,"
+            " entity, key, role, COUNT(*), SUM(mentions) FROM ({entity_contributions}) c"
+            " GROUP BY grouped_by, day, entity, key, role",
+        ],
+    ),
+    (
+        12,
+        "story keys of stored documents, so that an ingest reads a storyline's keys instead of computing them again",
+        ["CREATE TABLE story_keys (document_id TEXT PRIMARY KEY REFERENCES documents (id), keys TEXT NOT NULL)"],
+    ),
 ]
 
 NOT_COPY = "NOT EXISTS (SELECT 1 FROM duplicates x WHERE x.document_id = d.id)"
@@ -191,11 +212,41 @@ LABEL_GROUP_CONTRIBUTIONS = " UNION ALL ".join(_LABEL_GROUP_PARTS)
 """Per narrative (or subnarrative) label, its documents that are not copies by outlet, language or subnarrative
 (kind ``label_group_kind``, key the outlet, language or subnarrative): what a narrative page counts (schema
 version 10)."""
-_CONTRIBUTION_PARTS += _LABEL_GROUP_PARTS
+_FRAMED_PART = ("SELECT 'framed' AS kind, COALESCE(d.day, '') AS day, '' AS key FROM documents d WHERE {where} AND"
+                " EXISTS (SELECT 1 FROM entities e WHERE e.document_id = d.id) AND " + NOT_COPY)
+"""Documents that are not copies with at least one entity mention (framed or not): the articles the entities page
+says were analysed (kind ``framed``, schema version 11)."""
+_CONTRIBUTION_PARTS += _LABEL_GROUP_PARTS + [_FRAMED_PART]
 CONTRIBUTIONS = " UNION ALL ".join(_CONTRIBUTION_PARTS)
 """What documents add to ``daily_counts``, one row per count (``{where}`` picks the documents): every document
 (``documents``), every document that is not a syndicated copy (``origins``), and per language, outlet and
 narrative/subnarrative label the documents that are not copies. ``day`` is ``''`` for undated documents."""
+
+
+ALL_DAYS = "*"
+"""The ``entity_counts`` day under which every document counts, dated or not (an unbounded period reads only it)."""
+ENTITY_GROUPINGS = ("", "outlet", "language")
+"""What ``entity_counts`` counts an entity's documents by: nothing (key ``''``), the outlet or the language (key the
+outlet or language, ``''`` for none)."""
+_MAIN_ROLES = (  # per document and entity: its mentions per role, their total, and the role of most (ties: first by code point)
+    "SELECT document_id, day, outlet, language, entity, role, SUM(n) OVER (PARTITION BY document_id, entity) AS mentions,"
+    " ROW_NUMBER() OVER (PARTITION BY document_id, entity ORDER BY n DESC, role COLLATE {binary}) AS rank FROM ("
+    "SELECT e.document_id, d.day, COALESCE(d.outlet, '') AS outlet, COALESCE(d.language, '') AS language, e.entity,"
+    " COALESCE(e.main_role, 'Unknown') AS role, COUNT(*) AS n FROM entities e JOIN documents d ON d.id = e.document_id"
+    " WHERE {where} AND " + NOT_COPY + " GROUP BY e.document_id, d.day, d.outlet, d.language, e.entity,"
+    " COALESCE(e.main_role, 'Unknown')) m"
+)
+ENTITY_CONTRIBUTIONS = (
+    "SELECT g.grouped_by, CASE WHEN a.all_days = 1 THEN '" + ALL_DAYS + "' ELSE r.day END AS day, r.entity,"
+    " CASE g.grouped_by WHEN 'outlet' THEN r.outlet WHEN 'language' THEN r.language ELSE '' END AS key, r.role,"
+    " r.mentions FROM (" + _MAIN_ROLES + ") r"
+    " CROSS JOIN (" + " UNION ALL ".join(f"SELECT '{g}' AS grouped_by" for g in ENTITY_GROUPINGS) + ") g"
+    " CROSS JOIN (SELECT 1 AS all_days UNION ALL SELECT 0) a WHERE r.rank = 1 AND (a.all_days = 1 OR r.day IS NOT NULL)"
+)
+"""What documents add to ``entity_counts``, one row per document, entity, grouping and day (its own, when dated, and
+``ALL_DAYS``) with the document's mentions of the entity and its main role there (the role of most of them; ties:
+the first by code point, as ``corpus.entities``): the entities page's table (schema version 11). ``{where}`` picks
+the documents, ``{binary}`` is the dialect's code-point collation; copies count nothing."""
 
 
 def render(statement: str | dict[str, str], dialect: str) -> str:
@@ -204,4 +255,7 @@ def render(statement: str | dict[str, str], dialect: str) -> str:
         statement = statement[dialect]
     return statement.format(**DIALECT_TYPES[dialect], contributions=CONTRIBUTIONS.format(where="1 = 1"),
                             base_kinds=", ".join(f"'{kind}'" for kind in BASE_KINDS),
-                            label_group_contributions=LABEL_GROUP_CONTRIBUTIONS.format(where="1 = 1"))
+                            label_group_contributions=LABEL_GROUP_CONTRIBUTIONS.format(where="1 = 1"),
+                            framed_contributions=_FRAMED_PART.format(where="1 = 1"),
+                            entity_contributions=ENTITY_CONTRIBUTIONS.format(where="1 = 1",
+                                                                             binary=DIALECT_TYPES[dialect]["binary"]))

