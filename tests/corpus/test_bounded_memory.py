@@ -146,7 +146,7 @@ def test_story_keys_are_kept_with_each_document_and_those_of_older_documents_com
     """An ingest keeps the story keys of the documents it places (a storyline's keys are read, not computed again
     from the text); a document stored without them (before schema version 12) gets them computed by the next ingest
     that needs them, and a stream is placed as if they had always been kept."""
-    from narrascope.corpus.storylines import STORY_CHARS, story_keys
+    from narrascope.corpus.storylines import STORY_CHARS, keep_story_keys, story_keys
 
     docs = _stream(30)
     placed = {}
@@ -166,3 +166,8 @@ def test_story_keys_are_kept_with_each_document_and_those_of_older_documents_com
         store.close()
     assert placed["kept"] == placed["dropped"]
     assert placed["kept keys"] == placed["dropped keys"] == len(docs)  # the older ones got theirs, once
+    store = open_store(tmp_path / "kept.db")  # or all at once
+    store._execute("DELETE FROM story_keys WHERE document_id LIKE '%-2'")  # type: ignore[attr-defined]
+    assert keep_story_keys(store, batch_size=7) == 30 and keep_story_keys(store) == 0
+    assert {k.document_id: k.keys for k in store.sample_story_keys(STORY_CHARS, 1000)} == {
+        d.id: frozenset(story_keys(f"{d.title}\n{d.text[:STORY_CHARS]}")) for d in docs}

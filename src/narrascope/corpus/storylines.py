@@ -206,6 +206,17 @@ def _day(published: str | None) -> date | None:
         return None
 
 
+def keep_story_keys(store: Store, batch_size: int = 2000) -> int:
+    """Compute and keep the story keys of every stored document that has none (stored before schema version 12);
+    returns how many. Ingests do this for the documents they need; this does it for all at once."""
+    done = 0
+    while missing := store.documents_without_story_keys(STORY_CHARS, batch_size):
+        with store.transaction():
+            store.save_story_keys({d.document_id: story_keys(d.story_text or "") for d in missing})
+        done += len(missing)
+    return done
+
+
 class StorylineBuilder:
     """Assigns documents to storylines; ``load(store)`` continues from the stored ones.
 

@@ -356,6 +356,9 @@ class Store(Protocol):
         """The story keys of the storyline's ``limit`` latest documents (copies included); one stored without keys
         comes with its title and first ``lead`` characters."""
         ...
+    def documents_without_story_keys(self, lead: int, limit: int) -> list[StoredKeys]:
+        """Up to ``limit`` documents stored without story keys, with their title and first ``lead`` characters."""
+        ...
     def sample_story_keys(self, lead: int, limit: int) -> list[StoredKeys]:
         """The story keys of the first ``limit`` stored documents (by id)."""
         ...
