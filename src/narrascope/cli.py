@@ -375,8 +375,9 @@ def train(
         from narrascope.training.encoder_tuning import EncoderSettings, train_narratives_with_encoder
 
         settings = EncoderSettings(work_dir=work_dir, epochs=epochs, supplement=supplement,
-                                   cv_supplement=cv_supplement, language_thresholds=language_thresholds,
-                                   **({"blends": (blend,)} if blend is not None else {}))
+                                   cv_supplement=cv_supplement, language_thresholds=language_thresholds)
+        if blend is not None:
+            settings.blends = (blend,)
         model, thresholds, blend_table = train_narratives_with_encoder(
             corpus, settings, folds=max(folds, 3), make_model=make_model, progress=lambda m: err.print(m))
         typer.echo(blend_table)
