@@ -59,18 +59,20 @@ def main() -> None:
     work = Path(args.work)
     states = cache_states(encoder, [d.text for d in docs], first, work / "cache", max_chunks=8, progress=say)
     extra_states: list = []
+    extra_languages: list = []
     extra_Y = np.zeros((0, len(labels)), np.float32)
     if args.supplement:
         sup_docs, sup_ann = read_supplement(corpus.taxonomy)
         extra_states = cache_states(encoder, [d.text for d in sup_docs], first, work / "cache-supplement", max_chunks=8,
                                     progress=say)
         extra_Y = decoder.label_matrix(sup_ann)
+        extra_languages = [d.language for d in sup_docs]
     tag = f"L{args.layers}-E{args.epochs}-C{args.train_chunks}" + ("-sup" if args.supplement else "")
     fit_args = {"epochs": args.epochs, "train_chunks": args.train_chunks, "progress": say}
 
     if args.holdout_language:
-        holdout(corpus, ids, languages, decoder, labels, Y, states, extra_states, extra_Y, encoder, first,
-                work / f"lolo-{tag}", fit_args)
+        holdout(corpus, ids, languages, decoder, labels, Y, states, extra_states, extra_Y, extra_languages, encoder,
+                first, work / f"lolo-{tag}", fit_args)
         return
 
     P = out_of_fold_encoder(encoder, states, Y, labels, fold_index, first, work / f"oof-{tag}", extra=extra_states,
@@ -101,13 +103,16 @@ def per_fold_scores(corpus, ids, languages, fold_index, probs, decoder):
     return {lang: tuple(np.mean(v, axis=0)) for lang, v in scores.items()}
 
 
-def holdout(corpus, ids, languages, decoder, labels, Y, states, extra_states, extra_Y, encoder, first, work, fit_args):
-    """Leave-one-language-out: each language scored by a head fine-tuned on the other languages."""
+def holdout(corpus, ids, languages, decoder, labels, Y, states, extra_states, extra_Y, extra_languages, encoder, first,
+            work, fit_args):
+    """Leave-one-language-out: each language scored by a head fine-tuned on the other languages (and on the
+    supplement's articles in the other languages only)."""
     langs = np.array([languages[i] for i in ids])
     order = sorted(set(langs))
     groups = [np.flatnonzero(langs == lang) for lang in order]
+    left_out = [np.flatnonzero(np.array(extra_languages, dtype=object) == lang) for lang in order]
     P = out_of_fold_encoder(encoder, states, Y, labels, groups, first, work, extra=extra_states, extra_Y=extra_Y,
-                            **fit_args)
+                            extra_left_out=left_out, **fit_args)
     split = len(decoder.coarse_labels_)
     rows = {}
     for k, lang in enumerate(order):

@@ -26,9 +26,13 @@ def main() -> None:
     parser.add_argument("--model", default=None, help="a model directory (default: the shipped model)")
     parser.add_argument("--data", default=str(DATA))
     parser.add_argument("--verbose", action="store_true", help="print every article's labels")
+    parser.add_argument("--shared-thresholds", action="store_true",
+                        help="an ablation: decode every language with the model's global thresholds")
     args = parser.parse_args()
     rows = [json.loads(line) for line in Path(args.data).read_text(encoding="utf-8").splitlines() if line.strip()]
     nlp = narrascope.load(model=args.model, steps=["language", "narratives"])
+    if args.shared_thresholds:
+        next(s for s in nlp.steps if s.name == "narratives").model.language_thresholds = {}
     docs = [Document(id=r["id"], text=r["text"]) for r in rows]
     started = time.perf_counter()
     analyses = list(nlp.pipe(docs))

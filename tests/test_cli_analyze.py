@@ -55,6 +55,17 @@ def test_examples_are_english_and_all_analysed() -> None:
     assert result.stderr.strip() == "5 documents analysed, 0 failed"
 
 
+def test_the_five_examples_push_a_war_narrative_and_none_is_a_bare_other() -> None:
+    """Every bundled example argues that the West / NATO fights in Ukraine: the shipped model must give each a URW
+    narrative (one of them came back a bare ``Other`` when the gate could overrule the narrative heads)."""
+    result = runner.invoke(app, ["analyze", str(EXAMPLES), "--steps", "language,narratives"])
+    assert result.exit_code == 0, result.output
+    for record in records(result.stdout):
+        labels = [n["label"] for n in record["narratives"]]
+        assert labels and labels != ["Other"], (record["document_id"], labels)
+        assert any(label.startswith("URW: ") for label in labels), (record["document_id"], labels)
+
+
 def test_mixed_folder_reports_failures_and_keeps_going(test_data: Path) -> None:
     result = runner.invoke(app, ["analyze", str(test_data / "inputs")])
     assert result.exit_code == 0, result.output

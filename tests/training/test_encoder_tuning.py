@@ -146,3 +146,11 @@ def test_train_narratives_with_encoder_gives_a_model_that_saves_and_labels(tmp_p
     model.save(tmp_path / "m")
     loaded = NarrativeClassifier.load(tmp_path / "m")
     assert loaded.encoder_head is not None and loaded.predict([docs[0]])[0].narratives
+    # a fixed blend weight and thresholds shared by all languages (the folds and the final fit are read back)
+    shared = EncoderSettings(work_dir=tmp_path / "work", epochs=1, layers=1, train_chunks=2, supplement=False,
+                             max_chunks=2, blends=(0.5,), language_thresholds=False)
+    model, thresholds, table = train_narratives_with_encoder(
+        corpus, shared, folds=3, make_model=lambda: NarrativeClassifier(taxonomy=SEMEVAL, word_features=2000,
+                                                                          char_features=2000))
+    assert model.encoder_blend == 0.5 and "w = 1.00" not in table and "shared by all languages" in table
+    assert thresholds["languages"] == {} and model.language_thresholds == {}

@@ -195,3 +195,33 @@ def test_the_inner_predictions_of_fold_j_are_fold_js_rows_from_a_model_that_saw_
         (model,) = set(fine[:, 0].astype(int).tolist())
         assert not trained[model] & (set(fold_index[k].tolist()) | set(fold_index[j].tolist()))
         assert len(trained[model]) == len(ids) - len(fold_index[k]) - len(fold_index[j])
+
+
+def test_extra_rows_join_every_training_part_with_their_labels_and_are_never_scored() -> None:
+    """The supplement's route into the n-gram heads' cross-validation: each fold's model trains on the other folds plus
+    every extra row (in that order, labels lined up), and only the corpus's rows get out-of-fold scores; a label only
+    the extra rows have is dropped from the scored columns instead of failing."""
+    corpus = memorisation_corpus(30)
+    ids, docs, _, fold_index = evaluation._split(corpus, 3, 0)
+    unseen = next(label for label in load_default_taxonomy().coarse_labels if label.startswith("CC:"))
+    extra_docs = [Document(f"x{i}", f"extra words number {i} common1", language="en") for i in range(4)]
+    extra = [NarrativeAnnotation(d.id, [unseen], [f"{unseen}: Other"]) for d in extra_docs]
+    seen: list[list[str]] = []
+
+    class Spy(NarrativeClassifier):
+        def fit_counts(self, counts: TermCounts, annotations: Any) -> NarrativeClassifier:
+            assert counts.n == len(annotations)
+            seen.append([a.id for a in annotations])
+            return super().fit_counts(counts, annotations)
+
+    make = lambda: Spy(taxonomy=corpus.taxonomy, **SMALL)  # noqa: E731
+    counts = evaluation._count(list(docs) + extra_docs, make)
+    coarse, fine = evaluation._out_of_fold(corpus, ids, counts, fold_index, make, None, extra=extra)
+    assert coarse.shape[0] == fine.shape[0] == len(ids)
+    assert unseen not in evaluation._all_labels(corpus, make)[0]
+    for k, test in enumerate(fold_index):
+        rest = [ids[i] for i in range(len(ids)) if i not in set(test.tolist())]
+        assert seen[k] == rest + [d.id for d in extra_docs]
+    without = evaluation._out_of_fold(corpus, ids, counts, fold_index, make, None)
+    assert seen[-1] == [ids[i] for i in range(len(ids)) if i not in set(fold_index[-1].tolist())]
+    assert not np.allclose(without[0], coarse)  # the extra rows changed the models

@@ -262,16 +262,18 @@ def _count(docs: list[Document], make_model: Callable[[], NarrativeClassifier]) 
 
 def _out_of_fold(corpus: SemevalCorpus, ids: list[str], counts: TermCounts, fold_index: list[np.ndarray],
                  make_model: Callable[[], NarrativeClassifier],
-                 progress: Callable[[str], Any] | None) -> Probabilities:
+                 progress: Callable[[str], Any] | None, extra: Sequence[NarrativeAnnotation] = ()) -> Probabilities:
     """Out-of-fold probabilities over all labels of the corpus, from ``counts`` of the whole corpus; each fold's
-    model picks its vocabulary and IDF from its own training rows (``fit_counts``), so no test document leaks in."""
+    model picks its vocabulary and IDF from its own training rows (``fit_counts``), so no test document leaks in.
+    ``extra``: labels of the rows after the corpus's in ``counts`` (e.g. the supplement), added to every training
+    part and never scored."""
     coarse_labels, fine_labels = _all_labels(corpus, make_model)
     # equivalent mutants: the values stored are float32 (_expand), so a float64 array holds them exactly
     coarse_oof = np.zeros((len(ids), len(coarse_labels)), dtype=np.float32)  # pragma: no mutate -- float32 anyway
     fine_oof = np.zeros((len(ids), len(fine_labels)), dtype=np.float32)  # pragma: no mutate -- float32 anyway
     for k, test in enumerate(fold_index):
         train = np.setdiff1d(np.arange(len(ids)), test)
-        coarse_oof[test], fine_oof[test] = _fit_predict(corpus, ids, counts, train, test, make_model)
+        coarse_oof[test], fine_oof[test] = _fit_predict(corpus, ids, counts, train, test, make_model, extra)
         if progress:
             progress(f"fold {k + 1}/{len(fold_index)} trained")
     return coarse_oof, fine_oof
@@ -298,10 +300,13 @@ def _pair_out_of_fold(corpus: SemevalCorpus, ids: list[str], counts: TermCounts,
 
 
 def _fit_predict(corpus: SemevalCorpus, ids: list[str], counts: TermCounts, train: np.ndarray, test: np.ndarray,
-                 make_model: Callable[[], NarrativeClassifier]) -> Probabilities:
-    """Probabilities of the ``test`` rows over all labels of the corpus by a model fitted on the ``train`` rows."""
+                 make_model: Callable[[], NarrativeClassifier],
+                 extra: Sequence[NarrativeAnnotation] = ()) -> Probabilities:
+    """Probabilities of the ``test`` rows over all labels of the corpus by a model fitted on the ``train`` rows (and
+    on the ``extra`` rows that follow the corpus's in ``counts``)."""
     coarse_labels, fine_labels = _all_labels(corpus, make_model)
-    model = make_model().fit_counts(counts.rows(train), [corpus.narratives[ids[i]] for i in train])
+    rows = np.concatenate([train, np.arange(len(ids), len(ids) + len(extra))]).astype(int)
+    model = make_model().fit_counts(counts.rows(rows), [corpus.narratives[ids[i]] for i in train] + list(extra))
     coarse, fine = model.predict_proba_counts(counts.rows(test))
     return _expand(coarse, model.coarse_labels_, coarse_labels), _expand(fine, model.fine_labels_, fine_labels)
 
@@ -318,11 +323,13 @@ def _all_labels(corpus: SemevalCorpus, make_model: Callable[[], NarrativeClassif
 
 
 def _expand(probs: np.ndarray, labels: list[str], all_labels: list[str]) -> np.ndarray:
-    """Columns of ``probs`` (one per ``labels``) placed under ``all_labels``; labels unseen in training get 0."""
+    """Columns of ``probs`` (one per ``labels``) placed under ``all_labels``; labels unseen in training get 0, and
+    labels only extra training rows had (not scored) are dropped."""
     out = np.zeros((probs.shape[0], len(all_labels)), dtype=np.float32)
     position = {label: j for j, label in enumerate(all_labels)}
     for i, label in enumerate(labels):
-        out[:, position[label]] = probs[:, i]
+        if label in position:
+            out[:, position[label]] = probs[:, i]
     return out
 
 
