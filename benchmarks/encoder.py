@@ -13,8 +13,8 @@ predictions come from heads that saw fold k (no pair models: each costs a fine-t
 row here, so the rows compare with each other, not with the nested figures of the model card.
 With ``--holdout-language`` each language is scored by a head fine-tuned on the other four (the route an untrained
 language takes), thresholds tuned leave-one-language-out on the training languages' out-of-language predictions.
-With ``--supplement`` the hand-written training supplement (``training/supplement``) is added to every training part
-(never scored).
+With ``--supplement`` the hand-written training supplement (``training/supplement``) is added to every training part,
+of the e5 head and of the n-gram heads, as ``narrascope train --encoder`` does (never scored).
 """
 
 from __future__ import annotations
@@ -30,8 +30,7 @@ from narrascope.annotations import NarrativeAnnotation
 from narrascope.embeddings.e5_encoder import E5Encoder
 from narrascope.semeval.io import read_semeval_folder
 from narrascope.training import evaluation as ev
-from narrascope.training.encoder_tuning import cache_states, out_of_fold_encoder
-from narrascope.training.supplement import read_supplement
+from narrascope.training.encoder_tuning import cache_states, out_of_fold_encoder, supplement_for
 
 BETAS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
@@ -60,9 +59,11 @@ def main() -> None:
     states = cache_states(encoder, [d.text for d in docs], first, work / "cache", max_chunks=8, progress=say)
     extra_states: list = []
     extra_languages: list = []
+    sup_docs: list = []
+    sup_ann: list = []
     extra_Y = np.zeros((0, len(labels)), np.float32)
     if args.supplement:
-        sup_docs, sup_ann = read_supplement(corpus.taxonomy)
+        sup_docs, sup_ann = supplement_for(corpus.taxonomy)
         extra_states = cache_states(encoder, [d.text for d in sup_docs], first, work / "cache-supplement", max_chunks=8,
                                     progress=say)
         extra_Y = decoder.label_matrix(sup_ann)
@@ -77,8 +78,9 @@ def main() -> None:
 
     P = out_of_fold_encoder(encoder, states, Y, labels, fold_index, first, work / f"oof-{tag}", extra=extra_states,
                             extra_Y=extra_Y, **fit_args)
-    counts = ev._count(docs, make)
-    ngram = ev._out_of_fold(corpus, ids, counts, fold_index, make, None)
+    # as `narrascope train --encoder` does: the supplement trains the n-gram heads of every fold too
+    counts = ev._count(list(docs) + list(sup_docs), make)
+    ngram = ev._out_of_fold(corpus, ids, counts, fold_index, make, None, extra=sup_ann)
     split = len(decoder.coarse_labels_)
     enc = (P[:, :split], P[:, split:])
     rows = {}

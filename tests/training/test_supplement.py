@@ -76,3 +76,15 @@ def test_a_malformed_supplement_line_is_an_input_error_naming_its_line(tmp_path:
     with pytest.raises(InputError) as caught:
         read_supplement(load_default_taxonomy(), path)
     assert caught.value.line == 2
+
+
+def test_training_uses_the_supplement_only_with_a_taxonomy_that_has_all_its_labels() -> None:
+    """``train --encoder`` with the SemEval taxonomy trains on the supplement; with a user's own taxonomy (whose labels
+    the supplement does not use) it trains without it instead of failing on the supplement's labels."""
+    from narrascope.taxonomy import load_taxonomy
+    from narrascope.training.encoder_tuning import supplement_for
+
+    docs, labels = supplement_for(load_default_taxonomy())
+    assert len(docs) == len(labels) == 350
+    demo = load_taxonomy(Path(__file__).resolve().parents[2] / "docs" / "examples" / "analyst-demo.yaml")
+    assert supplement_for(demo) == ([], [])

@@ -356,6 +356,19 @@ class EncoderSettings:
     language_thresholds: bool = True
 
 
+def supplement_for(taxonomy: Any) -> tuple[list[Any], list[Any]]:
+    """The hand-written supplement's documents and labels (SemEval's taxonomy) when ``taxonomy`` has every label it
+    uses, else none: a user's own taxonomy trains without it."""
+    from narrascope.taxonomy import load_default_taxonomy
+    from narrascope.training.supplement import read_supplement
+
+    docs, annotations = read_supplement(load_default_taxonomy())
+    known = {*taxonomy.coarse_labels, *taxonomy.fine_labels, "Other"}
+    if all(label in known for a in annotations for label in a.narratives + a.subnarratives):
+        return list(docs), list(annotations)
+    return [], []
+
+
 def train_narratives_with_encoder(corpus: Any, settings: EncoderSettings, folds: int = 5,
                                   make_model: Callable[[], Any] | None = None, seed: int = 0,
                                   progress: Progress | None = None) -> tuple[Any, dict[str, Any], str]:
@@ -365,16 +378,11 @@ def train_narratives_with_encoder(corpus: Any, settings: EncoderSettings, folds:
     predictions, the transfer thresholds on the encoder's alone; then both fitted on every document.
     Returns the model, its thresholds and the printed blend table."""
     from narrascope.training import evaluation as ev
-    from narrascope.training.supplement import read_supplement
 
     say = progress or (lambda message: None)
     make_model = ev.with_taxonomy(corpus, make_model)
     ids, docs, languages, fold_index = ev._split(corpus, folds, seed)
-    sup_docs: list[Any] = []
-    sup_annotations: list[Any] = []
-    if settings.supplement and set(corpus.taxonomy.coarse_labels) >= {label for a in read_supplement(corpus.taxonomy)[1]
-                                                                       for label in a.narratives if label != "Other"}:
-        sup_docs, sup_annotations = read_supplement(corpus.taxonomy)
+    sup_docs, sup_annotations = supplement_for(corpus.taxonomy) if settings.supplement else ([], [])
     # the n-gram heads learn from the supplement too (its rows follow the corpus's in the counts): with the e5 head
     # alone seeing it, the n-grams (most of the blend) still read "a Russian article on the war" as a narrative
     counts = ev._count(list(docs) + list(sup_docs), make_model)
