@@ -357,14 +357,12 @@ class EncoderSettings:
 
 
 def supplement_for(taxonomy: Any) -> tuple[list[Any], list[Any]]:
-    """The hand-written supplement's documents and labels (SemEval's taxonomy) when ``taxonomy`` has every label it
-    uses, else none: a user's own taxonomy trains without it."""
-    from narrascope.taxonomy import load_default_taxonomy
-    from narrascope.training.supplement import read_supplement
+    """The hand-written supplement's documents and labels when ``taxonomy`` has every label it uses (SemEval's), else
+    none: a user's own taxonomy trains without it."""
+    from narrascope.training.supplement import read_supplement, supplement_labels
 
-    docs, annotations = read_supplement(load_default_taxonomy())
-    known = {*taxonomy.coarse_labels, *taxonomy.fine_labels, "Other"}
-    if all(label in known for a in annotations for label in a.narratives + a.subnarratives):
+    if supplement_labels() <= {*taxonomy.coarse_labels, *taxonomy.fine_labels, "Other"}:
+        docs, annotations = read_supplement(taxonomy)
         return list(docs), list(annotations)
     return [], []
 
