@@ -169,3 +169,38 @@ def test_a_tapped_graph_gives_the_lower_layer_and_the_same_final_states(backend:
     assert any("-t10-" in p.name for p in (cache / "onnx").glob("*.onnx"))
     with pytest.raises(ModelError, match="taps"):
         e5_onnx.build_graph(encoder.tensors, 0, 10, 384, 12, 1e-12, taps=(10,))
+
+
+def test_the_int8_graph_is_what_onnxruntime_quantisation_makes_of_the_float32_one(reference: E5Encoder,
+                                                                                  tmp_path: Path) -> None:
+    """Written directly (a numpy quantisation per channel) and by ``quantize_dynamic`` from the float32 graph: the
+    same int8 weights and scales, the same states to the bit."""
+    import logging
+
+    import onnx
+    import onnxruntime as ort
+    from onnx import numpy_helper
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    tensors = dict(reference.tensors)
+    tensors["l1.fo.w"] = np.asarray(tensors["l1.fo.w"]).copy()
+    tensors["l1.fo.w"][5] = 0.0  # an all-zero output channel: scale 1, as onnxruntime sets it
+    args = (tensors, 0, 2, reference.hidden, reference.n_heads, reference.eps)
+    onnx.save_model(e5_onnx.build_graph(*args), str(tmp_path / "fp32.onnx"))
+    level = logging.getLogger().level
+    quantize_dynamic(str(tmp_path / "fp32.onnx"), str(tmp_path / "ort.onnx"), weight_type=QuantType.QInt8,
+                     per_channel=True, op_types_to_quantize=["MatMul"])
+    logging.getLogger().setLevel(level)
+    onnx.save_model(e5_onnx.build_graph(*args, int8=True), str(tmp_path / "ours.onnx"))
+    inits = [{i.name: numpy_helper.to_array(i) for i in onnx.load(str(tmp_path / f)).graph.initializer}
+             for f in ("ort.onnx", "ours.onnx")]
+    quantised = [n for n in inits[0] if n.endswith(("_quantized", "_scale", "_zero_point")) and ".wt" in n]
+    assert len(quantised) == 2 * 6 * 3
+    for name in quantised:
+        assert inits[1][name].dtype == inits[0][name].dtype and np.array_equal(inits[1][name], inits[0][name]), name
+    assert inits[1]["l1.fo.wt_scale"][5] == 1.0
+    ids, mask = reference.batch([reference.ids(TEXTS[0])])
+    feed = {"states": reference.embed_tokens(ids), "mask": mask}
+    outs = [ort.InferenceSession(str(tmp_path / f), providers=["CPUExecutionProvider"]).run(["out"], feed)[0]
+            for f in ("ort.onnx", "ours.onnx")]
+    assert np.array_equal(outs[0], outs[1])
