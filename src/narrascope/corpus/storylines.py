@@ -68,6 +68,7 @@ NAME_KEYS = "=~#"  # the first character of the keys of names (aliases, translit
 MAX_UNDATED = 2000  # undated storylines kept as candidates with a store
 MAX_KEYS = 500_000  # story keys counted for their document frequency
 MAX_KEYED = 2000  # storylines whose story keys stay in memory with a store (the others are read again when needed)
+BLOCK = 64  # documents of a batch compared with the held storylines in one matrix product
 CROSS_LANGUAGE = 0.5  # share of ``min_shared`` needed in another language: many names do not meet across scripts
 CROSS_THRESHOLD = 0.35  # cosine of a translation to its original, centred (0.41-0.54); docs/corpus.md
 _LATIN = str.maketrans({
@@ -479,11 +480,14 @@ class StorylineBuilder:
         # some 14,000 storylines at 2,740 articles a day); the rows that change while the batch is placed (a storyline
         # joined, a new one) are compared again per document
         held = len(ids)
-        before = vectors @ matrix[:held].T
+        before: dict[int, np.ndarray] = {}  # a block of BLOCK documents (in ``order``) against the held storylines
         changed_rows: set[int] = set()
         assigned: dict[str, list[str]] = {}
         changed: dict[str, Storyline] = {}
-        for i in order:
+        for n, i in enumerate(order):
+            if n % BLOCK == 0:  # by blocks: 256 documents x 20,000 storylines at once was 20 MB more at the peak
+                block = order[n : n + BLOCK]
+                before = dict(zip(block, vectors[block] @ matrix[:held].T))
             doc, vec = documents[i], vectors[i]
             when = _day(doc.published)
             best: Storyline | None = None
