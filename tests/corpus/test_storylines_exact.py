@@ -155,3 +155,25 @@ def test_a_builder_loaded_from_a_store_continues_its_undated_storylines(tmp_path
     assert list(builder.storylines) == [sid]
     assert placed(builder, [Document("b", "news x")]) == {"b": sid}
     store.close()
+
+
+def test_a_batch_is_compared_in_blocks_with_the_same_placements(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Documents past the first block of a batch see the storylines that earlier blocks made or joined."""
+    import narrascope.corpus.storylines as storylines
+
+    rng = np.random.default_rng(3)
+    topics = rng.normal(size=(12, 8))
+    vectors = {}
+    docs = []
+    for n in range(150):  # 12 topics, each document near its topic: joins the storyline an earlier block started
+        v = topics[n % 12] + 0.05 * rng.normal(size=8)
+        vectors[f"w{n}"] = list(v / np.linalg.norm(v))
+        docs.append(Document(f"d{n:03d}", f"text w{n}", published=f"2024-03-{1 + n // 30:02d}"))
+    results = []
+    for block in (7, 64, 1000):
+        monkeypatch.setattr(storylines, "BLOCK", block)
+        builder = StorylineBuilder(Fixed(vectors), threshold=0.8, min_shared=None)
+        first = placed(builder, docs[:24])  # held storylines for the second batch: its blocks compare with them
+        results.append({**first, **placed(builder, docs[24:])})
+    assert results[0] == results[1] == results[2]
+    assert len(set(results[0].values())) == 12  # one storyline per topic, across batches and blocks

@@ -142,6 +142,20 @@ def test_entity_role_counts_per_document_skip_copies_and_match_mentions(store: S
     assert [r.document_id for r in store.entity_role_counts(until="2024-03-01")] == ["d1"]
 
 
+def test_storylines_seen_since_reads_a_period_page_by_page(store: Store) -> None:
+    days = ["2024-03-01", "2024-03-02", "2024-03-02", "2024-03-02", "2024-03-03", "2024-03-05", None]
+    with store.transaction():
+        for n, day in enumerate(days):  # three storylines share a day: the page boundary falls inside it
+            store.save_storyline(Storyline(f"s{n}", f"story {n}", size=1, first_seen=day, last_seen=day,
+                                           centroid=[float(n), 1.0]))
+    for page in (1, 2, 3, 1000):
+        seen = list(store.storylines_seen_since("2024-03-02", page=page))
+        assert [s.id for s in seen] == ["s1", "s2", "s3", "s4", "s5"]
+        assert list(seen[3].centroid) == [4.0, 1.0]
+        assert [s.id for s in store.storylines_seen_since("2024-03-02", "2024-03-05", page=page)] == ["s1", "s2", "s3", "s4"]
+    assert list(store.storylines_seen_since("2024-03-06", page=2)) == []
+
+
 def test_signatures_storylines_and_runs(store: Store) -> None:
     store.add_documents(_docs())
     store.save_signatures({"d1": b"\x00\x01\x02", "d2": b"\xff"})

@@ -345,8 +345,9 @@ class Store(Protocol):
     def duplicate_links(self, document_ids: Iterable[str] = (), origin_ids: Iterable[str] = ()) -> list[Duplicate]:
         """The copy links from any of ``document_ids`` and to any of ``origin_ids``."""
         ...
-    def storylines_seen_since(self, since: str, before: str | None = None) -> list[Storyline]:
-        """The storylines last seen on day ``since`` or later (and before ``before``), without summaries."""
+    def storylines_seen_since(self, since: str, before: str | None = None, page: int = 1000) -> Iterator[Storyline]:
+        """The storylines last seen on day ``since`` or later (and before ``before``), without summaries, read
+        ``page`` at a time."""
         ...
     def undated_storylines(self, limit: int) -> list[Storyline]: ...
     def save_story_keys(self, keys: Mapping[str, Iterable[str]]) -> None:

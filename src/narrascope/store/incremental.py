@@ -15,7 +15,7 @@ ingest sequence, and storylines by the day they were last seen (schema version 7
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from narrascope.documents import Document
@@ -102,15 +102,25 @@ class IncrementalSQL:
         return [(self._document(r), r[8]) for r in rows]
 
     # -- storylines by time -----------------------------------------------------------------------------------
-    def storylines_seen_since(self, since: str, before: str | None = None) -> list[Storyline]:
+    def storylines_seen_since(self, since: str, before: str | None = None, page: int = 1000) -> Iterator[Storyline]:
         """The storylines last seen on ``since`` or later (and before ``before``), without summaries (centroids as
-        float32 arrays)."""
-        sql = f"SELECT {STORYLINE_COLUMNS} FROM storylines WHERE last_seen >= ?"
-        params = [since]
-        if before is not None:
-            sql += " AND last_seen < ?"
-            params.append(before)
-        return [self._storyline(r, arrays=True) for r in self._all(sql + " ORDER BY last_seen, id", params)]
+        float32 arrays), read ``page`` rows at a time (keyset on ``last_seen, id``): a window of 20,000 storylines
+        never has all its rows in memory besides the storylines themselves (32 MB of result rows at once, before)."""
+        after: tuple[str, str] | None = None
+        while True:
+            sql = f"SELECT {STORYLINE_COLUMNS} FROM storylines WHERE last_seen >= ?"
+            params: list[Any] = [since]
+            if before is not None:
+                sql += " AND last_seen < ?"
+                params.append(before)
+            if after is not None:
+                sql += " AND (last_seen > ? OR (last_seen = ? AND id > ?))"
+                params += [after[0], after[0], after[1]]
+            rows = self._all(sql + " ORDER BY last_seen, id LIMIT ?", [*params, page])
+            yield from (self._storyline(r, arrays=True) for r in rows)
+            if len(rows) < page:
+                return
+            after = (rows[-1][4], rows[-1][0])
 
     def save_story_keys(self, keys: Mapping[str, Iterable[str]]) -> None:
         """Keep ``{document id: story keys}`` (a document's keys already kept stay as they are)."""
