@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from narrascope.documents import Analysis, Document, LabelScore
 from narrascope.store import DocumentQuery, Duplicate, Store, Storyline
+from narrascope.store.sql import STORYLINE_SORTS
 
 NARR = "URW: Discrediting Ukraine"
 SUB = "URW: Discrediting Ukraine: Ukraine is a puppet of the West"
@@ -62,3 +63,23 @@ def test_storyline_filters_sorting_and_links(store: Store) -> None:
     assert store.storylines(narrative="URW: Praise of Russia").total == 0
     assert store.storyline_of("u1") == "s1" and store.storyline_of("c4") is None
     assert store.origin_of("c4") == Duplicate("c4", "d3", 0.97) and store.origin_of("d3") is None
+
+
+def test_a_storylines_page_is_read_in_index_order_without_centroids(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from narrascope.store import open_store
+
+    store = open_store(tmp_path / "s.db")
+    with store.transaction():
+        for n in range(30):  # sizes tie in threes; one undated storyline of each size band
+            day = None if n % 10 == 0 else f"2024-03-{1 + n % 28:02d}"
+            store.save_storyline(Storyline(f"s{n:02d}", f"story {n}", size=n // 3, first_seen=day, last_seen=day,
+                                           centroid=[float(n), 1.0]))
+    page = store.storylines(limit=7, offset=5)
+    every = sorted((-(n // 3), -(1 + n % 28) if n % 10 else 1, f"s{n:02d}") for n in range(30))  # NULL days last
+    assert [s.id for s in page.items] == [key[2] for key in every[5:12]] and page.total == 30
+    assert all(len(s.centroid) == 0 for s in page.items)
+    for sort, index in (("size", "storylines_by_size"), ("recent", "storylines_by_recent")):
+        plan = " ".join(str(r) for r in store._all(  # type: ignore[attr-defined]
+            f"EXPLAIN QUERY PLAN SELECT id FROM storylines s ORDER BY {STORYLINE_SORTS[sort]} LIMIT 50 OFFSET 500"))
+        assert index in plan and "TEMP B-TREE" not in plan, plan
+    store.close()

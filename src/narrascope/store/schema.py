@@ -17,8 +17,11 @@ Statement = str | dict[str, str] | Callable[[Any], None]
 Migration = tuple[int, str, list[Statement]]
 
 DIALECT_TYPES = {
-    "sqlite": {"serial": "INTEGER PRIMARY KEY AUTOINCREMENT", "blob": "BLOB", "float": "REAL", "binary": "BINARY"},
-    "postgres": {"serial": "BIGSERIAL PRIMARY KEY", "blob": "BYTEA", "float": "DOUBLE PRECISION", "binary": '"C"'},
+    # nulls_last: SQLite sorts NULL first, so DESC puts it last already (and an index column takes no NULLS LAST)
+    "sqlite": {"serial": "INTEGER PRIMARY KEY AUTOINCREMENT", "blob": "BLOB", "float": "REAL", "binary": "BINARY",
+               "nulls_last": ""},
+    "postgres": {"serial": "BIGSERIAL PRIMARY KEY", "blob": "BYTEA", "float": "DOUBLE PRECISION", "binary": '"C"',
+                 "nulls_last": " NULLS LAST"},
 }
 
 MIGRATIONS_TABLE = (
@@ -171,6 +174,12 @@ MIGRATIONS: list[Migration] = [
         12,
         "story keys of stored documents, so that an ingest reads a storyline's keys instead of computing them again",
         ["CREATE TABLE story_keys (document_id TEXT PRIMARY KEY REFERENCES documents (id), keys TEXT NOT NULL)"],
+    ),
+    (
+        13,
+        "storylines listed in their page order through an index (the storylines page sorted 116,000 of them, 0.6 s)",
+        ["CREATE INDEX storylines_by_size ON storylines (size DESC, last_seen DESC{nulls_last}, id)",
+         "CREATE INDEX storylines_by_recent ON storylines (last_seen DESC{nulls_last}, size DESC, id)"],
     ),
 ]
 
