@@ -12,7 +12,8 @@ scored with the official metric; ``beta*`` picks beta on the other folds too. No
 predictions come from heads that saw fold k (no pair models: each costs a fine-tuning), the same protocol for every
 row here, so the rows compare with each other, not with the nested figures of the model card.
 With ``--holdout-language`` each language is scored by a head fine-tuned on the other four (the route an untrained
-language takes), thresholds tuned leave-one-language-out on the training languages' out-of-language predictions.
+language takes), decoded with thresholds tuned on the other languages' held-out predictions and with the
+shipped model's transfer thresholds (what `train` tunes on the head's in-language out-of-fold predictions).
 With ``--supplement`` the hand-written training supplement (``training/supplement``) is added to every training part,
 of the e5 head and of the n-gram heads, as ``narrascope train --encoder`` does (never scored).
 """
@@ -20,6 +21,7 @@ of the e5 head and of the n-gram heads, as ``narrascope train --encoder`` does (
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -33,6 +35,7 @@ from narrascope.training import evaluation as ev
 from narrascope.training.encoder_tuning import cache_states, out_of_fold_encoder, supplement_for
 
 BETAS = (0.0, 0.25, 0.5, 0.75, 1.0)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
@@ -116,18 +119,32 @@ def holdout(corpus, ids, languages, decoder, labels, Y, states, extra_states, ex
     P = out_of_fold_encoder(encoder, states, Y, labels, groups, first, work, extra=extra_states, extra_Y=extra_Y,
                             extra_left_out=left_out, **fit_args)
     split = len(decoder.coarse_labels_)
+    # the thresholds the shipped model gives a language it has no articles in (tuned by `train` on the head's
+    # in-language out-of-fold predictions)
+    shipped = json.loads((ROOT / "src" / "narrascope" / "models" / "default" / "config.json").read_text())
+    no_language = {i: "" for i in ids}
     rows = {}
     for k, lang in enumerate(order):
         test = groups[k]
         rest = np.setdiff1d(np.arange(len(ids)), test)
-        ev.tune_thresholds(decoder, (P[rest, :split], P[rest, split:]), [ids[i] for i in rest], corpus.narratives)
-        result = ev._score(decoder, (P[test, :split], P[test, split:]), [ids[i] for i in test], corpus.narratives,
-                           {i: "" for i in ids})
-        rows[lang.upper()] = (result["ALL"]["fine"], result["ALL"]["coarse"])
-    print("\nleave-one-language-out, fine-tuned e5 head (thresholds tuned on the other languages)")
-    for lang, (fine, coarse) in rows.items():
-        print(f"{lang:>4}  fine {fine:.3f}  coarse {coarse:.3f}")
-    print(f"mean  fine {np.mean([r[0] for r in rows.values()]):.3f}  coarse {np.mean([r[1] for r in rows.values()]):.3f}")
+        scores = []
+        for tuned in (True, False):
+            if tuned:
+                ev.tune_thresholds(decoder, (P[rest, :split], P[rest, split:]), [ids[i] for i in rest],
+                                   corpus.narratives)
+            else:
+                decoder.set_params(**shipped["transfer_thresholds"])
+                decoder.language_thresholds = {}
+            result = ev._score(decoder, (P[test, :split], P[test, split:]), [ids[i] for i in test],
+                               corpus.narratives, no_language)["ALL"]
+            scores += [result["fine"], result["coarse"]]
+        rows[lang.upper()] = scores
+    print("\nleave-one-language-out, fine-tuned e5 head: F1 fine / coarse with thresholds tuned on the other languages'"
+          " held-out predictions | with the shipped model's transfer thresholds")
+    for lang, (f1, c1, f2, c2) in rows.items():
+        print(f"{lang:>4}  {f1:.3f} / {c1:.3f}  |  {f2:.3f} / {c2:.3f}")
+    m = np.mean(list(rows.values()), axis=0)
+    print(f"mean  {m[0]:.3f} / {m[1]:.3f}  |  {m[2]:.3f} / {m[3]:.3f}")
 
 
 def print_table(rows: dict[str, dict[str, tuple[float, float]]]) -> None:
