@@ -47,6 +47,9 @@ def main() -> None:
     parser.add_argument("--work", default="/tmp/narrascope-encoder")
     parser.add_argument("--supplement", action="store_true")
     parser.add_argument("--holdout-language", action="store_true")
+    parser.add_argument("--prior-em", action="store_true",
+                        help="with --holdout-language: also decode after re-estimating each held-out language's label "
+                             "priors on its own articles (EM, Saerens et al. 2002)")
     args = parser.parse_args()
     say = lambda m: print(f"[{time.strftime('%H:%M:%S')}] {m}", file=sys.stderr, flush=True)  # noqa: E731
 
@@ -76,7 +79,7 @@ def main() -> None:
 
     if args.holdout_language:
         holdout(corpus, ids, languages, decoder, labels, Y, states, extra_states, extra_Y, extra_languages, encoder,
-                first, work / f"lolo-{tag}", fit_args)
+                first, work / f"lolo-{tag}", fit_args, args.prior_em)
         return
 
     P = out_of_fold_encoder(encoder, states, Y, labels, fold_index, first, work / f"oof-{tag}", extra=extra_states,
@@ -108,8 +111,20 @@ def per_fold_scores(corpus, ids, languages, fold_index, probs, decoder):
     return {lang: tuple(np.mean(v, axis=0)) for lang, v in scores.items()}
 
 
+def em_priors(P: np.ndarray, prior: np.ndarray, iterations: int = 30) -> tuple[np.ndarray, np.ndarray]:
+    """Saerens et al. (2002), one binary label per column: probabilities re-weighted to the batch's priors, which
+    are re-estimated from them until they settle; ``(probabilities, priors)``."""
+    prior = np.clip(prior, 1e-3, 1 - 1e-3)
+    new, Q = prior.copy(), P
+    for _ in range(iterations):
+        a, b = new / prior, (1 - new) / (1 - prior)
+        Q = a * P / (a * P + b * (1 - P))
+        new = np.clip(Q.mean(axis=0), 1e-3, 1 - 1e-3)
+    return Q, new
+
+
 def holdout(corpus, ids, languages, decoder, labels, Y, states, extra_states, extra_Y, extra_languages, encoder, first,
-            work, fit_args):
+            work, fit_args, prior_em=False):
     """Leave-one-language-out: each language scored by a head fine-tuned on the other languages (and on the
     supplement's articles in the other languages only)."""
     langs = np.array([languages[i] for i in ids])
@@ -145,6 +160,24 @@ def holdout(corpus, ids, languages, decoder, labels, Y, states, extra_states, ex
         print(f"{lang:>4}  {f1:.3f} / {c1:.3f}  |  {f2:.3f} / {c2:.3f}")
     m = np.mean(list(rows.values()), axis=0)
     print(f"mean  {m[0]:.3f} / {m[1]:.3f}  |  {m[2]:.3f} / {m[3]:.3f}")
+    if prior_em:  # each language's probabilities re-weighted to priors estimated on its own articles
+        Q = P.copy()
+        extra_languages = np.array(extra_languages, dtype=object)
+        other = labels.index("Other") if "Other" in labels else None
+        for k, lang in enumerate(order):
+            rest = np.setdiff1d(np.arange(len(ids)), groups[k])
+            Q[groups[k]], est = em_priors(P[groups[k]], np.vstack([Y[rest], extra_Y[extra_languages != lang]]).mean(0))
+            if other is not None:
+                print(f"{lang.upper():>4}  EM: P(Other) estimated {est[other]:.3f}, true {Y[groups[k], other].mean():.3f}")
+        em_rows = []
+        for k, lang in enumerate(order):
+            rest = np.setdiff1d(np.arange(len(ids)), groups[k])
+            ev.tune_thresholds(decoder, (Q[rest, :split], Q[rest, split:]), [ids[i] for i in rest], corpus.narratives)
+            result = ev._score(decoder, (Q[groups[k], :split], Q[groups[k], split:]), [ids[i] for i in groups[k]],
+                               corpus.narratives, no_language)["ALL"]
+            em_rows.append((result["fine"], result["coarse"]))
+            print(f"{lang.upper():>4}  EM, thresholds tuned on the other languages: {result['fine']:.3f} / {result['coarse']:.3f}")
+        print(f"mean  EM: {np.mean([r[0] for r in em_rows]):.3f} / {np.mean([r[1] for r in em_rows]):.3f}")
 
 
 def print_table(rows: dict[str, dict[str, tuple[float, float]]]) -> None:
