@@ -454,6 +454,20 @@ class StorylineBuilder:
         matrix[row] = np.asarray(story.centroid, dtype=np.float32)  # pragma: no mutate -- a float32 matrix: cast anyway
         first[row], last[row] = _ordinal(story.first_seen), _ordinal(story.last_seen)
 
+    def _window_rows(self, ids: Sequence[str], dim: int, spare: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The centroids and first/last day ordinals of the storylines ``ids`` as rows, with ``spare`` rows more;
+        filled at once (one ``_set_row`` call per storyline parsed two dates each: ``benchmarks/storyline_window.py``)."""
+        matrix = np.zeros((len(ids) + spare, dim), dtype=np.float32)
+        # equivalent mutants of the fill value: every row is written before it is read
+        first = np.full(len(matrix), np.nan)  # pragma: no mutate -- never read before it is set
+        last = np.full(len(matrix), np.nan)  # pragma: no mutate -- never read before it is set
+        held = [self.storylines[sid] for sid in ids]
+        if held:
+            np.stack([story.centroid for story in held], out=matrix[: len(ids)])
+            first[: len(ids)] = [_ordinal(story.first_seen) for story in held]
+            last[: len(ids)] = [_ordinal(story.last_seen) for story in held]
+        return matrix, first, last
+
     def assign(self, documents: Sequence[Document]) -> tuple[dict[str, list[str]], list[Storyline]]:
         """``({storyline_id: [document ids]}, changed storylines)`` for ``documents`` (in publication order)."""
         if not documents:
@@ -476,15 +490,7 @@ class StorylineBuilder:
         ids = [sid for sid, story in self.storylines.items() if len(story.centroid) == dim
                and (story.last_seen is None or story.last_seen >= since)]
         row_of = {sid: row for row, sid in enumerate(ids)}
-        matrix = np.zeros((len(ids) + len(documents), dim), dtype=np.float32)  # room for one new storyline per document
-        # equivalent mutants of the fill value: every row is written by _set_row before it is read
-        first = np.full(len(matrix), np.nan)  # pragma: no mutate -- never read before _set_row
-        last = np.full(len(matrix), np.nan)  # pragma: no mutate -- never read before _set_row
-        held_stories = [self.storylines[sid] for sid in ids]
-        if held_stories:  # the window's rows at once (one call per storyline took 0.15 s a batch for 32,000 of them)
-            np.stack([story.centroid for story in held_stories], out=matrix[: len(ids)])
-            first[: len(ids)] = [_ordinal(story.first_seen) for story in held_stories]
-            last[: len(ids)] = [_ordinal(story.last_seen) for story in held_stories]
+        matrix, first, last = self._window_rows(ids, dim, len(documents))  # room for one new storyline per document
         # every document against every storyline at once (one matrix product, not one per document: the window holds
         # some 14,000 storylines at 2,740 articles a day); the rows that change while the batch is placed (a storyline
         # joined, a new one) are compared again per document
