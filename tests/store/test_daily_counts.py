@@ -108,3 +108,34 @@ def test_a_narrative_page_counts_read_from_the_daily_counts_equal_a_scan(store_l
     assert floods[0] == 8 and floods[2] == {"en": 7, "fr": 1}  # 8 days less the unlabelled fifth, and the undated one
     assert floods[3] == {"URW: Floods: even": 6, "URW: Floods: odd": 2}
     assert counted[3][:4] == (0, {}, {}, {})
+
+
+def test_an_articles_list_by_language_counts_from_the_daily_counts(store_location: str,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A list filtered on one language (any case) and a period has the total of a scan, copies and undated articles
+    included in the store; its rows come in date order."""
+    import narrascope.store.sql as sql
+
+    store = open_store(store_location)
+    docs = _stream(6)
+    for n, doc in enumerate(docs):
+        doc.language = ["en", "RU", "ru"][n % 3]
+    copy = Document("copy", "By staff. " + docs[4].text, language="ru", published=docs[4].published, outlet="x.example")
+    undated = Document("undated", "Floods in an undated piece on the Poyo ravine rescuers.", language="Ru", outlet="u.example")
+    ingest(docs + [copy, undated], store, Labels(), storylines=False, batch_size=4)
+    queries = [DocumentQuery(language="ru"), DocumentQuery(language="RU", since="2024-01-03"),
+               DocumentQuery(language="en", until="2024-01-02"), DocumentQuery(language="de"),
+               DocumentQuery(language="ru", include_duplicates=True), DocumentQuery(language="ru", outlet="outlet1")]
+
+    def lists() -> list:
+        return [(store.query_documents(q).total, [d.id for d in store.query_documents(q).items]) for q in queries]
+
+    counted = lists()
+    monkeypatch.setattr(sql, "language_only", lambda query: False)  # every total by a scan of the documents
+    assert counted == lists()
+    # 12 articles in RU/ru, the undated one, the copy and its origin once (same day: the id first in order is the
+    # origin); with copies, both
+    assert counted[0][0] == 13 and counted[0][1][:2] == ["d005-1", "d005-2"] and counted[0][1][-1] == "undated"
+    assert counted[4][0] == 14 and set(counted[4][1]) - set(counted[0][1]) == {"d001-1"}
+    assert counted[3] == (0, [])
+    store.close()

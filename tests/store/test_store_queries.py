@@ -83,3 +83,15 @@ def test_a_storylines_page_is_read_in_index_order_without_centroids(tmp_path) ->
             f"EXPLAIN QUERY PLAN SELECT id FROM storylines s ORDER BY {STORYLINE_SORTS[sort]} LIMIT 50 OFFSET 500"))
         assert index in plan and "TEMP B-TREE" not in plan, plan
     store.close()
+
+
+def test_the_articles_list_reads_its_date_index_also_within_one_language(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from narrascope.store import open_store
+    from narrascope.store.sql import SORTS
+
+    store = open_store(tmp_path / "s.db")
+    for where, index in (("", "documents_by_date"), (" WHERE LOWER(d.language) = LOWER('ru')", "documents_by_language_date")):
+        plan = " ".join(str(r) for r in store._all(  # type: ignore[attr-defined]
+            f"EXPLAIN QUERY PLAN SELECT d.id FROM documents d{where} ORDER BY {SORTS['date']} LIMIT 20 OFFSET 40"))
+        assert index in plan and "TEMP B-TREE" not in plan, plan
+    store.close()

@@ -145,6 +145,13 @@ class DailyCountsSQL:
                                  for r in rows], entities, documents)
 
 
+def language_only(query: DocumentQuery) -> bool:
+    """Whether ``query`` filters on one language and the period alone, over origins (so that the ``language`` kind
+    of ``daily_counts`` answers its total)."""
+    return bool(query.language) and not (query.include_duplicates or query.narrative or query.subnarrative
+                                         or query.entity or query.outlet or query.storyline or query.text)
+
+
 def one_label(query: DocumentQuery) -> tuple[str, str] | None:
     """``(level, label)`` when ``query`` filters on one narrative or subnarrative label and the period alone, over
     origins (so that the label's ``daily_counts`` kinds answer its counts), else None."""

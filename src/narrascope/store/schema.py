@@ -181,6 +181,13 @@ MIGRATIONS: list[Migration] = [
         ["CREATE INDEX storylines_by_size ON storylines (size DESC, last_seen DESC{nulls_last}, id)",
          "CREATE INDEX storylines_by_recent ON storylines (last_seen DESC{nulls_last}, size DESC, id)"],
     ),
+    (
+        14,
+        "the articles list in its default order, also within one language, through an index (a 500k store was "
+        "scanned and sorted per page: 0.3-0.4 s)",
+        ["CREATE INDEX documents_by_date ON documents (published DESC{nulls_last}, id)",
+         "CREATE INDEX documents_by_language_date ON documents (LOWER(language), published DESC{nulls_last}, id)"],
+    ),
 ]
 
 NOT_COPY = "NOT EXISTS (SELECT 1 FROM duplicates x WHERE x.document_id = d.id)"

@@ -21,7 +21,7 @@ import numpy as np
 from narrascope.dates import published_or_none, stored_date, stored_day
 from narrascope.documents import Analysis, Document
 from narrascope.store.base import DocumentQuery, Duplicate, EntityRoleCount, Page, Run, Storyline, TrendKey, TrendRow
-from narrascope.store.counts import DailyCountsSQL, one_label, period_clause, period_only
+from narrascope.store.counts import DailyCountsSQL, language_only, one_label, period_clause, period_only
 from narrascope.store.incremental import IncrementalSQL
 from narrascope.store import search
 from narrascope.store.schema import MIGRATIONS, MIGRATIONS_TABLE, NOT_COPY, Migration, label_group_kind, render
@@ -331,6 +331,10 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
             total = sum(self.counted(kind, query.since, query.until).values())
         elif labelled is not None:  # the label's daily counts
             total = self.counted(labelled[0], query.since, query.until).get(labelled[1], 0)
+        elif language_only(query):  # the languages' daily counts (any case, as the filter)
+            wanted = (query.language or "").lower()
+            total = sum(n for key, n in self.counted("language", query.since, query.until).items()
+                        if key.lower() == wanted)
         else:
             total = int(self._one(f"SELECT COUNT(*) FROM documents d{condition}", params)[0])  # type: ignore[index]
         rows = self._all(
