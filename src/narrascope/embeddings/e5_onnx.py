@@ -76,8 +76,8 @@ def layer_tensor_names(first: int, stop: int) -> list[str]:
 
 def quantise_per_channel(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(int8 weights, float32 scale per column)`` of a ``(in, out)`` matrix: symmetric per output channel, as
-    onnxruntime's ``quantize_dynamic(per_channel=True, weight_type=QInt8)`` quantises a MatMul's weight (its
-    arithmetic, vectorised: it loops over the channels in Python, which slowed an analysis' cold start)."""
+    onnxruntime's ``quantize_dynamic(per_channel=True, weight_type=QInt8)`` quantises a MatMul's weight: the same
+    arithmetic, vectorised (``quantize_dynamic`` loops over the channels in Python, which slowed a cold start)."""
     w = np.asarray(w, dtype=np.float32)
     absmax = np.maximum(np.abs(np.minimum(w.min(axis=0), 0)), np.abs(np.maximum(w.max(axis=0), 0)))
     scale = ((absmax.astype(np.float64) * 2) / 254.0).astype(np.float32)
