@@ -337,10 +337,11 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
                         if key.lower() == wanted)
         else:
             total = int(self._one(f"SELECT COUNT(*) FROM documents d{condition}", params)[0])  # type: ignore[index]
+        # nothing to read past the total (a filter that matches nothing walked the whole date index: 2 s at 677k)
         rows = self._all(
             f"SELECT {DOC_COLUMNS} FROM documents d{condition} ORDER BY {SORTS[query.sort]} LIMIT ? OFFSET ?",
             params + [query.limit, query.offset],
-        )
+        ) if query.offset < total and query.limit > 0 else []
         return Page([self._document(r) for r in rows], total, query.limit, query.offset)
 
     def label_counts(self, level: str, query: DocumentQuery) -> dict[str, int]:
