@@ -138,22 +138,21 @@ def holdout(corpus, ids, languages, decoder, labels, Y, states, extra_states, ex
     # in-language out-of-fold predictions)
     shipped = json.loads((ROOT / "src" / "narrascope" / "models" / "default" / "config.json").read_text())
     no_language = {i: "" for i in ids}
-    rows = {}
-    for k, lang in enumerate(order):
-        test = groups[k]
-        rest = np.setdiff1d(np.arange(len(ids)), test)
-        scores = []
-        for tuned in (True, False):
-            if tuned:
-                ev.tune_thresholds(decoder, (P[rest, :split], P[rest, split:]), [ids[i] for i in rest],
-                                   corpus.narratives)
-            else:
-                decoder.set_params(**shipped["transfer_thresholds"])
-                decoder.language_thresholds = {}
-            result = ev._score(decoder, (P[test, :split], P[test, split:]), [ids[i] for i in test],
-                               corpus.narratives, no_language)["ALL"]
-            scores += [result["fine"], result["coarse"]]
-        rows[lang.upper()] = scores
+
+    def score(M: np.ndarray, k: int, tuned: bool) -> tuple[float, float]:
+        """Language k's F1 fine / coarse from probabilities ``M``, with thresholds tuned on the other languages'
+        rows of ``M`` (``tuned``) or the shipped transfer thresholds."""
+        test, rest = groups[k], np.setdiff1d(np.arange(len(ids)), groups[k])
+        if tuned:
+            ev.tune_thresholds(decoder, (M[rest, :split], M[rest, split:]), [ids[i] for i in rest], corpus.narratives)
+        else:
+            decoder.set_params(**shipped["transfer_thresholds"])
+            decoder.language_thresholds = {}
+        result = ev._score(decoder, (M[test, :split], M[test, split:]), [ids[i] for i in test], corpus.narratives,
+                           no_language)["ALL"]
+        return result["fine"], result["coarse"]
+
+    rows = {lang.upper(): [*score(P, k, True), *score(P, k, False)] for k, lang in enumerate(order)}
     print("\nleave-one-language-out, fine-tuned e5 head: F1 fine / coarse with thresholds tuned on the other languages'"
           " held-out predictions | with the shipped model's transfer thresholds")
     for lang, (f1, c1, f2, c2) in rows.items():
@@ -169,14 +168,9 @@ def holdout(corpus, ids, languages, decoder, labels, Y, states, extra_states, ex
             Q[groups[k]], est = em_priors(P[groups[k]], np.vstack([Y[rest], extra_Y[extra_languages != lang]]).mean(0))
             if other is not None:
                 print(f"{lang.upper():>4}  EM: P(Other) estimated {est[other]:.3f}, true {Y[groups[k], other].mean():.3f}")
-        em_rows = []
-        for k, lang in enumerate(order):
-            rest = np.setdiff1d(np.arange(len(ids)), groups[k])
-            ev.tune_thresholds(decoder, (Q[rest, :split], Q[rest, split:]), [ids[i] for i in rest], corpus.narratives)
-            result = ev._score(decoder, (Q[groups[k], :split], Q[groups[k], split:]), [ids[i] for i in groups[k]],
-                               corpus.narratives, no_language)["ALL"]
-            em_rows.append((result["fine"], result["coarse"]))
-            print(f"{lang.upper():>4}  EM, thresholds tuned on the other languages: {result['fine']:.3f} / {result['coarse']:.3f}")
+        em_rows = [score(Q, k, True) for k in range(len(order))]  # every language's Q first: tuning reads the others'
+        for lang, (fine, coarse) in zip(order, em_rows):
+            print(f"{lang.upper():>4}  EM, thresholds tuned on the other languages: {fine:.3f} / {coarse:.3f}")
         print(f"mean  EM: {np.mean([r[0] for r in em_rows]):.3f} / {np.mean([r[1] for r in em_rows]):.3f}")
 
 

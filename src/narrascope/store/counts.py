@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from narrascope.store.base import DocumentQuery, EntityRoleTotal, EntityRoleTotals
@@ -148,8 +149,7 @@ class DailyCountsSQL:
 def language_only(query: DocumentQuery) -> bool:
     """Whether ``query`` filters on one language and the period alone, over origins (so that the ``language`` kind
     of ``daily_counts`` answers its total)."""
-    return bool(query.language) and not (query.include_duplicates or query.narrative or query.subnarrative
-                                         or query.entity or query.outlet or query.storyline or query.text)
+    return bool(query.language) and not query.include_duplicates and period_only(replace(query, language=None))
 
 
 def one_label(query: DocumentQuery) -> tuple[str, str] | None:
