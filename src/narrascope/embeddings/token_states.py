@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from functools import cache
 
 import numpy as np
 
@@ -100,12 +101,7 @@ def states_of(chunks: Sequence[Chunk], encoder: E5Encoder, store: ChunkStates | 
     return [s for s in out if s is not None]
 
 
-_shared: ChunkStates | None = None
-
-
+@cache
 def shared_chunk_states() -> ChunkStates:
     """The process-wide store the narrative step fills and the entity framer reads."""
-    global _shared
-    if _shared is None:
-        _shared = ChunkStates()
-    return _shared
+    return ChunkStates()
