@@ -93,11 +93,26 @@ def test_entity_summary_says_who_is_cast_as_what():
     rows = entity_summary(mentions)
     assert [r["entity"] for r in rows] == ["NATO", "Ukraine"]
     assert rows[0] == {"entity": "NATO", "main_role": "Antagonist", "fine_roles": ["Instigator", "Conspirator"],
-                       "mentions": 3, "share": 0.6667, "salience": None}
+                       "mentions": 3, "share": 0.6667, "salience": None, "framed": None}
     assert rows[1]["main_role"] == "Innocent" and rows[1]["share"] == 1.0
     analysis = Analysis("d1", entities=mentions)
     assert analysis.to_dict()["entity_summary"] == rows
     assert Analysis.from_dict(analysis.to_dict()).to_dict() == analysis.to_dict()  # derived, round-trips
+
+
+def test_an_entity_below_the_salience_threshold_is_not_framed():
+    """Salience under ``FRAMED_SALIENCE`` makes an entity "not framed" (its role only the framer's guess); at the
+    threshold it is framed; the entity's salience is that of its most salient mention."""
+    from narrascope.documents import FRAMED_SALIENCE
+
+    mentions = [
+        EntityMention("port", 0, 4, "Odesa", "Antagonist", ["Foreign Adversary"], 0.7, salience=FRAMED_SALIENCE - 0.01),
+        EntityMention("Kyiv", 10, 14, "Ukraine", "Innocent", ["Victim"], 0.7, salience=FRAMED_SALIENCE),
+        EntityMention("Ukraine", 20, 27, "Ukraine", "Innocent", ["Victim"], 0.7, salience=0.1),
+    ]
+    rows = {r["entity"]: r for r in entity_summary(mentions)}
+    assert rows["Odesa"]["framed"] is False and rows["Odesa"]["main_role"] == "Antagonist"  # the guess is kept
+    assert rows["Ukraine"]["framed"] is True and rows["Ukraine"]["salience"] == FRAMED_SALIENCE
     assert Analysis("d2").to_dict()["entity_summary"] == []
 
 

@@ -50,8 +50,9 @@ def test_document_entity_summary_is_the_json_outputs(client: TestClient, web_db)
     # Russia: two mentions cast as Protagonist, one as Antagonist -> its majority role and that role's share
     assert analysis["entity_summary"] == [
         {"entity": "Russia", "main_role": "Protagonist", "fine_roles": ["Guardian", "Peacemaker"], "mentions": 3,
-         "share": 0.6667, "salience": 0.8},
-        {"entity": "USA", "main_role": "Antagonist", "fine_roles": ["Instigator"], "mentions": 1, "share": 1.0, "salience": None},
+         "share": 0.6667, "salience": 0.8, "framed": True},
+        {"entity": "USA", "main_role": "Antagonist", "fine_roles": ["Instigator"], "mentions": 1, "share": 1.0, "salience": None,
+         "framed": None},
     ]
     store = open_store(web_db)
     stored = store.get_analysis("star/article 1")
@@ -65,7 +66,8 @@ def test_document_entity_summary_is_the_json_outputs(client: TestClient, web_db)
 
 def test_analyze_returns_the_entity_summary_of_the_cli_json(web_db) -> None:  # type: ignore[no-untyped-def]
     text = "Experts said NATO is at war. NATO denied it. NATO troops left. NATO again."
-    nato = {"entity": "NATO", "main_role": "Antagonist", "fine_roles": ["Instigator"], "mentions": 4, "share": 0.75, "salience": None}
+    nato = {"entity": "NATO", "main_role": "Antagonist", "fine_roles": ["Instigator"], "mentions": 4, "share": 0.75, "salience": None,
+            "framed": None}
     pipeline = Pipeline(steps=[NatoRolesStep()])
     (cli, info), = analyze_items(pipeline, [Document(id="nato-1", text=text)])
     assert analysis_record(cli, info)["entity_summary"] == [nato]  # what `narrascope analyze` writes
@@ -184,7 +186,8 @@ def test_openapi_documents_every_route_and_the_token(client: TestClient) -> None
     summary = schemas["AnalysisOut"]["properties"]["entity_summary"]
     assert summary["items"] == {"$ref": "#/components/schemas/EntitySummaryOut"} and "per entity" in summary["description"]
     row = schemas["EntitySummaryOut"]
-    assert list(row["properties"]) == ["entity", "main_role", "fine_roles", "mentions", "share", "salience"]  # the JSON output's keys
+    assert list(row["properties"]) == ["entity", "main_role", "fine_roles", "mentions", "share", "salience",
+                                       "framed"]  # the JSON output's keys
     assert set(row["required"]) == {"entity", "main_role", "mentions", "share"}
     assert all(prop["description"] for prop in row["properties"].values())
     assert row["properties"]["share"]["maximum"] == 1 and row["properties"]["main_role"]["type"] == "string"

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from fastapi.testclient import TestClient
 
+from narrascope.documents import Analysis, Document, EntityMention
 from narrascope.pipeline import Pipeline
 from narrascope.store import open_store
 from narrascope.web import create_app
@@ -83,6 +84,28 @@ def test_paste_form_shows_the_per_entity_summary(web_db) -> None:  # type: ignor
     assert _entity_rows(page.text) == [("NATO", "Antagonist Instigator", "3/4", "–")]
     assert page.text.count('class="ent role-antagonist"') == 3 and page.text.count('class="ent role-innocent"') == 1
     assert _entity_rows(nobody.text) == [] and "No entity roles in this analysis." in nobody.text
+
+
+class _UnframedPortStep:
+    """NATO framed (salience 0.9) as Antagonist; the port of Odesa with a role but a salience of 0.1."""
+
+    name = "roles-with-salience"
+
+    def __call__(self, documents: list[Document], analyses: list[Analysis]) -> None:
+        for doc, analysis in zip(documents, analyses):
+            nato, port = doc.text.index("NATO"), doc.text.index("Odesa")
+            analysis.entities = [
+                EntityMention("NATO", nato, nato + 4, "NATO", "Antagonist", ["Instigator"], 0.8, salience=0.9),
+                EntityMention("Odesa", port, port + 5, "Odesa", "Antagonist", ["Foreign Adversary"], 0.6, salience=0.1),
+            ]
+
+
+def test_an_entity_the_article_most_likely_does_not_frame_shows_as_not_framed(web_db) -> None:  # type: ignore[no-untyped-def]
+    with TestClient(create_app(open_store(web_db), pipeline=Pipeline(steps=[_UnframedPortStep()]))) as c:
+        page = c.post("/analyze", data={"text": "NATO ships were seen near Odesa on Monday."})
+    assert _entity_rows(page.text) == [("NATO", "Antagonist Instigator", "1/1", "90%"),
+                                       ("Odesa", "not framed the framer's guess: Antagonist", "1/1", "10%")]
+    assert "below 30% salience" in page.text
 
 
 def test_article_404_is_a_page(client: TestClient) -> None:

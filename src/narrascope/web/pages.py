@@ -21,7 +21,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from pydantic import ValidationError
 
-from narrascope.documents import Analysis, Document, entity_summary
+from narrascope.documents import FRAMED_SALIENCE, Analysis, Document, entity_summary
 from narrascope.errors import NarrascopeError
 from narrascope.store.base import DocumentQuery, DocumentSort, Review, StorylineSort
 from narrascope.store.search import SYNTAX as SEARCH_SYNTAX
@@ -55,9 +55,10 @@ def narrative_url(label: str) -> str:
 
 def register_filters(templates: Jinja2Templates) -> None:
     """Template helpers: ``article_url``, ``narrative_url``, ``short`` (last label level), ``tojson_attr``, and
-    ``search_syntax`` (the search boxes' hint)."""
+    ``search_syntax`` (the search boxes' hint), ``framed_at`` (the salience below which an entity is "not framed")."""
     env = templates.env
     env.globals["search_syntax"] = SEARCH_SYNTAX
+    env.globals["framed_at"] = FRAMED_SALIENCE
     env.filters["article_url"] = article_url
     env.filters["narrative_url"] = narrative_url
     env.filters["short"] = lambda label: str(label).rsplit(": ", 1)[-1]

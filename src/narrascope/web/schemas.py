@@ -133,6 +133,9 @@ class EntitySummaryOut(BaseModel):
     share: float = Field(ge=0, le=1, description="The fraction of its mentions cast as main_role (4 decimals).")
     salience: float | None = Field(default=None, ge=0, le=1, description="Probability that the article frames the entity (that "
                                    "annotators would give it a role); null for analyses made before salience.")
+    framed: bool | None = Field(default=None, description="Whether salience reaches documents.FRAMED_SALIENCE (0.3); false: "
+                                "\"not framed\", the article most likely gives the entity no role and main_role is only "
+                                "the framer's guess; null for analyses made before salience.")
 
 
 class ExplanationOut(BaseModel):
