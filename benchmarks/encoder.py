@@ -74,7 +74,8 @@ def main() -> None:
                                     progress=say)
         extra_Y = decoder.label_matrix(sup_ann)
         extra_languages = [d.language for d in sup_docs]
-    tag = f"L{args.layers}-E{args.epochs}-C{args.train_chunks}" + ("-sup" if args.supplement else "")
+    # the supplement's size is in the folder's name: folds trained with another supplement are not reused
+    tag = f"L{args.layers}-E{args.epochs}-C{args.train_chunks}" + (f"-sup{len(sup_docs)}" if args.supplement else "")
     fit_args = {"epochs": args.epochs, "train_chunks": args.train_chunks, "progress": say}
 
     if args.holdout_language:

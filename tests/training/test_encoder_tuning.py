@@ -154,3 +154,34 @@ def test_train_narratives_with_encoder_gives_a_model_that_saves_and_labels(tmp_p
                                                                           char_features=2000))
     assert model.encoder_blend == 0.5 and "w = 1.00" not in table and "shared by all languages" in table
     assert thresholds["languages"] == {} and model.language_thresholds == {}
+
+
+def test_fold_supplement_trains_the_folds_on_the_supplements_first_articles_and_the_final_fit_on_all(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--fold-supplement N``: the folds' training parts get the supplement's first N articles (their folder is named
+    after N, so an earlier supplement's folds are found again), the final fit every supplement article."""
+    from narrascope.semeval.io import SemevalCorpus
+    from narrascope.training import encoder_tuning
+    from narrascope.training.encoder_tuning import EncoderSettings, train_narratives_with_encoder
+
+    docs, anns = tiny_corpus()
+    corpus = SemevalCorpus(taxonomy=SEMEVAL)
+    for doc, ann in zip(docs[3:], anns[3:]):
+        corpus.documents[doc.id], corpus.narratives[doc.id] = doc, ann
+    extra = [Document(id=f"sup:{d.id}", text=d.text, language=d.language) for d in docs[:3]]
+    monkeypatch.setattr(encoder_tuning, "supplement_for", lambda taxonomy: (extra, list(anns[:3])))
+    seen: list[int] = []
+    real = encoder_tuning.train_top
+    monkeypatch.setattr(encoder_tuning, "train_top", lambda enc, states, Y, *a, **k: seen.append(len(states))
+                        or real(enc, states, Y, *a, **k))
+    settings = EncoderSettings(work_dir=tmp_path, epochs=1, layers=1, train_chunks=2, max_chunks=2, blends=(0.5,),
+                               fold_supplement=2)
+    model, _, _ = train_narratives_with_encoder(
+        corpus, settings, folds=3, make_model=lambda: NarrativeClassifier(taxonomy=SEMEVAL, word_features=2000,
+                                                                          char_features=2000))
+    n = len(corpus.documents)
+    # each corpus article trains 2 of the 3 folds, with the supplement's first 2 in each; the final fit all 3
+    assert len(seen) == 4 and sum(seen[:3]) == 2 * n + 3 * 2 and seen[3] == n + 3
+    assert sorted(p.name for p in (tmp_path / "oof-L1-E1-C2-sup2-F3-S0").glob("*.npy")) == ["oof-0.npy", "oof-1.npy",
+                                                                                            "oof-2.npy"]
+    assert (tmp_path / "oof-L1-E1-C2-sup2-F3-S0" / "final-3.pt").exists() and model.encoder_head is not None

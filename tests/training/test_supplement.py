@@ -22,7 +22,7 @@ def _rows(path: Path) -> list[dict]:
 def test_every_supplement_article_reads_with_taxonomy_labels_and_a_unique_id() -> None:
     taxonomy = load_default_taxonomy()
     docs, labels = read_supplement(taxonomy)
-    assert len(docs) == len(_rows(SUPPLEMENT)) == 350
+    assert len(docs) == len(_rows(SUPPLEMENT)) == 672
     assert len({d.id for d in docs}) == len(docs)
     assert all(d.id.startswith("supplement:sup_") and d.language for d in docs)
     for doc, annotation in zip(docs, labels):
@@ -85,6 +85,6 @@ def test_training_uses_the_supplement_only_with_a_taxonomy_that_has_all_its_labe
     from narrascope.training.encoder_tuning import supplement_for
 
     docs, labels = supplement_for(load_default_taxonomy())
-    assert len(docs) == len(labels) == 350
+    assert len(docs) == len(labels) == 672
     demo = load_taxonomy(Path(__file__).resolve().parents[2] / "docs" / "examples" / "analyst-demo.yaml")
     assert supplement_for(demo) == ([], [])

@@ -347,6 +347,9 @@ class EncoderSettings:
     train_chunks: int = 4  # chunks per article in a training step (a random window of the article's first 8)
     supplement: bool = True  # add the hand-written supplement (training/supplement) to every training part
     cv_supplement: bool = True  # False: the supplement joins the final fit only (folds trained without it, reused)
+    # the folds use only the supplement's first N articles (None: all), the final fit all of it: the folds of an earlier,
+    # smaller supplement are reused (the blend and thresholds are then tuned without the articles added since)
+    fold_supplement: int | None = None
     blends: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
     max_chunks: int = 8  # chunks of 126 tokens read per article, in training and analysis
     # False: one set of thresholds for every language. Per-language thresholds also learn each language's share of
@@ -384,8 +387,9 @@ def train_narratives_with_encoder(corpus: Any, settings: EncoderSettings, folds:
     # the n-gram heads learn from the supplement too (its rows follow the corpus's in the counts): with the e5 head
     # alone seeing it, the n-grams (most of the blend) still read "a Russian article on the war" as a narrative
     counts = ev._count(list(docs) + list(sup_docs), make_model)
-    ngram = ev._out_of_fold(corpus, ids, counts, fold_index, make_model, say,
-                            extra=sup_annotations if settings.cv_supplement else ())
+    in_folds = (len(sup_docs) if settings.fold_supplement is None else min(settings.fold_supplement, len(sup_docs))) \
+        if settings.cv_supplement else 0  # supplement articles in every fold's training part (its first ones)
+    ngram = ev._out_of_fold(corpus, ids, counts, fold_index, make_model, say, extra=sup_annotations[:in_folds])
     decoder = ev._decoder(corpus, make_model)
     labels = decoder.coarse_labels_ + decoder.fine_labels_
     annotations = [corpus.narratives[i] for i in ids]
@@ -402,9 +406,11 @@ def train_narratives_with_encoder(corpus: Any, settings: EncoderSettings, folds:
                              max_chunks=settings.max_chunks, progress=say)
         extra_Y = decoder.label_matrix(sup_annotations)
     fit_args: dict[str, Any] = {"epochs": settings.epochs, "train_chunks": settings.train_chunks, "progress": say, "seed": seed}
-    fold_extra, fold_extra_Y = (extra, extra_Y) if settings.cv_supplement else ([], extra_Y[:0])
+    fold_extra, fold_extra_Y = extra[:in_folds], extra_Y[:in_folds]
     # the same folder as benchmarks/encoder.py's for the same settings: its finished folds are reused
-    tag = (f"oof-L{settings.layers}-E{settings.epochs}-C{settings.train_chunks}" + ("-sup" if fold_extra else "")
+    # (the supplement's size is in the name: folds trained with another supplement are not reused)
+    tag = (f"oof-L{settings.layers}-E{settings.epochs}-C{settings.train_chunks}"
+           + (f"-sup{len(fold_extra)}" if fold_extra else "")
            + (f"-F{folds}-S{seed}" if (folds, seed) != (5, 0) else ""))
     P = out_of_fold_encoder(encoder, states, Y, labels, fold_index, first, work / tag, extra=fold_extra,
                             extra_Y=fold_extra_Y, **fit_args)
