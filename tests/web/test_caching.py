@@ -58,3 +58,33 @@ def test_save_keeps_detector_and_storylines_until_the_store_changes_elsewhere(cl
     _store_article(client, "The city council voted to extend the tram line to the northern suburbs.")
     third = state._ingest_state
     assert third is not None and third[1] is not first[1]  # the store changed elsewhere: loaded afresh
+
+
+def test_the_storylines_total_is_counted_once_until_the_store_changes(client: TestClient, web_db: Path) -> None:
+    """Every page of the storylines listing (and the API's) shares one count of the storylines, made again only
+    when the store changes; pages still show the right total and their own rows."""
+    from narrascope.store.base import Storyline
+
+    state = client.app.state.web  # type: ignore[attr-defined]
+    counted: list[int | None] = []
+    real = state.store.storylines
+
+    def storylines(*args, **kwargs):  # type: ignore[no-untyped-def]
+        counted.append(kwargs.get("total"))
+        return real(*args, **kwargs)
+
+    state.store.storylines = storylines
+    first = client.get("/storylines").text
+    client.get("/storylines", params={"page": 2})
+    listed = client.get("/api/storylines", params={"limit": 1, "offset": 1}).json()
+    assert counted.count(None) == 1  # one count for the three requests; the others were given it
+    assert "1 storyline." in first and listed["total"] == 1 and listed["items"] == []
+    other = open_store(web_db)
+    try:
+        with other.transaction():
+            other.save_storyline(Storyline("s-later", "A later story", size=1, centroid=[0.0]))
+        other.add_documents([Document(id="story-other", text="A document another process added with its storyline.")])
+        other.assign_storyline(["story-other"], "s-later")
+    finally:
+        other.close()
+    assert "2 storylines" in client.get("/storylines").text and counted.count(None) == 2  # counted again

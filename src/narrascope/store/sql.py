@@ -582,7 +582,8 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
                          last_seen=stored_day(row[4]), centroid=centroid)
 
     def storylines(self, limit: int = 50, offset: int = 0, text: str | None = None, sort: str = "size",
-                   language: str | None = None, narrative: str | None = None) -> Page[Storyline]:
+                   language: str | None = None, narrative: str | None = None,
+                   total: int | None = None) -> Page[Storyline]:
         where, params = [], []
         if text:  # a part of the title, any case
             where.append("LOWER(s.title) LIKE ?")
@@ -595,7 +596,8 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
                          " d.storyline_id = s.id AND l.level = 'narrative' AND l.label = ?)")
             params.append(narrative)
         condition = f" WHERE {' AND '.join(where)}" if where else ""
-        total = int(self._one(f"SELECT COUNT(*) FROM storylines s{condition}", params)[0])  # type: ignore[index]
+        if total is None:
+            total = int(self._one(f"SELECT COUNT(*) FROM storylines s{condition}", params)[0])  # type: ignore[index]
         # without centroids (a listing shows none; 1.5 kB a row made PostgreSQL sort on disk)
         rows = self._all(f"SELECT id, title, size, first_seen, last_seen, NULL FROM storylines s{condition}"
                          f" ORDER BY {STORYLINE_SORTS[sort]} LIMIT ? OFFSET ?", params + [limit, offset])

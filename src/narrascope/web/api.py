@@ -22,6 +22,7 @@ from narrascope.web.queries import (
     check_text,
     document_with_analysis,
     run_query,
+    storyline_total,
     storyline_with_documents,
 )
 from narrascope.web.schemas import (
@@ -137,7 +138,7 @@ def list_storylines(request: Request, limit: Annotated[int, Query(ge=1, le=100)]
                     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> StorylinePage:
     state = web_state(request)
     with state.lock:
-        page = state.store.storylines(limit=limit, offset=offset)
+        page = state.store.storylines(limit=limit, offset=offset, total=storyline_total(state))
         full = [state.store.get_storyline(s.id) or s for s in page.items]
     return StorylinePage(items=[storyline_out(s) for s in full], total=page.total, limit=limit, offset=offset)
 

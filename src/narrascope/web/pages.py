@@ -33,6 +33,7 @@ from narrascope.web.queries import (
     check_period,
     check_text,
     run_query,
+    storyline_total,
     storyline_with_documents,
 )
 from narrascope.web.state import WebState, render, web_state
@@ -323,13 +324,11 @@ def storylines(
     state = web_state(request)
     filters = {"q": (q or "").strip() or None, "language": language, "narrative": narrative}
     with state.lock:
+        total = storyline_total(state, filters["q"], language, narrative)
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = min(page, pages)
         result = state.store.storylines(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, text=filters["q"], sort=sort,
-                                        language=language, narrative=narrative)
-        pages = max(1, -(-result.total // PAGE_SIZE))
-        if page > pages:
-            page = pages
-            result = state.store.storylines(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, text=filters["q"],
-                                            sort=sort, language=language, narrative=narrative)
+                                        language=language, narrative=narrative, total=total)
         full = [state.store.get_storyline(s.id) or s for s in result.items]
     kept = {k: v for k, v in filters.items() if v}
     link = lambda p, by=sort: "/storylines?" + urlencode({**kept, **({"sort": by} if by != "size" else {}), "page": p})  # noqa: E731

@@ -76,3 +76,11 @@ def storyline_with_documents(state: WebState, storyline_id: str) -> tuple[Storyl
     with state.lock:
         story = state.store.get_storyline(storyline_id)
     return story, storyline_documents(state, storyline_id) if story else []
+
+
+def storyline_total(state: WebState, text: str | None = None, language: str | None = None,
+                    narrative: str | None = None) -> int:
+    """How many storylines match, counted once until the store changes: every page of a listing shares the count
+    (counting 330k storylines took 215 ms on PostgreSQL, more than reading a page)."""
+    return state.cached(("storylines total", text, language, narrative),
+                        lambda: state.store.storylines(limit=0, text=text, language=language, narrative=narrative).total)
