@@ -32,7 +32,7 @@ from narrascope.annotations import NarrativeAnnotation
 from narrascope.embeddings.e5_encoder import E5Encoder
 from narrascope.semeval.io import read_semeval_folder
 from narrascope.training import evaluation as ev
-from narrascope.training.encoder_tuning import cache_states, out_of_fold_encoder, supplement_for
+from narrascope.training.encoder_tuning import cache_states, out_of_fold_encoder, run_tag, supplement_for
 
 BETAS = (0.0, 0.25, 0.5, 0.75, 1.0)
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,8 +74,7 @@ def main() -> None:
                                     progress=say)
         extra_Y = decoder.label_matrix(sup_ann)
         extra_languages = [d.language for d in sup_docs]
-    # the supplement's size is in the folder's name: folds trained with another supplement are not reused
-    tag = f"L{args.layers}-E{args.epochs}-C{args.train_chunks}" + (f"-sup{len(sup_docs)}" if args.supplement else "")
+    tag = run_tag(args.layers, args.epochs, args.train_chunks, len(sup_docs))
     fit_args = {"epochs": args.epochs, "train_chunks": args.train_chunks, "progress": say}
 
     if args.holdout_language:

@@ -263,10 +263,10 @@ def entity_summary(entities: list[EntityMention]) -> list[dict[str, Any]]:
             if (m.main_role or "Unknown") == role:
                 for r in m.fine_roles:
                     fine[r] = fine.get(r, 0) + 1
+        salience = max((m.salience for m in mentions if m.salience is not None), default=None)
         rows.append({
             "entity": name, "main_role": role, "fine_roles": sorted(fine, key=lambda r: (-fine[r], r)),
-            "mentions": len(mentions), "share": round(len(votes[role]) / len(mentions), 4),
-            "salience": (salience := max((m.salience for m in mentions if m.salience is not None), default=None)),
+            "mentions": len(mentions), "share": round(len(votes[role]) / len(mentions), 4), "salience": salience,
             "framed": None if salience is None else salience >= FRAMED_SALIENCE,
         })
     return sorted(rows, key=lambda r: (-(r["salience"] if r["salience"] is not None else -1.0), -r["mentions"], r["entity"]))

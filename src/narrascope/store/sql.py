@@ -598,9 +598,11 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
         condition = f" WHERE {' AND '.join(where)}" if where else ""
         if total is None:
             total = int(self._one(f"SELECT COUNT(*) FROM storylines s{condition}", params)[0])  # type: ignore[index]
-        # without centroids (a listing shows none; 1.5 kB a row made PostgreSQL sort on disk)
+        # without centroids (a listing shows none; 1.5 kB a row made PostgreSQL sort on disk); nothing to read past the
+        # total (a count alone asks for no rows)
         rows = self._all(f"SELECT id, title, size, first_seen, last_seen, NULL FROM storylines s{condition}"
-                         f" ORDER BY {STORYLINE_SORTS[sort]} LIMIT ? OFFSET ?", params + [limit, offset])
+                         f" ORDER BY {STORYLINE_SORTS[sort]} LIMIT ? OFFSET ?", params + [limit, offset]
+                         ) if offset < total and limit > 0 else []
         return Page([self._storyline(r) for r in rows], total, limit, offset)
 
     def get_storyline(self, storyline_id: str) -> Storyline | None:

@@ -359,6 +359,13 @@ class EncoderSettings:
     language_thresholds: bool = True
 
 
+def run_tag(layers: int, epochs: int, train_chunks: int, supplement: int) -> str:
+    """The name shared by the work folders of fine-tunings with these settings and ``supplement`` articles of the
+    supplement in every training part (``train --encoder`` and ``benchmarks/encoder.py`` read each other's finished
+    folds; the supplement's size is in the name, so folds trained with another supplement are not reused)."""
+    return f"L{layers}-E{epochs}-C{train_chunks}" + (f"-sup{supplement}" if supplement else "")
+
+
 def supplement_for(taxonomy: Any) -> tuple[list[Any], list[Any]]:
     """The hand-written supplement's documents and labels when ``taxonomy`` has every label it uses (SemEval's), else
     none: a user's own taxonomy trains without it."""
@@ -387,8 +394,9 @@ def train_narratives_with_encoder(corpus: Any, settings: EncoderSettings, folds:
     # the n-gram heads learn from the supplement too (its rows follow the corpus's in the counts): with the e5 head
     # alone seeing it, the n-grams (most of the blend) still read "a Russian article on the war" as a narrative
     counts = ev._count(list(docs) + list(sup_docs), make_model)
-    in_folds = (len(sup_docs) if settings.fold_supplement is None else min(settings.fold_supplement, len(sup_docs))) \
-        if settings.cv_supplement else 0  # supplement articles in every fold's training part (its first ones)
+    in_folds = len(sup_docs) if settings.cv_supplement else 0  # supplement articles in every fold (its first ones)
+    if settings.fold_supplement is not None:
+        in_folds = min(in_folds, settings.fold_supplement)
     ngram = ev._out_of_fold(corpus, ids, counts, fold_index, make_model, say, extra=sup_annotations[:in_folds])
     decoder = ev._decoder(corpus, make_model)
     labels = decoder.coarse_labels_ + decoder.fine_labels_
@@ -407,10 +415,7 @@ def train_narratives_with_encoder(corpus: Any, settings: EncoderSettings, folds:
         extra_Y = decoder.label_matrix(sup_annotations)
     fit_args: dict[str, Any] = {"epochs": settings.epochs, "train_chunks": settings.train_chunks, "progress": say, "seed": seed}
     fold_extra, fold_extra_Y = extra[:in_folds], extra_Y[:in_folds]
-    # the same folder as benchmarks/encoder.py's for the same settings: its finished folds are reused
-    # (the supplement's size is in the name: folds trained with another supplement are not reused)
-    tag = (f"oof-L{settings.layers}-E{settings.epochs}-C{settings.train_chunks}"
-           + (f"-sup{len(fold_extra)}" if fold_extra else "")
+    tag = (f"oof-{run_tag(settings.layers, settings.epochs, settings.train_chunks, len(fold_extra))}"
            + (f"-F{folds}-S{seed}" if (folds, seed) != (5, 0) else ""))
     P = out_of_fold_encoder(encoder, states, Y, labels, fold_index, first, work / tag, extra=fold_extra,
                             extra_Y=fold_extra_Y, **fit_args)
