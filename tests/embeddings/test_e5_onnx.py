@@ -204,3 +204,16 @@ def test_the_int8_graph_is_what_onnxruntime_quantisation_makes_of_the_float32_on
     outs = [ort.InferenceSession(str(tmp_path / f), providers=["CPUExecutionProvider"]).run(["out"], feed)[0]
             for f in ("ort.onnx", "ours.onnx")]
     assert np.array_equal(outs[0], outs[1])
+
+
+def test_checking_the_backend_locates_onnx_without_importing_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+    import sys
+
+    code = "import sys; from narrascope.embeddings import e5_onnx; print(e5_onnx.available(), 'onnx' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.split() == ["True", "False"]
+    import importlib.util
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+    assert not e5_onnx.available()  # onnx missing: no graph can be built

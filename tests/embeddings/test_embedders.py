@@ -158,3 +158,16 @@ def test_cache_roundtrip_and_pickle(tmp_path) -> None:
 def test_cache_dir_from_environment(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("NARRASCOPE_CACHE_DIR", str(tmp_path / "env"))
     assert EmbeddingCache().path.parent == tmp_path / "env"
+
+
+def test_static_coverage_counts_pieces_of_two_or_more_letters(static: StaticEmbedder) -> None:
+    texts = ["NATO states are directly involved, 2024: 17 %.", "Министр заявил о НАТО", "x 1 2 3", "", "   "]
+    got = static.coverage(texts)
+    tokenizer = static.tokenizer
+    for text, share in zip(texts, got):
+        ids = tokenizer.encode(text) if text.strip() else []
+        lettered = [i for i in ids if sum(ch.isalpha() for ch in tokenizer.pieces[i]) >= 2]
+        want = float((static._row[np.asarray(lettered)] > 0).mean()) if lettered else 0.0
+        assert share == pytest.approx(want)
+    assert 0 < got[0] <= 1 and got[2] == got[3] == got[4] == 0.0
+    assert np.array_equal(static.coverage(texts), got)  # the second call reads what the first one looked at

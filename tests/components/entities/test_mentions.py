@@ -145,3 +145,20 @@ def test_shipped_aliases_merge_names_across_scripts_and_inflections() -> None:
     assert aliases.lookup("Вашингтона") == aliases.lookup("Washington") == aliases.lookup("the United States") == "United States"
     assert aliases.lookup("Виктора Орбана") == aliases.lookup("Orbán") == "Viktor Orbán"
     assert aliases.lookup("Moscow") != aliases.lookup("Kremlin") != aliases.lookup("Russia")
+
+
+def test_spacy_is_imported_without_torch_and_torch_still_imports_afterwards() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from narrascope.components.entities.mentions import _spacy_pipeline;"
+            "nlp = _spacy_pipeline(); print('torch' in sys.modules, sys.modules.get('torch', 0) is None);"
+            "print([e.text for e in nlp('Angela Merkel visited Paris.').ents]);"
+            "import importlib.util; print(importlib.util.find_spec('torch') is not None)")
+    lines = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert lines[0] == "False False"  # neither imported nor left blocked
+    assert "Paris" in lines[1]
+    if lines[2] == "True":  # the train extra is installed: a later import of torch works
+        out = subprocess.run([sys.executable, "-c", code + ";import torch; print(torch.tensor([2]).item())"],
+                             capture_output=True, text=True, check=True).stdout.splitlines()
+        assert out[-1] == "2"

@@ -369,7 +369,7 @@ class EntityFramer(Estimator):
     @classmethod
     def load(cls, path: Path | str = SHIPPED_FRAMER) -> EntityFramer:
         """Load a framer written by ``save`` (default: the one shipped with narrascope); no pickle involved."""
-        from sklearn.feature_extraction.text import TfidfVectorizer
+        from narrascope.components.entities.tfidf import FixedTfidf
 
         path = Path(path)
         try:
@@ -391,9 +391,7 @@ class EntityFramer(Estimator):
             ("context_vectorizer_", _CONTEXT_TFIDF, state["context_vocabulary"], weights["context_idf"]),
             ("name_vectorizer_", _NAME_TFIDF, state["name_vocabulary"], weights["name_idf"]),
         ):
-            vectorizer = TfidfVectorizer(**params, vocabulary={term: i for i, term in enumerate(vocab)})
-            vectorizer.idf_ = idf.astype(np.float64)
-            setattr(framer, attr, vectorizer)
+            setattr(framer, attr, FixedTfidf.from_params(params, {term: i for i, term in enumerate(vocab)}, idf))
         priors = NamePriors(MAIN_ROLES, framer.fine_roles_, alpha=state["prior_alpha"])
         priors.counts = {k: row.astype(np.float64) for k, row in zip(state["prior_names"], weights["prior_counts"])}
         priors.base = weights["prior_base"].astype(np.float64)
