@@ -130,9 +130,10 @@ def test_the_band_index_is_built_from_stored_signatures_and_rebuilt_for_other_ba
     memory = DuplicateDetector()
     store.add_documents([Document("agency", AGENCY, published="2024-05-01")])
     store.save_signatures(memory.process([Document("agency", AGENCY, published="2024-05-01")])[1])
-    assert store.documents_with_bands(memory.band_keys(memory.signature(AGENCY).hashvalues)) == set()
+    assert store.band_matches(memory.band_keys(memory.signature(AGENCY).hashvalues)) == []
     detector = DuplicateDetector().load(store)
-    assert store.documents_with_bands(detector.band_keys(detector.signature(AGENCY).hashvalues)) == {"agency"}
+    keys = detector.band_keys(detector.signature(AGENCY).hashvalues)
+    assert sorted(store.band_matches(keys + [12345])) == sorted((key, "agency") for key in set(keys))
     links = _stored(store, detector, [Document("edited", EDITED, published="2024-05-02")])
     assert [(d.document_id, d.origin_id) for d in links] == [("edited", "agency")]
     # another threshold means other bands (0.5: 25x5; 0.4: 32x4): the index is rebuilt, and the copy is still found through it
@@ -140,3 +141,43 @@ def test_the_band_index_is_built_from_stored_signatures_and_rebuilt_for_other_ba
     assert strict.bands != detector.bands and store.state("minhash_bands") == "{}x{}".format(*strict.bands)
     links = _stored(store, strict, [Document("re-edited", RE_EDITED, published="2024-05-03")])
     assert [(d.document_id, d.origin_id) for d in links] == [("re-edited", "agency")]
+
+
+def test_band_index_candidates_and_similarities_are_those_of_datasketch_lsh() -> None:
+    import random
+
+    from datasketch import MinHashLSH
+
+    rng = random.Random(7)
+    words = [f"w{i}" for i in range(60)]
+    base = [" ".join(rng.choice(words) for _ in range(40)) for _ in range(8)]
+    texts = [t if k == 0 else " ".join(w if rng.random() > 0.04 * k else rng.choice(words) for w in t.split())
+             for t in base for k in range(4)]  # originals and ever more edited versions of them
+    detector = DuplicateDetector()
+    lsh = MinHashLSH(threshold=detector.threshold, num_perm=detector.num_perm)
+    assert (lsh.b, lsh.r) == detector.bands
+    signatures, found, linked = {}, 0, 0
+    for i, text in enumerate(texts):
+        minhash = detector.signature(text)
+        values = minhash.hashvalues.astype("uint64")
+        expected = set(lsh.query(minhash))
+        assert set(detector._candidates(detector.band_keys(values))) == expected
+        found += bool(expected)
+        links, _ = detector.process([Document(f"d{i}", text, published=f"2024-05-{i % 28 + 1:02d}")])
+        for link in links:
+            assert link.similarity == signatures.get(link.origin_id, minhash).jaccard(
+                signatures.get(link.document_id, minhash)) >= detector.threshold
+        lsh.insert(f"d{i}", minhash)
+        signatures[f"d{i}"] = minhash
+        linked += len(links)
+    assert found >= 8 and linked >= 8  # edited versions met their originals
+    assert len(detector._postings) > 0 and sum(map(len, detector._postings.values())) == len(texts) * detector.bands[0]
+
+
+def test_a_document_already_indexed_is_refused() -> None:
+    import pytest
+
+    detector = DuplicateDetector()
+    detector.process([Document("agency", AGENCY, published="2024-05-01")])
+    with pytest.raises(ValueError, match="agency"):
+        detector.process([Document("agency", EDITED, published="2024-05-02")])

@@ -10,6 +10,10 @@ of every signature (``minhash_bands``), and each batch reads only its neighbourh
 with it, their groups' origins and members, with signatures and dates) into a throw-away in-memory index. Memory is
 that of a batch, whatever the store holds, and there is no time window: a copy of an article of any age is found.
 Without a store (``DuplicateDetector().process(...)``) every signature stays in memory, as the tests use it.
+
+The in-memory index is a dict from band key to documents, the same keys as the store's rows: a document's candidates
+are those sharing a band with it, exactly as datasketch's ``MinHashLSH.query`` gives them (its bands and rows are
+used), without building a ``MinHash`` and an LSH entry for every stored neighbour of every batch.
 """
 
 from __future__ import annotations
@@ -46,8 +50,10 @@ class DuplicateDetector:
         self.threshold = threshold
         self.num_perm = num_perm
         self.shingle_size = shingle_size
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-        self._hashes: dict[str, MinHash] = {}
+        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)  # its (bands, rows) for this threshold
+        self._bands = (lsh.b, lsh.r)
+        self._postings: dict[int, list[str]] = {}  # band key -> documents with that band
+        self._hashes: dict[str, np.ndarray] = {}  # document -> signature (uint64 values)
         self._published: dict[str, str | None] = {}
         self._origin: dict[str, str] = {}  # copy -> origin
         self._members: dict[str, set[str]] = {}  # origin -> copies
@@ -63,7 +69,7 @@ class DuplicateDetector:
     @property
     def bands(self) -> tuple[int, int]:
         """``(bands, rows per band)`` of the LSH index (datasketch's choice for ``threshold`` and ``num_perm``)."""
-        return self._lsh.b, self._lsh.r
+        return self._bands
 
     def band_keys(self, hashvalues: np.ndarray) -> list[int]:
         """One signed 64-bit key per LSH band of a signature: the band's number and values hashed (stable across
@@ -98,16 +104,19 @@ class DuplicateDetector:
                 batch = []
         store.add_bands(batch)
 
-    def _take_neighbourhood(self, store: Store, signatures: Sequence[MinHash]) -> None:
-        """Read into memory the stored documents that share a band with ``signatures``, with their groups."""
-        self._lsh = MinHashLSH(threshold=self.threshold, num_perm=self.num_perm)
-        self._hashes, self._published, self._origin, self._members = {}, {}, {}, {}
-        candidates = store.documents_with_bands(k for m in signatures for k in self.band_keys(m.hashvalues))
+    def _take_neighbourhood(self, store: Store, keys: Iterable[int]) -> None:
+        """Read into memory the stored documents that share one of the band ``keys``, with their groups."""
+        self._postings, self._hashes, self._published, self._origin, self._members = {}, {}, {}, {}, {}
+        matches = store.band_matches(keys)
+        candidates = {doc_id for _, doc_id in matches}
         links = store.duplicate_links(document_ids=candidates)
         origins = candidates | {d.origin_id for d in links}
         links = store.duplicate_links(document_ids=candidates, origin_ids=origins)
         wanted = origins | {d.document_id for d in links}
         self._take_signatures(store.iter_signatures(wanted), wanted)
+        for key, doc_id in matches:
+            if doc_id in self._hashes:  # a document stored without a usable signature is no candidate
+                self._postings.setdefault(key, []).append(doc_id)
         self._take_links(links)
 
     def _take_signatures(self, rows: Iterable[tuple[str, str | None, bytes]], ids: set[str] | None) -> None:
@@ -115,8 +124,7 @@ class DuplicateDetector:
             values = np.frombuffer(raw, dtype=np.uint64)
             if len(values) != self.num_perm or doc_id in self._hashes or (ids is not None and doc_id not in ids):
                 continue
-            self._add(doc_id, published, MinHash(num_perm=self.num_perm, hashvalues=values, permutations=self._permutations,
-                                                    scheme=self._scheme))
+            self._hashes[doc_id], self._published[doc_id] = values, published
 
     def _take_links(self, links: Iterable[Duplicate]) -> None:
         for dup in links:
@@ -125,28 +133,36 @@ class DuplicateDetector:
             self._origin[dup.document_id] = dup.origin_id
             self._members.setdefault(dup.origin_id, set()).add(dup.document_id)
 
-    def _add(self, doc_id: str, published: str | None, minhash: MinHash) -> None:
-        self._hashes[doc_id] = minhash
+    def _add(self, doc_id: str, published: str | None, values: np.ndarray, keys: Sequence[int]) -> None:
+        if doc_id in self._hashes:
+            raise ValueError(f"document {doc_id!r} is already in the duplicate index")
+        self._hashes[doc_id] = values
         self._published[doc_id] = published
-        self._lsh.insert(doc_id, minhash)
+        for key in keys:
+            self._postings.setdefault(key, []).append(doc_id)
+
+    def _candidates(self, keys: Sequence[int]) -> list[str]:
+        """The documents sharing a band with ``keys``, each once, in the order they were indexed per band."""
+        return list(dict.fromkeys(doc_id for key in keys for doc_id in self._postings.get(key, ())))
 
     def process(self, documents: Sequence[Document]) -> tuple[list[Duplicate], dict[str, bytes]]:
         """Index ``documents``; returns the duplicate links to (re)write and the new signatures to store. With a
         store, their band keys are written to it too (in the caller's transaction, with the signatures)."""
         changed: dict[str, Duplicate] = {}
         signatures: dict[str, bytes] = {}
-        minhashes = [self.signature(doc.text) for doc in documents]
+        values = [self.signature(doc.text).hashvalues.astype(np.uint64) for doc in documents]
+        keys = [self.band_keys(v) for v in values]
         if self._store is not None:
-            self._take_neighbourhood(self._store, minhashes)
-            self._store.add_bands((key, doc.id) for doc, m in zip(documents, minhashes) for key in self.band_keys(m.hashvalues))
-        for doc, minhash in zip(documents, minhashes):
+            self._take_neighbourhood(self._store, (key for doc_keys in keys for key in doc_keys))
+            self._store.add_bands((key, doc.id) for doc, doc_keys in zip(documents, keys) for key in doc_keys)
+        for doc, minhash, doc_keys in zip(documents, values, keys):
             best, best_sim = None, 0.0
-            for candidate in self._lsh.query(minhash):
-                similarity = minhash.jaccard(self._hashes[candidate])
+            for candidate in self._candidates(doc_keys):
+                similarity = _jaccard(minhash, self._hashes[candidate])
                 if similarity >= self.threshold and similarity > best_sim:
                     best, best_sim = candidate, similarity
-            self._add(doc.id, doc.published, minhash)
-            signatures[doc.id] = minhash.hashvalues.astype(np.uint64).tobytes()
+            self._add(doc.id, doc.published, minhash, doc_keys)
+            signatures[doc.id] = minhash.tobytes()
             if best is None:
                 continue
             origin = self._origin.get(best, best)
@@ -155,15 +171,20 @@ class DuplicateDetector:
                 members = self._members.pop(origin, set()) | {origin}
                 for member in members:
                     self._origin[member] = doc.id
-                    similarity = self._hashes[member].jaccard(minhash)
+                    similarity = _jaccard(self._hashes[member], minhash)
                     changed[member] = Duplicate(member, doc.id, similarity)
                 self._members[doc.id] = members
             else:
                 self._origin[doc.id] = origin
                 self._members.setdefault(origin, set()).add(doc.id)
-                changed[doc.id] = Duplicate(doc.id, origin, self._hashes[origin].jaccard(minhash))
+                changed[doc.id] = Duplicate(doc.id, origin, _jaccard(self._hashes[origin], minhash))
         return list(changed.values()), signatures
 
     def origin_of(self, doc_id: str) -> str:
         """The origin of ``doc_id``'s group (itself when it is not a copy)."""
         return self._origin.get(doc_id, doc_id)
+
+
+def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """The Jaccard similarity two MinHash signatures estimate (as ``datasketch.MinHash.jaccard``)."""
+    return float(np.count_nonzero(a == b)) / float(len(a))

@@ -3,7 +3,7 @@ ingest sequence, and storylines by the day they were last seen (schema version 7
 
 - ``minhash_bands``: one row per LSH band of every MinHash signature (``band_key``: the band's number and values
   hashed to 64 bits), indexed, so that the candidates of a new document are one indexed look-up
-  (``documents_with_bands``) instead of an in-memory index of every signature.
+  (``band_matches``) instead of an in-memory index of every signature.
 - ``store_state``: named values; ``ingest_seq`` counts ingest batches, and ``documents.ingest_seq`` says which batch
   stored a document, so that an ingest finds the documents other processes stored since it last looked
   (``documents_ingested_after``) without holding every stored id.
@@ -54,12 +54,13 @@ class IncrementalSQL:
         self._executemany("INSERT INTO minhash_bands (band_key, document_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
                           list(rows))
 
-    def documents_with_bands(self, keys: Iterable[int]) -> set[str]:
-        """The documents that have any of the band ``keys``."""
-        found: set[str] = set()
+    def band_matches(self, keys: Iterable[int]) -> list[tuple[int, str]]:
+        """The ``(band key, document id)`` rows of any of the band ``keys``."""
+        found: list[tuple[int, str]] = []
         for chunk in _chunks(sorted(set(keys))):
-            found.update(r[0] for r in self._all(
-                f"SELECT document_id FROM minhash_bands WHERE band_key IN ({','.join('?' * len(chunk))})", chunk))
+            found += [(int(r[0]), r[1]) for r in self._all(
+                f"SELECT band_key, document_id FROM minhash_bands WHERE band_key IN ({','.join('?' * len(chunk))})",
+                chunk)]
         return found
 
     def clear_bands(self) -> None:
