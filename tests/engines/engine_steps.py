@@ -44,3 +44,14 @@ class CrashStep:
             os._exit(3)
         if any("KILL" in doc.text for doc in documents):
             os._exit(4)
+
+
+@steps.register("test_threads")
+class ThreadsStep:
+    """Reports the worker's ``OMP_NUM_THREADS`` as a warning."""
+
+    name = "test_threads"
+
+    def __call__(self, documents: Sequence[Document], analyses: Sequence[Analysis]) -> None:
+        for analysis in analyses:
+            analysis.warnings.append(f"threads={os.environ.get('OMP_NUM_THREADS')}")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from narrascope.documents import Document
 from narrascope.engines import PipelineSpec, create_engine
-from narrascope.engines.local import default_workers
+from narrascope.engines.local import default_workers, worker_threads
 
 from .conftest import dumps
 
@@ -57,3 +57,19 @@ def test_default_workers_is_the_cores_this_process_may_use(monkeypatch):
     assert default_workers() == 64
     monkeypatch.setattr(os, "cpu_count", lambda: None)  # unknown
     assert default_workers() == 1
+
+
+def test_pool_workers_share_the_cores_out_unless_the_user_set_threads(steps_module, monkeypatch):
+    import narrascope.engines.local as local
+
+    monkeypatch.setattr(local, "default_workers", lambda: 4)
+    assert [worker_threads(n) for n in (1, 2, 3, 4, 8)] == [4, 2, 1, 1, 1]
+    monkeypatch.undo()
+    docs = [Document(id=f"d{i}", text=f"text {i}", language="en") for i in range(4)]
+    spec = PipelineSpec(steps=("test_threads",), batch_size=2, imports=(steps_module,))
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    result = list(create_engine("local", workers=2).run(docs, spec))
+    assert {a.warnings[0] for a in result} == {f"threads={worker_threads(2)}"}
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")  # the user's choice reaches the workers unchanged
+    result = list(create_engine("local", workers=2).run(docs, spec))
+    assert {a.warnings[0] for a in result} == {"threads=3"}

@@ -26,10 +26,20 @@ log = logging.getLogger(__name__)
 _worker_pipeline: Pipeline | None = None
 
 
-def _init_worker(spec: PipelineSpec) -> None:
-    """Pool initializer: build the pipeline once for this process."""
+def _init_worker(spec: PipelineSpec, threads: int | None = None) -> None:
+    """Pool initializer: build the pipeline once for this process, whose onnxruntime sessions use ``threads``
+    threads unless ``OMP_NUM_THREADS`` says otherwise."""
     global _worker_pipeline
+    if threads:
+        os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     _worker_pipeline = spec.build()
+
+
+def worker_threads(workers: int) -> int:
+    """Threads per worker of a pool of ``workers``: the cores shared out, at least one. Two workers with two threads
+    each on two cores analysed 7.3 articles/s (the default steps, ``benchmarks/speed.py --workers 2``); with one
+    thread each, 9.7: the e5 layers' two threads kept waiting for each other and for the other worker."""
+    return max(1, default_workers() // max(1, workers))
 
 
 def _analyze_in_worker(chunk: list[Item]) -> list[Analysis]:
@@ -92,7 +102,8 @@ class LocalEngine:
         """A fresh pool whose processes each build the pipeline once."""
         # spawn: workers start clean (no inherited threads or locks) and behave the same on every OS.
         context = multiprocessing.get_context("spawn")
-        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_init_worker, initargs=(spec,))
+        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_init_worker,
+                                   initargs=(spec, worker_threads(self.workers)))
 
 
 class _Queue:
