@@ -156,6 +156,8 @@ def test_band_index_candidates_and_similarities_are_those_of_datasketch_lsh() ->
     detector = DuplicateDetector()
     lsh = MinHashLSH(threshold=detector.threshold, num_perm=detector.num_perm)
     assert (lsh.b, lsh.r) == detector.bands
+    narrow = MinHashLSH(threshold=0.5, num_perm=64)
+    assert DuplicateDetector(num_perm=64).bands == (narrow.b, narrow.r) != detector.bands
     signatures, found, linked = {}, 0, 0
     for i, text in enumerate(texts):
         minhash = detector.signature(text)
@@ -181,3 +183,72 @@ def test_a_document_already_indexed_is_refused() -> None:
     detector.process([Document("agency", AGENCY, published="2024-05-01")])
     with pytest.raises(ValueError, match="agency"):
         detector.process([Document("agency", EDITED, published="2024-05-02")])
+
+
+def _fixed_signatures(detector: DuplicateDetector, table: dict[str, list[int]]) -> None:
+    """Make ``detector`` sign each text with the hash values ``table`` gives it (exact similarities)."""
+    import numpy as np
+    from datasketch import MinHash
+
+    detector.signature = lambda text: MinHash(  # type: ignore[method-assign]
+        num_perm=detector.num_perm, hashvalues=np.asarray(table[text], dtype=np.uint64), scheme=detector._scheme)
+
+
+def test_group_decisions_with_exact_similarities() -> None:
+    base = list(range(1000, 1128))
+    half = base[:64] + list(range(5000, 5064))  # shares bands 1-12 with base, similarity exactly 0.5
+    under = base[:63] + list(range(6000, 6065))  # 63 of 128: 0.492, under the threshold
+    close = base[:96] + list(range(7000, 7032))  # 0.75 with base, 0.5 with half
+    detector = DuplicateDetector()
+    _fixed_signatures(detector, {"base": base, "half": half, "under": under, "close": close})
+
+    links, _ = detector.process([Document("o", "base", published="2024-05-02"), Document("h", "half", published="2024-05-03"),
+                                 Document("u", "under", published="2024-05-03")])
+    assert [(d.document_id, d.origin_id, d.similarity) for d in links] == [("h", "o", 0.5)]  # 0.5 is a copy, 0.492 not
+    # an earlier copy takes the whole group over: every member's link, with its own similarity to the new origin
+    links, _ = detector.process([Document("e", "close", published="2024-05-01")])
+    assert sorted((d.document_id, d.origin_id, d.similarity) for d in links) == [("h", "e", 0.5), ("o", "e", 0.75)]
+    assert {detector.origin_of(x) for x in ("o", "h", "e")} == {"e"} and detector.origin_of("u") == "u"
+    # and again: the group now led by "e" goes over to an even earlier one, members included
+    links, _ = detector.process([Document("f", "base", published="2024-04-30")])
+    assert sorted((d.document_id, d.origin_id) for d in links) == [("e", "f"), ("h", "f"), ("o", "f")]
+
+
+def test_same_day_copies_are_ordered_by_id() -> None:
+    base = list(range(1000, 1128))
+    detector = DuplicateDetector()
+    _fixed_signatures(detector, {"one": base, "two": base[:100] + list(range(9000, 9028))})
+    links, _ = detector.process([Document("b", "one", published="2024-05-01"), Document("a", "two", published="2024-05-01")])
+    assert [(d.document_id, d.origin_id) for d in links] == [("b", "a")]  # same day: the smaller id is the origin
+    detector = DuplicateDetector()
+    _fixed_signatures(detector, {"one": base, "two": base[:100] + list(range(9000, 9028))})
+    links, _ = detector.process([Document("a", "one", published="2024-05-01"), Document("b", "two", published="2024-05-01")])
+    assert [(d.document_id, d.origin_id) for d in links] == [("b", "a")]
+
+
+def test_a_stored_signature_of_another_length_is_no_candidate(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "s.db")
+    detector = DuplicateDetector().load(store)
+    first = [Document("agency", AGENCY, published="2024-05-01")]
+    _stored(store, detector, first)
+    other = DuplicateDetector(num_perm=64)
+    odd = Document("odd", AGENCY + " (repost)", published="2024-04-01")  # an earlier copy, signed with 64 permutations
+    store.add_documents([odd])
+    store.save_signatures(other.process([odd])[1])
+    store.add_bands((key, "odd") for key in detector.band_keys(detector.signature(AGENCY).hashvalues))
+    links = _stored(store, DuplicateDetector().load(store), [Document("edited", EDITED, published="2024-05-02")])
+    assert [(d.document_id, d.origin_id) for d in links] == [("edited", "agency")]
+
+
+def test_loading_indexes_every_stored_signature_without_bands(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "b.db")
+    memory = DuplicateDetector()
+    docs = [Document("agency", AGENCY, published="2024-05-01"), Document("other", "A completely different text about"
+                                                                          " the harvest in the north.", published="2024-05-01")]
+    store.add_documents(docs)
+    store.save_signatures(memory.process(docs)[1])
+    assert store.band_matches(k for d in docs for k in memory.band_keys(memory.signature(d.text).hashvalues)) == []
+    DuplicateDetector().load(store)
+    for doc in docs:
+        keys = memory.band_keys(memory.signature(doc.text).hashvalues)
+        assert {doc_id for _, doc_id in store.band_matches(keys)} == {doc.id}

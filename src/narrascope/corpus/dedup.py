@@ -111,20 +111,20 @@ class DuplicateDetector:
         candidates = {doc_id for _, doc_id in matches}
         links = store.duplicate_links(document_ids=candidates)
         origins = candidates | {d.origin_id for d in links}
-        links = store.duplicate_links(document_ids=candidates, origin_ids=origins)
+        # every link of those groups (a candidate's own link too: its origin is one of ``origins``)
+        links = store.duplicate_links(origin_ids=origins)
         wanted = origins | {d.document_id for d in links}
-        self._take_signatures(store.iter_signatures(wanted), wanted)
+        self._take_signatures(store.iter_signatures(wanted))
         for key, doc_id in matches:
             if doc_id in self._hashes:  # a document stored without a usable signature is no candidate
                 self._postings.setdefault(key, []).append(doc_id)
         self._take_links(links)
 
-    def _take_signatures(self, rows: Iterable[tuple[str, str | None, bytes]], ids: set[str] | None) -> None:
+    def _take_signatures(self, rows: Iterable[tuple[str, str | None, bytes]]) -> None:
         for doc_id, published, raw in rows:
             values = np.frombuffer(raw, dtype=np.uint64)
-            if len(values) != self.num_perm or doc_id in self._hashes or (ids is not None and doc_id not in ids):
-                continue
-            self._hashes[doc_id], self._published[doc_id] = values, published
+            if len(values) == self.num_perm:  # a signature of another ``num_perm`` is no candidate
+                self._hashes[doc_id], self._published[doc_id] = values, published
 
     def _take_links(self, links: Iterable[Duplicate]) -> None:
         for dup in links:
