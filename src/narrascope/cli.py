@@ -645,6 +645,8 @@ def ingest(
     # each is stored with its error and analysed again by the next ingest).
     pipeline = _pipeline(names, options, load=analyser is None) if analyze else None
     store = open_store(db)
+    for advice in store.tuning_advice():
+        typer.echo(f"narrascope: {advice}", err=True)
     if pipeline is not None and pipeline.taxonomy is not None:
         try:  # refused before reading anything: a store keeps the taxonomy of its first model
             store.check_taxonomy([pipeline.taxonomy.name])

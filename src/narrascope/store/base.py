@@ -246,6 +246,9 @@ class Store(Protocol):
 
     def transaction(self) -> AbstractContextManager[None]: ...
     def close(self) -> None: ...
+    def tuning_advice(self) -> list[str]:
+        """What to change in the database's settings for a store of this size (none when nothing)."""
+        ...
 
     # documents and analyses
     def add_documents(self, documents: Sequence[Document], run_id: int | None = None,

@@ -39,6 +39,10 @@ def redact_password(text: str, dsn: str) -> str:
     return text
 
 
+LARGE_STORE = 200_000  # articles: from here PostgreSQL's default 128 MB of shared buffers slows every ingest batch
+LEAST_BUFFERS = 1 << 30  # bytes of shared_buffers that tuning_advice asks for
+
+
 class PostgresStore(ReviewSQL, SQLStore):
     """A corpus in a PostgreSQL database given by a libpq ``dsn`` (``postgresql://user@host:port/db``)."""
 
@@ -66,6 +70,18 @@ class PostgresStore(ReviewSQL, SQLStore):
         except psycopg.Error as exc:
             raise ConfigError(redact_password(f"cannot connect to PostgreSQL at {dsn}: {exc}".strip(), dsn)) from None
         super().__init__(conn)
+
+    def tuning_advice(self) -> list[str]:
+        """Advice when the store holds ``LARGE_STORE`` articles or more (PostgreSQL's estimate, no count) and the
+        server's ``shared_buffers`` is below ``LEAST_BUFFERS`` bytes: an ingest then reads its indexes from disk at every
+        batch (docs/scaling.md: a 2,000-article run into a 1M store took 58 s at 128 MB, 33-35 s at 3 GB)."""
+        row = self._one("SELECT GREATEST(c.reltuples, 0)::BIGINT, pg_size_bytes(current_setting('shared_buffers'))"
+                        " FROM pg_class c WHERE c.oid = to_regclass('documents')")
+        if row is None or row[0] < LARGE_STORE or row[1] >= LEAST_BUFFERS:
+            return []
+        return [f"PostgreSQL's shared_buffers is {row[1] / 2**20:,.0f} MB for a store of about {row[0]:,} articles: each"
+                " ingest batch reads the indexes from disk. Give it a few GB (shared_buffers in postgresql.conf, then"
+                " restart PostgreSQL; docs/scaling.md, \"The million\")."]
 
     def audit_rewritable(self) -> str | None:
         """Why this connection's role could rewrite the append-only ``review_audit`` (it owns the table, so it can

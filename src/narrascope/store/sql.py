@@ -146,6 +146,10 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
     def close(self) -> None:
         self._conn.close()
 
+    def tuning_advice(self) -> list[str]:
+        """SQLite has nothing to tune here (its page cache is the operating system's)."""
+        return []
+
     def _migrate(self) -> None:
         self._execute(MIGRATIONS_TABLE)
         applied = {row[0] for row in self._all("SELECT version FROM schema_migrations")}
