@@ -36,9 +36,9 @@ def _init_worker(spec: PipelineSpec, threads: int | None = None) -> None:
 
 
 def worker_threads(workers: int) -> int:
-    """Threads per worker of a pool of ``workers``: the cores shared out, at least one. Two workers with two threads
-    each on two cores analysed 7.3 articles/s (the default steps, ``benchmarks/speed.py --workers 2``); with one
-    thread each, 9.7: the e5 layers' two threads kept waiting for each other and for the other worker."""
+    """Threads per worker of a pool of ``workers``: the cores shared out, at least one. On two cores shared with a
+    training job, two workers with two threads each analysed 7.3 articles/s (the default steps, ``benchmarks/speed.py
+    --workers 2``), with one thread each 10.2; on the idle machine both about 9.5."""
     return max(1, default_workers() // max(1, workers))
 
 
