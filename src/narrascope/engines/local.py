@@ -26,12 +26,11 @@ log = logging.getLogger(__name__)
 _worker_pipeline: Pipeline | None = None
 
 
-def _init_worker(spec: PipelineSpec, threads: int | None = None) -> None:
+def _init_worker(spec: PipelineSpec, threads: int) -> None:
     """Pool initializer: build the pipeline once for this process, whose onnxruntime sessions use ``threads``
     threads unless ``OMP_NUM_THREADS`` says otherwise."""
     global _worker_pipeline
-    if threads:
-        os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     _worker_pipeline = spec.build()
 
 
