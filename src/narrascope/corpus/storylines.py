@@ -37,6 +37,7 @@ import math
 import sys
 from collections import Counter
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -275,11 +276,11 @@ class StorylineBuilder:
                 self._count(self._stored_keys(stored))
         return self
 
-    def _stored_keys(self, stored: StoredKeys) -> set[str]:
-        """A stored document's story keys: as stored, or computed from its title and lead (and kept for
-        ``take_story_keys``, so that the next ingest reads them)."""
+    def _stored_keys(self, stored: StoredKeys) -> AbstractSet[str]:
+        """A stored document's story keys: as stored (interned by the store), or computed from its title and lead
+        (and kept for ``take_story_keys``, so that the next ingest reads them)."""
         if stored.keys is not None:
-            return {sys.intern(key) for key in stored.keys}
+            return stored.keys
         keys = story_keys(stored.story_text or "")
         self._unsaved[stored.document_id] = keys
         return keys
@@ -367,7 +368,7 @@ class StorylineBuilder:
         self._titled += 1  # the storyline about to be made with it
         return candidate
 
-    def _count(self, keys: set[str]) -> None:
+    def _count(self, keys: AbstractSet[str]) -> None:
         self._df.update(keys)
         self._seen += 1
         if len(self._df) > MAX_KEYS:  # drop the rarest keys (their IDF becomes that of an unseen key)

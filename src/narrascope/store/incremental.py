@@ -15,6 +15,7 @@ ingest sequence, and storylines by the day they were last seen (schema version 7
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -27,8 +28,9 @@ _KEY_SOURCES = ("SELECT d.id, d.language, k.keys, CASE WHEN k.keys IS NULL THEN 
                 " SUBSTR(d.text, 1, ?) END FROM documents d LEFT JOIN story_keys k ON k.document_id = d.id")
 
 
-def _stored_keys(row: tuple) -> StoredKeys:
-    keys = frozenset(key for key in row[2].split("\n") if key) if row[2] is not None else None
+def _stored_keys(row: Sequence[Any]) -> StoredKeys:
+    # interned: the storylines held share their keys' strings (``narrascope.corpus.storylines``)
+    keys = frozenset(map(sys.intern, filter(None, row[2].split("\n")))) if row[2] is not None else None
     return StoredKeys(row[0], row[1], keys, row[3])
 
 
