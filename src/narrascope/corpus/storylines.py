@@ -70,6 +70,7 @@ MAX_UNDATED = 2000  # undated storylines kept as candidates with a store
 MAX_KEYS = 500_000  # story keys counted for their document frequency
 MAX_KEYED = 2000  # storylines whose story keys stay in memory with a store (the others are read again when needed)
 BLOCK = 64  # documents of a batch compared with the held storylines in one matrix product
+CHUNK = 4096  # the held storylines' rows copied at once for that product (6 MB at 384 dimensions)
 CROSS_LANGUAGE = 0.5  # share of ``min_shared`` needed in another language: many names do not meet across scripts
 CROSS_THRESHOLD = 0.35  # cosine of a translation to its original, centred (0.41-0.54); docs/corpus.md
 _LATIN = str.maketrans({
@@ -194,13 +195,6 @@ def default_embedder() -> Embedder:
         return HashingEmbedder()
 
 
-def _compact(story: Storyline) -> Storyline:
-    """``story`` with its centroid as a float32 array (1.5 kB for 384 dimensions, against 12 kB as a list of floats):
-    a builder holds tens of thousands of storylines at a few thousand articles a day."""
-    story.centroid = np.asarray(story.centroid, dtype=np.float32)
-    return story
-
-
 def _day(published: str | None) -> date | None:
     try:
         return date.fromisoformat(published[:10]) if published else None
@@ -263,6 +257,16 @@ class StorylineBuilder:
         self._loaded_from: str | None = None  # with a store: every storyline last seen since this day is in memory
         self._latest: str = ""  # the latest day placed
         self._unsaved: dict[str, set[str]] = {}  # story keys computed, not yet kept by the store (take_story_keys)
+        # The centroids of the storylines held, as rows of one matrix (a storyline's ``centroid`` is a view of its
+        # row), with their first and last days as ordinals (-inf: a free row): a batch compares its articles with the
+        # rows of its window without stacking thousands of arrays (7 s of a 15,000-article run into the 1M store).
+        self._dim: int | None = None  # the rows' width: the embedder's, known at the first batch
+        self._matrix = np.zeros((0, 0), dtype=np.float32)
+        self._first = np.zeros(0)
+        self._last = np.zeros(0)
+        self._sids: list[str] = []  # the storyline id of each row ("" when free)
+        self._row: dict[str, int] = {}
+        self._free: list[int] = []
 
     def load(self, store: Store, max_documents: int = 2000) -> StorylineBuilder:
         """Continue from ``store``'s storylines (read by period as documents come); its first ``max_documents``
@@ -270,7 +274,11 @@ class StorylineBuilder:
         self._store = store
         self.seen_seq = store.ingest_sequence()
         self._loaded_from, self._latest = None, ""
-        self.storylines = {s.id: _compact(s) for s in reversed(store.undated_storylines(MAX_UNDATED))}
+        for sid in list(self._row):
+            self._release(sid)
+        self.storylines = {}
+        for story in reversed(store.undated_storylines(MAX_UNDATED)):
+            self._hold(story)
         if self.min_shared and store.storylines(limit=1).total:
             for stored in store.sample_story_keys(STORY_CHARS, max_documents):
                 self._count(self._stored_keys(stored))
@@ -299,7 +307,8 @@ class StorylineBuilder:
             for doc, _ in documents:
                 self._count(story_keys(self._story_text(doc)))
         sids = {sid for _, sid in documents if sid}
-        self.storylines.update((s.id, _compact(s)) for s in store.storylines_by_id(sids))
+        for story in store.storylines_by_id(sids):
+            self._hold(story)
         for sid in sids:  # their documents are read again when needed
             for cache in (self._keys, self._members, self._languages):
                 cache.pop(sid, None)
@@ -389,7 +398,8 @@ class StorylineBuilder:
             since = (days[0] - timedelta(days=self.window_days)).isoformat()
             if self._loaded_from is None or since < self._loaded_from:
                 for story in self._store.storylines_seen_since(since, self._loaded_from):
-                    self.storylines.setdefault(story.id, _compact(story))
+                    if story.id not in self.storylines:
+                        self._hold(story)
                 self._loaded_from = since
             self._latest = max(self._latest, days[-1].isoformat())
         cutoff = (date.fromisoformat(self._latest) - timedelta(days=self.cache_days)).isoformat() if self._latest else ""
@@ -400,6 +410,7 @@ class StorylineBuilder:
             self._loaded_from = cutoff
         undated = [sid for sid, story in self.storylines.items() if story.last_seen is None]
         for sid in gone + undated[: max(0, len(undated) - MAX_UNDATED)]:
+            self._release(sid)
             del self.storylines[sid]
             for cache in (self._keys, self._members, self._languages):
                 cache.pop(sid, None)
@@ -449,25 +460,57 @@ class StorylineBuilder:
         story_norm = math.sqrt(sum((self._idf(k) * n / members) ** 2 for k, n in counts.items()))
         return dot / (doc_norm * story_norm)
 
-    @staticmethod
-    def _set_row(matrix: np.ndarray, first: np.ndarray, last: np.ndarray, row: int, story: Storyline) -> None:
-        # the mean of unit vectors: average linkage
-        matrix[row] = np.asarray(story.centroid, dtype=np.float32)  # pragma: no mutate -- a float32 matrix: cast anyway
-        first[row], last[row] = _ordinal(story.first_seen), _ordinal(story.last_seen)
+    def _hold(self, story: Storyline) -> None:
+        """Hold ``story`` (in place of a held one with its id): its centroid becomes a view of a row of the matrix,
+        when it has the rows' width (a storyline of another width is never a candidate)."""
+        if story.id in self.storylines:
+            self._release(story.id)
+        story.centroid = np.asarray(story.centroid, dtype=np.float32)
+        if self._dim is not None and len(story.centroid) == self._dim:
+            row = self._free.pop() if self._free else self._grow()
+            self._matrix[row] = story.centroid
+            story.centroid = self._matrix[row]
+            self._row[story.id], self._sids[row] = row, story.id
+            self._first[row], self._last[row] = _ordinal(story.first_seen), _ordinal(story.last_seen)
+        self.storylines[story.id] = story
 
-    def _window_rows(self, ids: Sequence[str], dim: int, spare: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The centroids and first/last day ordinals of the storylines ``ids`` as rows, with ``spare`` rows more;
-        filled at once (one ``_set_row`` call per storyline parsed two dates each: ``benchmarks/storyline_window.py``)."""
-        matrix = np.zeros((len(ids) + spare, dim), dtype=np.float32)
-        # equivalent mutants of the fill value: every row is written before it is read
-        first = np.full(len(matrix), np.nan)  # pragma: no mutate -- never read before it is set
-        last = np.full(len(matrix), np.nan)  # pragma: no mutate -- never read before it is set
-        held = [self.storylines[sid] for sid in ids]
-        if held:
-            np.stack([story.centroid for story in held], out=matrix[: len(ids)])
-            first[: len(ids)] = [_ordinal(story.first_seen) for story in held]
-            last[: len(ids)] = [_ordinal(story.last_seen) for story in held]
-        return matrix, first, last
+    def _release(self, sid: str) -> None:
+        """Free storyline ``sid``'s row; its object keeps a copy of its centroid."""
+        row = self._row.pop(sid, None)
+        if row is not None:
+            story = self.storylines[sid]
+            story.centroid = story.centroid.copy()
+            self._sids[row], self._first[row], self._last[row] = "", np.nan, -np.inf
+            self._free.append(row)
+
+    def _grow(self, least: int = 1) -> int:
+        """Make room for at least ``least`` more rows (the held storylines' centroids follow to the new matrix);
+        returns a free row."""
+        n = len(self._sids)
+        size = max(1024, 2 * n, n + least)
+        matrix = np.zeros((size, self._dim or 0), dtype=np.float32)  # calloc: rows never written take no memory
+        matrix[:n] = self._matrix
+        for sid, row in self._row.items():
+            self.storylines[sid].centroid = matrix[row]
+        self._matrix = matrix
+        self._first = np.concatenate([self._first, np.full(size - n, np.nan)])
+        self._last = np.concatenate([self._last, np.full(size - n, -np.inf)])
+        self._sids += [""] * (size - n)
+        self._free += range(size - 1, n, -1)  # the lowest first
+        return n
+
+    def _rows_for(self, dim: int, spare: int) -> None:
+        """Rows of width ``dim`` for every held storyline of that width (those of another width keep their arrays),
+        and ``spare`` free rows, so that no row moves while a batch is placed."""
+        if self._dim != dim:
+            for sid in list(self._row):
+                self._release(sid)
+            self._dim, self._matrix, self._first, self._last = dim, np.zeros((0, dim), dtype=np.float32), self._first[:0], self._last[:0]
+            self._sids, self._free = [], []
+            for story in list(self.storylines.values()):
+                self._hold(story)
+        if len(self._free) < spare:
+            self._free.append(self._grow(spare - len(self._free)))
 
     def assign(self, documents: Sequence[Document]) -> tuple[dict[str, list[str]], list[Storyline]]:
         """``({storyline_id: [document ids]}, changed storylines)`` for ``documents`` (in publication order)."""
@@ -484,66 +527,83 @@ class StorylineBuilder:
         order = sorted(range(len(documents)), key=lambda i: documents[i].published or "")
         # Mean vectors and first/last-seen days of every storyline, as arrays: one matrix-vector product per document
         # (a Python loop over thousands of storylines per document made 10k documents 60% slower).
-        dim = vectors.shape[1]
-        # only the storylines that a document of this batch may join (undated ones always may)
+        self._rows_for(vectors.shape[1], len(documents))  # room for one new storyline per document
+        # only the storylines that a document of this batch may join (undated ones always may): their rows, by position
         days = [d for d in (_day(doc.published) for doc in documents) if d]
-        since = (min(days) - timedelta(days=self.window_days)).isoformat() if days and len(days) == len(documents) else ""
-        ids = [sid for sid, story in self.storylines.items() if len(story.centroid) == dim
-               and (story.last_seen is None or story.last_seen >= since)]
-        row_of = {sid: row for row, sid in enumerate(ids)}
-        matrix, first, last = self._window_rows(ids, dim, len(documents))  # room for one new storyline per document
+        with np.errstate(invalid="ignore"):
+            if days and len(days) == len(documents):
+                window = (self._last >= (min(days) - timedelta(days=self.window_days)).toordinal()) | np.isnan(self._last)
+            else:
+                window = self._last != -np.inf  # every storyline held (undated ones: NaN)
+        held = int(np.count_nonzero(window))
+        rows = np.empty(held + len(documents), dtype=np.intp)  # the row of each position
+        rows[:held] = np.flatnonzero(window)
+        first, last = self._first[rows[:held]], self._last[rows[:held]]
+        first.resize(len(rows), refcheck=False)
+        last.resize(len(rows), refcheck=False)
+        positions = held
         # every document against every storyline at once (one matrix product, not one per document: the window holds
         # some 14,000 storylines at 2,740 articles a day); the rows that change while the batch is placed (a storyline
         # joined, a new one) are compared again per document
-        held = len(ids)
         before: dict[int, np.ndarray] = {}  # a block of BLOCK documents (in ``order``) against the held storylines
-        changed_rows: set[int] = set()
+        changed_at: set[int] = set()  # positions
         assigned: dict[str, list[str]] = {}
         changed: dict[str, Storyline] = {}
         for n, i in enumerate(order):
             if n % BLOCK == 0:  # by blocks: 256 documents x 20,000 storylines at once was 20 MB more at the peak
                 block = order[n : n + BLOCK]
-                before = dict(zip(block, vectors[block] @ matrix[:held].T))
+                sims_block = np.empty((len(block), held), dtype=np.float32)
+                for start in range(0, held, CHUNK):  # the window's rows copied a chunk at a time
+                    stop = min(start + CHUNK, held)
+                    sims_block[:, start:stop] = vectors[block] @ self._matrix[rows[start:stop]].T
+                before = dict(zip(block, sims_block))
             doc, vec = documents[i], vectors[i]
             when = _day(doc.published)
             best: Storyline | None = None
-            if ids:
-                sims = np.empty(len(ids), dtype=np.float32)
+            at = -1
+            if positions:
+                sims = np.empty(positions, dtype=np.float32)
                 sims[:held] = before[i]
-                if changed_rows:
-                    rows = np.fromiter(changed_rows, dtype=np.intp, count=len(changed_rows))
-                    sims[rows] = matrix[rows] @ vec
+                if changed_at:
+                    again = np.fromiter(changed_at, dtype=np.intp, count=len(changed_at))
+                    sims[again] = self._matrix[rows[again]] @ vec
                 if when:
                     ordinal = when.toordinal()
                     with np.errstate(invalid="ignore"):  # storylines without a date (NaN) stay candidates
-                        sims[np.abs(last[: len(ids)] - ordinal) > self.window_days] = -np.inf
-                        span = np.fmax(last[: len(ids)], ordinal) - np.fmin(first[: len(ids)], ordinal)
+                        sims[np.abs(last[:positions] - ordinal) > self.window_days] = -np.inf
+                        span = np.fmax(last[:positions], ordinal) - np.fmin(first[:positions], ordinal)
                         sims[span > self.max_span_days] = -np.inf
                 top = np.argpartition(-sims, 5)[:5] if len(sims) > 5 else np.arange(len(sims))
                 for k in top[np.argsort(-sims[top], kind="stable")]:  # the most similar that share the story's keys
                     if sims[k] < lowest:
                         break
+                    sid = self._sids[rows[k]]
                     if self.min_shared or self._store is not None:
-                        self._story_keys(ids[k])  # reads a stored storyline's documents and languages
-                    if sims[k] < self.threshold_for(ids[k], doc.language):
+                        self._story_keys(sid)  # reads a stored storyline's documents and languages
+                    if sims[k] < self.threshold_for(sid, doc.language):
                         continue
-                    needed = self.min_shared * (1.0 if doc.language in self._languages.get(ids[k], {doc.language: 1})
+                    needed = self.min_shared * (1.0 if doc.language in self._languages.get(sid, {doc.language: 1})
                                                 else CROSS_LANGUAGE)
-                    if not needed or self.shared_weight(keys[i], ids[k], doc.language) >= needed:
-                        best = self.storylines[ids[k]]
+                    if not needed or self.shared_weight(keys[i], sid, doc.language) >= needed:
+                        best, at = self.storylines[sid], int(k)
                         break
             if best is None:
                 sid = "s-" + hashlib.sha1(doc.id.encode("utf-8")).hexdigest()[:12]
+                if sid in self._row:  # an id made again: a storyline of this batch's window keeps its position
+                    found = np.flatnonzero(rows[:positions] == self._row[sid])
+                    at = int(found[0]) if len(found) else -1
                 best = Storyline(sid, self.distinct_title(doc), size=0,
                                  centroid=np.zeros(len(vec), dtype=np.float32),  # pragma: no mutate -- times size 0
                                  )
-                self.storylines[sid] = best
+                self._hold(best)
                 self._keys[sid], self._members[sid], self._languages[sid] = Counter(), 0, Counter()
-                if sid not in row_of:
-                    row_of[sid] = len(ids)
-                    ids.append(sid)
-            centroid = np.asarray(best.centroid, dtype=np.float32)
-            best.centroid = ((centroid * best.size + vec) / (best.size + 1)).astype(np.float32)
+                if at < 0:
+                    at, positions = positions, positions + 1
+                rows[at] = self._row[sid]
+            centroid = best.centroid  # a view of its row: updated in place
+            centroid *= best.size
+            centroid += vec
+            centroid /= best.size + 1
             best.size += 1
             if self.min_shared:
                 counts, members = self._story_keys(best.id)
@@ -555,8 +615,10 @@ class StorylineBuilder:
             if day:
                 best.first_seen = min(filter(None, [best.first_seen, day]))
                 best.last_seen = max(filter(None, [best.last_seen, day]))
-            self._set_row(matrix, first, last, row_of[best.id], best)
-            changed_rows.add(row_of[best.id])
+            row = rows[at]
+            self._first[row] = first[at] = _ordinal(best.first_seen)
+            self._last[row] = last[at] = _ordinal(best.last_seen)
+            changed_at.add(at)
             assigned.setdefault(best.id, []).append(doc.id)
             changed[best.id] = best
         return assigned, list(changed.values())
