@@ -265,6 +265,9 @@ class StorylineBuilder:
         self._first = np.zeros(0)
         self._last = np.zeros(0)
         self._sids: list[str] = []  # the storyline id of each row ("" when free)
+        # the language of all of each row's documents: "" for none yet (made here), None when unknown or mixed; a
+        # storyline all in an article's language is not read from the store to learn that its bar is ``threshold``
+        self._languages_of: list[str | None] = []
         self._row: dict[str, int] = {}
         self._free: list[int] = []
 
@@ -472,6 +475,9 @@ class StorylineBuilder:
             story.centroid = self._matrix[row]
             self._row[story.id], self._sids[row] = row, story.id
             self._first[row], self._last[row] = _ordinal(story.first_seen), _ordinal(story.last_seen)
+            one = next(iter(story.languages)) if len(story.languages) == 1 else None
+            self._languages_of[row] = "" if not story.size else one
+            story.languages = {}  # a summary: only its one language is kept (above)
         self.storylines[story.id] = story
 
     def _release(self, sid: str) -> None:
@@ -496,6 +502,7 @@ class StorylineBuilder:
         self._first = np.concatenate([self._first, np.full(size - n, np.nan)])
         self._last = np.concatenate([self._last, np.full(size - n, -np.inf)])
         self._sids += [""] * (size - n)
+        self._languages_of += [None] * (size - n)
         self._free += range(size - 1, n, -1)  # the lowest first
         return n
 
@@ -506,7 +513,7 @@ class StorylineBuilder:
             for sid in list(self._row):
                 self._release(sid)
             self._dim, self._matrix, self._first, self._last = dim, np.zeros((0, dim), dtype=np.float32), self._first[:0], self._last[:0]
-            self._sids, self._free = [], []
+            self._sids, self._free, self._languages_of = [], [], []
             for story in list(self.storylines.values()):
                 self._hold(story)
         if len(self._free) < spare:
@@ -523,7 +530,7 @@ class StorylineBuilder:
             self._count(doc_keys)
         if self.min_shared and self._store is not None:
             self._unsaved.update((doc.id, doc_keys) for doc, doc_keys in zip(documents, keys))
-        lowest = min(self.threshold, self.cross_threshold)
+        lowest, same_language = min(self.threshold, self.cross_threshold), self.threshold
         order = sorted(range(len(documents)), key=lambda i: documents[i].published or "")
         # Mean vectors and first/last-seen days of every storyline, as arrays: one matrix-vector product per document
         # (a Python loop over thousands of storylines per document made 10k documents 60% slower).
@@ -578,6 +585,9 @@ class StorylineBuilder:
                     if sims[k] < lowest:
                         break
                     sid = self._sids[rows[k]]
+                    if (sims[k] < same_language and doc.language and sid not in self._keys
+                            and self._languages_of[rows[k]] == doc.language):
+                        continue  # all its documents in this one's language: ``threshold_for`` is ``threshold``
                     if self.min_shared or self._store is not None:
                         self._story_keys(sid)  # reads a stored storyline's documents and languages
                     if sims[k] < self.threshold_for(sid, doc.language):
@@ -600,6 +610,9 @@ class StorylineBuilder:
                 if at < 0:
                     at, positions = positions, positions + 1
                 rows[at] = self._row[sid]
+            row = rows[at]
+            if self._languages_of[row] != doc.language:  # "" (none yet): now one; another: mixed
+                self._languages_of[row] = doc.language if self._languages_of[row] == "" else None
             centroid = best.centroid  # a view of its row: updated in place
             centroid *= best.size
             centroid += vec
@@ -615,7 +628,6 @@ class StorylineBuilder:
             if day:
                 best.first_seen = min(filter(None, [best.first_seen, day]))
                 best.last_seen = max(filter(None, [best.last_seen, day]))
-            row = rows[at]
             self._first[row] = first[at] = _ordinal(best.first_seen)
             self._last[row] = last[at] = _ordinal(best.last_seen)
             changed_at.add(at)

@@ -351,8 +351,8 @@ class Store(Protocol):
         """The copy links from any of ``document_ids`` and to any of ``origin_ids``."""
         ...
     def storylines_seen_since(self, since: str, before: str | None = None, page: int = 1000) -> Iterator[Storyline]:
-        """The storylines last seen on day ``since`` or later (and before ``before``), without summaries, read
-        ``page`` at a time."""
+        """The storylines last seen on day ``since`` or later (and before ``before``), without summaries but
+        ``languages`` when all their documents have one (``{language: size}``), read ``page`` at a time."""
         ...
     def undated_storylines(self, limit: int) -> list[Storyline]: ...
     def save_story_keys(self, keys: Mapping[str, Iterable[str]]) -> None:

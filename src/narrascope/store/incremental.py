@@ -24,6 +24,9 @@ from narrascope.store.base import Duplicate, StoredKeys, Storyline
 
 _CHUNK = 500
 STORYLINE_COLUMNS = "id, title, size, first_seen, last_seen, centroid"
+# the language of a storyline's documents when they all have that one (else NULL)
+_ONE_LANGUAGE = ("SELECT CASE WHEN COUNT(*) = COUNT(d.language) AND MIN(d.language) = MAX(d.language) THEN MIN(d.language)"
+                 " END FROM documents d WHERE d.storyline_id = s.id")
 _KEY_SOURCES = ("SELECT d.id, d.language, k.keys, CASE WHEN k.keys IS NULL THEN COALESCE(d.title, '') || ? ||"
                 " SUBSTR(d.text, 1, ?) END FROM documents d LEFT JOIN story_keys k ON k.document_id = d.id")
 
@@ -107,11 +110,12 @@ class IncrementalSQL:
     # -- storylines by time -----------------------------------------------------------------------------------
     def storylines_seen_since(self, since: str, before: str | None = None, page: int = 1000) -> Iterator[Storyline]:
         """The storylines last seen on ``since`` or later (and before ``before``), without summaries (centroids as
-        float32 arrays), read ``page`` rows at a time (keyset on ``last_seen, id``): a window of 20,000 storylines
+        float32 arrays) but ``languages`` when all their documents have one (``{language: size}``; else empty), read
+        ``page`` rows at a time (keyset on ``last_seen, id``): a window of 20,000 storylines
         never has all its rows in memory besides the storylines themselves (32 MB of result rows at once, before)."""
         after: tuple[str, str] | None = None
         while True:
-            sql = f"SELECT {STORYLINE_COLUMNS} FROM storylines WHERE last_seen >= ?"
+            sql = f"SELECT {STORYLINE_COLUMNS}, ({_ONE_LANGUAGE}) FROM storylines s WHERE last_seen >= ?"
             params: list[Any] = [since]
             if before is not None:
                 sql += " AND last_seen < ?"
@@ -120,7 +124,11 @@ class IncrementalSQL:
                 sql += " AND (last_seen > ? OR (last_seen = ? AND id > ?))"
                 params += [after[0], after[0], after[1]]
             rows = self._all(sql + " ORDER BY last_seen, id LIMIT ?", [*params, page])
-            yield from (self._storyline(r, arrays=True) for r in rows)
+            for row in rows:
+                story = self._storyline(row, arrays=True)
+                if row[6] is not None:
+                    story.languages = {row[6]: story.size}
+                yield story
             if len(rows) < page:
                 return
             after = (rows[-1][4], rows[-1][0])
