@@ -469,6 +469,9 @@ class StorylineBuilder:
         if story.id in self.storylines:
             self._release(story.id)
         story.centroid = np.asarray(story.centroid, dtype=np.float32)
+        if self._dim is None and len(story.centroid):  # the stored storylines' width, until a batch says otherwise:
+            self._dim = len(story.centroid)  # so that they go to their rows as they are read, never all as arrays
+            self._matrix = np.zeros((0, self._dim), dtype=np.float32)
         if self._dim is not None and len(story.centroid) == self._dim:
             row = self._free.pop() if self._free else self._grow()
             self._matrix[row] = story.centroid
