@@ -71,6 +71,7 @@ MAX_KEYS = 500_000  # story keys counted for their document frequency
 MAX_KEYED = 2000  # storylines whose story keys stay in memory with a store (the others are read again when needed)
 BLOCK = 64  # documents of a batch compared with the held storylines in one matrix product
 CHUNK = 4096  # the held storylines' rows copied at once for that product (6 MB at 384 dimensions)
+ROWS = 65_536  # room for the centroids of the storylines held (a 28-day window at 2,740 articles a day: some 30,000)
 CROSS_LANGUAGE = 0.5  # share of ``min_shared`` needed in another language: many names do not meet across scripts
 CROSS_THRESHOLD = 0.35  # cosine of a translation to its original, centred (0.41-0.54); docs/corpus.md
 _LATIN = str.maketrans({
@@ -496,8 +497,10 @@ class StorylineBuilder:
         """Make room for at least ``least`` more rows (the held storylines' centroids follow to the new matrix);
         returns a free row."""
         n = len(self._sids)
-        size = max(1024, 2 * n, n + least)
-        matrix = np.zeros((size, self._dim or 0), dtype=np.float32)  # calloc: rows never written take no memory
+        size = max(ROWS, 2 * n, n + least)
+        # calloc: the rows never written take no memory, so the first matrix has room for a full window and is
+        # seldom copied (a copy holds the old and the new rows at once)
+        matrix = np.zeros((size, self._dim or 0), dtype=np.float32)
         matrix[:n] = self._matrix
         for sid, row in self._row.items():
             self.storylines[sid].centroid = matrix[row]
