@@ -157,6 +157,61 @@ def test_a_builder_loaded_from_a_store_continues_its_undated_storylines(tmp_path
     store.close()
 
 
+def test_a_stored_storyline_in_one_language_is_read_only_when_the_document_may_join_it(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A storyline read with the window comes with its one language: a document in that language below ``threshold``
+    cannot join it, and its documents are not read to learn that; one in another language may still join it at
+    ``cross_threshold``."""
+    from narrascope.corpus.ingestion import ingest
+    from narrascope.documents import Analysis
+    from narrascope.store import open_store
+
+    vectors = {"x": [1.0, 0.0], "y": [0.4, math.sqrt(1 - 0.4**2)]}  # cosine 0.4: under 0.5, over 0.3
+
+    def builder() -> StorylineBuilder:
+        return StorylineBuilder(Fixed(vectors), threshold=0.5, cross_threshold=0.3, min_shared=0)
+
+    store = open_store(tmp_path / "corpus.db")
+    ingest([Document("a", "news x", language="en", published="2024-05-01")], store, analyses={"a": Analysis("a")},
+           storylines=builder())
+    sid = store.storyline_of("a")
+    reads: list[str] = []
+    read = store.storyline_story_keys
+    monkeypatch.setattr(store, "storyline_story_keys", lambda *args, **kw: reads.append(args[0]) or read(*args, **kw))
+    assert placed(builder().load(store), [Document("b", "news y", language="en", published="2024-05-02")])["b"] != sid
+    assert reads == []
+    assert placed(builder().load(store), [Document("c", "новости y", language="ru", published="2024-05-02")]) == {"c": sid}
+    assert reads == [sid]
+    store.close()
+
+
+def test_centroids_are_the_mean_of_their_documents_when_the_rows_grow(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The held centroids are rows of one matrix, updated in place: when it grows (from 2 rows here) they follow it,
+    and every storyline's centroid is the mean of its documents' unit vectors, as with room for all at once."""
+    import narrascope.corpus.storylines as sl
+
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(8)]
+    vectors = {w: list(rng.normal(size=4)) for w in words}
+    docs = [Document(f"d{i:02d}", f"news {words[(i * 5) % 8]}", published=f"2024-05-{1 + i // 4:02d}") for i in range(24)]
+    runs = {}
+    for rows in (2, sl.ROWS):
+        monkeypatch.setattr(sl, "ROWS", rows)
+        builder = StorylineBuilder(Fixed(vectors), threshold=0.9, min_shared=0)
+        members: dict[str, list[str]] = {}
+        for start in range(0, len(docs), 3):  # batches of three: the rows grow between them
+            for sid, ids in builder.assign(docs[start : start + 3])[0].items():
+                members.setdefault(sid, []).extend(ids)
+        runs[rows] = members
+        assert len(builder._matrix) > 2 if rows == 2 else len(builder._matrix) == sl.ROWS
+        for sid, ids in members.items():
+            unit = [np.array(vectors[doc.text.split()[-1]]) / np.linalg.norm(vectors[doc.text.split()[-1]])
+                    for doc in docs if doc.id in ids]
+            np.testing.assert_allclose(builder.storylines[sid].centroid, np.mean(unit, axis=0), atol=1e-6)
+            assert np.shares_memory(builder.storylines[sid].centroid, builder._matrix[builder._row[sid]])  # what is compared
+    assert runs[2] == runs[sl.ROWS]
+    assert len(runs[2]) == 8  # one storyline per word
+
+
 def test_a_batch_is_compared_in_blocks_with_the_same_placements(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Documents past the first block of a batch see the storylines that earlier blocks made or joined."""
     import narrascope.corpus.storylines as storylines

@@ -156,6 +156,20 @@ def test_storylines_seen_since_reads_a_period_page_by_page(store: Store) -> None
     assert list(store.storylines_seen_since("2024-03-06", page=2)) == []
 
 
+def test_storylines_seen_since_give_the_one_language_of_their_documents(store: Store) -> None:
+    """The window an ingest reads brings each storyline's language when all its documents have that one (so that the
+    ingest need not read them to learn it), and none when they are mixed or one has no language."""
+    languages = {"m1": "en", "m2": "en", "x1": "en", "x2": "ru", "n1": None, "n2": "en"}
+    store.add_documents([Document(i, f"text {i}", language=lang, published="2024-03-02") for i, lang in languages.items()])
+    with store.transaction():
+        for sid, members in (("mono", ["m1", "m2"]), ("mixed", ["x1", "x2"]), ("unknown", ["n1", "n2"])):
+            store.save_storyline(Storyline(sid, sid, size=2, first_seen="2024-03-02", last_seen="2024-03-02",
+                                           centroid=[1.0, 0.0]))
+            store.assign_storyline(members, sid)
+    assert {s.id: s.languages for s in store.storylines_seen_since("2024-03-01")} == {
+        "mono": {"en": 2}, "mixed": {}, "unknown": {}}
+
+
 def test_signatures_storylines_and_runs(store: Store) -> None:
     store.add_documents(_docs())
     store.save_signatures({"d1": b"\x00\x01\x02", "d2": b"\xff"})
