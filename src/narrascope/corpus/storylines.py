@@ -206,7 +206,7 @@ def _day(published: str | None) -> date | None:
 @lru_cache(maxsize=8192)
 def _ordinal(seen: str | None) -> float:
     """The day ordinal of a storyline's first or last day, NaN without one (a few hundred distinct days: cached, as
-    each batch reads those of every storyline of the window)."""
+    every storyline held and every one a document joins needs two)."""
     day = _day(seen)
     return float(day.toordinal()) if day else np.nan
 
