@@ -6,8 +6,8 @@ Opens the store as an ingest does (``StorylineBuilder().load(store)``), then rea
 ``--day`` (default: the day after the store's latest) may join (``_follow``), and prints the process's RSS before
 and after (the window's storylines and what reading them left behind), the storylines held, and the CPU seconds a
 batch of ``--batch`` articles spends on the window before any article is placed: filling the rows of the held
-storylines (centroids and days; this version keeps them as rows and fills them once) and comparing the batch with them, as ``StorylineBuilder.assign`` does. Read-only:
-nothing is written to the store. Run it with two versions of the code on the same store to compare them.
+storylines (centroids and days; this version keeps them as rows and fills them once) and comparing the batch with
+them, as ``StorylineBuilder.assign`` does. Read-only: nothing is written to the store. Run it with two versions of the code on the same store to compare them.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def main() -> None:
     for _ in range(args.batches):
         if hasattr(builder, "_rows_for"):  # this version's assign: the held centroids are rows of one matrix
             builder._rows_for(dim, args.batch)
-            rows = np.flatnonzero(builder._last != -np.inf)
+            rows = builder._window(None)
             for start in range(0, len(rows), sl.CHUNK):
                 _ = vectors @ builder._matrix[rows[start : start + sl.CHUNK]].T
             continue

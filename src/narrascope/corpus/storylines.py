@@ -261,16 +261,8 @@ class StorylineBuilder:
         # The centroids of the storylines held, as rows of one matrix (a storyline's ``centroid`` is a view of its
         # row), with their first and last days as ordinals (-inf: a free row): a batch compares its articles with the
         # rows of its window without stacking thousands of arrays (7 s of a 15,000-article run into the 1M store).
-        self._dim: int | None = None  # the rows' width: the embedder's, known at the first batch
-        self._matrix = np.zeros((0, 0), dtype=np.float32)
-        self._first = np.zeros(0)
-        self._last = np.zeros(0)
-        self._sids: list[str] = []  # the storyline id of each row ("" when free)
-        # the language of all of each row's documents: "" for none yet (made here), None when unknown or mixed; a
-        # storyline all in an article's language is not read from the store to learn that its bar is ``threshold``
-        self._languages_of: list[str | None] = []
-        self._row: dict[str, int] = {}
-        self._free: list[int] = []
+        self._row: dict[str, int] = {}  # storyline id -> its row
+        self._reset_rows(None)  # the rows' width: the embedder's, known at the first batch
 
     def load(self, store: Store, max_documents: int = 2000) -> StorylineBuilder:
         """Continue from ``store``'s storylines (read by period as documents come); its first ``max_documents``
@@ -278,8 +270,7 @@ class StorylineBuilder:
         self._store = store
         self.seen_seq = store.ingest_sequence()
         self._loaded_from, self._latest = None, ""
-        for sid in list(self._row):
-            self._release(sid)
+        self._reset_rows(self._dim)
         self.storylines = {}
         for story in reversed(store.undated_storylines(MAX_UNDATED)):
             self._hold(story)
@@ -471,10 +462,11 @@ class StorylineBuilder:
             self._release(story.id)
         story.centroid = np.asarray(story.centroid, dtype=np.float32)
         if self._dim is None and len(story.centroid):  # the stored storylines' width, until a batch says otherwise:
-            self._dim = len(story.centroid)  # so that they go to their rows as they are read, never all as arrays
-            self._matrix = np.zeros((0, self._dim), dtype=np.float32)
+            self._reset_rows(len(story.centroid))  # so that they go to their rows as they are read, never all as arrays
         if self._dim is not None and len(story.centroid) == self._dim:
-            row = self._free.pop() if self._free else self._grow()
+            if not self._free:
+                self._grow(1)
+            row = self._free.pop()
             self._matrix[row] = story.centroid
             story.centroid = self._matrix[row]
             self._row[story.id], self._sids[row] = row, story.id
@@ -493,9 +485,31 @@ class StorylineBuilder:
             self._sids[row], self._first[row], self._last[row] = "", np.nan, -np.inf
             self._free.append(row)
 
-    def _grow(self, least: int = 1) -> int:
-        """Make room for at least ``least`` more rows (the held storylines' centroids follow to the new matrix);
-        returns a free row."""
+    def _reset_rows(self, dim: int | None) -> None:
+        """No rows held (the storylines held keep copies of their centroids), and an empty matrix of width ``dim``."""
+        for sid in list(self._row):
+            self._release(sid)
+        self._dim = dim
+        self._matrix = np.zeros((0, dim or 0), dtype=np.float32)
+        self._first = np.zeros(0)
+        self._last = np.zeros(0)
+        self._sids: list[str] = []  # the storyline id of each row ("" when free)
+        # the language of all of each row's documents: "" for none yet (made here), None when unknown or mixed; a
+        # storyline all in an article's language is not read from the store to learn that its bar is ``threshold``
+        self._languages_of: list[str | None] = []
+        self._free: list[int] = []
+
+    def _window(self, since: int | None) -> np.ndarray:
+        """The rows of the storylines last seen on day ordinal ``since`` or later, and of the undated ones (every
+        storyline held when ``since`` is None)."""
+        if since is None:
+            return np.flatnonzero(self._last != -np.inf)  # undated ones: NaN
+        with np.errstate(invalid="ignore"):
+            return np.flatnonzero((self._last >= since) | np.isnan(self._last))
+
+    def _grow(self, least: int) -> None:
+        """Make room for at least ``least`` more free rows (the held storylines' centroids follow to the new
+        matrix)."""
         n = len(self._sids)
         size = max(ROWS, 2 * n, n + least)
         # calloc: the rows never written take no memory, so the first matrix has room for a full window and is
@@ -509,21 +523,17 @@ class StorylineBuilder:
         self._last = np.concatenate([self._last, np.full(size - n, -np.inf)])
         self._sids += [""] * (size - n)
         self._languages_of += [None] * (size - n)
-        self._free += range(size - 1, n, -1)  # the lowest first
-        return n
+        self._free += range(size - 1, n - 1, -1)  # the lowest first
 
     def _rows_for(self, dim: int, spare: int) -> None:
         """Rows of width ``dim`` for every held storyline of that width (those of another width keep their arrays),
         and ``spare`` free rows, so that no row moves while a batch is placed."""
         if self._dim != dim:
-            for sid in list(self._row):
-                self._release(sid)
-            self._dim, self._matrix, self._first, self._last = dim, np.zeros((0, dim), dtype=np.float32), self._first[:0], self._last[:0]
-            self._sids, self._free, self._languages_of = [], [], []
+            self._reset_rows(dim)
             for story in list(self.storylines.values()):
                 self._hold(story)
         if len(self._free) < spare:
-            self._free.append(self._grow(spare - len(self._free)))
+            self._grow(spare - len(self._free))
 
     def assign(self, documents: Sequence[Document]) -> tuple[dict[str, list[str]], list[Storyline]]:
         """``({storyline_id: [document ids]}, changed storylines)`` for ``documents`` (in publication order)."""
@@ -543,17 +553,13 @@ class StorylineBuilder:
         self._rows_for(vectors.shape[1], len(documents))  # room for one new storyline per document
         # only the storylines that a document of this batch may join (undated ones always may): their rows, by position
         days = [d for d in (_day(doc.published) for doc in documents) if d]
-        with np.errstate(invalid="ignore"):
-            if days and len(days) == len(documents):
-                window = (self._last >= (min(days) - timedelta(days=self.window_days)).toordinal()) | np.isnan(self._last)
-            else:
-                window = self._last != -np.inf  # every storyline held (undated ones: NaN)
-        held = int(np.count_nonzero(window))
+        window = self._window((min(days) - timedelta(days=self.window_days)).toordinal()
+                              if days and len(days) == len(documents) else None)
+        held = len(window)
         rows = np.empty(held + len(documents), dtype=np.intp)  # the row of each position
-        rows[:held] = np.flatnonzero(window)
-        first, last = self._first[rows[:held]], self._last[rows[:held]]
-        first.resize(len(rows), refcheck=False)
-        last.resize(len(rows), refcheck=False)
+        rows[:held] = window
+        first, last = np.zeros(len(rows)), np.zeros(len(rows))  # by position; a new storyline's set when it is made
+        first[:held], last[:held] = self._first[window], self._last[window]
         positions = held
         # every document against every storyline at once (one matrix product, not one per document: the window holds
         # some 14,000 storylines at 2,740 articles a day); the rows that change while the batch is placed (a storyline
