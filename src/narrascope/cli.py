@@ -623,6 +623,7 @@ def ingest(
     model: Optional[Path] = typer.Option(None, "--model", help=MODEL_HELP),
     fetch_deadline: float = typer.Option(60.0, "--fetch-deadline", min=0.1, help="Seconds one fetch (a page, a feed, with redirects) may take in all; a slower one is reported for its URL."),
     allow_private_links: bool = typer.Option(False, "--allow-private-links", help="Fetch links found in feeds (and redirects) that point to loopback, private or link-local addresses (refused by default)."),
+    dedup_weeks: int = typer.Option(4, "--dedup-weeks", min=0, help="Syndicated copies are looked for among the articles published within this many calendar weeks (Monday to Sunday) of each article; a copy published later than that counts as an original."),
 ) -> None:
     """Add new documents to a corpus store, incrementally.
 
@@ -633,6 +634,7 @@ def ingest(
     With --workers N (or --engine ray) the analysis runs on N worker processes (or Ray actors) while this process
     reads the sources and stores each batch as its analyses come back: the store ends as an in-process run leaves it.
     """
+    from narrascope.corpus.dedup import DuplicateDetector
     from narrascope.corpus.ingestion import ingest as run_ingest
     from narrascope.io.sources import Fetcher, iter_sources
     from narrascope.pipeline import Pipeline
@@ -658,7 +660,8 @@ def ingest(
         known = lambda url: bool(store.known(urls=[url])[0])  # noqa: E731
         with _progress("ingesting") as advance:
             summary = run_ingest(iter_sources(sources, fetcher, skip_url=known), store, analyser or pipeline, sources=sources,
-                                 batch_size=batch_size, storylines=storylines, progress=advance, record_ids=False)
+                                 batch_size=batch_size, storylines=storylines, progress=advance, record_ids=False,
+                                 detector=DuplicateDetector(window_weeks=dedup_weeks))
     finally:
         fetcher.close()
         store.close()

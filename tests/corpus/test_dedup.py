@@ -3,9 +3,10 @@ copy of the same article is."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
-from narrascope.corpus.dedup import DuplicateDetector
+from narrascope.corpus.dedup import UNDATED, DuplicateDetector, week_of
 from narrascope.documents import Document
 from narrascope.store import Duplicate, Store, open_store
 
@@ -130,15 +131,17 @@ def test_the_band_index_is_built_from_stored_signatures_and_rebuilt_for_other_ba
     memory = DuplicateDetector()
     store.add_documents([Document("agency", AGENCY, published="2024-05-01")])
     store.save_signatures(memory.process([Document("agency", AGENCY, published="2024-05-01")])[1])
-    assert store.band_matches(memory.band_keys(memory.signature(AGENCY).hashvalues)) == []
+    may = week_of("2024-05-01")
+    assert store.band_matches(memory.band_keys(memory.signature(AGENCY).hashvalues), [may]) == []
     detector = DuplicateDetector().load(store)
     keys = detector.band_keys(detector.signature(AGENCY).hashvalues)
-    assert sorted(store.band_matches(keys + [12345])) == sorted((key, "agency") for key in set(keys))
+    assert sorted(store.band_matches(keys + [12345], [may, may + 1])) == sorted((may, key, "agency") for key in set(keys))
+    assert store.band_matches(keys, [may - 1, may + 1]) == []  # only the weeks asked for
     links = _stored(store, detector, [Document("edited", EDITED, published="2024-05-02")])
     assert [(d.document_id, d.origin_id) for d in links] == [("edited", "agency")]
     # another threshold means other bands (0.5: 25x5; 0.4: 32x4): the index is rebuilt, and the copy is still found through it
     strict = DuplicateDetector(threshold=0.4).load(store)
-    assert strict.bands != detector.bands and store.state("minhash_bands") == "{}x{}".format(*strict.bands)
+    assert strict.bands != detector.bands and store.state("minhash_bands") == "{}x{} by week".format(*strict.bands)
     links = _stored(store, strict, [Document("re-edited", RE_EDITED, published="2024-05-03")])
     assert [(d.document_id, d.origin_id) for d in links] == [("re-edited", "agency")]
 
@@ -163,7 +166,7 @@ def test_band_index_candidates_and_similarities_are_those_of_datasketch_lsh() ->
         minhash = detector.signature(text)
         values = minhash.hashvalues.astype("uint64")
         expected = set(lsh.query(minhash))
-        assert set(detector._candidates(detector.band_keys(values))) == expected
+        assert set(detector._candidates(detector.band_keys(values), week_of("2024-05-15"))) == expected
         found += bool(expected)
         links, _ = detector.process([Document(f"d{i}", text, published=f"2024-05-{i % 28 + 1:02d}")])
         for link in links:
@@ -235,7 +238,7 @@ def test_a_stored_signature_of_another_length_is_no_candidate(tmp_path: Path) ->
     odd = Document("odd", AGENCY + " (repost)", published="2024-04-01")  # an earlier copy, signed with 64 permutations
     store.add_documents([odd])
     store.save_signatures(other.process([odd])[1])
-    store.add_bands((key, "odd") for key in detector.band_keys(detector.signature(AGENCY).hashvalues))
+    store.add_bands((week_of("2024-04-01"), key, "odd") for key in detector.band_keys(detector.signature(AGENCY).hashvalues))
     links = _stored(store, DuplicateDetector().load(store), [Document("edited", EDITED, published="2024-05-02")])
     assert [(d.document_id, d.origin_id) for d in links] == [("edited", "agency")]
 
@@ -247,8 +250,62 @@ def test_loading_indexes_every_stored_signature_without_bands(tmp_path: Path) ->
                                                                           " the harvest in the north.", published="2024-05-01")]
     store.add_documents(docs)
     store.save_signatures(memory.process(docs)[1])
-    assert store.band_matches(k for d in docs for k in memory.band_keys(memory.signature(d.text).hashvalues)) == []
+    may = [week_of("2024-05-01")]
+    assert store.band_matches((k for d in docs for k in memory.band_keys(memory.signature(d.text).hashvalues)), may) == []
     DuplicateDetector().load(store)
     for doc in docs:
         keys = memory.band_keys(memory.signature(doc.text).hashvalues)
-        assert {doc_id for _, doc_id in store.band_matches(keys)} == {doc.id}
+        assert {doc_id for _, _, doc_id in store.band_matches(keys, may)} == {doc.id}
+
+
+def test_weeks_run_monday_to_sunday_and_undated_is_its_own() -> None:
+    assert week_of("2024-05-06") == week_of("2024-05-12") == week_of("2024-05-05") + 1  # Monday, Sunday; Sunday before
+    assert week_of("2024-05-06T23:30:00+05:30") == week_of("Mon, 06 May 2024 10:00:00 GMT") == week_of("2024-05-06")
+    assert week_of(None) == week_of("") == week_of("not a date") == week_of("2024-02-30") == UNDATED
+    assert DuplicateDetector(window_weeks=2).weeks_near(100) == {98, 99, 100, 101, 102, UNDATED}
+    detector = DuplicateDetector(window_weeks=1)
+    detector.today = lambda: date(2024, 5, 8)
+    assert detector.weeks_near(UNDATED) == {week_of("2024-04-29"), week_of("2024-05-06"), week_of("2024-05-13"), UNDATED}
+
+
+COPY_DATES = [("2024-05-29", True),   # 28 days later: always in the window
+              ("2024-06-02", True),   # 32 days, but four calendar weeks later (Wednesday 1 May to Sunday 2 June)
+              ("2024-06-03", False)]  # 33 days: the Monday five weeks later
+
+
+def test_a_copy_is_linked_within_the_window_in_either_order_with_or_without_a_store(tmp_path: Path) -> None:
+    import pytest
+
+    for i, (published, linked) in enumerate(COPY_DATES):
+        for copy_first in (False, True):
+            docs = [Document("agency", AGENCY, published="2024-05-01"), Document("edited", EDITED, published=published)]
+            docs = docs[::-1] if copy_first else docs
+            store = open_store(tmp_path / f"w{i}{copy_first}.db")
+            stored = [_stored(store, DuplicateDetector().load(store), [doc]) for doc in docs][1]
+            memory = DuplicateDetector()
+            in_memory = [memory.process([doc])[0] for doc in docs][1]
+            for links in (stored, in_memory):
+                assert bool(links) is linked, (published, copy_first)
+    with pytest.raises(ValueError, match="window_weeks"):
+        DuplicateDetector(window_weeks=-1)
+
+
+def test_an_undated_article_meets_undated_ones_and_those_of_its_days(tmp_path: Path) -> None:
+    for i, (seen, dated_found) in enumerate((("2024-05-08", True), ("2024-07-08", False))):
+        store = open_store(tmp_path / f"u{i}.db")
+        for detector in (DuplicateDetector().load(store), DuplicateDetector()):
+            detector.today = lambda: date.fromisoformat(seen)
+            add = (lambda docs: _stored(store, detector, docs)) if detector._store else (lambda docs: detector.process(docs)[0])
+            add([Document("agency", AGENCY, published="2024-05-01"), Document("other", OWN_REPORT)])
+            links = add([Document("edited", EDITED), Document("again", OWN_REPORT + " Again.")])
+            # both undated: the smaller id is the origin
+            assert {(d.document_id, d.origin_id) for d in links} == {("other", "again")} | (
+                {("edited", "agency")} if dated_found else set())
+
+
+def test_a_narrower_window_misses_what_a_wider_one_links() -> None:
+    for weeks, linked in ((0, False), (1, True)):
+        detector = DuplicateDetector(window_weeks=weeks)
+        detector.process([Document("agency", AGENCY, published="2024-05-05")])  # a Sunday
+        links, _ = detector.process([Document("edited", EDITED, published="2024-05-06")])  # the next day, next week
+        assert bool(links) is linked
