@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from narrascope.corpus.dedup import UNDATED, DuplicateDetector, week_of
+from narrascope.corpus.dedup import UNDATED, DuplicateDetector, stored_key, week_of
 from narrascope.documents import Document
 from narrascope.store import Duplicate, Store, open_store
 
@@ -132,11 +132,12 @@ def test_the_band_index_is_built_from_stored_signatures_and_rebuilt_for_other_ba
     store.add_documents([Document("agency", AGENCY, published="2024-05-01")])
     store.save_signatures(memory.process([Document("agency", AGENCY, published="2024-05-01")])[1])
     may = week_of("2024-05-01")
-    assert store.band_matches(memory.band_keys(memory.signature(AGENCY).hashvalues), [may]) == []
+    stored = [stored_key(may, key) for key in memory.band_keys(memory.signature(AGENCY).hashvalues)]
+    assert store.band_matches(stored) == []
     detector = DuplicateDetector().load(store)
-    keys = detector.band_keys(detector.signature(AGENCY).hashvalues)
-    assert sorted(store.band_matches(keys + [12345], [may, may + 1])) == sorted((may, key, "agency") for key in set(keys))
-    assert store.band_matches(keys, [may - 1, may + 1]) == []  # only the weeks asked for
+    assert sorted(store.band_matches(stored + [12345])) == sorted((key, "agency") for key in set(stored))
+    assert store.band_matches(stored_key(week, key) for week in (may - 1, may + 1, UNDATED)
+                              for key in detector.band_keys(detector.signature(AGENCY).hashvalues)) == []
     links = _stored(store, detector, [Document("edited", EDITED, published="2024-05-02")])
     assert [(d.document_id, d.origin_id) for d in links] == [("edited", "agency")]
     # another threshold means other bands (0.5: 25x5; 0.4: 32x4): the index is rebuilt, and the copy is still found through it
@@ -238,7 +239,8 @@ def test_a_stored_signature_of_another_length_is_no_candidate(tmp_path: Path) ->
     odd = Document("odd", AGENCY + " (repost)", published="2024-04-01")  # an earlier copy, signed with 64 permutations
     store.add_documents([odd])
     store.save_signatures(other.process([odd])[1])
-    store.add_bands((week_of("2024-04-01"), key, "odd") for key in detector.band_keys(detector.signature(AGENCY).hashvalues))
+    store.add_bands((stored_key(week_of("2024-04-01"), key), "odd")
+                    for key in detector.band_keys(detector.signature(AGENCY).hashvalues))
     links = _stored(store, DuplicateDetector().load(store), [Document("edited", EDITED, published="2024-05-02")])
     assert [(d.document_id, d.origin_id) for d in links] == [("edited", "agency")]
 
@@ -250,12 +252,12 @@ def test_loading_indexes_every_stored_signature_without_bands(tmp_path: Path) ->
                                                                           " the harvest in the north.", published="2024-05-01")]
     store.add_documents(docs)
     store.save_signatures(memory.process(docs)[1])
-    may = [week_of("2024-05-01")]
-    assert store.band_matches((k for d in docs for k in memory.band_keys(memory.signature(d.text).hashvalues)), may) == []
+    may = week_of("2024-05-01")
+    assert store.band_matches(stored_key(may, k) for d in docs for k in memory.band_keys(memory.signature(d.text).hashvalues)) == []
     DuplicateDetector().load(store)
     for doc in docs:
-        keys = memory.band_keys(memory.signature(doc.text).hashvalues)
-        assert {doc_id for _, _, doc_id in store.band_matches(keys, may)} == {doc.id}
+        keys = [stored_key(may, key) for key in memory.band_keys(memory.signature(doc.text).hashvalues)]
+        assert {doc_id for _, doc_id in store.band_matches(keys)} == {doc.id}
 
 
 def test_weeks_run_monday_to_sunday_and_undated_is_its_own() -> None:

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from narrascope.corpus.dedup import DuplicateDetector, shingles
+from narrascope.corpus.dedup import UNDATED, DuplicateDetector, shingles, stored_key, week_of
 from narrascope.corpus.storylines import STORY_CHARS, StorylineBuilder, story_keys
 from narrascope.documents import Document
 
@@ -110,6 +110,10 @@ def test_band_keys_are_the_stored_format() -> None:
     keys = detector.band_keys(np.arange(128, dtype=np.uint64))
     assert keys[:3] == [901680296819511381, -6902771700140805129, 2794017751875417769]
     assert len(keys) == 25 and all(-2**63 <= k < 2**63 for k in keys)
+    # a stored key: the week plus one above the band hash's low 40 bits (the week of 2024-05-06 is 105573)
+    week = week_of("2024-05-06")
+    assert week == 105573 and stored_key(week, keys[1]) == (105574 << 40) + (keys[1] % 2**40) < 2**63
+    assert stored_key(UNDATED, -1) == 2**40 - 1
 
 
 def test_a_document_whose_shared_key_weight_equals_min_shared_joins() -> None:

@@ -14,7 +14,8 @@ stream, the articles of its days. (So an undated copy of an old article is linke
 second, not when it was stored first.)
 
 With a store (``load``) nothing is held between batches: the LSH index lives in the store as one indexed row per band
-of every signature (``minhash_bands``, keyed by the article's week first), and each batch reads only its
+of every signature (``minhash_bands``: the band's hash in the low 40 bits of the key, the article's week in the bits
+above, so that the rows of one week are neighbours in the index), and each batch reads only its
 neighbourhood (the documents of its weeks sharing a band with it, their groups' origins and members, with signatures
 and dates) into a throw-away in-memory index. Memory is that of a batch, whatever the store holds, and so is the part
 of the band index a batch reads and writes: the weeks of its window, not the whole store's (at a million stored
@@ -45,6 +46,15 @@ UNDATED = -1
 """The week under which an article without a (readable) publication date is indexed."""
 LAYOUT = "{}x{} by week"
 """The band index's layout in ``store_state``: bands x rows, keyed by week (a store with another is indexed again)."""
+BAND_BITS = 40
+"""The bits of a band's hash kept in a stored key; the week (plus one) goes above them."""
+_BAND_MASK = (1 << BAND_BITS) - 1
+
+
+def stored_key(week: int, band: int) -> int:
+    """The key of a band row: ``week`` (``UNDATED`` or a ``week_of``) in the high bits, the band's hash in the low
+    ``BAND_BITS``, so that one week's rows are one stretch of the index (a positive 64-bit integer)."""
+    return ((week + 1) << BAND_BITS) | (band & _BAND_MASK)
 
 
 def week_of(published: str | None) -> int:
@@ -133,12 +143,12 @@ class DuplicateDetector:
         return self
 
     def _index_stored(self, store: Store) -> None:
-        batch: list[tuple[int, int, str]] = []
+        batch: list[tuple[int, str]] = []
         for doc_id, published, raw in store.iter_signatures():
             values = np.frombuffer(raw, dtype=np.uint64)
             if len(values) == self.num_perm:
                 week = week_of(published)
-                batch += [(week, key, doc_id) for key in self.band_keys(values)]
+                batch += [(stored_key(week, key), doc_id) for key in self.band_keys(values)]
             if len(batch) >= 50_000:
                 store.add_bands(batch)
                 batch = []
@@ -149,18 +159,19 @@ class DuplicateDetector:
         groups."""
         self._postings, self._hashes, self._published, self._origin, self._members = {}, {}, {}, {}, {}
         self._week = {}
-        matches = store.band_matches(keys, weeks)
-        candidates = {doc_id for _, _, doc_id in matches}
+        wanted_keys = set(keys)
+        matches = store.band_matches(stored_key(week, key) for week in weeks for key in wanted_keys)
+        candidates = {doc_id for _, doc_id in matches}
         links = store.duplicate_links(document_ids=candidates)
         origins = candidates | {d.origin_id for d in links}
         # every link of those groups (a candidate's own link too: its origin is one of ``origins``)
         links = store.duplicate_links(origin_ids=origins)
         wanted = origins | {d.document_id for d in links}
         self._take_signatures(store.iter_signatures(wanted))
-        for week, key, doc_id in matches:
+        for key, doc_id in matches:
             if doc_id in self._hashes:  # a document stored without a usable signature is no candidate
-                self._postings.setdefault(key, []).append(doc_id)
-                self._week[doc_id] = week
+                self._postings.setdefault(key & _BAND_MASK, []).append(doc_id)
+                self._week[doc_id] = (key >> BAND_BITS) - 1
         self._take_links(links)
 
     def _take_signatures(self, rows: Iterable[tuple[str, str | None, bytes]]) -> None:
@@ -189,8 +200,8 @@ class DuplicateDetector:
         """The documents of the weeks near ``week`` sharing a band with ``keys``, each once, in the order they were
         indexed per band."""
         near = self.weeks_near(week)
-        return [doc_id for doc_id in dict.fromkeys(doc_id for key in keys for doc_id in self._postings.get(key, ()))
-                if self._week[doc_id] in near]
+        found = dict.fromkeys(doc_id for key in keys for doc_id in self._postings.get(key & _BAND_MASK, ()))
+        return [doc_id for doc_id in found if self._week[doc_id] in near]
 
     def process(self, documents: Sequence[Document]) -> tuple[list[Duplicate], dict[str, bytes]]:
         """Index ``documents``; returns the duplicate links to (re)write and the new signatures to store. With a
@@ -198,12 +209,12 @@ class DuplicateDetector:
         changed: dict[str, Duplicate] = {}
         signatures: dict[str, bytes] = {}
         values = [self.signature(doc.text).hashvalues.astype(np.uint64) for doc in documents]
-        keys = [self.band_keys(v) for v in values]
+        keys = [[key & _BAND_MASK for key in self.band_keys(v)] for v in values]  # the bits a stored key keeps
         weeks = [week_of(doc.published) for doc in documents]
         if self._store is not None:
             near = sorted(set().union(*(self.weeks_near(week) for week in set(weeks))))
             self._take_neighbourhood(self._store, (key for doc_keys in keys for key in doc_keys), near)
-            self._store.add_bands((week, key, doc.id)
+            self._store.add_bands((stored_key(week, key), doc.id)
                                   for doc, doc_keys, week in zip(documents, keys, weeks) for key in doc_keys)
         for doc, minhash, doc_keys, week in zip(documents, values, keys, weeks):
             best, best_sim = None, 0.0

@@ -3,8 +3,7 @@ ingest sequence, and storylines by the day they were last seen (schema version 7
 
 - ``minhash_bands``: one row per LSH band of every MinHash signature (``band_key``: the band's number and values
   hashed to 64 bits), indexed, so that the candidates of a new document are one indexed look-up
-  (``band_matches``) instead of an in-memory index of every signature. Since schema version 15 the rows are keyed by
-  the document's publication week first, so that a batch reads and writes the index pages of its weeks only.
+  (``band_matches``) instead of an in-memory index of every signature.
 - ``store_state``: named values; ``ingest_seq`` counts ingest batches, and ``documents.ingest_seq`` says which batch
   stored a document, so that an ingest finds the documents other processes stored since it last looked
   (``documents_ingested_after``) without holding every stored id.
@@ -55,22 +54,18 @@ class IncrementalSQL:
     transaction: Any
 
     # -- the near-duplicate index ---------------------------------------------------------------------------------
-    def add_bands(self, rows: Iterable[tuple[int, int, str]]) -> None:
-        """Index ``(week, band key, document id)`` rows (rows already there are kept)."""
-        self._executemany("INSERT INTO minhash_bands (week, band_key, document_id) VALUES (?, ?, ?)"
-                          " ON CONFLICT DO NOTHING", list(rows))
+    def add_bands(self, rows: Iterable[tuple[int, str]]) -> None:
+        """Index ``(band key, document id)`` rows (rows already there are kept)."""
+        self._executemany("INSERT INTO minhash_bands (band_key, document_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                          list(rows))
 
-    def band_matches(self, keys: Iterable[int], weeks: Iterable[int]) -> list[tuple[int, int, str]]:
-        """The ``(week, band key, document id)`` rows of any of the ``weeks`` and any of the band ``keys`` (one index
-        probe per week and key)."""
-        weeks = sorted(set(weeks))
-        found: list[tuple[int, int, str]] = []
-        if not weeks:
-            return found
+    def band_matches(self, keys: Iterable[int]) -> list[tuple[int, str]]:
+        """The ``(band key, document id)`` rows of any of the band ``keys``."""
+        found: list[tuple[int, str]] = []
         for chunk in _chunks(sorted(set(keys))):
-            found += [(int(r[0]), int(r[1]), r[2]) for r in self._all(
-                f"SELECT week, band_key, document_id FROM minhash_bands WHERE week IN ({','.join('?' * len(weeks))})"
-                f" AND band_key IN ({','.join('?' * len(chunk))})", [*weeks, *chunk])]
+            found += [(int(r[0]), r[1]) for r in self._all(
+                f"SELECT band_key, document_id FROM minhash_bands WHERE band_key IN ({','.join('?' * len(chunk))})",
+                chunk)]
         return found
 
     def clear_bands(self) -> None:

@@ -188,21 +188,6 @@ MIGRATIONS: list[Migration] = [
         ["CREATE INDEX documents_by_date ON documents (published DESC{nulls_last}, id)",
          "CREATE INDEX documents_by_language_date ON documents (LOWER(language), published DESC{nulls_last}, id)"],
     ),
-    (
-        15,
-        "MinHash band rows keyed by publication week first: a batch compares its articles with those of the weeks "
-        "around theirs, and reads and writes only that part of the index (at a million articles, random reads over "
-        "the whole index were most of an ingest's wait for PostgreSQL); the next ingest indexes the stored signatures "
-        "again",
-        [
-            "DROP TABLE minhash_bands",
-            {"sqlite": "CREATE TABLE minhash_bands (week INTEGER NOT NULL, band_key INTEGER NOT NULL,"
-                       " document_id TEXT NOT NULL, PRIMARY KEY (week, band_key, document_id)) WITHOUT ROWID",
-             "postgres": "CREATE TABLE minhash_bands (week INTEGER NOT NULL, band_key BIGINT NOT NULL,"
-                         " document_id TEXT NOT NULL, PRIMARY KEY (week, band_key, document_id))"},
-            "DELETE FROM store_state WHERE name = 'minhash_bands'",
-        ],
-    ),
 ]
 
 NOT_COPY = "NOT EXISTS (SELECT 1 FROM duplicates x WHERE x.document_id = d.id)"
