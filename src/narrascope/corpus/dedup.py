@@ -157,8 +157,7 @@ class DuplicateDetector:
     def _take_neighbourhood(self, store: Store, keys: Iterable[int], weeks: Iterable[int]) -> None:
         """Read into memory the stored documents of ``weeks`` that share one of the band ``keys``, with their
         groups."""
-        self._postings, self._hashes, self._published, self._origin, self._members = {}, {}, {}, {}, {}
-        self._week = {}
+        self._postings, self._hashes, self._published, self._week, self._origin, self._members = {}, {}, {}, {}, {}, {}
         wanted_keys = set(keys)
         matches = store.band_matches(stored_key(week, key) for week in weeks for key in wanted_keys)
         candidates = {doc_id for _, doc_id in matches}
@@ -196,11 +195,10 @@ class DuplicateDetector:
         for key in keys:
             self._postings.setdefault(key, []).append(doc_id)
 
-    def _candidates(self, keys: Sequence[int], week: int) -> list[str]:
-        """The documents of the weeks near ``week`` sharing a band with ``keys``, each once, in the order they were
-        indexed per band."""
-        near = self.weeks_near(week)
-        found = dict.fromkeys(doc_id for key in keys for doc_id in self._postings.get(key & _BAND_MASK, ()))
+    def _candidates(self, keys: Sequence[int], near: frozenset[int]) -> list[str]:
+        """The documents of the weeks ``near`` sharing a band with ``keys`` (their low ``BAND_BITS``), each once, in
+        the order they were indexed per band."""
+        found = dict.fromkeys(doc_id for key in keys for doc_id in self._postings.get(key, ()))
         return [doc_id for doc_id in found if self._week[doc_id] in near]
 
     def process(self, documents: Sequence[Document]) -> tuple[list[Duplicate], dict[str, bytes]]:
@@ -211,14 +209,15 @@ class DuplicateDetector:
         values = [self.signature(doc.text).hashvalues.astype(np.uint64) for doc in documents]
         keys = [[key & _BAND_MASK for key in self.band_keys(v)] for v in values]  # the bits a stored key keeps
         weeks = [week_of(doc.published) for doc in documents]
+        near = {week: self.weeks_near(week) for week in set(weeks)}  # once a batch: "today" the same for all of it
         if self._store is not None:
-            near = sorted(set().union(*(self.weeks_near(week) for week in set(weeks))))
-            self._take_neighbourhood(self._store, (key for doc_keys in keys for key in doc_keys), near)
+            self._take_neighbourhood(self._store, (key for doc_keys in keys for key in doc_keys),
+                                     sorted(set().union(*near.values())))
             self._store.add_bands((stored_key(week, key), doc.id)
                                   for doc, doc_keys, week in zip(documents, keys, weeks) for key in doc_keys)
         for doc, minhash, doc_keys, week in zip(documents, values, keys, weeks):
             best, best_sim = None, 0.0
-            for candidate in self._candidates(doc_keys, week):
+            for candidate in self._candidates(doc_keys, near[week]):
                 similarity = _jaccard(minhash, self._hashes[candidate])
                 if similarity >= self.threshold and similarity > best_sim:
                     best, best_sim = candidate, similarity
