@@ -793,6 +793,7 @@ def serve(
         help="Behind a reverse proxy: the proxy addresses (comma-separated, or *) whose X-Forwarded-For and "
              "X-Forwarded-Proto headers are trusted for the client address (the anonymous paste limit is per "
              "address). Default: trusted from nobody; every client is its connection's address."),
+    dedup_weeks: int = typer.Option(4, "--dedup-weeks", min=0, help="Articles stored through the API: syndicated copies are looked for among the articles published within this many calendar weeks (as `ingest --dedup-weeks`)."),
 ) -> None:
     """Serve the dashboard and the JSON API (OpenAPI spec at /openapi.json) over a corpus store.
 
@@ -828,7 +829,7 @@ def serve(
                   "`narrascope protect-audit --db OWNER_URL --app-role ROLE` as the database owner and connect as ROLE",
                   highlight=False, markup=False)
     try:
-        uvicorn.run(create_app(store, pipeline, token=token), host=host, port=port, log_level="warning",
+        uvicorn.run(create_app(store, pipeline, token=token, dedup_weeks=dedup_weeks), host=host, port=port, log_level="warning",
                     proxy_headers=forwarded_allow_ips is not None, forwarded_allow_ips=forwarded_allow_ips or "")
     finally:
         store.close()

@@ -148,3 +148,34 @@ def test_the_openapi_document_and_static_files_are_served(client) -> None:  # ty
     assert info["title"] == "narrascope" and "Authorization: Bearer <token>" in info["description"]
     assert info["description"].startswith("Propaganda narratives in multilingual news")
     assert client.get("/static/style.css").status_code == 200
+
+
+@pytest.mark.parametrize(("weeks", "linked"), [(4, False), (6, True)])
+def test_articles_saved_through_the_api_are_linked_to_copies_within_the_served_window(
+        tmp_path, weeks: int, linked: bool) -> None:  # type: ignore[no-untyped-def]
+    store = open_store(tmp_path / "corpus.db")
+    state = WebState(store=store, dedup_weeks=weeks)
+    text = ("The parliament approved a new budget for military aid on Tuesday after a long debate. Opposition members "
+            "said the money would be better spent on hospitals and schools, and the minister promised no new taxes.")
+    for doc in (Document("agency", text, published="2024-05-01"),
+                Document("copy", text + " (Agency)", published="2024-06-12")):  # six weeks later
+        state.save([(doc, Analysis(doc.id, narratives=[LabelScore("Other", 0.9)]))])
+    assert [(d.document_id, d.origin_id) for d in store.duplicates()] == ([("copy", "agency")] if linked else [])
+    store.close()
+
+
+def test_serve_gives_its_dedup_window_to_the_app(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from narrascope import cli
+
+    served: list = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: served.append(app))
+    db = str(tmp_path / "c.db")
+    result = CliRunner().invoke(cli.app, ["serve", "--db", db, "--no-preload", "--dedup-weeks", "6"])
+    assert result.exit_code == 0, result.output
+    assert served[0].state.web.dedup_weeks == 6
+    result = CliRunner().invoke(cli.app, ["serve", "--db", db, "--no-preload"])
+    assert served[1].state.web.dedup_weeks == 4
+    assert CliRunner().invoke(cli.app, ["serve", "--db", db, "--no-preload", "--dedup-weeks", "-1"]).exit_code != 0

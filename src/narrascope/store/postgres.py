@@ -7,7 +7,9 @@ as a ``tsvector`` with a GIN index. Install the driver with ``pip install 'narra
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import select
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import unquote
 
@@ -48,6 +50,7 @@ class PostgresStore(ReviewSQL, SQLStore):
 
     dialect = "postgres"
     placeholder = "%s"
+    merge_query = b"SELECT gin_clean_pending_list('documents_search_body'::regclass)"  # the pending search entries
     migrations: list[Migration] = [
         (2, "full-text index (GIN) over titles and texts",
          [f"CREATE INDEX documents_fts ON documents USING GIN ({_TSV})"]),
@@ -69,6 +72,8 @@ class PostgresStore(ReviewSQL, SQLStore):
             conn = psycopg.connect(dsn, autocommit=True)
         except psycopg.Error as exc:
             raise ConfigError(redact_password(f"cannot connect to PostgreSQL at {dsn}: {exc}".strip(), dsn)) from None
+        self._merger: Any = None  # the connection that merges the search index's pending entries; False: not allowed
+        self._ingested = False  # the open transaction took the ingest lock
         super().__init__(conn)
 
     def tuning_advice(self) -> list[str]:
@@ -127,6 +132,73 @@ class PostgresStore(ReviewSQL, SQLStore):
     def lock_for_ingest(self) -> None:
         # READ COMMITTED lets two transactions write at once: ingests take turns on this lock, held until COMMIT
         self._execute("SELECT pg_advisory_xact_lock(?)", (_INGEST_LOCK,))
+        self._ingested = True
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        outer = not self._depth
+        try:
+            with super().transaction():
+                yield
+        finally:
+            ingested, self._ingested = self._ingested and outer, self._ingested and not outer
+        if ingested:
+            self._merge_search_entries()
+
+    def _merge_search_entries(self) -> None:
+        """Start merging the entries an ingest batch left in the search index's pending list into the index, on a
+        second connection, while this process goes on with the next batch; unless the last merge is still running.
+        Without it the batch that fills GIN's pending list (4 MB) merges it itself, and each merge into a large
+        index dirties most of its pages (docs/scaling.md, eighth session)."""
+        if self._merging() or self._merger is False:  # still running, or refused
+            return
+        import psycopg
+        try:
+            if self._merger is None:
+                self._merger = psycopg.connect(self.dsn, autocommit=True)
+            self._merger.pgconn.send_query(self.merge_query)
+        except psycopg.Error:
+            self._stop_merging()
+
+    def _merging(self, wait: bool = False) -> bool:
+        """Whether the last merge still runs (``wait``: until it ends); a merge refused (the index not owned by this
+        role, a standby) stops the merges: the inserts then merge the list as PostgreSQL does by itself."""
+        if not self._merger:
+            return False
+        import psycopg
+        from psycopg import pq
+        pg = self._merger.pgconn
+        try:
+            while True:
+                pg.consume_input()
+                while not pg.is_busy():
+                    result = pg.get_result()
+                    if result is None:
+                        return False
+                    if result.status != pq.ExecStatus.TUPLES_OK:
+                        self._stop_merging()
+                        return False
+                if not wait:
+                    return True
+                select.select([pg.socket], [], [])
+        except psycopg.Error:
+            self._stop_merging()
+            return False
+
+    def _stop_merging(self) -> None:
+        if self._merger:
+            self._merger.close()
+        self._merger = False
+
+    def finish_run(self, run_id: int, status: str, added: int, skipped: int, failed: int) -> None:
+        self._merging(wait=True)  # the run's entries are in the index when it is done
+        super().finish_run(run_id, status, added, skipped, failed)
+
+    def close(self) -> None:
+        self._merging(wait=True)
+        if self._merger:
+            self._merger.close()
+        super().close()
 
     def _sql(self, sql: str) -> str:
         return sql.replace("%", "%%").replace("?", "%s") if "?" in sql or "%" in sql else sql

@@ -173,12 +173,13 @@ def _location(loc: Sequence[Any]) -> str:
 
 def create_app(store: Store, pipeline: Any = None, token: str | None = None,
                max_body_bytes: int = MAX_BODY_BYTES, anonymous_max_bytes: int = ANONYMOUS_MAX_BYTES,
-               anonymous_per_minute: float = 10.0, anonymous_burst: int = 5) -> FastAPI:
+               anonymous_per_minute: float = 10.0, anonymous_burst: int = 5, dedup_weeks: int = 4) -> FastAPI:
     """The narrascope web app over ``store``; ``pipeline`` defaults to the standard one (built on first use).
 
     The paste form analyses for anyone who can reach the server; without the API token a paste is limited to
     ``anonymous_max_bytes`` (413 beyond) and each client address to ``anonymous_per_minute`` analyses a minute in
-    bursts of at most ``anonymous_burst`` (429 beyond).
+    bursts of at most ``anonymous_burst`` (429 beyond). Articles stored through the API are linked to copies
+    published within ``dedup_weeks`` calendar weeks, as ``narrascope ingest --dedup-weeks``.
     """
     from narrascope.web import api, export, pages, review, review_pages
 
@@ -192,7 +193,7 @@ def create_app(store: Store, pipeline: Any = None, token: str | None = None,
         openapi_url="/openapi.json",
     )
     app.state.web = WebState(store=store, pipeline=pipeline, token=token or None,
-                             anonymous_max_bytes=anonymous_max_bytes,
+                             anonymous_max_bytes=anonymous_max_bytes, dedup_weeks=dedup_weeks,
                              paste_limiter=RateLimiter(per_minute=anonymous_per_minute, burst=anonymous_burst))
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["version"] = __version__

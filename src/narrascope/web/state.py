@@ -51,6 +51,7 @@ class WebState:
     pipeline_lock: threading.Lock = field(default_factory=threading.Lock)
     anonymous_max_bytes: int = ANONYMOUS_MAX_BYTES
     paste_limiter: RateLimiter = field(default_factory=RateLimiter)
+    dedup_weeks: int = 4  # the duplicate detector's window (``narrascope serve --dedup-weeks``)
     # results that only change with the corpus, valid while the store's change_marker() is ``_cache_marker``
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
     _cache_marker: Any = field(default=None, repr=False)
@@ -96,7 +97,8 @@ class WebState:
             if state is not None and state[0] == self.store.change_marker():
                 detector, builder = state[1], state[2]
             else:
-                detector, builder = DuplicateDetector().load(self.store), StorylineBuilder().load(self.store)
+                detector = DuplicateDetector(window_weeks=self.dedup_weeks).load(self.store)
+                builder = StorylineBuilder().load(self.store)
             before = self.store.change_marker()
             summary = ingest([doc for doc, _ in pairs], self.store, sources=["web api"],
                              analyses={doc.id: analysis for doc, analysis in pairs}, detector=detector,
