@@ -161,8 +161,14 @@ def test_size_limits(client: TestClient, web_db) -> None:  # type: ignore[no-unt
         assert refused.status_code == 413 and "1,000 bytes" in refused.json()["error"]
 
 
+def test_an_offset_past_a_million_is_answered(client: TestClient) -> None:
+    page = client.get("/api/documents", params={"offset": 1_200_000})  # within a 1.48M-article corpus
+    assert page.status_code == 200 and page.json()["items"] == [] and page.json()["total"] > 0
+    assert client.get("/api/storylines", params={"offset": 1_200_000}).json()["items"] == []
+
+
 @pytest.mark.parametrize("query", [
-    {"limit": 0}, {"limit": 1000}, {"offset": -1}, {"since": "2024-13-01"}, {"since": "2024-05-01", "until": "2024-04-01"},
+    {"limit": 0}, {"limit": 1000}, {"offset": -1}, {"offset": 10**10}, {"since": "2024-13-01"}, {"since": "2024-05-01", "until": "2024-04-01"},
     {"since": "0001-01-01"}, {"q": "x" * 501}, {"q": "a\x00b"},
 ])
 def test_bad_query_parameters(client: TestClient, query: dict) -> None:

@@ -26,6 +26,7 @@ from narrascope.web.queries import (
     storyline_with_documents,
 )
 from narrascope.web.schemas import (
+    MAX_OFFSET,
     AnalysisOut,
     AnalyzeResult,
     BatchIn,
@@ -70,7 +71,7 @@ def list_documents(
     q: Annotated[str | None, Query(max_length=500, description=SEARCH_SYNTAX)] = None,
     include_duplicates: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> DocumentPage:
     """Documents matching every given filter, newest first. Labels are exact taxonomy labels
     (e.g. ``URW: Blaming the war on others``); syndicated copies are left out unless ``include_duplicates``."""
@@ -135,7 +136,7 @@ def storyline_out(story: Storyline) -> StorylineOut:
 
 @router.get("/storylines", response_model=StorylinePage, summary="Storylines, largest first")
 def list_storylines(request: Request, limit: Annotated[int, Query(ge=1, le=100)] = 20,
-                    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> StorylinePage:
+                    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> StorylinePage:
     state = web_state(request)
     with state.lock:
         page = state.store.storylines(limit=limit, offset=offset, total=storyline_total(state))

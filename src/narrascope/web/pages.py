@@ -39,7 +39,7 @@ from narrascope.web.queries import (
 from narrascope.web.state import WebState, render, web_state
 from narrascope.web.charts import bars, surge_marks, swimlane, time_series
 from narrascope.web.highlight import highlight, passage
-from narrascope.web.schemas import DocumentIn, form_errors
+from narrascope.web.schemas import MAX_PAGE, DocumentIn, form_errors
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 PAGE_SIZE = 20
@@ -169,7 +169,7 @@ def documents(
     since: date | None = None, until: date | None = None,
     q: Text = None,
     sort: DocumentSort = "date",
-    page: Annotated[int, Query(ge=1, le=50_000)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     copies: bool = False,
 ) -> HTMLResponse:
     """Filtered, sorted articles; a page past the last shows the last page, each article with the passage that
@@ -318,7 +318,7 @@ def storylines(
     language: Language = None,
     narrative: Text = None,
     sort: StorylineSort = "size",
-    page: Annotated[int, Query(ge=1, le=50_000)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
 ) -> HTMLResponse:
     """Storylines filtered by title words, language and narrative; largest, most recent or by title."""
     state = web_state(request)

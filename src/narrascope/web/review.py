@@ -21,7 +21,7 @@ from narrascope.errors import InputError
 from narrascope.store.base import QueueItem, Review, ReviewChange
 from narrascope.training.labelled import LABELLED_FORMATS, write_labelled
 from narrascope.web.queries import Text
-from narrascope.web.schemas import DocumentIn, DocumentOut, ErrorOut
+from narrascope.web.schemas import MAX_OFFSET, DocumentIn, DocumentOut, ErrorOut
 from narrascope.web.state import WebState, require_token, web_state
 
 MAIN_ROLES = ("Protagonist", "Antagonist", "Innocent")
@@ -212,7 +212,7 @@ WRITE: _WriteRoute = {"dependencies": [Depends(require_token)], "responses": {40
 
 @router.get("/queue", response_model=QueueOut, summary="Documents to review first")
 def get_queue(request: Request, limit: Annotated[int, Query(ge=1, le=200)] = 20,
-              offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> QueueOut:
+              offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> QueueOut:
     """Analysed documents, unreviewed first, then by the model's uncertainty: the smallest distance of a label's
     score from the decision threshold (0.4 for narratives, 0.25 for subnarratives) first."""
     state = web_state(request)

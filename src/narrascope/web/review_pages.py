@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from narrascope.documents import entity_summary
 from narrascope.web.review import (AUDIT_ACTIONS, MAIN_ROLES, DecisionIn, ReviewOut, audit_rows, clean_user, decide,
                                    label_article, new_document, review_state)
-from narrascope.web.schemas import DocumentIn, form_errors
+from narrascope.web.schemas import MAX_PAGE, DocumentIn, form_errors
 from narrascope.web.state import WebState, render, web_state
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -27,7 +27,7 @@ PAGE_SIZE = 25
 
 
 @router.get("/review")
-def queue(request: Request, page: Annotated[int, Query(ge=1, le=50_000)] = 1) -> HTMLResponse:
+def queue(request: Request, page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1) -> HTMLResponse:
     state = web_state(request)
     with state.lock:
         result = state.store.review_queue(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
@@ -154,7 +154,7 @@ def audit(request: Request, document_id: Annotated[str | None, Query(max_length=
           user: Annotated[str | None, Query(max_length=100)] = None,
           action: Literal["", "accept", "reject", "add", "change", "label", "keep"] = "",
           kind: Literal["", "narrative", "subnarrative", "entity"] = "",
-          page: Annotated[int, Query(ge=1, le=50_000)] = 1) -> HTMLResponse:
+          page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1) -> HTMLResponse:
     """The audit trail: every decision with who, when, what, before and after; filtered by article, person, action
     and kind."""
     state = web_state(request)
