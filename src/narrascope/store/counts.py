@@ -110,6 +110,15 @@ class DailyCountsSQL:
                          " HAVING SUM(count) > 0 ORDER BY 2 DESC, 1", [kind, *params])
         return {r[0]: int(r[1]) for r in rows}
 
+    def counted_days(self, kind: str, key: str, since: str | None = None,
+                     until: str | None = None) -> dict[str, int]:
+        """``{day: count}`` of ``key`` of ``kind`` over a period, ``''`` for the undated (none once the period is
+        bounded)."""
+        clause, params = _counted_period(since, until, dated=False)
+        rows = self._all(f"SELECT day, SUM(count) FROM daily_counts WHERE kind = ? AND key = ?{clause} GROUP BY day"
+                         " HAVING SUM(count) > 0", [kind, key, *params])
+        return {r[0]: int(r[1]) for r in rows}
+
     def counted_daily(self, kind: str, since: str | None = None, until: str | None = None) -> list[tuple[str, str, int]]:
         """``(day, key, count)`` of ``kind`` per dated day of a period, by day and key."""
         clause, params = _counted_period(since, until, dated=True)
