@@ -42,6 +42,11 @@ def period_only(query: DocumentQuery) -> bool:
                 or query.storyline or query.text)
 
 
+def text_only(query: DocumentQuery) -> bool:
+    """Whether ``query`` filters on a search alone (so that the search index's rows answer its count)."""
+    return bool(query.text) and period_only(replace(query, text=None)) and not (query.since or query.until)
+
+
 def period_clause(column: str, since: str | None, until: str | None, clause: str = "") -> tuple[str, list[Any]]:
     """``clause`` and `` AND ...`` on the day ``column`` for an inclusive period."""
     params: list[Any] = []

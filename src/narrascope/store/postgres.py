@@ -213,3 +213,14 @@ class PostgresStore(ReviewSQL, SQLStore):
             parts.append(f"(stemmer IN ({','.join('?' * len(stemmers))}) AND body @@ ?::tsquery)")
             params += [*stemmers, search.tsquery(match)]
         return f"d.id IN (SELECT document_id FROM documents_search WHERE {' OR '.join(parts)})", params
+
+    def _search_ids(self, groups: list[tuple[list[list[tuple[str, ...]]], list[str]]]) -> tuple[str, list[Any]]:
+        # a query per group: each reads its word's rows by the index alone, where the OR above checks every row's
+        # tsvector again (for a count of 300,000 rows, 1.5M pages read); a list sorted by date keeps the OR, for which
+        # PostgreSQL walks the date index and stops at the page (the UNION took 2.6-4.4 s there)
+        parts, params = [], []
+        for match, stemmers in groups:
+            parts.append(f"SELECT document_id FROM documents_search WHERE stemmer IN ({','.join('?' * len(stemmers))})"
+                         " AND body @@ ?::tsquery")
+            params += [*stemmers, search.tsquery(match)]
+        return " UNION ALL ".join(parts), params

@@ -21,7 +21,7 @@ import numpy as np
 from narrascope.dates import published_or_none, stored_date, stored_day
 from narrascope.documents import Analysis, Document
 from narrascope.store.base import DocumentQuery, Duplicate, EntityRoleCount, Page, Run, Storyline, TrendKey, TrendRow
-from narrascope.store.counts import DailyCountsSQL, language_only, one_label, period_clause, period_only
+from narrascope.store.counts import DailyCountsSQL, language_only, one_label, period_clause, period_only, text_only
 from narrascope.store.incremental import IncrementalSQL
 from narrascope.store import search
 from narrascope.store.schema import MIGRATIONS, MIGRATIONS_TABLE, NOT_COPY, Migration, label_group_kind, render
@@ -279,19 +279,39 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
             yield from (self._document(r) for r in rows)
             last = rows[-1][0]
 
-    def _text_filter(self, text: str) -> tuple[str, list[Any]]:
-        """The condition on ``d`` for the documents matching a search (``narrascope.store.search``): one match per
-        group of stemmers in the corpus that read the query alike, each over the documents indexed with them."""
+    def _match_groups(self, text: str) -> list[tuple[list[list[tuple[str, ...]]], list[str]]]:
+        """A search (``narrascope.store.search``) as one match per group of stemmers in the corpus that read the query
+        alike, each over the documents indexed with them; none when it can match nothing."""
         query = search.parse_query(text)
         stemmers = [r[0][len(_STEMMER_STATE):] for r in
                     self._all(f"SELECT name FROM store_state WHERE {_STEMMER_ROWS}")]
-        if not query or not stemmers:
-            return "1 = 0", []
-        return self._search_clause(search.match_groups(query, stemmers))
+        return search.match_groups(query, stemmers) if query and stemmers else []
+
+    def _text_filter(self, text: str) -> tuple[str, list[Any]]:
+        """The condition on ``d`` for the documents matching a search."""
+        groups = self._match_groups(text)
+        return self._search_clause(groups) if groups else ("1 = 0", [])
 
     def _search_clause(self, groups: list[tuple[list[list[tuple[str, ...]]], list[str]]]) -> tuple[str, list[Any]]:
         """The dialect's condition for ``search.match_groups``."""
+        ids, params = self._search_ids(groups)
+        return f"d.id IN ({ids})", params
+
+    def _search_ids(self, groups: list[tuple[list[list[tuple[str, ...]]], list[str]]]) -> tuple[str, list[Any]]:
+        """The dialect's query of the ids of the documents matching ``search.match_groups``, one row each."""
         raise NotImplementedError
+
+    def _count_matching(self, query: DocumentQuery) -> int:
+        """The documents a search alone matches (copies left out unless ``include_duplicates``), counted from the
+        search index without reading the documents: 0.28 s against 2.2 s for a word in 300,000 of 1.48M articles
+        (docs/scaling.md)."""
+        groups = self._match_groups(query.text or "")
+        if not groups:
+            return 0
+        ids, params = self._search_ids(groups)
+        copies = "" if query.include_duplicates else \
+            " WHERE NOT EXISTS (SELECT 1 FROM duplicates x WHERE x.document_id = s.document_id)"
+        return int(self._one(f"SELECT COUNT(*) FROM ({ids}) s{copies}", params)[0])  # type: ignore[index]
 
     def _where(self, query: DocumentQuery) -> tuple[str, list[Any]]:
         where: list[str] = []
@@ -336,6 +356,8 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
             total = sum(self.counted(counted[0], query.since, query.until).values())
         elif labelled is not None:  # the label's daily counts
             total = self.counted(labelled[0], query.since, query.until).get(labelled[1], 0)
+        elif text_only(query):  # the search index's rows
+            total = self._count_matching(query)
         elif language_only(query):  # the languages' daily counts (any case, as the filter)
             wanted = (query.language or "").lower()
             total = sum(n for key, n in self.counted("language", query.since, query.until).items()

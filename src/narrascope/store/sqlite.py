@@ -105,10 +105,10 @@ class SQLiteStore(ReviewSQL, SQLStore):
         self._executemany("INSERT INTO documents_search (document_id, stemmer, body) VALUES (?, ?, ?)",
                           [(doc_id, name, " ".join(stems)) for doc_id, name, stems in rows])
 
-    def _search_clause(self, groups: list[tuple[list[list[tuple[str, ...]]], list[str]]]) -> tuple[str, list[Any]]:
+    def _search_ids(self, groups: list[tuple[list[list[tuple[str, ...]]], list[str]]]) -> tuple[str, list[Any]]:
         parts, params = [], []
         for match, stemmers in groups:
             parts.append("SELECT document_id FROM documents_search WHERE documents_search MATCH ? AND stemmer IN"
                          f" ({','.join('?' * len(stemmers))})")
             params += [search.fts5_expression(match), *stemmers]
-        return f"d.id IN ({' UNION ALL '.join(parts)})", params
+        return " UNION ALL ".join(parts), params
