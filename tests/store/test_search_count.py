@@ -37,3 +37,19 @@ def test_a_search_is_counted_as_the_documents_it_lists(store: Store, copies: boo
     monkeypatch.setattr(store_sql, "text_only", lambda query: False)  # counted through the documents
     assert [store.query_documents(DocumentQuery(text=text, include_duplicates=copies)).total
             for text in QUERIES] == counted
+
+
+@pytest.mark.parametrize("sort", ["date", "oldest", "title", "outlet"])
+def test_a_search_lists_the_same_pages_from_its_ids_as_through_the_dates(store: Store, sort: str,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    store.add_documents(DOCS)
+    store.add_duplicates([Duplicate("en3", "en1", 0.9)])
+
+    def pages() -> list[list[str]]:
+        return [[d.id for d in store.query_documents(DocumentQuery(text=text, sort=sort, limit=limit, offset=offset)).items]
+                for text in QUERIES for limit, offset in ((2, 0), (2, 1), (10, 0))]
+
+    from_ids = pages()  # few matches: listed from their ids
+    assert sort != "date" or from_ids[6] == ["pt1", "en2"]  # "Valencia": Valência too, newest first
+    monkeypatch.setattr(store_sql, "FEW_MATCHES", -1)  # as for a search that matches many
+    assert pages() == from_ids

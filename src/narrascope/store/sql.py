@@ -39,6 +39,7 @@ STORYLINE_SORTS = {  # Store.storylines(sort=...) -> ORDER BY
     "title": "LOWER(title), id",
 }
 _CHUNK = 500
+FEW_MATCHES = 5_000  # a search matching this many documents or fewer is listed from their ids, not by the date index
 _STEMMER_STATE = "search_stemmer:"  # store_state rows naming the stemmers of the full-text index (value unused)
 _STEMMER_ROWS = "name >= 'search_stemmer:' AND name < 'search_stemmer;'"  # the names that start with it
 STALE_AFTER = timedelta(hours=1)  # a running run without a heartbeat for this long is marked interrupted
@@ -287,10 +288,16 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
                     self._all(f"SELECT name FROM store_state WHERE {_STEMMER_ROWS}")]
         return search.match_groups(query, stemmers) if query and stemmers else []
 
-    def _text_filter(self, text: str) -> tuple[str, list[Any]]:
-        """The condition on ``d`` for the documents matching a search."""
+    def _text_filter(self, text: str, ids_first: bool = False) -> tuple[str, list[Any]]:
+        """The condition on ``d`` for the documents matching a search; ``ids_first``: as the matching ids, for a
+        search known to match few documents (the dialect's own condition may walk the date index instead)."""
         groups = self._match_groups(text)
-        return self._search_clause(groups) if groups else ("1 = 0", [])
+        if not groups:
+            return "1 = 0", []
+        if ids_first:
+            ids, params = self._search_ids(groups)
+            return f"d.id IN ({ids})", params
+        return self._search_clause(groups)
 
     def _search_clause(self, groups: list[tuple[list[list[tuple[str, ...]]], list[str]]]) -> tuple[str, list[Any]]:
         """The dialect's condition for ``search.match_groups``."""
@@ -313,7 +320,7 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
             " WHERE NOT EXISTS (SELECT 1 FROM duplicates x WHERE x.document_id = s.document_id)"
         return int(self._one(f"SELECT COUNT(*) FROM ({ids}) s{copies}", params)[0])  # type: ignore[index]
 
-    def _where(self, query: DocumentQuery) -> tuple[str, list[Any]]:
+    def _where(self, query: DocumentQuery, ids_first: bool = False) -> tuple[str, list[Any]]:
         where: list[str] = []
         params: list[Any] = []
         for level, label in (("narrative", query.narrative), ("subnarrative", query.subnarrative)):
@@ -340,7 +347,7 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
             where.append("d.day <= ?")
             params.append(query.until[:10])
         if query.text:
-            clause, extra = self._text_filter(query.text)
+            clause, extra = self._text_filter(query.text, ids_first)
             where.append(clause)
             params += extra
         if not query.include_duplicates:
@@ -349,6 +356,7 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
 
     def query_documents(self, query: DocumentQuery) -> Page[Document]:
         condition, params = self._where(query)
+        order = SORTS[query.sort]
         labelled = one_label(query)
         counted: tuple[str, str] | None = labelled  # the daily counts (kind, key) of exactly the documents matching
         if period_only(query):  # the maintained daily counts: no scan of every document
@@ -358,6 +366,9 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
             total = self.counted(labelled[0], query.since, query.until).get(labelled[1], 0)
         elif text_only(query):  # the search index's rows
             total = self._count_matching(query)
+            if total <= FEW_MATCHES:  # read them, then sort, in an order no index gives: PostgreSQL walked the date
+                condition, params = self._where(query, ids_first=True)  # index for 1 s to find 20 of 535 (30 ms so)
+                order = order.replace("d.published", "(d.published || '')")
         elif language_only(query):  # the languages' daily counts (any case, as the filter)
             wanted = (query.language or "").lower()
             total = sum(n for key, n in self.counted("language", query.since, query.until).items()
@@ -369,7 +380,7 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
             condition, params, offset = self._seek_by_day(counted, query, condition, params)
         # nothing to read past the total (a filter that matches nothing walked the whole date index: 2 s at 677k)
         rows = self._all(
-            f"SELECT {DOC_COLUMNS} FROM documents d{condition} ORDER BY {SORTS[query.sort]} LIMIT ? OFFSET ?",
+            f"SELECT {DOC_COLUMNS} FROM documents d{condition} ORDER BY {order} LIMIT ? OFFSET ?",
             params + [query.limit, offset],
         ) if query.offset < total and query.limit > 0 else []
         return Page([self._document(r) for r in rows], total, query.limit, query.offset)
