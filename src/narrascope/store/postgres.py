@@ -140,9 +140,12 @@ class PostgresStore(ReviewSQL, SQLStore):
         try:
             with super().transaction():
                 yield
-        finally:
-            ingested, self._ingested = self._ingested and outer, self._ingested and not outer
-        if ingested:
+        except BaseException:
+            if outer:  # rolled back: nothing to merge
+                self._ingested = False
+            raise
+        if outer and self._ingested:
+            self._ingested = False
             self._merge_search_entries()
 
     def _merge_search_entries(self) -> None:
@@ -196,8 +199,7 @@ class PostgresStore(ReviewSQL, SQLStore):
 
     def close(self) -> None:
         self._merging(wait=True)
-        if self._merger:
-            self._merger.close()
+        self._stop_merging()
         super().close()
 
     def _sql(self, sql: str) -> str:

@@ -294,15 +294,16 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
         groups = self._match_groups(text)
         if not groups:
             return "1 = 0", []
-        if ids_first:
-            ids, params = self._search_ids(groups)
-            return f"d.id IN ({ids})", params
-        return self._search_clause(groups)
+        return self._ids_clause(groups) if ids_first else self._search_clause(groups)
 
-    def _search_clause(self, groups: list[tuple[list[list[tuple[str, ...]]], list[str]]]) -> tuple[str, list[Any]]:
-        """The dialect's condition for ``search.match_groups``."""
+    def _ids_clause(self, groups: list[tuple[list[list[tuple[str, ...]]], list[str]]]) -> tuple[str, list[Any]]:
+        """The condition on ``d`` that it is among the ids of ``_search_ids``."""
         ids, params = self._search_ids(groups)
         return f"d.id IN ({ids})", params
+
+    def _search_clause(self, groups: list[tuple[list[list[tuple[str, ...]]], list[str]]]) -> tuple[str, list[Any]]:
+        """The dialect's condition for ``search.match_groups`` (by default ``_ids_clause``)."""
+        return self._ids_clause(groups)
 
     def _search_ids(self, groups: list[tuple[list[list[tuple[str, ...]]], list[str]]]) -> tuple[str, list[Any]]:
         """The dialect's query of the ids of the documents matching ``search.match_groups``, one row each."""
@@ -316,9 +317,9 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
         if not groups:
             return 0
         ids, params = self._search_ids(groups)
-        copies = "" if query.include_duplicates else \
-            " WHERE NOT EXISTS (SELECT 1 FROM duplicates x WHERE x.document_id = s.document_id)"
-        return int(self._one(f"SELECT COUNT(*) FROM ({ids}) s{copies}", params)[0])  # type: ignore[index]
+        copies = "" if query.include_duplicates else f" WHERE {NOT_COPY}"
+        counted = f"SELECT COUNT(*) FROM (SELECT document_id AS id FROM ({ids}) s) d{copies}"  # d.id for NOT_COPY
+        return int(self._one(counted, params)[0])  # type: ignore[index]
 
     def _where(self, query: DocumentQuery, ids_first: bool = False) -> tuple[str, list[Any]]:
         where: list[str] = []
@@ -355,8 +356,12 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
         return (f" WHERE {' AND '.join(where)}" if where else ""), params
 
     def query_documents(self, query: DocumentQuery) -> Page[Document]:
-        condition, params = self._where(query)
         order = SORTS[query.sort]
+        searched = self._count_matching(query) if text_only(query) else None  # counted from the search index's rows
+        few = searched is not None and searched <= FEW_MATCHES
+        if few:  # read them, then sort, in an order no index gives: PostgreSQL walked the date index for 1 s to find
+            order = order.replace("d.published", "(d.published || '')")  # 20 of 535 (30 ms so)
+        condition, params = self._where(query, ids_first=few)
         labelled = one_label(query)
         counted: tuple[str, str] | None = labelled  # the daily counts (kind, key) of exactly the documents matching
         if period_only(query):  # the maintained daily counts: no scan of every document
@@ -364,11 +369,8 @@ class SQLStore(DailyCountsSQL, IncrementalSQL):
             total = sum(self.counted(counted[0], query.since, query.until).values())
         elif labelled is not None:  # the label's daily counts
             total = self.counted(labelled[0], query.since, query.until).get(labelled[1], 0)
-        elif text_only(query):  # the search index's rows
-            total = self._count_matching(query)
-            if total <= FEW_MATCHES:  # read them, then sort, in an order no index gives: PostgreSQL walked the date
-                condition, params = self._where(query, ids_first=True)  # index for 1 s to find 20 of 535 (30 ms so)
-                order = order.replace("d.published", "(d.published || '')")
+        elif searched is not None:
+            total = searched
         elif language_only(query):  # the languages' daily counts (any case, as the filter)
             wanted = (query.language or "").lower()
             total = sum(n for key, n in self.counted("language", query.since, query.until).items()
